@@ -1,0 +1,119 @@
+"""Atelier checkpoints: one file holding a state dict, the architecture config and metadata.
+
+Loading uses `torch.load(weights_only=True)`, so a checkpoint can never run code; writing goes
+through a temporary file and `os.replace`, so a crash mid-save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engines import __version__
+from engines.fsutil import atomic_path
+
+FORMAT = "atelier-checkpoint"
+FORMAT_VERSION = 1
+SUFFIX = ".pt"
+
+
+class CheckpointError(ValueError):
+    """A file that cannot be used as the requested Atelier checkpoint; the message says why."""
+
+
+@dataclass
+class Checkpoint:
+    """What a checkpoint file holds. `config` rebuilds the model; `meta` describes its making."""
+
+    engine: str
+    state_dict: dict[str, Any]
+    config: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def save(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
+    """Write `ckpt` to `path` atomically and return the path.
+
+    `meta` gets the Atelier version and the save date added if it lacks them. Only tensors,
+    numbers, strings, lists and dicts may appear anywhere, so the file loads with weights_only.
+    """
+    meta = {"atelier_version": __version__, "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **ckpt.meta}
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "engine": ckpt.engine,
+        "config": ckpt.config,
+        "meta": meta,
+        "extra": ckpt.extra,
+        "state_dict": {k: v.detach().cpu() for k, v in ckpt.state_dict.items()},
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+    return Path(path)
+
+
+def load(path: str | os.PathLike, engine: str | None = None, map_location: str | torch.device = "cpu") -> Checkpoint:
+    """Read an Atelier checkpoint; if `engine` is given, refuse a checkpoint of another engine.
+
+    Raises CheckpointError with a plain message for a missing file, a file that is not a torch
+    checkpoint, a pickle that would need to run code, or a checkpoint of the wrong engine.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no model file at {path}")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError, AttributeError,
+            TypeError, IndexError, KeyError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path.name} is not an Atelier model file (it could not be read safely: "
+                              f"{type(err).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a torch file, but not an Atelier model file")
+    if payload.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} was written by a newer Atelier; please update to load it")
+    if engine is not None and payload.get("engine") != engine:
+        raise CheckpointError(f"{path.name} is a {payload.get('engine')!r} model, not a {engine!r} model")
+    return Checkpoint(
+        engine=payload["engine"],
+        state_dict=payload["state_dict"],
+        config=payload.get("config", {}),
+        meta=payload.get("meta", {}),
+        extra=payload.get("extra", {}),
+    )
+
+
+def file_hash(path: str | os.PathLike, length: int = 12) -> str:
+    """Short sha256 of a file, recorded in recipes so an output names the exact model that made it."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:length]
+
+
+def list_models(*folders: str | os.PathLike, engine: str | None = None) -> list[Path]:
+    """Checkpoint files in `folders` (not recursive), optionally only those of `engine`, by name."""
+    found: list[Path] = []
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(f"*{SUFFIX}")):
+            if engine is None:
+                found.append(path)
+                continue
+            try:
+                load(path, engine=engine)
+            except CheckpointError:
+                continue
+            found.append(path)
+    return found

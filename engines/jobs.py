@@ -1,0 +1,59 @@
+"""Long jobs (training, optimisation, batch export): one training at a time per process, and a
+stop token the UI can set while a job's generator runs."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class Busy(RuntimeError):
+    """Another long job holds the slot; the message says which."""
+
+
+@dataclass
+class StopToken:
+    """Set by the UI's Stop button; a job checks `stopped` between steps and ends cleanly."""
+
+    _event: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self) -> None:
+        self._event.set()
+
+    def reset(self) -> None:
+        self._event.clear()
+
+    @property
+    def stopped(self) -> bool:
+        return self._event.is_set()
+
+
+class JobSlot:
+    """A named one-at-a-time slot: `with slot.hold("Paint training"):` or Busy if taken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current: str | None = None
+
+    @contextlib.contextmanager
+    def hold(self, name: str) -> Iterator[None]:
+        if not self._lock.acquire(blocking=False):
+            raise Busy(f"{self.current or 'Another job'} is already running on this studio; "
+                       "wait for it to finish or stop it, then try again")
+        self.current = name
+        try:
+            yield
+        finally:
+            self.current = None
+            self._lock.release()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+
+TRAINING = JobSlot()
+"""The process-wide training slot shared by every engine: training is CPU/GPU-bound, so two at
+once would only make both slow."""

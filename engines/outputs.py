@@ -1,0 +1,145 @@
+"""The outputs folder behind the Gallery: everything made is saved with its recipe, listed
+newest first, searched, and deleted on request. It lives on disk, so it survives restarts.
+
+Each output is three files named by its id: the media (``.png``, ``.wav`` or ``.txt``, each
+carrying its recipe), a ``.thumb.png`` preview, and a ``.json`` record for fast listing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from engines import recipe as recipes
+from engines import thumbs
+from engines.fsutil import atomic_write_bytes
+
+KINDS = ("image", "sound", "text")
+_EXT = {"image": ".png", "sound": ".wav", "text": ".txt"}
+_ID = re.compile(r"^\d{8}-\d{6}-\d{6}-[0-9a-f]{4}$")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One saved output. `path` is the media file, `thumb` its preview picture."""
+
+    id: str
+    kind: str
+    title: str
+    created: float
+    recipe: dict[str, Any]
+    path: Path
+    thumb: Path
+
+    def created_text(self) -> str:
+        """Creation time as local 'YYYY-MM-DD HH:MM'."""
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))
+
+
+class OutputStore:
+    """A folder of outputs. Safe to share between tabs; every write is atomic."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------ saving
+    def save_image(self, image: Image.Image, recipe: recipes.Recipe, title: str | None = None) -> Output:
+        """Save a picture as PNG with its recipe."""
+        oid = self._new_id()
+        path = recipes.write_png(self.root / f"{oid}.png", image, recipe)
+        return self._record(oid, "image", path, thumbs.image_thumb(image), recipe, title)
+
+    def save_sound(self, sample_rate: int, wave: np.ndarray, recipe: recipes.Recipe, title: str | None = None) -> Output:
+        """Save a sound as 16-bit WAV with its recipe."""
+        oid = self._new_id()
+        path = recipes.write_wav(self.root / f"{oid}.wav", sample_rate, wave, recipe)
+        return self._record(oid, "sound", path, thumbs.sound_thumb(wave), recipe, title)
+
+    def save_text(self, text: str, recipe: recipes.Recipe, title: str | None = None) -> Output:
+        """Save a text as UTF-8 TXT with its recipe."""
+        oid = self._new_id()
+        path = recipes.write_txt(self.root / f"{oid}.txt", text, recipe)
+        return self._record(oid, "text", path, thumbs.text_thumb(text), recipe, title)
+
+    # ------------------------------------------------------------ finding
+    def list(self, kind: str | None = None, query: str = "") -> list[Output]:
+        """Outputs newest first, optionally of one kind and matching every word of `query`
+        (searched in the title and the recipe, case-insensitively)."""
+        if kind not in (None, *KINDS):
+            raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+        words = query.lower().split()
+        found = []
+        for record in self.root.glob("*.json"):
+            out = self._load(record)
+            if out is None or (kind and out.kind != kind):
+                continue
+            haystack = (out.title + " " + json.dumps(out.recipe, ensure_ascii=False)).lower()
+            if all(w in haystack for w in words):
+                found.append(out)
+        return sorted(found, key=lambda o: (o.created, o.id), reverse=True)
+
+    def get(self, oid: str) -> Output:
+        """The output with id `oid`; KeyError if there is none."""
+        out = self._load(self.root / f"{self._check_id(oid)}.json")
+        if out is None:
+            raise KeyError(f"no output {oid!r} in the gallery")
+        return out
+
+    def delete(self, oid: str) -> None:
+        """Remove an output and its preview and record; KeyError if there is none."""
+        out = self.get(oid)
+        for path in (out.path, out.thumb, self.root / f"{out.id}.json"):
+            path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ internals
+    @staticmethod
+    def _new_id() -> str:
+        now = time.time()
+        micro = int((now % 1) * 1_000_000)
+        return time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{micro:06d}-{secrets.token_hex(2)}"
+
+    @staticmethod
+    def _check_id(oid: str) -> str:
+        if not isinstance(oid, str) or not _ID.match(oid):
+            raise KeyError(f"{oid!r} is not a gallery id")
+        return oid
+
+    def _record(self, oid: str, kind: str, path: Path, thumb: Image.Image, recipe: recipes.Recipe,
+                title: str | None) -> Output:
+        thumb_path = self.root / f"{oid}.thumb.png"
+        thumb.save(thumb_path, format="PNG")
+        out = Output(id=oid, kind=kind, title=title or _default_title(kind, recipe), created=time.time(),
+                     recipe=recipes.read(path), path=path, thumb=thumb_path)
+        record = {k: v for k, v in asdict(out).items() if k not in ("path", "thumb")}
+        record["file"] = path.name
+        atomic_write_bytes(self.root / f"{oid}.json", json.dumps(record, ensure_ascii=False, indent=1).encode())
+        return out
+
+    def _load(self, record: Path) -> Output | None:
+        if not _ID.match(record.stem):
+            return None
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+            path = self.root / data["file"]
+            if not path.is_file():
+                return None
+            return Output(id=data["id"], kind=data["kind"], title=data["title"], created=float(data["created"]),
+                          recipe=data["recipe"], path=path, thumb=self.root / f"{data['id']}.thumb.png")
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _default_title(kind: str, recipe: recipes.Recipe) -> str:
+    engine = str(recipe.get("engine", "atelier")).capitalize()
+    seed = recipe.get("seed")
+    return f"{engine} {kind}" + (f" · seed {seed}" if seed is not None else "")

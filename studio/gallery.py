@@ -43,7 +43,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         query = gr.Textbox(label="Find", placeholder="engine, seed, prompt, title…", elem_id="gallery-query", scale=3)
         refresh = gr.Button("Refresh", elem_id="gallery-refresh", scale=1)
     count = gr.Markdown(elem_id="gallery-count")
-    grid = gr.Gallery(label="Your work, newest first", columns=6, height=420, allow_preview=False,
+    grid = gr.Gallery(label="Your work, newest first", show_label=False, columns=6, height=420, allow_preview=False,
                       object_fit="contain", elem_id="gallery-grid", format="png")
     shown = gr.State([])
     selected = gr.State(None)

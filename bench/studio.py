@@ -1,0 +1,61 @@
+"""Studio benchmark: cold start to HTTP 200, and memory once every tab's model has been used.
+
+Keys: cold_start_s, rss_mb_all_loaded (plus rss_mb_idle, tabs, machine).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench.server import StudioProcess
+from bench.timing import rss_mb
+
+# One quick call per engine that loads its default model; calls for absent tabs are skipped.
+WARM_CALLS: dict[str, list[tuple[str, tuple]]] = {
+    "gallery": [("/gallery_items", ("all", ""))],
+    "paint": [("/paint_generate", ())],
+    "stylize": [("/stylize_fast", ())],
+    "sound": [("/sound_generate", ())],
+    "words": [("/words_generate", ())],
+}
+
+
+def _cold_start(home: Path) -> float:
+    server = StudioProcess(home)
+    try:
+        return server.wait_ready()
+    finally:
+        server.stop()
+
+
+def run(quick: bool = False) -> dict:
+    from gradio_client import Client
+
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
+        starts = [_cold_start(Path(tmp) / f"cold{i}") for i in range(2 if quick else 5)]
+        server = StudioProcess(Path(tmp) / "warm")
+        try:
+            server.wait_ready()
+            idle = rss_mb(server.proc.pid)
+            client = Client(server.url, verbose=False)
+            endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+            used = []
+            for tab, calls in WARM_CALLS.items():
+                for api_name, args in calls:
+                    if api_name in endpoints:
+                        client.predict(*args, api_name=api_name)
+                        used.append(tab)
+            loaded = rss_mb(server.proc.pid)
+        finally:
+            server.stop()
+    return {
+        "cold_start_s": round(statistics.median(starts), 2),
+        "rss_mb_all_loaded": loaded,
+        "rss_mb_idle": idle,
+        "tabs": sorted(set(used)),
+        "machine": " ".join(filter(None, [platform.machine(), platform.processor(), f"{os.cpu_count()} cpus"])),
+    }

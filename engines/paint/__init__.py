@@ -1,0 +1,1 @@
+"""Paint: a class-conditional DCGAN-family image generator, its exploration tools and training."""

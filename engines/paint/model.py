@@ -1,0 +1,128 @@
+"""Class-conditional DCGAN for small image sets.
+
+References:
+1) Radford et al. 2015, DCGAN: https://arxiv.org/abs/1511.06434 (the article's model; `plain`)
+2) Mirza & Osindero 2014, conditional GANs: https://arxiv.org/abs/1411.1784
+3) Miyato & Koyama 2018, projection discriminator: https://arxiv.org/abs/1802.05637
+4) Miyato et al. 2018, spectral normalisation: https://arxiv.org/abs/1802.05957
+
+The generator maps noise z and a class embedding to an image through transposed convolutions;
+the discriminator scores an image and, with projection, how well it fits its class. A class
+*blend* is a weighted sum of class embeddings, so the generator takes soft labels too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import spectral_norm
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Architecture of one Paint model (saved inside its checkpoint)."""
+
+    resolution: int = 64     # 32, 64 or 128 pixels square
+    z_dim: int = 128         # noise dimensions
+    n_classes: int = 8       # 0 or 1 for an unconditional model
+    embed_dim: int = 32      # class embedding joined to z
+    ngf: int = 48            # generator width (channels of its last hidden layer)
+    ndf: int = 48            # discriminator width (channels of its first layer)
+    spectral_norm: bool = True   # spectral norm in D (off in the plain DCGAN)
+    projection: bool = True      # projection conditioning in D (plain: label maps joined to the input)
+
+    @property
+    def n_up(self) -> int:
+        if self.resolution not in (32, 64, 128):
+            raise ValueError("resolution must be 32, 64 or 128")
+        return int(math.log2(self.resolution)) - 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def plain(cls, **kw: object) -> GANConfig:
+        """The article's conditional DCGAN: no spectral norm, label concatenation in D."""
+        return cls(spectral_norm=False, projection=False, **kw)  # type: ignore[arg-type]
+
+
+class Generator(nn.Module):
+    """(z, class weights) -> image in [-1, 1] of shape (B, 3, res, res)."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        n_cls = max(cfg.n_classes, 1)
+        self.embed = nn.Linear(n_cls, cfg.embed_dim, bias=False)  # soft labels -> embedding
+        widths = [cfg.ngf * 2 ** i for i in reversed(range(cfg.n_up))]  # e.g. 384, 192, 96, 48
+        # stem: 1x1 -> 4x4
+        self.stem = nn.Sequential(
+            nn.ConvTranspose2d(cfg.z_dim + cfg.embed_dim, widths[0], 4, 1, 0, bias=False),
+            nn.BatchNorm2d(widths[0]), nn.ReLU(True))
+        # body: double the size each block
+        self.body = nn.Sequential(*[
+            nn.Sequential(nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), nn.BatchNorm2d(w_out), nn.ReLU(True))
+            for w_in, w_out in zip(widths[:-1], widths[1:])])
+        # head: last doubling straight to RGB
+        self.head = nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """z: (B, z_dim); y: (B, n_classes) class weights (one-hot or a blend)."""
+        h = torch.cat([z, self.embed(y)], dim=1)[:, :, None, None]
+        return torch.tanh(self.head(self.body(self.stem(h))))
+
+    def early_features(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Stem activations (B, C*16): the space GANSpace takes principal directions in."""
+        return self.stem(torch.cat([z, self.embed(y)], dim=1)[:, :, None, None]).flatten(1)
+
+
+class Discriminator(nn.Module):
+    """(image, class weights) -> realness score (B,)."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        n_cls = max(cfg.n_classes, 1)
+        sn = spectral_norm if cfg.spectral_norm else (lambda m: m)
+        widths = [cfg.ndf * 2 ** i for i in range(cfg.n_up)]  # e.g. 48, 96, 192, 384
+        in_ch = 3 if cfg.projection else 3 + n_cls
+        layers: list[nn.Module] = [sn(nn.Conv2d(in_ch, widths[0], 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+        for w_in, w_out in zip(widths[:-1], widths[1:]):
+            layers.append(sn(nn.Conv2d(w_in, w_out, 4, 2, 1, bias=cfg.spectral_norm)))
+            if not cfg.spectral_norm:
+                layers.append(nn.BatchNorm2d(w_out))
+            layers.append(nn.LeakyReLU(0.2, True))
+        self.features = nn.Sequential(*layers)  # -> (B, widths[-1], 4, 4)
+        self.out = sn(nn.Linear(widths[-1] * 16, 1))
+        self.project = sn(nn.Linear(n_cls, widths[-1] * 16, bias=False)) if cfg.projection else None
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.project is None:  # plain cDCGAN: labels as constant input planes
+            x = torch.cat([x, y[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
+        h = self.features(x).flatten(1)
+        score = self.out(h).squeeze(1)
+        if self.project is not None:
+            score = score + (self.project(y) * h).sum(dim=1)
+        return score
+
+
+def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Integer labels -> float one-hot rows (an unconditional model has one class)."""
+    return F.one_hot(labels, max(n_classes, 1)).float()
+
+
+def init_weights(module: nn.Module) -> None:
+    """DCGAN initialisation: N(0, 0.02) convolutions, N(1, 0.02) BatchNorm gains."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            weight = getattr(m, "weight_orig", m.weight)
+            nn.init.normal_(weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)

@@ -1,0 +1,33 @@
+"""Shared fixtures: a real studio process on a free port, and Debian chromium for playwright."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.server import ROOT, StudioProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+Studio = StudioProcess
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory):
+    """One studio for the whole test session (the app and browser tests share it)."""
+    server = Studio(tmp_path_factory.mktemp("studio-home"))
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright: Debian's chromium, offline flags, never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}

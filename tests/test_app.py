@@ -1,0 +1,79 @@
+"""The studio as a process: it starts, serves, and answers its documented API."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from engines.outputs import OutputStore
+from engines.recipe import write_png
+from tests.conftest import ROOT, Studio
+
+
+def test_launch_serves_the_page_with_the_gallery(studio):
+    with urllib.request.urlopen(studio.url) as r:
+        assert r.status == 200
+    config = json.load(urllib.request.urlopen(studio.url + "/config"))
+    labels = [c.get("props", {}).get("label") for c in config["components"]]
+    assert "Gallery" in labels
+    ids = {c.get("props", {}).get("elem_id") for c in config["components"]}
+    assert {"gallery-grid", "whatmade-file"} <= ids
+
+
+def test_api_lists_reads_and_deletes_outputs(studio):
+    store = OutputStore(studio.home / "outputs")  # the same folder the studio uses
+    out = store.save_image(Image.new("RGB", (32, 32), (10, 200, 90)), {"engine": "paint", "seed": 321})
+    store.save_text("a line", {"engine": "words", "prompt": "a"})
+    client = Client(studio.url, verbose=False)
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/gallery_list", "/gallery_items", "/gallery_recipe", "/gallery_delete"} <= set(api)
+
+    items = client.predict("image", "", api_name="/gallery_items")
+    assert [i["id"] for i in items] == [out.id] and items[0]["recipe"]["seed"] == 321
+    summary, recipe = client.predict(handle_file(str(out.path)), api_name="/gallery_recipe")
+    assert recipe["seed"] == 321 and "Paint" in summary
+    assert client.predict(out.id, api_name="/gallery_delete") == f"deleted {out.id}"
+    assert client.predict("all", "", api_name="/gallery_items")[0]["kind"] == "text"
+
+
+def test_api_errors_are_messages_not_tracebacks(studio, tmp_path):
+    client = Client(studio.url, verbose=False)
+    plain = tmp_path / "plain.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(plain)
+    with pytest.raises(Exception, match="carries no Atelier recipe"):
+        client.predict(handle_file(str(plain)), api_name="/gallery_recipe")
+    with pytest.raises(Exception, match="not a gallery id"):
+        client.predict("../../etc", api_name="/gallery_delete")
+    assert "Traceback" not in studio.log()
+
+
+def test_share_offline_keeps_serving(tmp_path):
+    server = Studio(tmp_path, ["--share"])
+    try:
+        server.wait_ready()
+        urllib.request.urlopen(server.url)
+    finally:
+        server.stop()
+    log = server.log()
+    assert "no share link could be made" in log and "keeps serving locally" in log
+
+
+def test_unavailable_device_is_a_clear_message(tmp_path):
+    if __import__("torch").cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    env = {**os.environ, "ATELIER_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, str(ROOT / "launch.py"), "--device", "cuda"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "no CUDA GPU" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_recipe_written_by_engines_is_read_by_the_studio_store(tmp_path):
+    path = write_png(tmp_path / "x.png", Image.new("RGB", (4, 4)), {"engine": "paint", "seed": 1})
+    assert OutputStore(tmp_path / "o").save_image(Image.open(path), {"engine": "paint", "seed": 1}).recipe["seed"] == 1

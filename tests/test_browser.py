@@ -1,0 +1,108 @@
+"""The studio in a real browser (Debian chromium via playwright): every tab opens, controls
+update outputs, the Gallery shows recipes, and the page never calls outside the local server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engines.outputs import OutputStore
+from engines.recipe import write_png
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = ROOT / "assets" / "screenshot.png"
+
+
+def open_tab(page, name: str) -> None:
+    """Click a tab and wait until it is selected and painted (a tab mount can reset fields)."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle())
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+@pytest.fixture
+def studio_page(page, studio):
+    """The studio page, with every request the page makes recorded."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(studio.url)
+    page.get_by_role("tab", name="Gallery", exact=True).wait_for()
+    page.requests = requests  # type: ignore[attr-defined]
+    yield page
+    external = [u for u in requests if not u.startswith((studio.url, "data:", "blob:"))]
+    assert external == [], f"the page called outside the local server: {external[:5]}"
+
+
+def _samples(store: OutputStore) -> None:
+    rng = np.random.default_rng(3)
+    for i in range(3):
+        hue = rng.integers(60, 230, 3)
+        img = np.clip(np.indices((96, 96)).sum(0)[..., None] * 0.8 + hue, 0, 255).astype(np.uint8)
+        store.save_image(Image.fromarray(img), {"engine": "paint", "seed": int(10 + i)}, title=f"Study {i + 1}")
+    t = np.linspace(0, 1.0, 16000)
+    store.save_sound(16000, (0.4 * np.sin(2 * np.pi * 330 * t) * np.exp(-3 * t)).astype(np.float32),
+                     {"engine": "sound", "pitch": 64}, title="A bell")
+    store.save_text("When to the sessions of sweet silent thought\nI summon up remembrance of things past",
+                    {"engine": "words", "prompt": "When to"}, title="Sonnet 30")
+
+
+def test_every_tab_opens(studio_page):
+    tabs = [t.inner_text().strip() for t in studio_page.get_by_role("tab").all()]
+    assert "Gallery" in tabs
+    for name in tabs:
+        open_tab(studio_page, name)
+
+
+def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
+    store = OutputStore(studio.home / "outputs")
+    _samples(store)
+    page = studio_page
+    open_tab(page, "Gallery")
+    page.locator("#gallery-refresh").click()
+    thumbs = page.locator("#gallery-grid img")
+    thumbs.first.wait_for()
+    assert thumbs.count() >= 5
+    # filter to sounds: only the bell remains
+    page.locator("#gallery-kind").get_by_text("Sounds", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1")
+    page.locator("#gallery-kind").get_by_text("All", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length >= 5")
+    # open the newest (the sonnet) and read its recipe
+    thumbs.first.click()
+    page.locator("#gallery-title").get_by_text("Sonnet 30").wait_for()
+    assert "When to" in page.locator("#gallery-recipe").inner_text()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    # delete asks first, then removes it
+    before = len(store.list())
+    page.locator("#gallery-delete").click()
+    page.locator("#gallery-delete-yes").click()
+    page.wait_for_function(f"() => document.querySelectorAll('#gallery-grid img').length === {before - 1}")
+    assert len(store.list()) == before - 1 and all(o.title != "Sonnet 30" for o in store.list())
+
+
+def test_what_made_this_reads_an_uploaded_png(studio_page, tmp_path):
+    page = studio_page
+    open_tab(page, "Gallery")
+    path = write_png(tmp_path / "made.png", Image.new("RGB", (40, 40), (120, 80, 200)),
+                     {"engine": "paint", "seed": 4242, "model": "emoji"})
+    page.locator("#whatmade").get_by_text("What made this?").click()
+    page.locator("#whatmade-file input[type=file]").set_input_files(str(path))
+    page.locator("#whatmade-summary").get_by_text("Paint").wait_for(timeout=20000)
+    assert "4242" in page.locator("#whatmade-summary").inner_text()
+    assert "4242" in page.locator("#whatmade-recipe").inner_text()
+
+
+def test_what_made_this_explains_a_plain_picture(studio_page, tmp_path):
+    page = studio_page
+    open_tab(page, "Gallery")
+    Image.new("RGB", (40, 40)).save(tmp_path / "plain.png")
+    page.locator("#whatmade").get_by_text("What made this?").click()
+    page.locator("#whatmade-file input[type=file]").set_input_files(str(tmp_path / "plain.png"))
+    page.get_by_text("carries no Atelier recipe").first.wait_for(timeout=20000)

@@ -66,8 +66,7 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
     open_tab(page, "Gallery")
     page.locator("#gallery-refresh").click()
     thumbs = page.locator("#gallery-grid img")
-    thumbs.first.wait_for()
-    assert thumbs.count() >= 5
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length >= 5")
     # filter to sounds: only the bell remains
     page.locator("#gallery-kind").get_by_text("Sounds", exact=True).click()
     page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1")

@@ -18,8 +18,10 @@ def cpu_threads() -> int:
     """Threads worth giving torch on this CPU: the cores this process may use, capped at 8.
 
     More threads than physical cores slows small convolutions down, and a laptop stays usable
-    when the studio does not take every core.
+    when the studio does not take every core. ATELIER_THREADS overrides the count.
     """
+    if os.environ.get("ATELIER_THREADS", "").isdigit():
+        return max(1, int(os.environ["ATELIER_THREADS"]))
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows

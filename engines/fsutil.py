@@ -22,6 +22,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    tmp.chmod(0o644)  # mkstemp makes 0600; outputs and models are ordinary files
     try:
         yield tmp
         with open(tmp, "rb+") as fh:

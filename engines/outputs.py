@@ -71,6 +71,18 @@ class OutputStore:
         path = recipes.write_txt(self.root / f"{oid}.txt", text, recipe)
         return self._record(oid, "text", path, thumbs.text_thumb(text), recipe, title)
 
+    def save_file(self, source: str | os.PathLike, kind: str, recipe: recipes.Recipe, thumb: Image.Image,
+                  title: str | None = None) -> Output:
+        """Keep a finished file of another format (a GIF or MP4 morph, say); its recipe goes in a
+        sidecar ``<file>.recipe.json`` beside it."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+        oid = self._new_id()
+        path = self.root / f"{oid}{Path(source).suffix.lower()}"
+        atomic_write_bytes(path, Path(source).read_bytes())
+        recipes.write_sidecar(path, recipe)
+        return self._record(oid, kind, path, thumbs.image_thumb(thumb), recipe, title)
+
     # ------------------------------------------------------------ finding
     def list(self, kind: str | None = None, query: str = "") -> list[Output]:
         """Outputs newest first, optionally of one kind and matching every word of `query`
@@ -98,7 +110,7 @@ class OutputStore:
     def delete(self, oid: str) -> None:
         """Remove an output and its preview and record; KeyError if there is none."""
         out = self.get(oid)
-        for path in (out.path, out.thumb, self.root / f"{out.id}.json"):
+        for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX)):
             path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals

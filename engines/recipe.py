@@ -6,6 +6,7 @@ downloaded picture, sound or text still knows what made it:
 - PNG: an iTXt chunk named ``atelier-recipe``.
 - WAV: a RIFF chunk ``atlr`` after the audio data (players skip unknown chunks).
 - TXT: a trailer after a marker line; `read_text` returns the text without it.
+- GIF: the comment extension holds ``atelier-recipe:`` followed by the JSON.
 
 A JSON sidecar ``<file>.recipe.json`` is also honoured when reading, for any other format.
 """
@@ -144,6 +145,19 @@ def _read_txt(path: Path) -> Recipe | None:
     return _loads(raw.rsplit(TXT_MARKER, 1)[1].strip())
 
 
+# ---------------------------------------------------------------- animations
+def gif_comment(recipe: Recipe) -> bytes:
+    """The GIF comment that carries `recipe` (pass as `comment=` to Pillow's GIF writer)."""
+    return (PNG_KEY + ":" + _dumps(_stamp(recipe))).encode("utf-8")
+
+
+def _read_gif(path: Path) -> Recipe | None:
+    with Image.open(path) as im:
+        comment = im.info.get("comment", b"")
+    text = comment.decode("utf-8", errors="replace") if isinstance(comment, bytes) else str(comment)
+    return _loads(text.split(":", 1)[1]) if text.startswith(PNG_KEY + ":") else None
+
+
 # ---------------------------------------------------------------- any file
 def write_sidecar(path: str | os.PathLike, recipe: Recipe) -> Path:
     """Write `recipe` as ``<path>.recipe.json`` for formats that cannot carry it inside."""
@@ -168,10 +182,12 @@ def read(path: str | os.PathLike) -> Recipe:
             found = _read_png(path)
         elif head.startswith(b"RIFF") and head[8:12] == b"WAVE":
             found = _read_wav(path)
+        elif head.startswith((b"GIF87a", b"GIF89a")):
+            found = _read_gif(path)
         elif path.suffix.lower() in {".txt", ".md"}:
             found = _read_txt(path)
         else:
-            raise RecipeError(f"{path.name} is not a PNG, WAV or TXT file, so it cannot carry an Atelier recipe")
+            raise RecipeError(f"{path.name} is not a PNG, GIF, WAV or TXT file, so it cannot carry an Atelier recipe")
     except (OSError, SyntaxError, UnicodeDecodeError) as err:
         raise RecipeError(f"{path.name} could not be read ({err})") from None
     if found is None:

@@ -63,10 +63,18 @@ def test_files_without_recipe_get_a_clear_error(tmp_path):
         recipe.read(tmp_path / "plain.png")
     with pytest.raises(RecipeError, match="carries no Atelier recipe"):
         recipe.read(tmp_path / "plain.txt")
-    with pytest.raises(RecipeError, match="not a PNG, WAV or TXT"):
+    with pytest.raises(RecipeError, match="not a PNG, GIF, WAV or TXT"):
         recipe.read(tmp_path / "x.bin")
 
 
 def test_a_recipe_needs_an_engine(tmp_path):
     with pytest.raises(ValueError, match="engine"):
         recipe.write_txt(tmp_path / "a.txt", "x", {"seed": 1})
+
+
+def test_gif_comment_round_trip(tmp_path):
+    from engines.video import save_gif
+    frames = [Image.new("RGB", (16, 16), (i * 40, 0, 0)) for i in range(4)]
+    path = save_gif(frames, tmp_path / "m.gif", fps=8, comment=recipe.gif_comment(RECIPE))
+    _check(recipe.read(path))
+    assert Image.open(path).n_frames == 4

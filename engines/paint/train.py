@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -135,7 +136,8 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     init_weights(D)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
-    step, history, message = 0, [], ""
+    step, history, message, seconds_before = 0, [], "", 0.0
+    ema_state = None
 
     if resume and out.is_file():
         state = checkpoints.load(out, engine=ENGINE)
@@ -151,7 +153,9 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             opt_g.load_state_dict(tr["opt_g"])
             opt_d.load_state_dict(tr["opt_d"])
         step = int(tr["step"])
+        ema_state = tr.get("G_ema")
         history = [tuple(h) for h in state.meta.get("history", [])]
+        seconds_before = float(state.meta.get("train_seconds", 0.0))
         message = f"resumed at step {step}"
     elif init_from is not None:
         base = checkpoints.load(init_from, engine=ENGINE)
@@ -162,8 +166,8 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused)"
 
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    if resume and out.is_file() and "G_ema" in checkpoints.load(out, engine=ENGINE).extra.get("train", {}):
-        G_ema.load_state_dict(checkpoints.load(out, engine=ENGINE).extra["train"]["G_ema"])
+    if ema_state is not None:
+        G_ema.load_state_dict(ema_state)
 
     x_all = to_tensor(data.images).to(dev)
     if dev.type == "cpu":  # about 10% faster convolutions on CPU
@@ -181,7 +185,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
                 "metrics": {"d_loss": d_avg, "g_loss": g_avg}, "history": history[-400:],
-                "name": name or out.stem, "train_seconds": round(time.time() - t0, 1)}
+                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1)}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
                            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}}
         checkpoints.save(out, Checkpoint(ENGINE, G_ema.state_dict(), model_cfg.to_dict(), meta, extra))
@@ -242,10 +246,24 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
 
 def export_for_sampling(src: str | Path, dst: str | Path, half: bool = True) -> Path:
     """Write a compact copy of a trained model (EMA generator only, fp16) for bundling."""
+    from engines.paint.explore import directions_payload, load_model
+
     ck = checkpoints.load(src, engine=ENGINE)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck.state_dict.items()}
     meta = {k: v for k, v in ck.meta.items() if k != "history"}
-    return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta))
+    extra = {"directions": directions_payload(load_model(src))}
+    return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta, extra))
+
+
+def export_resume_state(src: str | Path, dst: str | Path) -> Path:
+    """A compact copy that can resume training on another machine: G, D and EMA weights in
+    fp16, without optimizer moments (Adam re-estimates them within a few hundred steps)."""
+    ck = checkpoints.load(src, engine=ENGINE)
+    tr = ck.extra["train"]
+    half = {key: {k: (v.half() if v.is_floating_point() else v) for k, v in tr[key].items()}
+            for key in ("G", "D", "G_ema")}
+    return checkpoints.save(dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta,
+                                            {"train": {**half, "step": tr["step"]}}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -258,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width", type=int, default=48, help="ngf = ndf")
     p.add_argument("--plain", action="store_true", help="the article's DCGAN (ablation baseline)")
     p.add_argument("--finetune", help="start from this Paint checkpoint (e.g. the bundled one)")
-    p.add_argument("--time-budget", type=float, help="stop after this many seconds (resumable)")
+    p.add_argument("--resume-from", help="a compact training state (see --bundle) to continue when --out is new")
+    p.add_argument("--time-budget", type=float, help="stop after this many seconds of this run (resumable)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -283,6 +302,9 @@ def main(argv: list[str] | None = None) -> None:
     base = TrainConfig.plain if args.plain else TrainConfig
     cfg = base(steps=args.steps, batch=args.batch, seed=args.seed, checkpoint_every=args.checkpoint_every,
                preview_every=args.preview_every, time_budget_s=args.time_budget)
+    if args.resume_from and not Path(args.out).exists():
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.resume_from, args.out)
     previews = Path(args.previews) if args.previews else None
     if previews:
         previews.mkdir(parents=True, exist_ok=True)
@@ -296,7 +318,8 @@ def main(argv: list[str] | None = None) -> None:
         if ev.checkpoint and args.bundle:
             dst = Path(args.bundle) / f"{Path(args.out).stem}.pt"
             export_for_sampling(ev.checkpoint, dst)
-            print(f"exported {dst} ({dst.stat().st_size / 1e6:.1f} MB)", flush=True)
+            state = export_resume_state(ev.checkpoint, Path(args.bundle) / "train-state" / f"{Path(args.out).stem}.pt")
+            print(f"exported {dst} ({dst.stat().st_size / 1e6:.1f} MB) and {state}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Pretrained feature networks shared by engines (style losses, dreams, perceptual metrics)."""

@@ -1,0 +1,319 @@
+"""Exploring a Paint model: seeds, truncation, class blends, GANSpace directions, variations
+and slerp morphs. Everything here is deterministic for a given model, seed and settings.
+
+GANSpace: Härkönen et al. 2020, https://arxiv.org/abs/2004.02546 (PCA of early activations,
+regressed back to z, for GANs without a style space).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from engines import checkpoints
+from engines.paint.images import to_pil
+from engines.paint.model import GANConfig, Generator
+
+ENGINE = "paint"
+ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
+BUNDLED_DIR = ASSETS / "models" / "paint"
+N_DIRECTIONS = 10
+
+
+@dataclass
+class Direction:
+    """A principal direction in z, its share of variance and a name from what it changes."""
+
+    vector: torch.Tensor
+    variance: float
+    name: str
+
+
+@dataclass
+class PaintModel:
+    """A loaded generator and what is known about it."""
+
+    generator: Generator
+    config: GANConfig
+    meta: dict
+    path: Path
+    hash: str
+    device: torch.device
+    directions: list[Direction] = field(default_factory=list)
+
+    @property
+    def class_names(self) -> list[str]:
+        names = self.meta.get("class_names") or ["all"]
+        return list(names)
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or self.path.stem
+
+    @property
+    def z_dim(self) -> int:
+        return self.config.z_dim
+
+
+_lock = threading.Lock()
+
+
+def bundled_models() -> list[Path]:
+    """Paint checkpoints shipped in assets/models/paint."""
+    return checkpoints.list_models(BUNDLED_DIR, engine=ENGINE)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
+    ck = checkpoints.load(path, engine=ENGINE)
+    cfg = GANConfig(**ck.config)
+    g = Generator(cfg)
+    g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()})
+    g = g.to(device).eval().requires_grad_(False)
+    model = PaintModel(g, cfg, ck.meta, Path(path), checkpoints.file_hash(path), torch.device(device))
+    saved = ck.extra.get("directions")
+    if saved:  # computed when the model was exported
+        model.directions = [Direction(saved["vectors"][i].float(), float(saved["variance"][i]), saved["names"][i])
+                            for i in range(len(saved["names"]))]
+    else:
+        model.directions = principal_directions(model)
+    return model
+
+
+def directions_payload(model: PaintModel) -> dict:
+    """The model's directions in a form a checkpoint can hold (so loading skips the PCA)."""
+    return {"vectors": torch.stack([d.vector for d in model.directions]),
+            "variance": torch.tensor([d.variance for d in model.directions]),
+            "names": [d.name for d in model.directions]}
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> PaintModel:
+    """Load a Paint checkpoint once per (file, version, device); later calls reuse it."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no Paint model at {path}")
+    with _lock:
+        return _load_cached(str(path), path.stat().st_mtime, str(device))
+
+
+def seed_to_z(seed: int, z_dim: int) -> torch.Tensor:
+    """The noise vector for a seed (the same on every machine)."""
+    gen = torch.Generator().manual_seed(int(seed) % (2**63))
+    return torch.randn(z_dim, generator=gen)
+
+
+def class_vector(model: PaintModel, blend: dict[str, float] | str | int | None) -> torch.Tensor:
+    """Class weights for a class name, index or {name: weight} blend (normalised to sum 1)."""
+    names = model.class_names
+    w = torch.zeros(len(names))
+    if blend is None or blend == "":
+        w[0] = 1
+    elif isinstance(blend, (int, np.integer)):
+        w[int(blend)] = 1
+    elif isinstance(blend, str):
+        if blend not in names:
+            raise ValueError(f"this model has no class {blend!r}; it knows {', '.join(names)}")
+        w[names.index(blend)] = 1
+    else:
+        for name, weight in blend.items():
+            if name not in names:
+                raise ValueError(f"this model has no class {name!r}; it knows {', '.join(names)}")
+            w[names.index(name)] = max(0.0, float(weight))
+        if w.sum() <= 0:
+            raise ValueError("the class blend needs at least one weight above zero")
+    return w / w.sum()
+
+
+def latent(model: PaintModel, seed: int, psi: float = 1.0, sliders: Sequence[float] = (),
+           nudges: Sequence[Sequence[float]] = ()) -> torch.Tensor:
+    """z for a seed (moved by any variation `nudges`), pulled toward the mean by truncation
+    `psi`, then moved along the principal directions by `sliders` (in standard deviations)."""
+    z = nudge(seed_to_z(seed, model.z_dim), nudges) * float(psi)
+    for value, d in zip(sliders, model.directions):
+        z = z + float(value) * d.vector
+    return z
+
+
+@torch.no_grad()
+def render(model: PaintModel, z: torch.Tensor, y: torch.Tensor, upscale: int = 1) -> list[Image.Image]:
+    """Pictures for a batch (or one) of z and class weights; `upscale` enlarges smoothly."""
+    z = z.reshape(-1, model.z_dim).to(model.device)
+    y = y.reshape(-1, len(model.class_names)).to(model.device)
+    if y.shape[0] == 1 and z.shape[0] > 1:
+        y = y.expand(z.shape[0], -1)
+    images = [to_pil(x) for x in model.generator(z, y)]
+    if upscale > 1:
+        images = [im.resize((im.width * upscale, im.height * upscale), Image.Resampling.LANCZOS) for im in images]
+    return images
+
+
+def generate(model: PaintModel, seed: int, psi: float = 1.0, blend: dict[str, float] | str | int | None = None,
+             sliders: Sequence[float] = (), nudges: Sequence[Sequence[float]] = (), upscale: int = 1) -> Image.Image:
+    """One picture from a seed, truncation, class (or blend), variation nudges and direction sliders."""
+    return render(model, latent(model, seed, psi, sliders, nudges), class_vector(model, blend), upscale)[0]
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation between two noise vectors (keeps their norm typical of N(0, I))."""
+    an, bn = a / a.norm(), b / b.norm()
+    omega = torch.arccos((an * bn).sum().clamp(-1 + 1e-7, 1 - 1e-7))
+    if omega.abs() < 1e-4:
+        return (1 - t) * a + t * b
+    so = torch.sin(omega)
+    return torch.sin((1 - t) * omega) / so * a + torch.sin(t * omega) / so * b
+
+
+def morph(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], frames: int = 24,
+          loop: bool = True, upscale: int = 1) -> list[Image.Image]:
+    """Frames that travel through keyframes (z, class weights): slerp in z, linear in class,
+    eased in and out at each keyframe. With `loop`, the path returns to the first keyframe."""
+    if len(keyframes) < 2:
+        raise ValueError("a morph needs at least two keyframes")
+    path = list(keyframes) + ([keyframes[0]] if loop else [])
+    segments = len(path) - 1
+    per = max(2, int(frames) // segments)
+    zs, ys = [], []
+    for (za, ya), (zb, yb) in zip(path[:-1], path[1:]):
+        for i in range(per):
+            t = i / per
+            t = t * t * (3 - 2 * t)  # smoothstep ease
+            zs.append(slerp(za, zb, t))
+            ys.append((1 - t) * ya + t * yb)
+    if not loop:
+        zs.append(path[-1][0])
+        ys.append(path[-1][1])
+    pictures: list[Image.Image] = []
+    for i in range(0, len(zs), 32):
+        pictures += render(model, torch.stack(zs[i:i + 32]), torch.stack(ys[i:i + 32]), upscale)
+    return pictures
+
+
+# ---------------------------------------------------------------- principal directions
+def _properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per-image measurable qualities (for naming directions): images (B, 3, H, W) in [-1, 1]."""
+    x = (images + 1) / 2
+    r, g, b = x[:, 0], x[:, 1], x[:, 2]
+    mx, mn = x.max(1).values, x.min(1).values
+    ink = (1 - mn).clamp(0, 1)  # how far from the white background
+    h, w = x.shape[2], x.shape[3]
+    cols = torch.linspace(-1, 1, w, device=x.device)
+    rows = torch.linspace(-1, 1, h, device=x.device)
+    mass = ink.sum((1, 2)) + 1e-6
+    gray = x.mean(1)
+    detail = (gray[:, 1:, :] - gray[:, :-1, :]).abs().mean((1, 2)) + (gray[:, :, 1:] - gray[:, :, :-1]).abs().mean((1, 2))
+    spread_x = (ink * cols[None, None, :].abs()).sum((1, 2)) / mass
+    spread_y = (ink * rows[None, :, None].abs()).sum((1, 2)) / mass
+    return {
+        "size": (ink > 0.15).float().mean((1, 2)),
+        "contrast": gray.std((1, 2)),
+        "detail": detail,
+        "shape": spread_x - spread_y,
+        "brightness": x.mean((1, 2, 3)),
+        "colourfulness": (mx - mn).mean((1, 2)),
+        "warmth": (r - b).mean((1, 2)),
+        "greenness": (g - (r + b) / 2).mean((1, 2)),
+        "left-right": (ink * cols[None, None, :]).sum((1, 2)) / mass,
+        "up-down": (ink * rows[None, :, None]).sum((1, 2)) / mass,
+    }
+
+
+_NAMES = {"size": ("smaller", "bigger"), "brightness": ("darker", "lighter"),
+          "contrast": ("softer", "more contrast"), "detail": ("plainer", "more detailed"),
+          "shape": ("taller", "wider"),
+          "colourfulness": ("greyer", "more colourful"), "warmth": ("cooler", "warmer"),
+          "greenness": ("less green", "greener"), "left-right": ("to the left", "to the right"),
+          "up-down": ("higher", "lower")}
+
+
+@torch.no_grad()
+def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int = 2048, seed: int = 1234) -> list[Direction]:
+    """GANSpace directions: PCA of the generator's first-block activations over random z
+    (random classes), each principal axis regressed back into z, ordered by variance, and
+    named after the picture quality it changes most."""
+    g, cfg = model.generator, model.config
+    n_cls = len(model.class_names)
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(samples, cfg.z_dim, generator=gen).to(model.device)
+    y = torch.nn.functional.one_hot(torch.randint(0, n_cls, (samples,), generator=gen), n_cls).float().to(model.device)
+    feats = g.early_features(z, y)
+    centred = feats - feats.mean(0)
+    # randomised PCA: 60x faster than a full SVD here, top singular values within a few per cent
+    _, s, v = torch.pca_lowrank(centred, q=k + 10, center=False, niter=4)
+    comps = v[:, :k].T
+    var = (s[:k] ** 2) / (centred ** 2).sum()
+    coeff = centred @ comps.T                           # (samples, k)
+    coeff = coeff / coeff.std(0)                        # unit-variance coordinates
+    u = torch.linalg.lstsq(coeff, z).solution          # (k, z_dim): z ~ coeff @ u
+    dirs = u / u.norm(dim=1, keepdim=True)
+
+    # name each direction by the quality that moves most (in units of its spread across samples)
+    probe_z = torch.randn(32, cfg.z_dim, generator=gen).to(model.device)
+    probe_y = torch.nn.functional.one_hot(torch.arange(32) % n_cls, n_cls).float().to(model.device)
+    base = _properties(g(probe_z, probe_y))
+    spread = {name: v.std() + 1e-6 for name, v in base.items()}
+    used: set[str] = set()
+    out = []
+    for i in range(dirs.shape[0]):
+        plus = _properties(g(probe_z + 2.5 * dirs[i], probe_y))
+        minus = _properties(g(probe_z - 2.5 * dirs[i], probe_y))
+        effects = {name: float((plus[name] - minus[name]).mean() / spread[name]) for name in base}
+        ranked = sorted(effects, key=lambda n: -abs(effects[n]))
+        best = next((n for n in ranked if n not in used), ranked[0])
+        used.add(best)
+        vec = dirs[i].cpu() if effects[best] >= 0 else -dirs[i].cpu()
+        lo, hi = _NAMES[best]
+        out.append(Direction(vec, float(var[i]), f"{lo} ↔ {hi}"))
+    return out
+
+
+# ---------------------------------------------------------------- models and recipes
+def available_models(user_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Display name -> checkpoint for the bundled models and the user's own (newest last)."""
+    found: dict[str, Path] = {}
+    for path in bundled_models():
+        found[f"{path.stem} (bundled)"] = path
+    if user_dir is not None:
+        user = sorted(checkpoints.list_models(user_dir, engine=ENGINE), key=lambda p: p.stat().st_mtime)
+        for path in user:
+            found[f"{path.stem} (yours)"] = path
+    return found
+
+
+def nudge(z: torch.Tensor, nudges: Sequence[Sequence[float]]) -> torch.Tensor:
+    """Apply recorded variation steps [(variation seed, index, spread), ...] to z."""
+    for var_seed, index, spread in nudges:
+        z = variations_from(z, int(var_seed), float(spread))[int(index)]
+    return z
+
+
+def variations_from(z: torch.Tensor, var_seed: int, spread: float) -> list[torch.Tensor]:
+    """`variations` for a plain z (helper shared by the grid and by replaying nudges)."""
+    gen = torch.Generator().manual_seed(int(var_seed))
+    out = []
+    for i in range(9):
+        step = torch.randn(z.shape[-1], generator=gen)
+        out.append(z.clone() if i == 4 else z + spread * step)
+    return out
+
+
+def recipe(model: PaintModel, seed: int, psi: float, blend: dict[str, float], sliders: Sequence[float],
+           nudges: Sequence[Sequence[float]] = (), upscale: int = 1) -> dict:
+    """Everything needed to make the same picture again."""
+    return {"engine": ENGINE, "model": model.name, "checkpoint": model.hash, "seed": int(seed),
+            "psi": round(float(psi), 4), "classes": {k: round(float(v), 4) for k, v in blend.items() if v > 0},
+            "sliders": [round(float(s), 4) for s in sliders], "nudges": [list(n) for n in nudges],
+            "upscale": int(upscale), "resolution": model.config.resolution}
+
+
+def from_recipe(model: PaintModel, rec: dict, upscale: int | None = None) -> Image.Image:
+    """Remake the picture a Paint recipe describes (with this model)."""
+    return generate(model, rec["seed"], rec.get("psi", 1.0), rec.get("classes") or None, rec.get("sliders", []),
+                    rec.get("nudges", []), upscale or int(rec.get("upscale", 1)))

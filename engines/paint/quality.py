@@ -1,0 +1,101 @@
+"""Fréchet distance in EfficientNet-lite0 feature space ("FD-lite0"): how close a Paint model's
+pictures are to its training set, as FID does with Inception features (Heusel et al. 2017,
+https://arxiv.org/abs/1706.08500). Lower is better; only comparable at equal sample counts.
+
+    python -m engines.paint.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+import torch
+import torch.nn.functional as F
+
+from engines.backbones import efficientnet_lite0
+from engines.paint.explore import PaintModel
+
+FEATURE_SIZE = 224
+
+
+@torch.no_grad()
+def features(images: np.ndarray | torch.Tensor, batch: int = 50) -> np.ndarray:
+    """Pooled lite0 features (N, 1280) of uint8 pictures (N, H, W, 3) or tensors in [-1, 1]."""
+    net = efficientnet_lite0.load()
+    out = []
+    for i in range(0, len(images), batch):
+        chunk = images[i:i + batch]
+        if isinstance(chunk, np.ndarray):
+            x = torch.from_numpy(np.ascontiguousarray(chunk)).permute(0, 3, 1, 2).float() / 255.0
+        else:
+            x = (chunk.float().cpu() + 1) / 2
+        x = F.interpolate(x, size=(FEATURE_SIZE, FEATURE_SIZE), mode="bilinear", align_corners=False)
+        out.append(net.features(x).double().numpy())
+    return np.concatenate(out)
+
+
+def stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of features."""
+    return feats.mean(0), np.cov(feats, rowvar=False)
+
+
+def frechet_distance(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.ndarray) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2)."""
+    covmean, _ = scipy.linalg.sqrtm(s1 @ s2, disp=False)
+    if not np.isfinite(covmean).all():  # nearly singular product: regularise as FID code does
+        eps = np.eye(len(s1)) * 1e-6
+        covmean = scipy.linalg.sqrtm((s1 + eps) @ (s2 + eps))
+    covmean = covmean.real
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+
+
+@torch.no_grad()
+def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None = None, seed: int = 0,
+                   batch: int = 50) -> np.ndarray:
+    """lite0 features of `n` pictures from the model (no truncation), classes drawn in
+    proportion to `class_weights` (the training set's class counts) or uniformly."""
+    n_cls = len(model.class_names)
+    p = np.ones(n_cls) if class_weights is None else np.asarray(class_weights, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    labels = torch.from_numpy(rng.choice(n_cls, size=n, p=p / p.sum()))
+    gen = torch.Generator().manual_seed(seed)
+    feats = []
+    for i in range(0, n, batch):
+        y = F.one_hot(labels[i:i + batch], n_cls).float().to(model.device)
+        z = torch.randn(len(y), model.z_dim, generator=gen).to(model.device)
+        feats.append(features(model.generator(z, y), batch))
+    return np.concatenate(feats)
+
+
+def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: int = 0) -> float:
+    """FD-lite0 between `n` generated pictures and saved training-set statistics."""
+    ref = np.load(stats_path)
+    mu, sigma = stats(model_features(model, n, ref["class_counts"], seed))
+    return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, nargs="+", help="'emoji' or files/folders/zips")
+    p.add_argument("--out", required=True, help=".npz with mu, sigma, class_counts")
+    p.add_argument("--resolution", type=int, default=64)
+    args = p.parse_args(argv)
+    if args.data == ["emoji"]:
+        from engines.paint.emoji import dataset
+        images, labels = dataset(args.resolution)
+    else:
+        from engines.paint.data import load_image_set
+        data = load_image_set(args.data, args.resolution)
+        images, labels = data.images, data.labels
+    mu, sigma = stats(features(images))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, mu=mu.astype(np.float32), sigma=sigma.astype(np.float32),
+                        class_counts=np.bincount(labels), n=len(images))
+    print(f"wrote {args.out} from {len(images)} pictures")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Paint engine: model shapes, augmentation, training that moves and resumes, exploration maths."""
+
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engines import checkpoints
+from engines.archive import ArchiveError
+from engines.jobs import StopToken
+from engines.paint import explore
+from engines.paint.augment import cutout, diff_augment, translation
+from engines.paint.data import load_image_set
+from engines.paint.model import Discriminator, GANConfig, Generator, one_hot
+from engines.paint.train import TrainConfig, export_for_sampling, export_resume_state, train
+from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
+
+
+@pytest.mark.parametrize("res", [32, 64, 128])
+@pytest.mark.parametrize("plain", [False, True])
+def test_generator_and_discriminator_shapes_and_range(res, plain):
+    cfg = (GANConfig.plain if plain else GANConfig)(resolution=res, ngf=8, ndf=8, n_classes=3)
+    g, d = Generator(cfg), Discriminator(cfg)
+    y = one_hot(torch.tensor([0, 2]), 3)
+    x = g(torch.randn(2, cfg.z_dim), y)
+    assert x.shape == (2, 3, res, res)
+    assert x.min() >= -1 and x.max() <= 1
+    assert d(x, y).shape == (2,)
+
+
+def test_generator_takes_class_blends():
+    g = Generator(TINY).eval()
+    z = torch.randn(1, TINY.z_dim)
+    a, b = one_hot(torch.tensor([0]), 8), one_hot(torch.tensor([1]), 8)
+    mid = g(z, 0.5 * a + 0.5 * b)
+    assert not torch.allclose(mid, g(z, a)) and not torch.allclose(mid, g(z, b))
+
+
+def test_diffaugment_keeps_shape_and_changes_pixels():
+    torch.manual_seed(0)
+    x = torch.rand(8, 3, 32, 32) * 2 - 1
+    assert diff_augment(x).shape == x.shape
+    assert diff_augment(x, "") is x
+    shifted = translation(x)
+    assert shifted.shape == x.shape and not torch.equal(shifted, x)
+    cut = cutout(torch.ones(8, 3, 32, 32))
+    zeros = (cut == 0).float().mean((1, 2, 3))
+    assert ((zeros > 0.05) & (zeros <= 0.26)).all()  # up to a quarter of the picture blanked
+
+
+def test_tiny_training_moves_losses_and_learns_colours(tmp_path):
+    data = shapes()
+    torch.manual_seed(0)
+    events = list(train(data, tmp_path / "m.pt", TINY, TrainConfig(steps=150, batch=16, preview_every=25,
+                                                                     checkpoint_every=75, ema=0.9), device="cpu"))
+    assert events[-1].done and events[-1].step == 150
+    d_losses = [e.d_loss for e in events[1:]]
+    assert len(set(round(v, 4) for v in d_losses)) > 3  # losses move
+    assert d_losses[-1] < 2.0  # D beats chance (hinge loss 2.0 means it cannot tell)
+    assert all(e.preview is not None for e in events)
+    model = explore.load_model(tmp_path / "m.pt")
+    # pictures move from the untrained mid-grey (about 128) toward the data's white background
+    pics = np.stack([np.asarray(explore.generate(model, s, 1.0, "discs")) for s in range(8)]).astype(float)
+    assert pics.mean() > 155
+    ck = checkpoints.load(tmp_path / "m.pt", engine="paint")
+    assert ck.meta["steps"] == 150 and ck.meta["class_names"] == ["discs", "squares"]
+
+
+def test_training_resumes_and_stops_cleanly(tmp_path):
+    path = tiny_model(tmp_path / "m.pt", steps=20)
+    events = list(train(shapes(), path, TINY, TrainConfig(steps=40, batch=16, preview_every=10), device="cpu"))
+    assert events[0].message == "resumed at step 20" and events[-1].step == 40
+    token = StopToken()
+    stream = train(shapes(), tmp_path / "s.pt", TINY, TrainConfig(steps=10_000, batch=16, preview_every=5),
+                   stop=token, device="cpu")
+    next(stream)
+    token.stop()
+    last = list(stream)[-1]
+    assert last.done and last.message == "stopped" and last.step < 10_000
+    assert checkpoints.load(tmp_path / "s.pt").meta["steps"] == last.step
+
+
+def test_exports_load_and_draw_like_the_original(tmp_path):
+    src = tiny_model(tmp_path / "m.pt")
+    small = export_for_sampling(src, tmp_path / "small.pt")
+    state = export_resume_state(src, tmp_path / "state.pt")
+    assert small.stat().st_size < src.stat().st_size
+    a, b = explore.load_model(src), explore.load_model(small)
+    assert [d.name for d in a.directions] == [d.name for d in b.directions]
+    da = np.asarray(explore.generate(a, 3, 0.8, "squares"), float)
+    db = np.asarray(explore.generate(b, 3, 0.8, "squares"), float)
+    assert np.abs(da - db).mean() < 3  # fp16 weights: nearly the same picture
+    events = list(train(shapes(), state, TINY, TrainConfig(steps=35, batch=16, preview_every=5), device="cpu"))
+    assert events[0].message == "resumed at step 30"
+
+
+def test_other_engine_checkpoints_are_refused(tmp_path):
+    checkpoints.save(tmp_path / "w.pt", checkpoints.Checkpoint("words", {"x": torch.zeros(1)}, {}))
+    with pytest.raises(checkpoints.CheckpointError, match="not a 'paint' model"):
+        explore.load_model(tmp_path / "w.pt")
+
+
+def test_seeds_truncation_classes_and_recipes(tmp_path):
+    model = explore.load_model(tiny_model(tmp_path / "m.pt"))
+    same = [np.asarray(explore.generate(model, 5, 0.7, "discs")) for _ in range(2)]
+    assert np.array_equal(*same)
+    assert not np.array_equal(same[0], np.asarray(explore.generate(model, 6, 0.7, "discs")))
+    # psi = 0 puts every seed at the mean
+    assert np.array_equal(np.asarray(explore.generate(model, 1, 0.0, "discs")),
+                          np.asarray(explore.generate(model, 2, 0.0, "discs")))
+    w = explore.class_vector(model, {"discs": 3, "squares": 1})
+    assert torch.allclose(w, torch.tensor([0.75, 0.25]))
+    with pytest.raises(ValueError, match="no class 'cats'"):
+        explore.class_vector(model, "cats")
+    with pytest.raises(ValueError, match="above zero"):
+        explore.class_vector(model, {"discs": 0})
+    rec = explore.recipe(model, 9, 0.6, {"discs": 0.5, "squares": 0.5}, [1.0, -0.5], [[3, 2, 0.5]], upscale=2)
+    again = explore.from_recipe(model, rec)
+    direct = explore.generate(model, 9, 0.6, {"discs": 0.5, "squares": 0.5}, [1.0, -0.5], [[3, 2, 0.5]], 2)
+    assert again.size == (64, 64) and np.array_equal(np.asarray(again), np.asarray(direct))
+
+
+def test_directions_are_orthonormal_ordered_and_named(tmp_path):
+    model = explore.load_model(tiny_model(tmp_path / "m.pt"))
+    vecs = torch.stack([d.vector for d in model.directions])
+    gram = vecs @ vecs.T
+    assert torch.allclose(torch.diagonal(gram), torch.ones(len(vecs)), atol=1e-5)
+    # regressed back into z the PCA axes stay near-orthogonal
+    assert (gram - torch.eye(len(vecs))).abs().max() < 0.35
+    variances = [d.variance for d in model.directions]
+    assert variances == sorted(variances, reverse=True) and 0 < sum(variances) <= 1
+    assert all("↔" in d.name for d in model.directions)
+
+
+def test_slerp_and_morph_endpoints_equal_the_keyframes(tmp_path):
+    model = explore.load_model(tiny_model(tmp_path / "m.pt"))
+    a, b = explore.seed_to_z(1, model.z_dim), explore.seed_to_z(2, model.z_dim)
+    assert torch.allclose(explore.slerp(a, b, 0.0), a, atol=1e-5)
+    assert torch.allclose(explore.slerp(a, b, 1.0), b, atol=1e-5)
+    mid = explore.slerp(a, b, 0.5)
+    assert abs(mid.norm() - (a.norm() + b.norm()) / 2) < 0.15 * a.norm()
+    ya, yb = explore.class_vector(model, "discs"), explore.class_vector(model, "squares")
+    frames = explore.morph(model, [(a, ya), (b, yb)], frames=10, loop=False)
+    first = np.asarray(explore.render(model, a, ya)[0])
+    last = np.asarray(explore.render(model, b, yb)[0])
+    assert len(frames) == 11
+    assert np.array_equal(np.asarray(frames[0]), first) and np.array_equal(np.asarray(frames[-1]), last)
+    looped = explore.morph(model, [(a, ya), (b, yb)], frames=10, loop=True)
+    assert len(looped) == 10
+
+
+def test_variations_grid_keeps_the_centre(tmp_path):
+    z = explore.seed_to_z(4, 16)
+    grid = explore.variations_from(z, 7, 0.5)
+    assert len(grid) == 9 and torch.equal(grid[4], z)
+    assert all(not torch.equal(g, z) for i, g in enumerate(grid) if i != 4)
+    assert torch.equal(explore.nudge(z, [[7, 2, 0.5]]), grid[2])
+
+
+# ---------------------------------------------------------------- the artist's pictures
+def test_image_sets_from_folders_skip_bad_files_and_convert_modes(tmp_path):
+    folder = write_pictures(tmp_path / "set", shapes(20))
+    (folder / "discs" / "notes.txt").write_text("not a picture")
+    (folder / "discs" / "broken.png").write_bytes(b"\x89PNG broken")
+    Image.new("CMYK", (50, 40), (0, 255, 255, 0)).save(folder / "squares" / "cmyk.jpg")
+    Image.new("L", (30, 30), 128).save(folder / "squares" / "gray.png")
+    Image.new("RGBA", (30, 30), (255, 0, 0, 0)).save(folder / "squares" / "clear.png")
+    Image.new("RGB", (3000, 2000), (0, 200, 0)).save(folder / "squares" / "huge.jpg")
+    data = load_image_set([folder], 32)
+    assert data.class_names == ["discs", "squares"]
+    assert data.images.shape == (24, 32, 32, 3) and data.images.dtype == np.uint8
+    assert sorted(data.skipped) == ["broken.png", "notes.txt"]
+    squares = [data.images[i] for i in np.flatnonzero(data.labels == 1)]
+    clear, cmyk, gray, huge = squares[10:14]  # files sort after the numbered ones
+    assert clear.min() == 255  # transparency lands on white, not black
+    assert np.allclose(gray, 128, atol=1) and gray.shape == (32, 32, 3)
+    assert huge[..., 1].mean() > 190 and huge[..., 0].mean() < 10  # 3000x2000 green, downscaled
+    assert cmyk[..., 0].mean() > 200 and cmyk[..., 1].mean() < 60  # CMYK (0,255,255,0) is red
+
+
+def test_too_few_pictures_are_refused_with_the_minimum(tmp_path):
+    folder = write_pictures(tmp_path / "few", shapes(10), by_class=False)
+    with pytest.raises(ValueError, match="at least 16"):
+        load_image_set([folder], 32)
+
+
+def test_zips_load_but_escaping_or_bomb_zips_are_refused(tmp_path):
+    folder = write_pictures(tmp_path / "set", shapes(16))
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as zf:
+        for p in folder.rglob("*.png"):
+            zf.write(p, p.relative_to(folder.parent))
+    assert len(load_image_set([good], 32).images) == 16
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../escape.png", b"x")
+    with pytest.raises(ArchiveError, match="leaves its folder"):
+        load_image_set([evil], 32)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.bin", b"\0" * 5_000_000)
+    from engines.archive import safe_extract
+    with pytest.raises(ArchiveError, match="unpack to"):
+        safe_extract(bomb, tmp_path / "out", max_bytes=1_000_000)

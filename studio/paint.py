@@ -82,12 +82,14 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             with gr.Row():
-                model_dd = gr.Dropdown(list(models()), value=first, label="Model", elem_id="paint-model", scale=3)
+                model_dd = gr.Dropdown(list(models()), value=first, label="Model", elem_id="paint-model", scale=3,
+                                       allow_custom_value=True)  # models trained after launch, via the API
                 refresh_models = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
             with gr.Row():
-                class_a = gr.Dropdown(first_classes, value=first_classes[0], label="Class", elem_id="paint-class")
+                class_a = gr.Dropdown(first_classes, value=first_classes[0], label="Class", elem_id="paint-class",
+                                      allow_custom_value=True)  # other models' classes, checked by the engine
                 class_b = gr.Dropdown([NO_BLEND, *first_classes], value=NO_BLEND, label="Blend with",
-                                      elem_id="paint-class-b")
+                                      elem_id="paint-class-b", allow_custom_value=True)
             blend_amt = gr.Slider(0, 1, value=0.5, step=0.01, label="Blend amount", elem_id="paint-blend")
             with gr.Row(equal_height=True):
                 seed = gr.Number(value=42, precision=0, label="Seed", elem_id="paint-seed", minimum=0, scale=3)
@@ -310,7 +312,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         if not path:
             return gr.Dropdown(), ""
         ck = checkpoints.load(path, engine=NAME)  # refuses anything that is not a Paint model
-        dest = user_dir / Path(path).name
+        dest, n = user_dir / Path(path).name, 1
+        while dest.exists():  # never overwrite a model the artist already has
+            n += 1
+            dest = user_dir / f"{Path(path).stem}-{n}.pt"
         shutil.copyfile(path, dest)
         label = f"{dest.stem} (yours)"
         return gr.Dropdown(choices=list(models()), value=label), f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."

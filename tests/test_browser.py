@@ -14,7 +14,8 @@ from engines.recipe import write_png
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-SCREENSHOT = ROOT / "assets" / "screenshot.png"
+SCREENSHOT = ROOT / "assets" / "screenshot.png"            # the README's picture: the Paint tab
+GALLERY_SCREENSHOT = ROOT / "assets" / "screenshot-gallery.png"
 
 
 def open_tab(page, name: str) -> None:
@@ -76,8 +77,7 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
     thumbs.first.click()
     page.locator("#gallery-title").get_by_text("Sonnet 30").wait_for()
     assert "When to" in page.locator("#gallery-recipe").inner_text()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    page.screenshot(path=str(GALLERY_SCREENSHOT), full_page=False)
     # delete asks first, then removes it
     before = len(store.list())
     page.locator("#gallery-delete").click()
@@ -105,3 +105,60 @@ def test_what_made_this_explains_a_plain_picture(studio_page, tmp_path):
     page.locator("#whatmade").get_by_text("What made this?").click()
     page.locator("#whatmade-file input[type=file]").set_input_files(str(tmp_path / "plain.png"))
     page.get_by_text("carries no Atelier recipe").first.wait_for(timeout=20000)
+
+
+# ---------------------------------------------------------------- Paint
+def _paint_ready(page):
+    open_tab(page, "Paint")
+    img = page.locator("#paint-image img")
+    img.wait_for(timeout=60000)
+    return img
+
+
+def test_paint_direction_slider_changes_the_picture(studio_page):
+    from engines.paint.explore import bundled_models
+    if not bundled_models():
+        pytest.skip("no bundled Paint model")
+    page = studio_page
+    img = _paint_ready(page)
+    page.wait_for_function("() => document.querySelector('#paint-dir-0 label, #paint-dir-0 span')"
+                           " && document.querySelector('#paint-dir-0').innerText.includes('↔')", timeout=30000)
+    before = img.get_attribute("src")
+    slider = page.locator("#paint-dir-0 input[type=range]")
+    slider.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("b => { const i = document.querySelector('#paint-image img'); return i && i.src !== b; }",
+                           arg=before, timeout=20000)
+    # keep it: a download with its recipe appears
+    page.locator("#paint-keep").click()
+    page.locator("#paint-kept a, #paint-kept .file-name, #paint-kept table").first.wait_for(timeout=20000)
+    page.locator("#paint-vary").click()
+    page.wait_for_function("() => document.querySelectorAll('#paint-variations img').length === 9", timeout=20000)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+
+def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, tmp_path):
+    from tests.paint_helpers import shapes, write_pictures
+    from engines.paint.explore import bundled_models
+    if not bundled_models():
+        pytest.skip("no bundled Paint model")
+    page = studio_page
+    _paint_ready(page)
+    folder = write_pictures(tmp_path / "pics", shapes(16), by_class=False)
+    page.locator("#paint-train-panel").get_by_text("Train on my own pictures").click()
+    page.locator("#paint-train-files input[type=file]").set_input_files([str(p) for p in sorted(folder.glob("*.png"))])
+    page.wait_for_function("() => document.querySelectorAll('#paint-train-files .file-name, #paint-train-files tr').length >= 16",
+                           timeout=30000)
+    page.locator("#paint-train-name textarea, #paint-train-name input").first.fill("browser-test")
+    page.locator("#paint-train-start").get_by_text("from scratch").click()
+    page.locator("#paint-train-res").get_by_text("32", exact=True).click()
+    steps = page.locator("#paint-train-steps input[type=number]")
+    steps.fill("50")
+    steps.press("Enter")
+    page.locator("#paint-train-start-btn").click()
+    page.locator("#paint-train-status").get_by_text("Done").wait_for(timeout=240000)
+    assert page.locator("#paint-train-preview img").count() == 1
+    assert (studio.home / "models" / "paint" / "browser-test.pt").is_file()
+    page.locator("#paint-model input").click()
+    page.get_by_role("option", name="browser-test (yours)").wait_for(timeout=10000)

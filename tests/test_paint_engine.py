@@ -72,6 +72,8 @@ def test_training_resumes_and_stops_cleanly(tmp_path):
     path = tiny_model(tmp_path / "m.pt", steps=20)
     events = list(train(shapes(), path, TINY, TrainConfig(steps=40, batch=16, preview_every=10), device="cpu"))
     assert events[0].message == "resumed at step 20" and events[-1].step == 40
+    again = list(train(shapes(), path, TINY, TrainConfig(steps=40, batch=16), device="cpu"))
+    assert again[-1].done and "already trained for 40 steps" in again[-1].message
     token = StopToken()
     stream = train(shapes(), tmp_path / "s.pt", TINY, TrainConfig(steps=10_000, batch=16, preview_every=5),
                    stop=token, device="cpu")

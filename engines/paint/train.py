@@ -197,6 +197,10 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             return grid(G_ema(fixed_z, fixed_y), cols=8)
 
     yield TrainEvent(step, cfg.steps, d_avg, g_avg, 0.0, 0.0, preview(), message=message or "started")
+    if step >= cfg.steps:
+        yield TrainEvent(step, cfg.steps, d_avg, g_avg, 0.0, 0.0, preview(), out, True,
+                         f"already trained for {step} steps; ask for more steps to continue", list(history))
+        return
     while step < cfg.steps:
         idx = torch.randint(0, len(x_all), (cfg.batch,), device=dev)
         real, y = x_all[idx], one_hot(y_all[idx], n_cls)

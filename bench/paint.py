@@ -1,0 +1,82 @@
+"""Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
+fd_lite0_plain, fd_ratio_vs_plain (plus fd_samples, train_seconds of both models, machine)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.server import StudioProcess
+from bench.timing import median_ms
+from engines.checkpoints import load as load_checkpoint
+from engines.device import configure
+from engines.paint import explore
+from engines.paint.data import ImageSet
+from engines.paint.model import GANConfig
+from engines.paint.quality import fd_to_stats
+from engines.paint.train import TrainConfig, train
+
+BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
+PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
+STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
+
+
+def _train_rate(steps: int) -> float:
+    """Training throughput at 64x64, batch 64, on random pictures (speed does not depend on content)."""
+    rng = np.random.default_rng(0)
+    data = ImageSet(rng.integers(0, 255, (256, 64, 64, 3), dtype=np.uint8), rng.integers(0, 8, 256),
+                    [f"c{i}" for i in range(8)])
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = TrainConfig(steps=3, preview_every=3, checkpoint_every=10**9)
+        list(train(data, Path(tmp) / "w.pt", GANConfig(), warm, device="cpu", resume=False))
+        cfg = TrainConfig(steps=steps, preview_every=steps, checkpoint_every=10**9)
+        events = list(train(data, Path(tmp) / "b.pt", GANConfig(), cfg, device="cpu", resume=False))
+    return round(events[-1].img_per_s, 1)
+
+
+def _roundtrip_ms(n: int) -> float:
+    from gradio_client import Client
+
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
+        server = StudioProcess(Path(tmp))
+        try:
+            server.wait_ready()
+            client = Client(server.url, verbose=False)
+            label = f"{BUNDLED.stem} (bundled)"
+            values = iter(np.linspace(-2, 2, n + 3))
+
+            def call() -> None:
+                client.predict(label, "faces", "(none)", 0.5, 42, 0.8, float(next(values)), *([0.0] * 9),
+                               api_name="/paint_generate")
+            return median_ms(call, repeats=n, warmup=3)
+        finally:
+            server.stop()
+
+
+def run(quick: bool = False) -> dict:
+    configure("cpu")
+    model = explore.load_model(BUNDLED, "cpu")
+    seeds = iter(range(10**6))
+    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), 0.8, "faces"), repeats=50, warmup=5)
+    result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50),
+              "train_img_per_s": _train_rate(6 if quick else 20)}
+    n = 250 if quick else 1000
+    fd = fd_to_stats(model, STATS, n)
+    result["fd_lite0"] = round(fd, 2)
+    if PLAIN.is_file():
+        fd_plain = fd_to_stats(explore.load_model(PLAIN, "cpu"), STATS, n)
+        result["fd_lite0_plain"] = round(fd_plain, 2)
+        result["fd_ratio_vs_plain"] = round(fd / fd_plain, 3)
+    result["fd_samples"] = n
+    result["train_seconds"] = {"bundled": load_checkpoint(BUNDLED).meta.get("train_seconds"),
+                               "plain": load_checkpoint(PLAIN).meta.get("train_seconds") if PLAIN.is_file() else None}
+    result["steps"] = {"bundled": load_checkpoint(BUNDLED).meta.get("steps"),
+                       "plain": load_checkpoint(PLAIN).meta.get("steps") if PLAIN.is_file() else None}
+    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
+                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    return result

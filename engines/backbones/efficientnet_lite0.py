@@ -55,11 +55,14 @@ class MBConv(nn.Module):
         """The expanded activations (after BN + ReLU6): a good style-statistics tap."""
         return F.relu6(self._bn0(self._expand_conv(x))) if self.has_expand else x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.expand(x)
-        h = F.relu6(self._bn1(self._depthwise_conv(h)))
+    def finish(self, x: torch.Tensor, expanded: torch.Tensor) -> torch.Tensor:
+        """The rest of the block after `expand` (so a tap need not compute it twice)."""
+        h = F.relu6(self._bn1(self._depthwise_conv(expanded)))
         h = self._bn2(self._project_conv(h))
         return h + x if self.skip else h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.finish(x, self.expand(x))
 
 
 class EfficientNetLite0(nn.Module):

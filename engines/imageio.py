@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000       # larger pictures are refused (decompression-bomb guard)
+MIN_SIDE = 32                 # smaller pictures carry too little to work with
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 2
 
 
@@ -60,3 +61,22 @@ def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, n
 def square(image: Image.Image, size: int) -> Image.Image:
     """Centre-crop to a square and resize to `size` pixels."""
     return ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+
+
+def load_picture(source: str | os.PathLike | bytes, max_side: int | None = None, name: str | None = None,
+                 min_side: int = MIN_SIDE) -> Image.Image:
+    """`open_image` for an artist's upload, refusing animations and pictures under `min_side`."""
+    label = name or (Path(source).name if not isinstance(source, bytes) else "the upload")
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as probe:
+            if getattr(probe, "n_frames", 1) > 1:
+                raise ImageInputError(f"{label} is animated ({probe.n_frames} frames); use a still picture")
+    except ImageInputError:
+        raise
+    except Exception:  # noqa: BLE001 - open_image below gives the clear message
+        pass
+    image = open_image(source, max_side=max_side, name=label)
+    if min(image.size) < min_side:
+        raise ImageInputError(f"{label} is only {image.width}x{image.height}; pictures need at least "
+                              f"{min_side} pixels on each side")
+    return image

@@ -12,6 +12,7 @@ resizes), so we free the input's height and width and run it at the content's ow
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,16 +67,25 @@ def _session(name: str, free_dims: bool = False):  # -> onnxruntime.InferenceSes
     return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
 
 
+_vectors: dict[str, np.ndarray] = {}
+
+
 def style_vector(style: Image.Image) -> np.ndarray:
-    """The 100-d style vector of a picture (centre-cropped and resized to 256x256)."""
+    """The 100-d style vector of a picture (centre-cropped and resized to 256x256). Cached by
+    the picture's pixels, so moving a slider re-runs only the transform network."""
     from PIL import ImageOps
 
     img = ImageOps.fit(style.convert("RGB"), (STYLE_SIZE, STYLE_SIZE), Image.Resampling.LANCZOS)
-    x = (np.asarray(img, dtype=np.float32) / 255.0)[None]
-    sess = _session("arbitrary_predict")
-    with _lock:
-        out = sess.run(None, {sess.get_inputs()[0].name: x})[0]
-    return out.reshape(-1).astype(np.float32)
+    arr = np.asarray(img, dtype=np.float32) / 255.0
+    key = hashlib.sha1(arr.tobytes()).hexdigest()
+    if key not in _vectors:
+        sess = _session("arbitrary_predict")
+        with _lock:
+            out = sess.run(None, {sess.get_inputs()[0].name: arr[None]})[0]
+        if len(_vectors) > 64:
+            _vectors.clear()
+        _vectors[key] = out.reshape(-1).astype(np.float32)
+    return _vectors[key]
 
 
 def blend(vectors: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:

@@ -162,3 +162,40 @@ def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, t
     assert (studio.home / "models" / "paint" / "browser-test.pt").is_file()
     page.locator("#paint-model input").click()
     page.get_by_role("option", name="browser-test (yours)").wait_for(timeout=10000)
+
+
+# ---------------------------------------------------------------- Stylize
+def _result_srcs(page) -> list[str]:
+    return page.eval_on_selector_all("#stylize-result img", "els => els.map(e => e.src)")
+
+
+def test_stylize_strength_slider_changes_the_output(studio_page):
+    page = studio_page
+    open_tab(page, "Stylize")
+    # the sample picture and style are preset: opening the tab paints them
+    page.wait_for_function("() => document.querySelectorAll('#stylize-result img').length >= 2", timeout=60000)
+    before = _result_srcs(page)
+    slider = page.locator("#stylize-strength input[type=range]")
+    slider.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("b => { const s = [...document.querySelectorAll('#stylize-result img')].map(e => e.src);"
+                           " return s.length >= 2 && s[s.length - 1] !== b[b.length - 1]; }", arg=before, timeout=30000)
+
+
+def test_stylize_gatys_starts_streams_and_stops(studio_page):
+    page = studio_page
+    open_tab(page, "Stylize")
+    page.locator("#stylize-gatys-panel").get_by_text("Paint it slowly (Gatys)").click()
+    steps = page.locator("#stylize-gatys-steps input[type=number]")
+    steps.fill("1000")
+    steps.press("Enter")
+    size = page.locator("#stylize-gatys-size input[type=number]")
+    size.fill("128")
+    size.press("Enter")
+    page.locator("#stylize-gatys-start").click()
+    page.locator("#stylize-gatys-preview img").wait_for(timeout=60000)
+    page.locator("#stylize-gatys-status").get_by_text("step").wait_for(timeout=60000)
+    page.locator("#stylize-gatys-stop").click()
+    page.locator("#stylize-gatys-status").get_by_text("Stopped").wait_for(timeout=60000)
+    assert page.locator("#stylize-gatys-preview img").count() == 1

@@ -25,7 +25,7 @@ from engines.stylize import color
 
 STYLE_SIZE = 256        # the style predictor's fixed input
 MULTIPLE = 4            # the transform net halves twice and doubles twice
-TILE = 1024             # larger prints are painted in overlapping tiles
+TILE = 2048             # larger prints are painted in overlapping tiles (memory)
 OVERLAP = 64
 N_PRESETS = 26
 _lock = threading.Lock()

@@ -1,0 +1,57 @@
+"""Stylize through the studio's API (gradio_client)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from engines import recipe
+
+SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
+CONTENT = str(SAMPLES / "content" / "chelsea.jpg")
+STYLE = str(SAMPLES / "styles" / "mosaic.jpg")
+
+
+def _fast_args(strength=1.0, w1=1.0, content=CONTENT, size=256):
+    return [handle_file(content), handle_file(STYLE), None, None, None, w1, 0.5, 0.5, 0.5, strength, False, size]
+
+
+def test_fast_strength_changes_the_picture_and_keep_saves_a_recipe(studio):
+    client = Client(studio.url, verbose=False)
+    before, full = client.predict(*_fast_args(1.0), api_name="/stylize_fast")
+    _, light = client.predict(*_fast_args(0.2), api_name="/stylize_fast")
+    a, b = np.asarray(Image.open(full), float), np.asarray(Image.open(light), float)
+    assert a.shape == b.shape and max(a.shape[:2]) == 256 and np.abs(a - b).mean() > 3
+    kept = client.predict(*_fast_args(0.7), api_name="/stylize_keep")
+    rec = recipe.read(kept)
+    assert rec["engine"] == "stylize" and rec["strength"] == 0.7 and rec["styles"] == ["mosaic.jpg"]
+
+
+def test_gatys_streams_previews_and_finishes(studio):
+    client = Client(studio.url, verbose=False)
+    job = client.submit(handle_file(CONTENT), handle_file(STYLE), None, None, None, 1, 0.5, 0.5, 0.5,
+                        30, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "luminance", None,
+                        api_name="/stylize_gatys")
+    final = job.result(timeout=300)
+    outputs = job.outputs()
+    assert len(outputs) >= 3  # streamed: a start message and several previews before the end
+    assert "Done" in final[1] and max(Image.open(final[0]).size) == 128
+
+
+def test_dream_returns_a_picture(studio):
+    client = Client(studio.url, verbose=False)
+    out = client.predict(handle_file(CONTENT), "class", "parts (block 8)", 0, "tabby", 1, 4, 0.03,
+                         "noise", 128, api_name="/stylize_dream")
+    assert Image.open(out).size == (128, 128)
+
+
+def test_bad_inputs_get_clear_messages(studio, tmp_path):
+    client = Client(studio.url, verbose=False)
+    with pytest.raises(Exception, match="all style weights are zero"):
+        client.predict(*_fast_args(w1=0.0), api_name="/stylize_fast")
+    Image.new("RGB", (20, 20)).save(tmp_path / "tiny.png")
+    with pytest.raises(Exception, match="at least 32 pixels"):
+        client.predict(*_fast_args(content=str(tmp_path / "tiny.png")), api_name="/stylize_fast")
+    assert "Traceback" not in studio.log()

@@ -14,6 +14,18 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 Studio = StudioProcess
 
 
+BENIGN = ("starlette.requests.ClientDisconnect",)  # a browser closed mid-upload when its test ended
+
+
+def assert_no_traceback(server: StudioProcess) -> None:
+    """The studio's log shows no traceback (errors reach users as messages, not crashes)."""
+    log = server.log()
+    for part in log.split("Traceback (most recent call last):")[1:]:
+        last_line = next((ln for ln in part.splitlines() if ln and not ln.startswith(" ")), "")
+        if not last_line.startswith(BENIGN):
+            raise AssertionError("the studio logged a traceback:\n" + part[:3000])
+
+
 @pytest.fixture(scope="session")
 def studio(tmp_path_factory):
     """One studio for the whole test session (the app and browser tests share it)."""

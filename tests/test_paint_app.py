@@ -7,6 +7,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from tests.conftest import assert_no_traceback
+
 from engines import recipe
 from engines.paint.explore import bundled_models
 from tests.paint_helpers import shapes, write_pictures
@@ -59,7 +61,7 @@ def test_bad_requests_get_messages(studio):
     client = _client(studio)
     with pytest.raises(Exception, match="no class 'dragons'"):
         client.predict(*_args(cls="dragons"), api_name="/paint_generate")
-    assert "Traceback" not in studio.log()
+    assert_no_traceback(studio)
 
 
 def test_train_from_uploads_and_a_second_training_is_told_to_wait(studio, tmp_path):

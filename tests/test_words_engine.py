@@ -1,0 +1,117 @@
+"""Words engine: tokenizer, causal Transformer, KV cache and sampling filters."""
+
+import pytest
+import torch
+
+from engines.words.gpt import GPT, GPTConfig, filter_top_p, sample_next
+from engines.words.tokenizer import UNKNOWN, CharTokenizer
+
+TINY = GPTConfig(vocab_size=20, block_size=32, n_layer=2, n_head=2, n_embd=32, dropout=0.0)
+
+
+def test_tokenizer_round_trip_and_unknown_characters():
+    tok = CharTokenizer.from_text("to be or not to be")
+    assert tok.decode(tok.encode("not to be")) == "not to be"
+    assert tok.encode("bez")[-1] == 0 and tok.decode(tok.encode("bez")) == "be" + UNKNOWN
+    assert tok.unknown_in("bez!") == ["!", "z"]
+    again = CharTokenizer.from_dict(tok.to_dict())
+    assert again.chars == tok.chars and again.vocab_size == len(set("to be or not to be")) + 1
+
+
+def test_causal_mask_future_tokens_do_not_change_past_logits():
+    torch.manual_seed(0)
+    model = GPT(TINY).eval()
+    a = torch.randint(0, 20, (1, 12))
+    b = a.clone()
+    b[0, 8:] = torch.randint(0, 20, (4,))
+    la, _, _ = model(a)
+    lb, _, _ = model(b)
+    assert torch.allclose(la[0, :8], lb[0, :8], atol=1e-6)
+    assert not torch.allclose(la[0, 8:], lb[0, 8:])
+
+
+def test_kv_cache_logits_equal_full_recomputation():
+    torch.manual_seed(1)
+    model = GPT(TINY).eval()
+    ids = torch.randint(0, 20, (1, 10))
+    full, _, _ = model(ids)
+    _, _, cache = model(ids[:, :6])
+    steps = []
+    for t in range(6, 10):
+        logits, _, cache = model(ids[:, t:t + 1], cache=cache)
+        steps.append(logits[0, -1])
+    assert torch.allclose(torch.stack(steps), full[0, 6:10], atol=1e-5)
+
+
+def test_kv_cache_sampling_equals_full_recomputation_for_a_seed():
+    torch.manual_seed(2)
+    model = GPT(TINY).eval()
+    prompt = torch.randint(0, 20, (1, 5))
+    kw = dict(temperature=0.9, top_k=10, top_p=0.9)
+    with_cache = list(model.stream(prompt, 20, generator=torch.Generator().manual_seed(7), **kw))
+    without = list(model.stream(prompt, 20, generator=torch.Generator().manual_seed(7), use_cache=False, **kw))
+    assert with_cache == without
+
+
+def test_stream_slides_past_the_context_window():
+    model = GPT(TINY).eval()
+    out = list(model.stream(torch.zeros(1, 30, dtype=torch.long), 50, generator=torch.Generator().manual_seed(0)))
+    assert len(out) == 50 and all(0 <= i < 20 for i in out)
+
+
+def test_top_p_keeps_the_smallest_set_over_p():
+    probs = torch.tensor([0.05, 0.5, 0.1, 0.3, 0.05])
+    kept = filter_top_p(probs, 0.75)
+    assert (kept > 0).tolist() == [False, True, False, True, False]  # 0.5 + 0.3 >= 0.75
+    assert torch.isclose(kept.sum(), torch.tensor(1.0))
+    assert (filter_top_p(probs, 0.5) > 0).sum() == 1  # the top token alone reaches 0.5
+    assert (filter_top_p(probs, 0.81) > 0).sum() == 3
+
+
+def test_greedy_top_k_and_repetition_penalty():
+    logits = torch.tensor([1.0, 3.0, 2.0])
+    assert sample_next(logits, [], temperature=0) == 1
+    assert sample_next(logits, [1], temperature=0, repetition_penalty=2.0) == 2  # 3/2 < 2
+    gen = torch.Generator().manual_seed(0)
+    picks = {sample_next(logits, [], temperature=1.0, top_k=1, generator=gen) for _ in range(20)}
+    assert picks == {1}
+
+
+def test_too_long_context_is_refused():
+    with pytest.raises(ValueError, match="exceeds"):
+        GPT(TINY)(torch.zeros(1, 40, dtype=torch.long))
+
+
+# ---------------------------------------------------------------- training
+def _corpus():
+    from engines.words.data import split_by_work
+    line = "Shall I compare thee to a summer's day? Thou art more lovely and more temperate.\n"
+    return split_by_work([("sonnet", line * 60)])
+
+
+def test_a_few_training_steps_lower_the_loss_and_resume(tmp_path):
+    from engines.words.train import GPTTrainConfig, load_gpt, train_gpt
+    cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
+    events = list(train_gpt(_corpus(), tmp_path / "w.pt", cfg, GPTTrainConfig(steps=60, batch=16, eval_every=20, lr=3e-3,
+                                                                                  warmup=5, eval_batches=4),
+                            device="cpu"))
+    vals = [e.val_loss for e in events if e.val_loss is not None]
+    assert vals[-1] < vals[0] - 0.3 and events[-1].done and events[-1].sample
+    model, tok, ck = load_gpt(tmp_path / "w.pt")
+    assert ck.meta["steps"] == 60 and tok.decode(tok.encode("Shall")) == "Shall"
+    again = list(train_gpt(_corpus(), tmp_path / "w.pt", None, GPTTrainConfig(steps=80, batch=16, eval_every=20,
+                                                                              eval_batches=4), device="cpu"))
+    assert again[0].message == "resumed at step 60" and again[-1].step == 80
+
+
+def test_texts_that_cannot_be_used_are_refused(tmp_path):
+    from engines.words.data import read_text_file, user_corpus
+    (tmp_path / "short.txt").write_text("too short")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 ".encode("latin-1") * 1000)
+    with pytest.raises(ValueError, match="at least 2,000"):
+        user_corpus([tmp_path / "short.txt"])
+    with pytest.raises(ValueError, match="binary"):
+        read_text_file(tmp_path / "bin.txt")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_text_file(tmp_path / "latin1.txt")

@@ -115,3 +115,30 @@ def test_texts_that_cannot_be_used_are_refused(tmp_path):
         read_text_file(tmp_path / "bin.txt")
     with pytest.raises(ValueError, match="not UTF-8"):
         read_text_file(tmp_path / "latin1.txt")
+
+
+# ---------------------------------------------------------------- RNN-VAE
+LINES = ["the rose is red", "the sky is blue", "a cat sat down", "my love is true", "the sun is up",
+         "a dog ran off", "the sea is wide", "my heart is glad", "the moon is low", "a bird flew by",
+         "the rain is cold", "the wind is wild"]
+
+
+def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
+    from engines.words.rnn_vae import VAEConfig, lerp, slerp_path
+    from engines.words.train import VAETrainConfig, ids_to_text, lines_to_ids, load_vae, train_vae, vae_metrics
+    torch.manual_seed(0)
+    cfg = VAEConfig(embed=16, hidden=64, latent=8, max_len=24)
+    events = list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", cfg,
+                            VAETrainConfig(steps=400, batch=24, eval_every=200, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+                            device="cpu"))
+    assert events[-1].done
+    model, tok, _ = load_vae(tmp_path / "v.pt")
+    assert vae_metrics(model, tok, LINES)["recon_char_acc"] >= 0.6
+    ids, lengths = lines_to_ids(tok, [LINES[0], LINES[1]], cfg.max_len)
+    mu, _ = model.encode(ids, lengths)
+    for path in (lerp(mu[0], mu[1], 5), slerp_path(mu[0], mu[1], 5)):
+        assert torch.allclose(path[0], mu[0], atol=1e-5) and torch.allclose(path[-1], mu[1], atol=1e-4)
+        texts = [ids_to_text(tok, ids_) for ids_ in model.generate(path)]
+        first_acc = sum(a == b for a, b in zip(texts[0], LINES[0])) / len(LINES[0])
+        last_acc = sum(a == b for a, b in zip(texts[-1], LINES[1])) / len(LINES[1])
+        assert first_acc >= 0.6 and last_acc >= 0.6

@@ -215,3 +215,138 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------- RNN-VAE
+@dataclass(frozen=True)
+class VAETrainConfig:
+    steps: int = 6000
+    batch: int = 64
+    lr: float = 2e-3
+    kl_ramp: float = 0.3          # KL weight rises 0 -> 1 over this share of the steps
+    word_dropout: float = 0.3
+    eval_every: int = 250
+    checkpoint_every: int = 500
+    seed: int = 0
+    time_budget_s: float | None = None
+
+
+def lines_to_ids(tok: CharTokenizer, lines: list[str], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lines -> padded ids (N, max_len) with BOS/EOS in the VAE's id space, and lengths."""
+    from engines.words.rnn_vae import BOS, EOS, OFFSET, PAD
+
+    rows = [[BOS] + [i + OFFSET for i in tok.encode(line[: max_len - 2])] + [EOS] for line in lines]
+    ids = torch.full((len(rows), max(len(r) for r in rows)), PAD, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+    return ids, torch.tensor([len(r) for r in rows])
+
+
+def ids_to_text(tok: CharTokenizer, ids: list[int]) -> str:
+    from engines.words.rnn_vae import OFFSET
+
+    return tok.decode([i - OFFSET for i in ids if i >= OFFSET])
+
+
+@torch.no_grad()
+def vae_metrics(model, tok: CharTokenizer, lines: list[str]) -> dict[str, float]:
+    """KL (nats per line) and greedy reconstruction character accuracy from the posterior mean."""
+    model.eval()
+    device = next(model.parameters()).device
+    ids, lengths = lines_to_ids(tok, lines, model.cfg.max_len)
+    ids, lengths = ids.to(device), lengths.to(device)
+    mu, logvar = model.encode(ids, lengths)
+    kl = float(-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean())
+    decoded = model.generate(mu)
+    correct = total = 0
+    for line, out in zip(lines, decoded):
+        text = ids_to_text(tok, out)
+        target = line[: model.cfg.max_len - 2]
+        correct += sum(a == b for a, b in zip(text, target))
+        total += max(len(target), len(text))
+    model.train()
+    return {"kl": kl, "recon_char_acc": correct / max(total, 1)}
+
+
+def load_vae(path: str | Path, device: str = "cpu"):
+    """A trained RNN-VAE, its tokenizer and checkpoint."""
+    from engines.words.rnn_vae import RNNVAE, VAEConfig
+
+    ck = checkpoints.load(path, engine=ENGINE)
+    if ck.config.get("kind") != "vae":
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a Words model, but not an RNN-VAE")
+    model = RNNVAE(VAEConfig(**ck.config["vae"]))
+    model.load_state_dict({k: v.float() for k, v in ck.state_dict.items()})
+    return model.to(device).eval(), CharTokenizer.from_dict(ck.extra["tokenizer"]), ck
+
+
+def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, model_cfg=None,
+              cfg: VAETrainConfig | None = None, stop: StopToken | None = None, device: str = "auto",
+              data_note: str = "", name: str | None = None) -> Iterator[WordsEvent]:
+    """Train (or resume) an RNN-VAE on lines; events carry recon loss as train_loss, the
+    held-out KL as val_loss, and a sample decoded from the prior."""
+    from engines.words.rnn_vae import OFFSET, RNNVAE, VAEConfig
+
+    cfg, out = cfg or VAETrainConfig(), Path(out)
+    dev = configure(device)
+    torch.manual_seed(cfg.seed)
+    step, history, seconds_before, message = 0, [], 0.0, "started"
+    if out.is_file():
+        ck = checkpoints.load(out, engine=ENGINE)
+        tok, model_cfg = CharTokenizer.from_dict(ck.extra["tokenizer"]), VAEConfig(**ck.config["vae"])
+    else:
+        tok = CharTokenizer.from_text("\n".join(train_lines))
+        model_cfg = replace(model_cfg or VAEConfig(), vocab_size=tok.vocab_size + OFFSET)
+    model = RNNVAE(model_cfg).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    if out.is_file():
+        model.load_state_dict(ck.state_dict)
+        if "opt" in ck.extra:
+            opt.load_state_dict(ck.extra["opt"])
+        step, history = int(ck.meta.get("steps", 0)), [tuple(h) for h in ck.meta.get("history", [])]
+        seconds_before, message = float(ck.meta.get("train_seconds", 0.0)), f"resumed at step {step}"
+    ids, lengths = lines_to_ids(tok, train_lines, model_cfg.max_len)
+    probe = val_lines[:256]
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    t0, recon_avg, metrics = time.time(), float("nan"), {}
+
+    def save() -> Path:
+        meta = {"data": data_note or f"{len(train_lines):,} lines", "steps": step, "train_config": asdict(cfg),
+                "metrics": {"recon": recon_avg, **metrics}, "history": history[-400:], "name": name or out.stem,
+                "train_seconds": round(seconds_before + time.time() - t0, 1)}
+        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), {"kind": "vae", "vae": model_cfg.to_dict()},
+                                                meta, {"tokenizer": tok.to_dict(), "opt": opt.state_dict()}))
+
+    def prior_sample() -> str:
+        z = torch.randn(1, model_cfg.latent, generator=torch.Generator().manual_seed(step)).to(dev)
+        text = ids_to_text(tok, model.generate(z)[0])
+        model.train()
+        return text
+
+    yield WordsEvent(step, cfg.steps, recon_avg, None, message=message)
+    model.train()
+    while step < cfg.steps:
+        idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
+        batch_lengths = lengths[idx]
+        batch = ids[idx, : int(batch_lengths.max())]
+        recon, kl, _ = model(batch.to(dev), batch_lengths.to(dev), cfg.word_dropout)
+        beta = min(1.0, step / max(1.0, cfg.kl_ramp * cfg.steps))
+        loss = recon + beta * kl / batch_lengths.float().mean().to(dev)  # KL per line spread over its characters
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        recon_avg = recon.item() if recon_avg != recon_avg else 0.95 * recon_avg + 0.05 * recon.item()
+        stopping = bool(stop and stop.stopped)
+        out_of_time = cfg.time_budget_s is not None and time.time() - t0 >= cfg.time_budget_s
+        final = step >= cfg.steps or stopping or out_of_time
+        if step % cfg.eval_every == 0 or final:
+            metrics = vae_metrics(model, tok, probe)
+            history.append((step, round(recon_avg, 4), round(metrics["kl"], 3)))
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or final) else None
+            msg = "stopped" if stopping else ("time budget reached" if out_of_time else "")
+            yield WordsEvent(step, cfg.steps, recon_avg, metrics["kl"], prior_sample(), ckpt, final, msg,
+                             time.time() - t0, list(history))
+        if final:
+            return

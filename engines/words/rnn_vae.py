@@ -1,0 +1,120 @@
+"""A recurrent VAE over lines of text (Bowman et al. 2016, https://arxiv.org/abs/1511.06349):
+a GRU encodes a line into a Gaussian latent; a GRU decoder writes it back from the latent.
+KL annealing and character dropout on the decoder's input keep the decoder from ignoring the
+latent, so nearby latents give related lines and a straight path between two lines
+(a homotopy) passes through lines that share their traits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+BOS, EOS, PAD = 1, 2, 3  # reserved ids after the tokenizer's unknown id 0; text ids start at 4
+OFFSET = 4
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    vocab_size: int = 100     # tokenizer size + OFFSET
+    embed: int = 64
+    hidden: int = 256
+    latent: int = 24
+    max_len: int = 82         # characters per line, with BOS/EOS
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class RNNVAE(nn.Module):
+    def __init__(self, cfg: VAEConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.embed, padding_idx=PAD)
+        # encoder: bidirectional GRU -> mean and log-variance of q(z | line)
+        self.encoder = nn.GRU(cfg.embed, cfg.hidden, batch_first=True, bidirectional=True)
+        self.to_mu = nn.Linear(2 * cfg.hidden, cfg.latent)
+        self.to_logvar = nn.Linear(2 * cfg.hidden, cfg.latent)
+        # decoder: z sets the first hidden state and is fed at every step
+        self.from_z = nn.Linear(cfg.latent, cfg.hidden)
+        self.decoder = nn.GRU(cfg.embed + cfg.latent, cfg.hidden, batch_first=True)
+        self.out = nn.Linear(cfg.hidden, cfg.vocab_size)
+
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """ids (B, T) with BOS..EOS and PAD -> (mu, logvar), each (B, latent)."""
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        _, h = self.encoder(packed)
+        h = torch.cat([h[0], h[1]], dim=1)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode_logits(self, z: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits (B, T, vocab) for decoder inputs (B, T) given z (B, latent)."""
+        h0 = torch.tanh(self.from_z(z))[None]
+        x = torch.cat([self.embed(inputs), z[:, None].expand(-1, inputs.shape[1], -1)], dim=2)
+        y, _ = self.decoder(x, h0)
+        return self.out(y)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, word_dropout: float = 0.0
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (reconstruction loss per character, KL per line, logits)."""
+        mu, logvar = self.encode(ids, lengths)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        inputs, targets = ids[:, :-1], ids[:, 1:]
+        if word_dropout > 0 and self.training:  # hide characters so the decoder must use z
+            drop = (torch.rand_like(inputs, dtype=torch.float) < word_dropout) & (inputs > EOS) & (inputs != PAD)
+            inputs = inputs.masked_fill(drop, 0)
+        logits = self.decode_logits(z, inputs)
+        recon = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD)
+        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean()
+        return recon, kl, logits
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, greedy: bool = True, temperature: float = 1.0,
+                 generator: torch.Generator | None = None) -> list[list[int]]:
+        """Decode latents (B, latent) to id lists (without BOS/EOS)."""
+        self.eval()
+        b = z.shape[0]
+        h = torch.tanh(self.from_z(z))[None]
+        tok = torch.full((b, 1), BOS, dtype=torch.long, device=z.device)
+        out: list[list[int]] = [[] for _ in range(b)]
+        done = torch.zeros(b, dtype=torch.bool)
+        for _ in range(self.cfg.max_len):
+            y, h = self.decoder(torch.cat([self.embed(tok), z[:, None]], dim=2), h)
+            logits = self.out(y[:, -1])
+            logits[:, [BOS, PAD]] = -float("inf")
+            if greedy:
+                nxt = logits.argmax(-1)
+            else:
+                nxt = torch.multinomial((logits / max(temperature, 1e-4)).softmax(-1).cpu(), 1,
+                                        generator=generator)[:, 0].to(z.device)
+            for i in range(b):
+                if not done[i]:
+                    if int(nxt[i]) == EOS:
+                        done[i] = True
+                    else:
+                        out[i].append(int(nxt[i]))
+            if done.all():
+                break
+            tok = nxt[:, None]
+        return out
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Evenly spaced points on the straight line from a to b, ends included: (steps, dim)."""
+    t = torch.linspace(0, 1, steps, device=a.device)[:, None]
+    return (1 - t) * a + t * b
+
+
+def slerp_path(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Evenly spaced points on the great circle from a to b (norms interpolated linearly)."""
+    an, bn = a / a.norm(), b / b.norm()
+    omega = torch.arccos((an * bn).sum().clamp(-1 + 1e-7, 1 - 1e-7))
+    t = torch.linspace(0, 1, steps, device=a.device)[:, None]
+    if omega.abs() < 1e-4:
+        return lerp(a, b, steps)
+    direction = (torch.sin((1 - t) * omega) * an + torch.sin(t * omega) * bn) / torch.sin(omega)
+    return direction * ((1 - t) * a.norm() + t * b.norm())

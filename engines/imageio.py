@@ -31,6 +31,22 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255
     return image.convert("RGB")
 
 
+def to_srgb(image: Image.Image) -> Image.Image:
+    """Convert a picture with an embedded colour profile (Adobe RGB, Display P3...) to sRGB,
+    the space the networks were trained in; pictures without a profile are taken as sRGB."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    from PIL import ImageCms
+
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, src, ImageCms.createProfile("sRGB"), outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: use the pixels as they are
+
+
 def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, name: str | None = None) -> Image.Image:
     """Open a picture from a path or bytes as RGB, upright per EXIF, optionally shrunk so its
     longer side is at most `max_side`. Raises ImageInputError for non-pictures and huge ones."""
@@ -52,7 +68,7 @@ def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, n
         raise ImageInputError(f"{label} is not a picture Atelier can read ({type(err).__name__})") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageInputError(f"{label} is damaged or not a picture ({err})") from None
-    image = to_rgb(ImageOps.exif_transpose(image))
+    image = to_rgb(to_srgb(ImageOps.exif_transpose(image)))
     if max_side and max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return image

@@ -109,8 +109,12 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         with gr.Row():
             preset_w = [gr.Slider(0, 1, value=1.0 if i == 0 else 0.0, step=0.05, label=f"{i + 1}", min_width=90,
                                   elem_id=f"stylize-preset-{i}") for i in range(fast.N_PRESETS)]
-        preset_out = gr.Image(type="pil", label="Preset blend", height=360, interactive=False, format="png",
-                              elem_id="stylize-preset-out")
+        with gr.Row():
+            preset_out = gr.Image(type="pil", label="Preset blend", height=360, interactive=False, format="png",
+                                  elem_id="stylize-preset-out")
+            with gr.Column():
+                preset_keep = gr.Button("Keep (save to Gallery)", elem_id="stylize-preset-keep")
+                preset_kept = gr.File(label="Download with recipe", interactive=False, height=60)
 
     with gr.Accordion("Dream", open=False, elem_id="stylize-dream-panel"):
         with gr.Row():
@@ -246,6 +250,16 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         return fast.presets(_content(content_path), list(ws), bool(keep_c), int(side))
 
     @friendly
+    def keep_presets(content_path, keep_c, side, *ws):
+        pic = fast.presets(_content(content_path), list(ws), bool(keep_c), int(side))
+        used = {str(i + 1): round(float(w), 3) for i, w in enumerate(ws) if w > 0}
+        saved = ctx.store.save_image(pic, {"engine": NAME, "method": "presets", "content": Path(content_path).name,
+                                           "presets": used, "keep_colours": bool(keep_c), "size": int(side)},
+                                     title=f"Presets {' + '.join(used)}")
+        gr.Info("Kept in the Gallery.")
+        return str(saved.path)
+
+    @friendly
     def stylize_dream(content_path, kind, layer, channel, cls, octaves, steps_v, strength_v, start, side,
                       request: gr.Request):
         """CNN dream; streams pictures."""
@@ -290,6 +304,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     sheet_btn.click(preset_sheet, content, sheet, api_visibility="private", concurrency_id="stylize_live")
     gr.on([p.input for p in preset_w], stylize_presets, [content, keep_color, size, *preset_w], preset_out,
           trigger_mode="always_last", api_name="stylize_presets", **live)
+    preset_keep.click(keep_presets, [content, keep_color, size, *preset_w], preset_kept, api_visibility="private",
+                      concurrency_id="stylize_live")
     d_start.click(stylize_dream, [content, d_kind, d_layer, d_channel, d_class, d_octaves, d_steps, d_strength, d_from,
                                   size], d_out, api_name="stylize_dream", concurrency_id="stylize_slow",
                   concurrency_limit=1, show_progress="minimal")

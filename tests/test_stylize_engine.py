@@ -188,3 +188,13 @@ def test_pictures_that_cannot_be_used_are_refused_clearly(tmp_path):
     with pytest.raises(ImageInputError, match="damaged or not a picture|not a picture"):
         load_picture(tmp_path / "bad.jpg")
     assert load_picture(tmp_path / "gray.png").mode == "RGB"
+
+
+def test_huge_pictures_are_refused_and_colour_profiles_become_srgb(tmp_path):
+    Image.new("RGB", (7000, 6000), (10, 20, 30)).save(tmp_path / "huge.png")
+    with pytest.raises(ImageInputError, match="over 40 megapixels"):
+        load_picture(tmp_path / "huge.png")
+    from PIL import ImageCms
+    lab_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGB", (64, 64), (200, 100, 50)).save(tmp_path / "tagged.png", icc_profile=lab_profile)
+    assert load_picture(tmp_path / "tagged.png").getpixel((0, 0)) == (200, 100, 50)

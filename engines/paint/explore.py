@@ -236,8 +236,8 @@ _NAMES = {"size": ("smaller", "bigger"), "brightness": ("darker", "lighter"),
 @torch.no_grad()
 def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int = 2048, seed: int = 1234) -> list[Direction]:
     """GANSpace directions: PCA of the generator's first-block activations over random z
-    (random classes), each principal axis regressed back into z, ordered by variance, and
-    named after the picture quality it changes most."""
+    (random classes), each principal axis regressed back into z, orthonormalised in order of
+    variance, and named after the picture quality it changes most."""
     g, cfg = model.generator, model.config
     n_cls = len(model.class_names)
     gen = torch.Generator().manual_seed(seed)
@@ -252,7 +252,9 @@ def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int 
     coeff = centred @ comps.T                           # (samples, k)
     coeff = coeff / coeff.std(0)                        # unit-variance coordinates
     u = torch.linalg.lstsq(coeff, z).solution          # (k, z_dim): z ~ coeff @ u
-    dirs = u / u.norm(dim=1, keepdim=True)
+    # orthonormalise in variance order (Gram-Schmidt via QR), so each slider moves on its own
+    q, r = torch.linalg.qr(u.T)
+    dirs = (q * torch.sign(torch.diagonal(r))).T          # keep each axis pointing the way u did
 
     # name each direction by the quality that moves most (in units of its spread across samples)
     probe_z = torch.randn(32, cfg.z_dim, generator=gen).to(model.device)

@@ -120,7 +120,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     list_outputs = [grid, shown, count]
 
     gr.on([refresh.click, kind.change, query.submit, tab.select, ctx.demo.load], listing, [kind, query],
-          list_outputs, api_name="gallery_list", show_progress="hidden")
+          list_outputs, api_name="gallery_list", show_progress="hidden", trigger_mode="always_last")
     grid.select(pick, shown, detail_outputs, api_visibility="private", show_progress="hidden")
     delete.click(lambda: gr.Row(visible=True), None, confirm, api_visibility="private", show_progress="hidden")
     no.click(lambda: gr.Row(visible=False), None, confirm, api_visibility="private", show_progress="hidden")

@@ -52,3 +52,40 @@ def test_vocoder_is_no_worse_than_librosa_in_spectral_convergence(f0):
 def test_spectral_convergence_of_a_perfect_copy_is_zero():
     wave = _note()
     assert spectrum.spectral_convergence(wave, wave, S) == pytest.approx(0.0, abs=1e-6)
+
+
+# ---------------------------------------------------------------- note VAE
+def _note_set(n=24, frames=64):
+    import torch
+    rng = np.random.default_rng(0)
+    mels, pitches = [], []
+    for i in range(n):
+        pitch = int(rng.integers(48, 73))
+        f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+        wave = _note(f0, seconds=(frames - 1) * S.hop / S.sample_rate)
+        mels.append(spectrum.audio_to_logmel(wave, S)[:, :frames])
+        pitches.append(pitch)
+    return torch.tensor(np.stack(mels), dtype=torch.float32), torch.tensor(pitches)
+
+
+def test_note_vae_shapes_and_a_few_steps_lower_the_loss():
+    import torch
+    from engines.sound.vae import NoteVAE, NoteVAEConfig
+    torch.manual_seed(0)
+    mels, pitches = _note_set()
+    model = NoteVAE(NoteVAEConfig(width=8))
+    recon, l1, kl = model(mels, pitches)
+    assert recon.shape == mels.shape and kl.item() >= 0
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = l1.item()
+    for _ in range(60):
+        _, l1, kl = model(mels, pitches)
+        loss = l1 + 1e-3 * kl
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert l1.item() < 0.6 * first
+    model.eval()
+    with torch.no_grad():
+        out = model.decode(torch.zeros(2, 16), torch.tensor([60, 64]))
+    assert out.shape == (2, 80, 64) and torch.isfinite(out).all()

@@ -57,3 +57,19 @@ class JobSlot:
 TRAINING = JobSlot()
 """The process-wide training slot shared by every engine: training is CPU/GPU-bound, so two at
 once would only make both slow."""
+
+
+def running_mean(avg: float, value: float, keep: float = 0.95) -> float:
+    """Exponential moving average for loss read-outs; starts at the first value (avg is NaN)."""
+    return value if avg != avg else keep * avg + (1 - keep) * value
+
+
+def end_reason(step: int, steps: int, stop: StopToken | None, started: float, budget_s: float | None,
+               now: float) -> str | None:
+    """Why a training loop should end after `step`: 'stopped', 'time budget reached',
+    'finished', or None to go on. Shared by every engine's training loop."""
+    if stop is not None and stop.stopped:
+        return "stopped"
+    if budget_s is not None and now - started >= budget_s:
+        return "time budget reached"
+    return "finished" if step >= steps else None

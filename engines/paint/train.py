@@ -29,7 +29,7 @@ from PIL import Image
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.jobs import StopToken
+from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet
 from engines.paint.images import grid, to_tensor
@@ -229,22 +229,17 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             for pe, p in zip(G_ema.parameters(), G.parameters()):
                 pe.lerp_(p, 1 - decay)
         step += 1
-        d_avg = d_loss.item() if d_avg != d_avg else 0.95 * d_avg + 0.05 * d_loss.item()
-        g_avg = g_loss.item() if g_avg != g_avg else 0.95 * g_avg + 0.05 * g_loss.item()
-
-        stopping = bool(stop and stop.stopped)
-        out_of_time = cfg.time_budget_s is not None and time.time() - t0 >= cfg.time_budget_s
-        final = step >= cfg.steps or stopping or out_of_time
-        if step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or final:
+        d_avg, g_avg = running_mean(d_avg, d_loss.item()), running_mean(g_avg, g_loss.item())
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        if step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason:
             now = time.time()
             rate = (step - last_step) * cfg.batch / max(now - last_t, 1e-6)
             last_t, last_step = now, step
             history.append((step, round(d_avg, 4), round(g_avg, 4)))
-            ckpt = snapshot(final) if (step % cfg.checkpoint_every == 0 or final) else None
-            msg = "stopped" if stopping else ("time budget reached" if out_of_time else "")
-            yield TrainEvent(step, cfg.steps, d_avg, g_avg, rate, now - t0, preview(), ckpt, final, msg,
-                             list(history))
-        if final:
+            ckpt = snapshot(bool(reason)) if (step % cfg.checkpoint_every == 0 or reason) else None
+            yield TrainEvent(step, cfg.steps, d_avg, g_avg, rate, now - t0, preview(), ckpt, bool(reason),
+                             "" if reason == "finished" else (reason or ""), list(history))
+        if reason:
             return
 
 

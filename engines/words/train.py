@@ -22,7 +22,7 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.jobs import StopToken
+from engines.jobs import StopToken, end_reason, running_mean
 from engines.words.data import Corpus
 from engines.words.gpt import GPT, GPTConfig
 from engines.words.tokenizer import CharTokenizer
@@ -164,18 +164,15 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         step += 1
-        train_loss = loss.item() if train_loss != train_loss else 0.95 * train_loss + 0.05 * loss.item()
-        stopping = bool(stop and stop.stopped)
-        out_of_time = cfg.time_budget_s is not None and time.time() - t0 >= cfg.time_budget_s
-        final = step >= cfg.steps or stopping or out_of_time
-        if step % cfg.eval_every == 0 or final:
+        train_loss = running_mean(train_loss, loss.item())
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        if step % cfg.eval_every == 0 or reason:
             val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch)
             history.append((step, round(train_loss, 4), round(val_loss, 4)))
-            ckpt = save() if (step % cfg.checkpoint_every == 0 or final) else None
-            msg = "stopped" if stopping else ("time budget reached" if out_of_time else "")
-            yield WordsEvent(step, cfg.steps, train_loss, val_loss, sample(), ckpt, final, msg,
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
+            yield WordsEvent(step, cfg.steps, train_loss, val_loss, sample(), ckpt, bool(reason), reason or "",
                              time.time() - t0, list(history))
-        if final:
+        if reason:
             return
 
 
@@ -337,16 +334,13 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        recon_avg = recon.item() if recon_avg != recon_avg else 0.95 * recon_avg + 0.05 * recon.item()
-        stopping = bool(stop and stop.stopped)
-        out_of_time = cfg.time_budget_s is not None and time.time() - t0 >= cfg.time_budget_s
-        final = step >= cfg.steps or stopping or out_of_time
-        if step % cfg.eval_every == 0 or final:
+        recon_avg = running_mean(recon_avg, recon.item())
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        if step % cfg.eval_every == 0 or reason:
             metrics = vae_metrics(model, tok, probe)
             history.append((step, round(recon_avg, 4), round(metrics["kl"], 3)))
-            ckpt = save() if (step % cfg.checkpoint_every == 0 or final) else None
-            msg = "stopped" if stopping else ("time budget reached" if out_of_time else "")
-            yield WordsEvent(step, cfg.steps, recon_avg, metrics["kl"], prior_sample(), ckpt, final, msg,
-                             time.time() - t0, list(history))
-        if final:
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
+            yield WordsEvent(step, cfg.steps, recon_avg, metrics["kl"], prior_sample(), ckpt, bool(reason),
+                             reason or "", time.time() - t0, list(history))
+        if reason:
             return

@@ -63,7 +63,8 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="Atelier") as demo:
         ctx = StudioContext(settings=settings, store=store, demo=demo)
         gr.HTML(HEADER)
-        with gr.Tabs(elem_id="atelier-tabs"):
+        with gr.Tabs(elem_id="atelier-tabs") as tabs:
+            ctx.tabs = tabs
             for module in tab_modules():
                 with gr.Tab(module.TITLE, id=module.NAME, elem_id=f"tab-{module.NAME}") as tab:
                     module.build(ctx, tab)

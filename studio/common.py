@@ -7,7 +7,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -25,11 +25,23 @@ FRIENDLY_ERRORS = (ValueError, KeyError, RecipeError, CheckpointError, Busy, Fil
 
 @dataclass
 class StudioContext:
-    """Handed to every tab's `build`: the launch settings and the shared outputs store."""
+    """Handed to every tab's `build`: the launch settings, the shared outputs store, and a
+    place where tabs offer to restore their controls from a recipe (used by the Gallery)."""
 
     settings: Settings
     store: OutputStore
     demo: gr.Blocks
+    tabs: gr.Tabs | None = None
+    restorers: dict[str, Restorer] = field(default_factory=dict)
+
+
+@dataclass
+class Restorer:
+    """How a tab takes a recipe file: `fn(path) -> updates` for `outputs`, and which recipes fit."""
+
+    fn: Callable[[str], list]
+    outputs: list
+    accepts: Callable[[dict], bool]
 
 
 def how_it_works(text: str) -> None:

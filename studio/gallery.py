@@ -57,6 +57,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         with gr.Column(scale=2):
             recipe_view = gr.JSON(label="Recipe", elem_id="gallery-recipe")
             download = gr.File(label="Download (carries its recipe)", interactive=False)
+            reopen = {engine: gr.Button(f"Open in {engine.capitalize()} with these settings", visible=False,
+                                        elem_id=f"gallery-open-{engine}") for engine in ctx.restorers}
             delete = gr.Button("Delete…", variant="stop", elem_id="gallery-delete")
             with gr.Row(visible=False) as confirm:
                 yes = gr.Button("Yes, delete it for good", variant="stop", elem_id="gallery-delete-yes")
@@ -86,15 +88,16 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def hidden_detail() -> tuple:
         return (gr.Row(visible=False), None, "", gr.Image(visible=False, value=None),
                 gr.Audio(visible=False, value=None), gr.Textbox(visible=False, value=""), None, None,
-                gr.Row(visible=False))
+                gr.Row(visible=False), *[gr.Button(visible=False) for _ in reopen])
 
     def show(out: Output) -> tuple:
+        fits = [out.recipe.get("engine") == engine and ctx.restorers[engine].accepts(out.recipe) for engine in reopen]
         return (gr.Row(visible=True), out.id, f"### {out.title}\n{out.created_text()} · {summarize(out.recipe)}",
                 gr.Image(visible=out.kind == "image", value=str(out.path) if out.kind == "image" else None),
                 gr.Audio(visible=out.kind == "sound", value=str(out.path) if out.kind == "sound" else None),
                 gr.Textbox(visible=out.kind == "text",
                            value=recipes.read_text(out.path) if out.kind == "text" else ""),
-                out.recipe, str(out.path), gr.Row(visible=False))
+                out.recipe, str(out.path), gr.Row(visible=False), *[gr.Button(visible=f) for f in fits])
 
     @friendly
     def pick(ids: list[str], evt: gr.SelectData) -> tuple:
@@ -116,7 +119,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         found_recipe = recipes.read(path)
         return summarize(found_recipe), found_recipe
 
-    detail_outputs = [detail, selected, title, image, audio, text, recipe_view, download, confirm]
+    detail_outputs = [detail, selected, title, image, audio, text, recipe_view, download, confirm, *reopen.values()]
     list_outputs = [grid, shown, count]
 
     gr.on([refresh.click, kind.change, query.submit, tab.select, ctx.demo.load], listing, [kind, query],
@@ -126,6 +129,14 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     no.click(lambda: gr.Row(visible=False), None, confirm, api_visibility="private", show_progress="hidden")
     yes.click(remove, [selected, kind, query], list_outputs + detail_outputs, api_visibility="private")
     upload.change(what_made, upload, [found_summary, found], api_name="gallery_recipe")
+    for engine, button in reopen.items():
+        restorer = ctx.restorers[engine]
+
+        def reopen_in(oid: str | None, _restorer=restorer, _engine=engine) -> list:
+            updates = _restorer.fn(str(store.get(oid).path)) if oid else [gr.update()] * len(_restorer.outputs)
+            return [*updates, gr.Tabs(selected=_engine)]
+
+        button.click(friendly(reopen_in), selected, [*restorer.outputs, ctx.tabs], api_visibility="private")
 
     # ------------------------------------------------------------------ script API
     def gallery_items(kind: str = "all", query: str = "") -> list[dict]:

@@ -21,7 +21,7 @@ from engines.paint import explore
 from engines.paint.data import MIN_IMAGES, load_image_set
 from engines.paint.train import TrainConfig, train
 from engines.video import save_gif, save_mp4
-from studio.common import StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, friendly, how_it_works
 
 NAME = "paint"
 TITLE = "Paint"
@@ -370,5 +370,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     open_recipe.upload(restore, open_recipe,
                        [model_dd, class_a, class_b, blend_amt, seed, psi, nudges, models_note, *sliders],
                        api_visibility="private")
+    ctx.restorers[NAME] = Restorer(restore, [model_dd, class_a, class_b, blend_amt, seed, psi, nudges, models_note,
+                                             *sliders], lambda rec: "seed" in rec and "keyframes" not in rec)
     tab.select(lambda v: gr.Dropdown(choices=list(models()), value=v), model_dd, model_dd,
                api_visibility="private", show_progress="hidden")

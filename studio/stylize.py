@@ -15,7 +15,7 @@ from engines.jobs import StopToken
 from engines.stylize import dream as dreams
 from engines.stylize import fast, features
 from engines.stylize.gatys import GatysSettings, paint
-from studio.common import StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, friendly, how_it_works
 
 NAME = "stylize"
 TITLE = "Stylize"
@@ -284,6 +284,28 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             if token:
                 token.stop()
         return handler
+
+    def restore(path: str) -> list:
+        """Controls from a fast-path recipe; pictures come back when they are bundled samples."""
+        from engines import recipe as recipes
+
+        rec = recipes.read(path)
+        if rec.get("engine") != NAME or rec.get("method") != "fast":
+            raise ValueError("That recipe was not made by Stylize's fast path.")
+
+        def sample(name: str | None):
+            found = [p for kind in ("content", "styles") for p in _samples(kind) if Path(p).name == name]
+            return found[0] if found else gr.update()
+
+        names = list(rec.get("styles", []))[:N_STYLES]
+        ws = list(rec.get("weights", []))[:N_STYLES]
+        style_updates = [sample(names[i]) if i < len(names) else None for i in range(N_STYLES)]
+        weight_updates = [ws[i] if i < len(ws) else 0.5 for i in range(N_STYLES)]
+        return [sample(rec.get("content")), *style_updates, *weight_updates, rec.get("strength", 1.0),
+                bool(rec.get("keep_colours", False)), rec.get("size", 512)]
+
+    ctx.restorers[NAME] = Restorer(restore, [content, *styles, *weights, strength, keep_color, size],
+                                   lambda rec: rec.get("method") == "fast")
 
     # ------------------------------------------------------------------ wiring
     fast_inputs = [content, *styles, *weights, strength, keep_color, size]

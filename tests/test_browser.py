@@ -199,3 +199,45 @@ def test_stylize_gatys_starts_streams_and_stops(studio_page):
     page.locator("#stylize-gatys-stop").click()
     page.locator("#stylize-gatys-status").get_by_text("Stopped").wait_for(timeout=60000)
     assert page.locator("#stylize-gatys-preview img").count() == 1
+
+
+def test_gallery_reopens_a_paint_picture_with_its_settings(studio_page, studio):
+    from gradio_client import Client
+    from engines.paint.explore import bundled_models
+    if not bundled_models():
+        pytest.skip("no bundled Paint model")
+    Client(studio.url, verbose=False).predict("emoji (bundled)", "food & drink", "(none)", 0.5, 777, 0.6,
+                                              *([0.0] * 10), 1, api_name="/paint_keep")
+    page = studio_page
+    open_tab(page, "Gallery")
+    page.locator("#gallery-refresh").click()
+    page.locator("#gallery-kind").get_by_text("Images", exact=True).click()
+    page.locator("#gallery-grid img").first.wait_for()
+    page.wait_for_timeout(500)
+    page.locator("#gallery-grid img").first.click()
+    page.locator("#gallery-title").get_by_text("seed 777").first.wait_for(timeout=20000)
+    page.locator("#gallery-open-paint").click()
+    tab = page.get_by_role("tab", name="Paint", exact=True)
+    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    page.wait_for_function("() => document.querySelector('#paint-seed input').value === '777'", timeout=20000)
+    assert "food & drink" in page.locator("#paint-class input").input_value()
+
+
+def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studio):
+    from gradio_client import Client, handle_file
+    samples = ROOT / "assets" / "samples"
+    Client(studio.url, verbose=False).predict(
+        handle_file(str(samples / "content" / "coffee.jpg")), handle_file(str(samples / "styles" / "ink.jpg")),
+        None, None, None, 0.9, 0.5, 0.5, 0.5, 0.35, True, 256, api_name="/stylize_keep")
+    page = studio_page
+    open_tab(page, "Gallery")
+    page.locator("#gallery-query input, #gallery-query textarea").first.fill("ink.jpg")
+    page.locator("#gallery-query input, #gallery-query textarea").first.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1", timeout=20000)
+    page.locator("#gallery-grid img").first.click()
+    page.locator("#gallery-open-stylize").click()
+    tab = page.get_by_role("tab", name="Stylize", exact=True)
+    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    page.wait_for_function("() => document.querySelector('#stylize-strength input[type=number]').value === '0.35'",
+                           timeout=20000)
+    assert page.locator("#stylize-keep-color input").is_checked()

@@ -57,3 +57,10 @@ def test_bad_inputs_get_clear_messages(studio, tmp_path):
     with pytest.raises(Exception, match="at least 32 pixels"):
         client.predict(*_fast_args(content=str(tmp_path / "tiny.png")), api_name="/stylize_fast")
     assert_no_traceback(studio)
+
+
+def test_a_kept_fast_recipe_names_its_bundled_samples(studio):
+    client = Client(studio.url, verbose=False)
+    kept = client.predict(*_fast_args(0.4), api_name="/stylize_keep")
+    rec = recipe.read(kept)
+    assert rec["content"] == "chelsea.jpg" and rec["method"] == "fast" and rec["weights"] == [1.0]

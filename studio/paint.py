@@ -157,7 +157,9 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     with gr.Accordion("Models and recipes", open=False):
         with gr.Row():
             upload_model = gr.File(label="Add a Paint model (.pt)", file_types=[".pt"], elem_id="paint-upload-model")
-            download_model = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
+            with gr.Column():
+                download_btn = gr.Button("Download the selected model", elem_id="paint-download-btn")
+                download_model = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
             open_recipe = gr.File(label="Open a picture's recipe (.png)", file_types=[".png"],
                                   elem_id="paint-open-recipe")
         models_note = gr.Markdown()
@@ -186,7 +188,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
         slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
         return (gr.Dropdown(choices=names, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *names], value=NO_BLEND),
-                [], str(model.path), *slider_updates)
+                [], *slider_updates)
 
     @friendly
     def keep_it(model_label, a, b, amount, seed_v, psi_v, *rest):
@@ -345,8 +347,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                         nudges.change, ctx.demo.load],
           paint_generate, [*live_inputs, nudges], image, trigger_mode="always_last", api_name="paint_generate",
           **live)
-    gr.on([model_dd.change, ctx.demo.load], on_model, model_dd, [class_a, class_b, nudges, download_model, *sliders],
+    gr.on([model_dd.change, ctx.demo.load], on_model, model_dd, [class_a, class_b, nudges, *sliders],
           api_visibility="private", show_progress="hidden")
+    download_btn.click(friendly(lambda label: str(load(label).path)), model_dd, download_model,
+                       api_visibility="private")
     refresh_models.click(lambda v: gr.Dropdown(choices=list(models()), value=v if v in models() else next(iter(models()), None)),
                          model_dd, model_dd, api_visibility="private", show_progress="hidden")
     dice.click(new_seed, None, [seed, nudges], api_visibility="private", show_progress="hidden")

@@ -14,14 +14,23 @@ from pathlib import Path
 from bench.server import StudioProcess
 from bench.timing import rss_mb
 
-# One quick call per engine that loads its default model; calls for absent tabs are skipped.
-WARM_CALLS: dict[str, list[tuple[str, tuple]]] = {
-    "gallery": [("/gallery_items", ("all", ""))],
-    "paint": [("/paint_generate", ())],
-    "stylize": [("/stylize_fast", ())],
-    "sound": [("/sound_generate", ())],
-    "words": [("/words_generate", ())],
-}
+SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
+
+
+def _warm_args() -> dict[str, list[tuple[str, tuple]]]:
+    """One quick call per engine that loads its default model; calls for absent tabs are skipped."""
+    from gradio_client import handle_file
+
+    content, style = handle_file(str(SAMPLES / "content" / "chelsea.jpg")), handle_file(str(SAMPLES / "styles" / "swirls.jpg"))
+    return {
+        "gallery": [("/gallery_items", ("all", ""))],
+        "paint": [("/paint_generate", ())],
+        "stylize": [("/stylize_fast", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 1.0, False, 512)),
+                    ("/stylize_gatys", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 20, 256, 1.0, 0.15, 0.3,
+                                        "efficientnet-lite0", "lbfgs", "none", None))],
+        "sound": [("/sound_generate", ())],
+        "words": [("/words_generate", ())],
+    }
 
 
 def _cold_start(home: Path) -> float:
@@ -44,7 +53,7 @@ def run(quick: bool = False) -> dict:
             client = Client(server.url, verbose=False)
             endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
             used = []
-            for tab, calls in WARM_CALLS.items():
+            for tab, calls in _warm_args().items():
                 for api_name, args in calls:
                     if api_name in endpoints:
                         client.predict(*args, api_name=api_name)

@@ -6,6 +6,7 @@ through a temporary file and `os.replace`, so a crash mid-save leaves the previo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -108,12 +109,21 @@ def list_models(*folders: str | os.PathLike, engine: str | None = None) -> list[
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(f"*{SUFFIX}")):
-            if engine is None:
+            if engine is None or _engine_of(path) == engine:
                 found.append(path)
-                continue
-            try:
-                load(path, engine=engine)
-            except CheckpointError:
-                continue
-            found.append(path)
     return found
+
+
+def _engine_of(path: Path) -> str | None:
+    """The engine a checkpoint file belongs to (None if it is not one), read once per version
+    of the file: listings run on every slider move, and a full load costs milliseconds."""
+    stat = path.stat()
+    return _engine_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _engine_cached(path: str, mtime_ns: int, size: int) -> str | None:
+    try:
+        return load(path).engine
+    except CheckpointError:
+        return None

@@ -21,7 +21,7 @@ from PIL import Image
 
 from engines import recipe as recipes
 from engines import thumbs
-from engines.fsutil import atomic_write_bytes
+from engines.fsutil import atomic_write, atomic_write_bytes
 
 KINDS = ("image", "sound", "text")
 _EXT = {"image": ".png", "sound": ".wav", "text": ".txt"}
@@ -129,7 +129,7 @@ class OutputStore:
     def _record(self, oid: str, kind: str, path: Path, thumb: Image.Image, recipe: recipes.Recipe,
                 title: str | None) -> Output:
         thumb_path = self.root / f"{oid}.thumb.png"
-        thumb.save(thumb_path, format="PNG")
+        atomic_write(thumb_path, lambda fh: thumb.save(fh, format="PNG"))
         out = Output(id=oid, kind=kind, title=title or _default_title(kind, recipe), created=time.time(),
                      recipe=recipes.read(path), path=path, thumb=thumb_path)
         record = {k: v for k, v in asdict(out).items() if k not in ("path", "thumb")}

@@ -13,7 +13,6 @@ A JSON sidecar ``<file>.recipe.json`` is also honoured when reading, for any oth
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -194,11 +193,3 @@ def read(path: str | os.PathLike) -> Recipe:
         raise RecipeError(f"{path.name} carries no Atelier recipe: it was not made here, or the recipe was stripped")
     return found
 
-
-def image_bytes_with_recipe(image: Image.Image, recipe: Recipe) -> bytes:
-    """PNG bytes of `image` carrying `recipe` (for in-memory use such as API responses)."""
-    info = PngImagePlugin.PngInfo()
-    info.add_itxt(PNG_KEY, _dumps(_stamp(recipe)))
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", pnginfo=info)
-    return buf.getvalue()

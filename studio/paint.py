@@ -205,14 +205,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def show_variations(model_label, a, b, amount, seed_v, psi_v, spread_v, vseed, *rest):
         *slider_vals, nudge_list = rest
         model = load(model_label)
-        base = explore.nudge(explore.seed_to_z(int(seed_v or 0), model.z_dim), nudge_list)
         y = explore.class_vector(model, _blend(a, b, amount))
-        zs = []
-        for zb in explore.variations_from(base, int(vseed), float(spread_v)):
-            z = zb * float(psi_v)
-            for value, d in zip(slider_vals, model.directions):
-                z = z + float(value) * d.vector
-            zs.append(z)
+        # each neighbour is the current picture plus one more recorded nudge, as picking it would make
+        zs = [explore.latent(model, int(seed_v or 0), psi_v, slider_vals, [*nudge_list, [int(vseed), i, float(spread_v)]])
+              for i in range(9)]
         pics = explore.render(model, torch.stack(zs), y)
         return [(_display(p), "here" if i == 4 else None) for i, p in enumerate(pics)]
 

@@ -168,7 +168,9 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         pic = _content(content_path)
         styles_, ws, _ = _styles([s1, s2, s3, s4], [w1, w2, w3, w4])
         out = fast.stylize(pic, styles_, ws, float(strength_v), bool(keep_c), int(side))
-        return (pic.resize(out.size, Image.Resampling.LANCZOS), out)
+        # "before" is the uploaded file itself: gradio caches a file once, whereas a picture object
+        # would be re-encoded and rewritten in place on every slider move (racing the browser's fetch)
+        return (content_path, out)
 
     def auto_fast(content_path, s1, s2, s3, s4, *rest):
         """The same, for automatic triggers: quietly nothing until a picture and a style are there."""

@@ -180,7 +180,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
 
-    def snapshot(final: bool) -> Path:
+    def snapshot() -> Path:
         recalibrate_bn(G_ema)
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
@@ -236,7 +236,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             rate = (step - last_step) * cfg.batch / max(now - last_t, 1e-6)
             last_t, last_step = now, step
             history.append((step, round(d_avg, 4), round(g_avg, 4)))
-            ckpt = snapshot(bool(reason)) if (step % cfg.checkpoint_every == 0 or reason) else None
+            ckpt = snapshot() if (step % cfg.checkpoint_every == 0 or reason) else None
             yield TrainEvent(step, cfg.steps, d_avg, g_avg, rate, now - t0, preview(), ckpt, bool(reason),
                              "" if reason == "finished" else (reason or ""), list(history))
         if reason:

@@ -90,14 +90,19 @@ def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: i
     return sum(losses) / len(losses)
 
 
-def load_gpt(path: str | Path, device: str = "cpu") -> tuple[GPT, CharTokenizer, checkpoints.Checkpoint]:
-    """A trained Transformer, its tokenizer and its checkpoint (refusing other engines' files)."""
+def _load_words_model(path: str | Path, kind: str, build, what: str, device: str):
+    """Load a Words checkpoint of `kind` ('gpt' or 'vae'), refusing other engines and kinds."""
     ck = checkpoints.load(path, engine=ENGINE)
-    if ck.config.get("kind") != "gpt":
-        raise checkpoints.CheckpointError(f"{Path(path).name} is a Words model, but not a Transformer")
-    model = GPT(GPTConfig(**ck.config["gpt"]))
+    if ck.config.get("kind") != kind:
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a Words model, but not {what}")
+    model = build(ck.config[kind])
     model.load_state_dict({k: v.float() for k, v in ck.state_dict.items()})
     return model.to(device).eval(), CharTokenizer.from_dict(ck.extra["tokenizer"]), ck
+
+
+def load_gpt(path: str | Path, device: str = "cpu") -> tuple[GPT, CharTokenizer, checkpoints.Checkpoint]:
+    """A trained Transformer, its tokenizer and its checkpoint (refusing other engines' files)."""
+    return _load_words_model(path, "gpt", lambda c: GPT(GPTConfig(**c)), "a Transformer", device)
 
 
 def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = None, cfg: GPTTrainConfig | None = None,
@@ -269,12 +274,7 @@ def load_vae(path: str | Path, device: str = "cpu"):
     """A trained RNN-VAE, its tokenizer and checkpoint."""
     from engines.words.rnn_vae import RNNVAE, VAEConfig
 
-    ck = checkpoints.load(path, engine=ENGINE)
-    if ck.config.get("kind") != "vae":
-        raise checkpoints.CheckpointError(f"{Path(path).name} is a Words model, but not an RNN-VAE")
-    model = RNNVAE(VAEConfig(**ck.config["vae"]))
-    model.load_state_dict({k: v.float() for k, v in ck.state_dict.items()})
-    return model.to(device).eval(), CharTokenizer.from_dict(ck.extra["tokenizer"]), ck
+    return _load_words_model(path, "vae", lambda c: RNNVAE(VAEConfig(**c)), "an RNN-VAE", device)
 
 
 def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, model_cfg=None,

@@ -241,3 +241,54 @@ def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studi
     page.wait_for_function("() => document.querySelector('#stylize-strength input[type=number]').value === '0.35'",
                            timeout=20000)
     assert page.locator("#stylize-keep-color input").is_checked()
+
+
+# ---------------------------------------------------------------- Sound
+def _sound_ready(page):
+    from engines.sound.instrument import available_models
+    if not available_models(None, "vae"):
+        pytest.skip("no bundled Sound model")
+    open_tab(page, "Sound")
+    page.wait_for_function(f"() => {AUDIO_SRC}('sound-audio')", timeout=60000)
+
+
+# the served WAV: gradio's audio player links it for download (its <audio> may hold a blob copy)
+AUDIO_SRC = "(id => [...document.querySelectorAll('#' + id + ' a[download]')].map(a => a.href).filter(Boolean).join('|'))"
+
+
+def _audio_src(page, elem: str) -> str:
+    return page.evaluate(f"() => {AUDIO_SRC}('{elem}')")
+
+
+def test_sound_timbre_slider_serves_a_new_note(studio_page):
+    page = studio_page
+    _sound_ready(page)
+    before = _audio_src(page, "sound-audio")
+    slider = page.locator("#sound-dir-0 input[type=range]")
+    slider.focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before,
+                           timeout=30000)
+    src = _audio_src(page, "sound-audio").split("|")[0]
+    data = page.evaluate("u => fetch(u).then(r => r.arrayBuffer()).then(b => [...new Uint8Array(b.slice(0, 12))])", src)
+    assert bytes(data[:4]) == b"RIFF" and bytes(data[8:12]) == b"WAVE"
+    page.locator("#sound-keep").click()
+    page.locator("#sound-kept a, #sound-kept .file-name, #sound-kept table").first.wait_for(timeout=20000)
+
+
+def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
+    import soundfile as sf
+    page = studio_page
+    _sound_ready(page)
+    t = np.arange(24000) / 16000
+    tone = sum(0.3 / k * np.sin(2 * np.pi * 392.0 * k * t) for k in range(1, 6)) * np.exp(-2 * t)
+    sf.write(tmp_path / "g4.wav", tone, 16000)
+    before = _audio_src(page, "sound-audio")
+    page.locator("#sound-encode-panel").get_by_text("Encode my sound").click()
+    page.locator("#sound-encode-file input[type=file]").set_input_files(str(tmp_path / "g4.wav"))
+    page.locator("#sound-encode-note").get_by_text("Encoded").wait_for(timeout=60000)
+    assert "G4" in page.locator("#sound-encode-note").inner_text()
+    page.wait_for_function(f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before,
+                           timeout=30000)
+    assert page.locator("#sound-pitch input[type=number]").input_value() == "67"

@@ -1,5 +1,7 @@
 """Sound engine: the spectrum settings, mel conversions and the fast vocoder."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -54,38 +56,184 @@ def test_spectral_convergence_of_a_perfect_copy_is_zero():
     assert spectrum.spectral_convergence(wave, wave, S) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_vocoder_convergence_improves_with_iterations():
+    wave = _note(262.0)
+    mel = spectrum.audio_to_mel(wave, S)
+    scs = [spectrum.spectral_convergence(spectrum.mel_to_audio(mel, S, iters=n, length=len(wave)), wave, S)
+           for n in (1, 8, 32)]
+    assert scs[0] > scs[1] > scs[2]
+
+
 # ---------------------------------------------------------------- note VAE
-def _note_set(n=24, frames=64):
-    import torch
+S128 = SpectrumSettings(n_mels=128)
+
+
+def _note_set(n=24, frames=128):
+    from engines.sound.render import NoteSet
     rng = np.random.default_rng(0)
     mels, pitches = [], []
     for i in range(n):
         pitch = int(rng.integers(48, 73))
-        f0 = 440.0 * 2 ** ((pitch - 69) / 12)
-        wave = _note(f0, seconds=(frames - 1) * S.hop / S.sample_rate)
-        mels.append(spectrum.audio_to_logmel(wave, S)[:, :frames])
+        wave = _note(440.0 * 2 ** ((pitch - 69) / 12), seconds=(frames - 1) * S128.hop / S128.sample_rate)
+        mels.append(spectrum.audio_to_logmel(wave, S128)[:, :frames])
         pitches.append(pitch)
-    return torch.tensor(np.stack(mels), dtype=torch.float32), torch.tensor(pitches)
+    return NoteSet(np.stack(mels).astype(np.float16), np.array(pitches), np.full(n, 100), np.arange(n) % 3)
+
+
+TINY_VAE = dict(width=32, cond=16, latent=8)
 
 
 def test_note_vae_shapes_and_a_few_steps_lower_the_loss():
     import torch
     from engines.sound.vae import NoteVAE, NoteVAEConfig
     torch.manual_seed(0)
-    mels, pitches = _note_set()
-    model = NoteVAE(NoteVAEConfig(width=8))
-    recon, l1, kl = model(mels, pitches)
+    notes = _note_set()
+    mels = torch.as_tensor(notes.logmels).float()
+    p, v = torch.as_tensor(notes.pitches), torch.as_tensor(notes.velocities)
+    model = NoteVAE(NoteVAEConfig(**TINY_VAE))
+    recon, l1, kl = model(mels, p, v)
     assert recon.shape == mels.shape and kl.item() >= 0
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     first = l1.item()
     for _ in range(60):
-        _, l1, kl = model(mels, pitches)
-        loss = l1 + 1e-3 * kl
+        _, l1, kl = model(mels, p, v)
         opt.zero_grad()
-        loss.backward()
+        (l1 + 1e-4 * kl).backward()
         opt.step()
     assert l1.item() < 0.6 * first
     model.eval()
     with torch.no_grad():
-        out = model.decode(torch.zeros(2, 16), torch.tensor([60, 64]))
-    assert out.shape == (2, 80, 64) and torch.isfinite(out).all()
+        out = model.decode(torch.zeros(2, 8), torch.tensor([60.5, 64.0]), torch.tensor([100, 50]))
+    assert out.shape == (2, 128, 128) and torch.isfinite(out).all()
+
+
+def test_train_vae_writes_a_checkpoint_that_resumes_and_plays(tmp_path):
+    from engines import checkpoints
+    from engines.sound import instrument
+    from engines.sound.train import SoundTrainConfig, train_vae
+    from engines.sound.vae import NoteVAEConfig
+    notes = _note_set(16)
+    out = tmp_path / "tiny.pt"
+    cfg = SoundTrainConfig(steps=20, batch=8, eval_every=10, checkpoint_every=10, kl_warmup=10)
+    events = list(train_vae(notes, out, S128, NoteVAEConfig(**TINY_VAE), cfg, {0: "a", 1: "b"}, device="cpu"))
+    assert events[-1].done and events[-1].checkpoint == out and events[-1].preview.dtype == np.float32
+    ck = checkpoints.load(out, engine="sound")
+    assert ck.meta["steps"] == 20 and set(ck.extra["atlas"]["presets"]) == {"a", "b"}
+    more = list(train_vae(notes, out, S128, cfg=SoundTrainConfig(steps=30, batch=8, eval_every=10), device="cpu"))
+    assert more[0].message == "resumed at step 20" and more[-1].step == 30
+    model = instrument.load_note_model(out)
+    wave, mel = instrument.note(model, 60, 100, 1.0, "a", [1.0, -1.0])
+    assert len(wave) == (mel.shape[1] - 1) * 256 and abs(len(wave) / 16000 - 1.53) < 0.02 and mel.shape[0] == 128 and np.abs(wave).max() <= 1.0
+    with pytest.raises(ValueError, match="outside"):
+        instrument.note(model, 120)
+    with pytest.raises(checkpoints.CheckpointError, match="not a continuation"):
+        instrument.load_continuation_model(out)
+
+
+def test_fit_duration_keeps_attack_and_release():
+    import torch
+    from engines.sound.instrument import fit_duration
+    mel = torch.randn(128, 128)
+    for seconds in (0.25, 1.0, 2.0, 5.5):
+        out = fit_duration(mel, seconds, S128)
+        assert out.shape == (128, int(round(seconds * 16000 / 256)) + 128 - 94)  # held + release
+        assert torch.equal(out[:, -20:], mel[:, -20:])  # the release is the note's own
+        assert torch.equal(out[:, :4], mel[:, :4])       # and so is the attack
+
+
+# ---------------------------------------------------------------- RNN
+def test_rnn_continues_a_primer_to_the_requested_length_and_learns(tmp_path):
+    import torch
+    from engines.sound.rnn import FrameRNN, FrameRNNConfig
+    from engines.sound.train import SoundTrainConfig, train_rnn
+    from engines.sound import instrument
+    torch.manual_seed(0)
+    seqs = np.stack([spectrum.audio_to_logmel(_note(f, seconds=2.0), S128)[:, :96] for f in (200, 250, 300, 350)] * 2)
+    out = tmp_path / "rnn.pt"
+    cfg = SoundTrainConfig(steps=40, batch=4, window=64, eval_every=20, checkpoint_every=20, lr=3e-3)
+    events = list(train_rnn(seqs.astype(np.float16), out, S128, FrameRNNConfig(hidden=64, layers=1), cfg,
+                            device="cpu"))
+    losses = [e.loss for e in events if e.step]
+    assert events[-1].done and losses[-1] < losses[0]
+    model = instrument.load_continuation_model(out)
+    primer = _note(220.0, seconds=0.5)
+    wave, mel, at = instrument.continue_sound(model, primer, seconds=1.5, temperature=0.7, seed=1)
+    assert mel.shape[1] - at == round(1.5 * 16000 / 256) and np.isfinite(wave).all()
+    again, _, _ = instrument.continue_sound(model, primer, seconds=1.5, temperature=0.7, seed=1)
+    assert np.array_equal(wave, again)  # a seed makes it repeatable
+    with pytest.raises(ValueError, match="silent"):
+        instrument.continue_sound(model, np.zeros(8000, np.float32))
+
+
+# ---------------------------------------------------------------- the artist's audio
+def test_load_audio_downmixes_resamples_and_refuses_bad_files(tmp_path):
+    import soundfile as sf
+    from engines.sound.audio import load_audio
+    t = np.arange(44100) / 44100
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], 1) * 0.5
+    sf.write(tmp_path / "st.wav", stereo, 44100)
+    clip = load_audio(tmp_path / "st.wav", S128)
+    assert clip.wave.ndim == 1 and abs(len(clip.wave) - 16000) < 10
+    assert any("mono" in n for n in clip.notes) and any("44100" in n for n in clip.notes)
+    sf.write(tmp_path / "quiet.wav", np.zeros(16000), 16000)
+    with pytest.raises(ValueError, match="silent"):
+        load_audio(tmp_path / "quiet.wav", S128)
+    (tmp_path / "fake.wav").write_bytes(b"this is not audio at all" * 20)
+    with pytest.raises(ValueError, match="could not be read as audio"):
+        load_audio(tmp_path / "fake.wav", S128)
+    sf.write(tmp_path / "long.wav", np.tile(stereo[:, 0], 5), 44100)
+    assert len(load_audio(tmp_path / "long.wav", S128, max_seconds=2.0).wave) <= 2 * 16000 + 10
+
+
+def test_notes_are_cut_at_onsets_with_their_pitch(tmp_path):
+    from engines.sound.audio import Clip, notes_from_clips, split_notes
+    melody = np.concatenate([_note(440.0 * 2 ** ((p - 69) / 12), seconds=0.6) for p in (57, 60, 64, 67, 69, 72)])
+    found = split_notes(Clip("melody.wav", melody, []), S128)
+    assert [round(p) for _, p in found] == [57, 60, 64, 67, 69, 72]
+    with pytest.raises(ValueError, match="at least 8"):
+        notes_from_clips([Clip("melody.wav", melody, [])], S128)
+
+
+@pytest.mark.skipif(not Path("/usr/share/sounds/sf2/FluidR3_GM.sf2").exists(), reason="apt fluid-soundfont-gm missing")
+def test_rendered_notes_have_the_requested_pitch():
+    from engines.sound.audio import estimate_pitch
+    from engines.sound.render import Renderer, level
+    r = Renderer()
+    for program, pitch in ((0, 60), (40, 69), (73, 76)):
+        wave = level(r.note(program, pitch, 100), 100)
+        assert abs(wave).max() == pytest.approx(0.9 * 100 / 127, rel=1e-3)
+        assert abs(estimate_pitch(wave, 16000) - pitch) < 0.5
+
+
+# ---------------------------------------------------------------- the bundled model
+def _bundled():
+    from engines.sound import instrument
+    found = instrument.available_models(None, "vae")
+    if not found:
+        pytest.skip("no bundled Sound model")
+    return instrument.load_note_model(next(iter(found.values())))
+
+
+def test_bundled_pitch_conditioning_moves_f0():
+    from engines.sound import instrument
+    from engines.sound.audio import estimate_pitch
+    model = _bundled()
+    for preset in ("Flute", "Violin"):
+        low, _ = instrument.note(model, 57, 100, 1.5, preset)
+        high, _ = instrument.note(model, 69, 100, 1.5, preset)
+        assert abs(estimate_pitch(low, 16000) - 57) < 0.5 and abs(estimate_pitch(high, 16000) - 69) < 0.5
+
+
+def test_bundled_sliders_and_presets_change_the_sound_and_encoding_finds_the_pitch():
+    from engines.sound import instrument
+    model = _bundled()
+    assert len(model.presets) >= 20 and model.directions.shape[0] >= instrument.N_SLIDERS
+    _, a = instrument.note(model, 60, 100, 1.0, "Flute")
+    _, b = instrument.note(model, 60, 100, 1.0, "Flute", [2.0])
+    _, c = instrument.note(model, 60, 100, 1.0, "Distortion Guitar")
+    assert np.abs(a - b).mean() > 0.05 and np.abs(a - c).mean() > np.abs(a - b).mean() * 0.5
+    tone = _note(440.0 * 2 ** ((64 - 69) / 12), seconds=2.0)
+    z, pitch = instrument.encode(model, tone)
+    assert pitch == 64 and z.shape == (model.vae.cfg.latent,)
+    coords = instrument.coordinates(model, z, model.mean)
+    assert len(coords) == instrument.N_SLIDERS

@@ -44,6 +44,7 @@ class GPTTrainConfig:
     checkpoint_every: int = 500
     seed: int = 0
     time_budget_s: float | None = None
+    bf16: bool = False          # bfloat16 autocast for the forward pass (about 1.6x faster on CPUs with AVX512-BF16)
 
 
 @dataclass
@@ -163,7 +164,8 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
         x, y = batches(train_ids, model_cfg.block_size, cfg.batch, gen)
-        _, loss, _ = model(x.to(dev), y.to(dev))
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            _, loss, _ = model(x.to(dev), y.to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -193,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width", type=int, default=384)
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--time-budget", type=float)
     p.add_argument("--device", default="auto")
@@ -205,8 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     print(note, flush=True)
     model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
                           dropout=args.dropout)
-    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, eval_every=args.eval_every,
-                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
+    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
+                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget, bf16=args.bf16)
     for ev in train_gpt(corpus, args.out, model_cfg, cfg, device=args.device, data_note=note):
         print(json.dumps({"step": ev.step, "train_loss": round(ev.train_loss, 4),
                           "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),

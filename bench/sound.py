@@ -1,0 +1,143 @@
+"""Sound benchmark. Keys: note_2s_ms, vocoder_speedup_vs_librosa (with vocoder_sc and
+vocoder_sc_librosa), pitch_accuracy (pitch_notes), recon_logmel_l1 (recon_notes), rnn_rtf
+(plus slider_roundtrip_ms, machine).
+
+recon_logmel_l1 re-renders the bundled model's held-out notes from the soundfont (the same
+seeded 5% split the recipe held out), so it needs Debian's fluid-soundfont-gm and tinysoundfont."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.server import StudioProcess
+from bench.timing import median_ms
+from engines.device import configure
+from engines.sound import instrument, render, spectrum
+from engines.sound.train import split
+
+NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
+RNN_MODEL = instrument.BUNDLED_DIR / "phrases.pt"
+HOLD_FOR_2S = 2.0 - (render.NOTE_FRAMES - instrument.RELEASE_START - 4) * 256 / 16000  # held + release = 2 s
+
+
+def _vocoder(model: instrument.NoteModel, repeats: int) -> dict:
+    """Our vocoder against librosa's mel_to_audio on the same mel of a real note (32 iterations each)."""
+    import librosa
+
+    s = model.settings
+    wave = render.level(render.Renderer().note(0, 60, 100), 100) if _has_soundfont() else _tone(s)
+    mel = spectrum.audio_to_mel(wave, s)
+    ours_ms = median_ms(lambda: spectrum.mel_to_audio(mel, s, length=len(wave)), repeats=repeats, warmup=1)
+
+    def theirs():
+        return librosa.feature.inverse.mel_to_audio(mel, sr=s.sample_rate, n_fft=s.n_fft, hop_length=s.hop,
+                                                    n_iter=32, norm="slaney", length=len(wave))
+    librosa_ms = median_ms(theirs, repeats=max(1, repeats // 3), warmup=1)
+    sc = spectrum.spectral_convergence(spectrum.mel_to_audio(mel, s, length=len(wave)), wave, s)
+    sc_ref = spectrum.spectral_convergence(theirs(), wave, s)
+    return {"vocoder_speedup_vs_librosa": round(librosa_ms / ours_ms, 2), "vocoder_ms": round(ours_ms, 1),
+            "vocoder_librosa_ms": round(librosa_ms, 1), "vocoder_sc": round(sc, 4), "vocoder_sc_librosa": round(sc_ref, 4)}
+
+
+def _tone(s: spectrum.SpectrumSettings) -> np.ndarray:
+    t = np.arange(2 * s.sample_rate) / s.sample_rate
+    return (0.5 * np.exp(-2 * t) * sum(np.sin(2 * np.pi * 261.6 * k * t) / k for k in range(1, 8))).astype(np.float32)
+
+
+def _has_soundfont() -> bool:
+    try:
+        render.find_soundfont()
+        import tinysoundfont  # noqa: F401
+        return True
+    except (FileNotFoundError, ImportError):
+        return False
+
+
+def _pitch_accuracy(model: instrument.NoteModel, n: int) -> float:
+    """Share of notes from random latents whose pyin median f0 is within 50 cents of the request."""
+    from engines.sound.audio import estimate_pitch
+
+    lo, hi = model.pitch_range
+    gen = torch.Generator().manual_seed(0)
+    hits = 0
+    for i in range(n):
+        pitch = lo + (hi - lo) * i / max(1, n - 1)
+        z = torch.randn(model.vae.cfg.latent, generator=gen)
+        wave, _ = instrument.note(model, round(pitch), 100, 1.0, base=z.tolist())
+        found = estimate_pitch(wave, model.settings.sample_rate)
+        hits += found is not None and abs(found - round(pitch)) < 0.5
+    return round(hits / n, 3)
+
+
+def _held_out(model: instrument.NoteModel, n: int) -> render.NoteSet:
+    """The recipe's held-out notes, re-rendered (same order, same seeded split)."""
+    combos = [(p, q, v) for p in render.PROGRAMS for q in range(render.LOW, render.HIGH + 1) for v in render.VELOCITIES]
+    _, val = split(len(combos), seed=0)
+    pick = [combos[i] for i in val[np.linspace(0, len(val) - 1, n).astype(int)]]
+    r, s = render.Renderer(), model.settings
+    total = (render.NOTE_FRAMES - 1) * s.hop
+    mels = [spectrum.audio_to_logmel(render.level(r.note(p, q, v, total_samples=total), v), s)[:, :render.NOTE_FRAMES]
+            for p, q, v in pick]
+    return render.NoteSet(np.stack(mels).astype(np.float16), np.array([c[1] for c in pick]),
+                          np.array([c[2] for c in pick]), np.array([c[0] for c in pick]))
+
+
+def _rnn_rtf(seconds: float) -> dict:
+    model = instrument.load_continuation_model(RNN_MODEL)
+    primer = _tone(model.settings)
+    t = time.perf_counter()
+    wave, _, _ = instrument.continue_sound(model, primer, seconds, 0.5, 0)
+    total = time.perf_counter() - t
+    return {"rnn_rtf": round(seconds / total, 2), "rnn_seconds_generated": seconds}
+
+
+def _roundtrip_ms(n: int) -> float:
+    from gradio_client import Client
+
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
+        server = StudioProcess(Path(tmp))
+        try:
+            server.wait_ready()
+            client = Client(server.url, verbose=False)
+            values = iter(np.linspace(-2, 2, n + 3))
+
+            def call() -> None:
+                client.predict("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, float(next(values)),
+                               *([0.0] * (instrument.N_SLIDERS - 1)), api_name="/sound_generate")
+            return median_ms(call, repeats=n, warmup=3)
+        finally:
+            server.stop()
+
+
+def run(quick: bool = False) -> dict:
+    configure("cpu")
+    model = instrument.load_note_model(NOTE_MODEL)
+    presets = iter(list(model.presets) * 50)
+    result = {"note_2s_ms": median_ms(lambda: instrument.note(model, 60, 100, HOLD_FOR_2S, next(presets)),
+                                      repeats=10 if quick else 30, warmup=2)}
+    result.update(_vocoder(model, 3 if quick else 9))
+    n_pitch = 60 if quick else 200
+    result["pitch_accuracy"] = _pitch_accuracy(model, n_pitch)
+    result["pitch_notes"] = n_pitch
+    if _has_soundfont():
+        from engines.sound.train import vae_metrics
+
+        held = _held_out(model, 128 if quick else 666)
+        result["recon_logmel_l1"] = round(vae_metrics(model.vae, held, max_notes=len(held))["recon_logmel_l1"], 4)
+        result["recon_notes"] = len(held)
+    else:
+        result["recon_logmel_l1"] = None
+        result["recon_note"] = "needs apt fluid-soundfont-gm and pip --no-deps tinysoundfont to re-render held-out notes"
+    if RNN_MODEL.is_file():
+        result.update(_rnn_rtf(5.0 if quick else 20.0))
+    result["slider_roundtrip_ms"] = _roundtrip_ms(15 if quick else 40)
+    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
+                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    return result

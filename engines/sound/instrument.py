@@ -1,0 +1,302 @@
+"""Playing Sound models: notes from a timbre latent (presets + principal-direction sliders),
+notes of any length, morphs along a latent path, encoding the artist's own sound, and RNN
+continuations. Everything is deterministic for a given model and settings."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engines import checkpoints
+from engines.sound.render import HOLD_SECONDS, NOTE_FRAMES
+from engines.sound.rnn import FrameRNN, FrameRNNConfig
+from engines.sound.spectrum import SpectrumSettings, audio_to_logmel, logmel_to_audio
+from engines.sound.vae import NoteVAE, NoteVAEConfig
+
+ENGINE = "sound"
+ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
+BUNDLED_DIR = ASSETS / "models" / "sound"
+N_SLIDERS = 8
+RELEASE_START = 94          # first frame after the key is released in a rendered note (1.5 s)
+ATTACK_FRAMES = 6
+MIN_SECONDS, MAX_SECONDS = 0.25, 30.0
+VOCODER_ITERS = 32
+
+
+@dataclass
+class NoteModel:
+    """A loaded note VAE with its slider axes and preset timbres."""
+
+    vae: NoteVAE
+    settings: SpectrumSettings
+    meta: dict
+    path: Path
+    hash: str
+    mean: torch.Tensor
+    directions: torch.Tensor     # (latent, latent) rows by falling variance
+    std: torch.Tensor
+    presets: dict[str, torch.Tensor]
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or self.path.stem
+
+    @property
+    def pitch_range(self) -> tuple[int, int]:
+        lo, hi = self.meta.get("pitch_range", [45, 84])
+        return int(lo), int(hi)
+
+
+@dataclass
+class ContinuationModel:
+    rnn: FrameRNN
+    settings: SpectrumSettings
+    meta: dict
+    path: Path
+    hash: str
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name") or self.path.stem
+
+
+_lock = threading.Lock()
+
+
+def _float_state(ck: checkpoints.Checkpoint) -> dict:
+    return {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> NoteModel | ContinuationModel:
+    ck = checkpoints.load(path, engine=ENGINE)
+    settings = SpectrumSettings(**ck.config["spectrum"])
+    kind = ck.config.get("kind")
+    if kind == "rnn":
+        rnn = FrameRNN(FrameRNNConfig(**ck.config["rnn"]))
+        rnn.load_state_dict(_float_state(ck))
+        return ContinuationModel(rnn.eval().requires_grad_(False), settings, ck.meta, Path(path),
+                                 checkpoints.file_hash(path))
+    if kind != "vae":
+        raise checkpoints.CheckpointError(f"{Path(path).name} is not a Sound model this version can play")
+    vae = NoteVAE(NoteVAEConfig(**ck.config["vae"]))
+    vae.load_state_dict(_float_state(ck))
+    atlas = ck.extra.get("atlas") or {}
+    latent = vae.cfg.latent
+    return NoteModel(vae.eval().requires_grad_(False), settings, ck.meta, Path(path), checkpoints.file_hash(path),
+                     torch.tensor(atlas.get("mean", [0.0] * latent)),
+                     torch.tensor(atlas.get("directions", torch.eye(latent).tolist())),
+                     torch.tensor(atlas.get("std", [1.0] * latent)),
+                     {k: torch.tensor(v) for k, v in atlas.get("presets", {}).items()})
+
+
+def load(path: str | os.PathLike) -> NoteModel | ContinuationModel:
+    """Load a Sound checkpoint once per file version; later calls reuse it."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no Sound model at {path}")
+    with _lock:
+        return _load_cached(str(path), path.stat().st_mtime)
+
+
+def load_note_model(path: str | os.PathLike) -> NoteModel:
+    model = load(path)
+    if not isinstance(model, NoteModel):
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a continuation RNN, not a note model")
+    return model
+
+
+def load_continuation_model(path: str | os.PathLike) -> ContinuationModel:
+    model = load(path)
+    if not isinstance(model, ContinuationModel):
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a note model, not a continuation RNN")
+    return model
+
+
+def kind_of(path: str | os.PathLike) -> str:
+    """'vae' or 'rnn' for a Sound checkpoint."""
+    return "rnn" if isinstance(load(path), ContinuationModel) else "vae"
+
+
+def models(*folders: str | os.PathLike, kind: str) -> list[Path]:
+    """Sound checkpoints of one kind ('vae' or 'rnn') in the folders (unreadable ones left out)."""
+    out = []
+    for p in checkpoints.list_models(*folders, engine=ENGINE):
+        try:
+            if kind_of(p) == kind:
+                out.append(p)
+        except (checkpoints.CheckpointError, OSError, KeyError, TypeError):
+            continue
+    return out
+
+
+# ---------------------------------------------------------------- notes
+def timbre(model: NoteModel, preset: str | None = None, sliders: Sequence[float] = (),
+           base: Sequence[float] | None = None) -> torch.Tensor:
+    """The latent for a preset (or an explicit `base`, or the centre) moved along the principal
+    directions by `sliders`, each in units of that direction's spread."""
+    if base is not None:
+        z = torch.tensor(list(base), dtype=torch.float32)
+        if z.shape != model.mean.shape:
+            raise ValueError(f"a timbre for this model has {model.mean.numel()} numbers, not {z.numel()}")
+    elif preset:
+        if preset not in model.presets:
+            raise ValueError(f"{model.name} has no preset '{preset}'")
+        z = model.presets[preset].clone()
+    else:
+        z = model.mean.clone()
+    for i, s in enumerate(list(sliders)[: len(model.directions)]):
+        z = z + float(s) * model.std[i] * model.directions[i]
+    return z
+
+
+def coordinates(model: NoteModel, z: torch.Tensor, base: torch.Tensor) -> list[float]:
+    """Slider positions that take `base` towards `z` (the part along the slider axes)."""
+    d = (z - base) @ model.directions[:N_SLIDERS].T
+    return (d / model.std[:N_SLIDERS].clamp_min(1e-6)).tolist()
+
+
+def check_pitch(model: NoteModel, pitch: float) -> float:
+    lo, hi = model.pitch_range
+    if not (lo - 12 <= pitch <= hi + 12):
+        raise ValueError(f"{model.name} plays MIDI {lo}-{hi} (an octave beyond at most); {pitch:g} is outside")
+    return float(pitch)
+
+
+@torch.no_grad()
+def note_logmels(model: NoteModel, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+    """Decode latents (B, latent) at pitches and velocities (B,) to log-mels (B, n_mels, frames)."""
+    return model.vae.decode(z, pitch.float(), velocity.float())
+
+
+def fit_duration(log_mel: torch.Tensor, hold_seconds: float, settings: SpectrumSettings) -> torch.Tensor:
+    """A note picture (n_mels, frames) with the key held for `hold_seconds`: the held part is
+    stretched or cut; the attack and the release (which rings on after) keep their own length."""
+    hold_seconds = float(np.clip(hold_seconds, MIN_SECONDS, MAX_SECONDS))
+    release = log_mel[:, RELEASE_START:]
+    k = 4  # frames of cross-fade from the held sound into the release
+    held_frames = max(ATTACK_FRAMES + k + 1, int(round(hold_seconds * settings.sample_rate / settings.hop)) + k)
+    if held_frames <= RELEASE_START:
+        held = log_mel[:, :held_frames]
+    else:
+        body = log_mel[:, ATTACK_FRAMES:RELEASE_START]
+        stretched = torch.nn.functional.interpolate(body[None], size=held_frames - ATTACK_FRAMES, mode="linear",
+                                                    align_corners=True)[0]
+        held = torch.cat([log_mel[:, :ATTACK_FRAMES], stretched], 1)
+    w = torch.linspace(0, 1, k + 2)[1:-1]
+    blend = held[:, -k:] * (1 - w) + release[:, :k] * w
+    return torch.cat([held[:, :-k], blend, release[:, k:]], 1)
+
+
+def to_audio(log_mel: torch.Tensor | np.ndarray, settings: SpectrumSettings, iters: int = VOCODER_ITERS,
+             seconds: float | None = None) -> np.ndarray:
+    """Vocode a log-mel to a wave (exactly `seconds` long when given)."""
+    log_mel = log_mel.detach().cpu().numpy() if isinstance(log_mel, torch.Tensor) else log_mel
+    length = None if seconds is None else int(round(seconds * settings.sample_rate))
+    return logmel_to_audio(log_mel.astype(np.float32), settings, iters=iters, length=length).astype(np.float32)
+
+
+def note(model: NoteModel, pitch: float = 60, velocity: int = 100, seconds: float = 1.5, preset: str | None = None,
+         sliders: Sequence[float] = (), base: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(wave, log-mel) of one note with the given timbre, the key held for `seconds` (the
+    instrument's release rings on for about half a second more)."""
+    pitch = check_pitch(model, pitch)
+    z = timbre(model, preset, sliders, base)
+    mel = note_logmels(model, z[None], torch.tensor([pitch]), torch.tensor([float(velocity)]))[0]
+    mel = fit_duration(mel, seconds, model.settings)
+    return to_audio(mel, model.settings), mel.numpy()
+
+
+def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor, float], seconds: float = 4.0,
+          velocity: int = 100, steps: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """One evolving sound from timbre/pitch `a` to `b`: the note's envelope is stretched over
+    `seconds` (plus the release) while each moment takes its spectrum from the latent (and pitch) at that point of
+    the straight path."""
+    (za, pa), (zb, pb) = a, b
+    check_pitch(model, pa)
+    check_pitch(model, pb)
+    t = torch.linspace(0, 1, steps)[:, None]
+    zs = (1 - t) * za + t * zb
+    pitches = (1 - t[:, 0]) * pa + t[:, 0] * pb
+    notes = note_logmels(model, zs, pitches, torch.full((steps,), float(velocity)))
+    shaped = torch.stack([fit_duration(n, seconds, model.settings) for n in notes])  # (steps, mels, T)
+    frames = shaped.shape[2]
+    pos = torch.linspace(0, steps - 1, frames)
+    lo = pos.floor().long().clamp(max=steps - 2)
+    w = (pos - lo.float())[None]
+    cols = torch.arange(frames)
+    mel = shaped[lo, :, cols].T * (1 - w) + shaped[lo + 1, :, cols].T * w
+    return to_audio(mel, model.settings), mel.numpy()
+
+
+def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tuple[torch.Tensor, float]:
+    """The timbre latent and MIDI pitch of a recorded note (from its first onset; pitch by pyin
+    unless given). Raises ValueError for silence or unpitched sound."""
+    from engines.sound.audio import estimate_pitch, find_onsets, note_window
+    from engines.sound.render import level
+
+    s = model.settings
+    if np.abs(wave).max() < 1e-3:
+        raise ValueError("the sound is silent")
+    start = int(find_onsets(wave, s)[0])
+    seg = level(note_window(wave, start, s), 100)
+    if pitch is None:
+        pitch = estimate_pitch(wave[start:start + s.sample_rate], s.sample_rate)
+        if pitch is None:
+            raise ValueError("no clear pitch found in the sound; record or upload a single sustained note")
+    lo, hi = model.pitch_range
+    pitch = float(np.clip(round(pitch), lo - 12, hi + 12))
+    mel = torch.as_tensor(audio_to_logmel(seg, s)[:, :NOTE_FRAMES])[None]
+    with torch.no_grad():
+        mu, _ = model.vae.encode(mel, torch.tensor([pitch]), torch.tensor([100.0]))
+    return mu[0], pitch
+
+
+# ---------------------------------------------------------------- continuation
+def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float = 4.0, temperature: float = 0.5,
+                   seed: int = 0, primer_seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, int]:
+    """The primer (its last `primer_seconds`) followed by `seconds` the RNN writes. Returns the
+    wave, its log-mel and the frame where the continuation starts."""
+    s = model.settings
+    if not 0.1 <= seconds <= 60:
+        raise ValueError("continue for between 0.1 and 60 seconds")
+    primer = np.asarray(primer, dtype=np.float32)[-int(primer_seconds * s.sample_rate):]
+    if len(primer) < s.hop * 4 or np.abs(primer).max() < 1e-3:
+        raise ValueError("the primer is too short or silent; give at least a fraction of a second of sound")
+    from engines.sound.render import level
+
+    mel = torch.as_tensor(audio_to_logmel(level(primer, 110), s))
+    n = int(round(seconds * s.sample_rate / s.hop))
+    gen = torch.Generator().manual_seed(int(seed))
+    frames = list(model.rnn.continue_frames(mel, n, float(temperature), gen))
+    full = torch.cat([mel, torch.stack(frames, 1)], 1)
+    return to_audio(full, s), full.numpy(), mel.shape[1]
+
+
+def available_models(user_dir: str | os.PathLike | None = None, kind: str = "vae") -> dict[str, Path]:
+    """Display name -> checkpoint for the bundled and the artist's Sound models of one kind."""
+    found: dict[str, Path] = {}
+    for path in models(BUNDLED_DIR, kind=kind):
+        found[f"{path.stem} (bundled)"] = path
+    if user_dir is not None and Path(user_dir).is_dir():
+        for path in sorted(models(user_dir, kind=kind), key=lambda p: p.stat().st_mtime):
+            found[f"{path.stem} (yours)"] = path
+    return found
+
+
+def note_recipe(model: NoteModel, pitch: float, velocity: int, seconds: float, preset: str | None,
+                sliders: Sequence[float], base: Sequence[float] | None = None) -> dict:
+    """Everything needed to play the same note again."""
+    rec = {"engine": ENGINE, "kind": "note", "model": model.name, "checkpoint": model.hash, "pitch": float(pitch),
+           "velocity": int(velocity), "seconds": float(seconds), "preset": preset,
+           "sliders": [round(float(s), 4) for s in sliders]}
+    if base is not None:
+        rec["timbre"] = [round(float(x), 5) for x in base]
+    return rec

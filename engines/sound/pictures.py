@@ -1,0 +1,24 @@
+"""Pictures of sounds for the studio: a log-mel spectrogram (low notes at the bottom)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+# a warm 'ink on paper' colour ramp: paper -> ochre -> rust -> aubergine
+_STOPS = np.array([[250, 247, 242], [236, 201, 140], [196, 120, 92], [120, 60, 90], [40, 26, 50]], np.float32)
+
+
+def _ramp(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0, 1) * (len(_STOPS) - 1)
+    i = np.minimum(x.astype(int), len(_STOPS) - 2)
+    f = (x - i)[..., None]
+    return (_STOPS[i] * (1 - f) + _STOPS[i + 1] * f).astype(np.uint8)
+
+
+def spectrogram(log_mel: np.ndarray, width: int = 640, height: int = 200, floor_db: float = 70.0) -> Image.Image:
+    """The log-mel (n_mels, frames) as a picture, its loudest 70 dB shown."""
+    db = 10 / np.log(10) * np.asarray(log_mel, np.float32)
+    x = 1 - (db.max() - db) / floor_db
+    img = Image.fromarray(_ramp(x[::-1]))
+    return img.resize((width, height), Image.Resampling.BILINEAR)

@@ -1,0 +1,360 @@
+"""Train Sound models: the note VAE (timbre sliders) and the frame RNN (continuations).
+
+    python -m engines.sound.train --model vae --data fluidr3 --out runs/sound/notes.pt --steps 6000 --bundle assets/models/sound
+    python -m engines.sound.train --model rnn --data fluidr3 --out runs/sound/phrases.pt --steps 3000 --bundle assets/models/sound
+    python -m engines.sound.train --model vae --data my_recordings/ --out ~/atelier/models/sound/mine.pt --steps 1500
+
+As a library, `train_vae(...)` and `train_rnn(...)` are generators of SoundEvent (progress,
+losses, a preview clip) so the UI can stream and stop them. A run resumes from `out` when it
+exists, so killing it loses at most `checkpoint_every` steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engines import checkpoints
+from engines.checkpoints import Checkpoint
+from engines.device import configure
+from engines.jobs import StopToken, end_reason, running_mean
+from engines.sound.render import NoteSet
+from engines.sound.rnn import FrameRNN, FrameRNNConfig
+from engines.sound.spectrum import SpectrumSettings
+from engines.sound.vae import NoteVAE, NoteVAEConfig
+
+ENGINE = "sound"
+
+
+@dataclass(frozen=True)
+class SoundTrainConfig:
+    steps: int = 6000
+    batch: int = 64
+    lr: float = 1e-3
+    kl_weight: float = 3e-4       # final weight of KL (nats per note) against L1 (per mel value)
+    kl_warmup: int = 1000         # steps over which the KL weight rises from 0
+    window: int = 128             # RNN: frames per training window
+    eval_every: int = 250
+    checkpoint_every: int = 500
+    seed: int = 0
+    bf16: bool = False
+    time_budget_s: float | None = None
+
+
+@dataclass
+class SoundEvent:
+    step: int
+    total: int
+    loss: float
+    val: float | None
+    preview: np.ndarray | None = None     # a short clip (float32 wave at the model's rate)
+    checkpoint: Path | None = None
+    done: bool = False
+    message: str = ""
+    seconds: float = 0.0
+    history: list[tuple[int, float, float | None]] = field(default_factory=list)
+
+
+def split(n: int, val_fraction: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled train / held-out indices (at least one held out)."""
+    order = np.random.default_rng(seed).permutation(n)
+    k = max(1, int(round(n * val_fraction)))
+    return np.sort(order[k:]), np.sort(order[:k])
+
+
+@torch.no_grad()
+def encode_all(model: NoteVAE, notes: NoteSet, batch: int = 256) -> torch.Tensor:
+    """Posterior means (N, latent) for every note."""
+    model.eval()
+    dev = next(model.parameters()).device
+    out = []
+    for i in range(0, len(notes), batch):
+        mu, _ = model.encode(torch.as_tensor(notes.logmels[i:i + batch]).float().to(dev),
+                             torch.as_tensor(notes.pitches[i:i + batch]).to(dev),
+                             torch.as_tensor(notes.velocities[i:i + batch]).to(dev))
+        out.append(mu.cpu())
+    return torch.cat(out)
+
+
+def latent_atlas(model: NoteVAE, notes: NoteSet, names: dict[int, str], max_notes: int = 3000
+                 ) -> dict[str, object]:
+    """Slider axes (principal directions of the posterior means, by variance, with their spread)
+    and preset timbres (the mean encoding of each named source)."""
+    index = np.random.default_rng(0).permutation(len(notes))[:max_notes]
+    sub = notes.subset(np.sort(index))
+    mu = encode_all(model, sub)
+    mean = mu.mean(0)
+    _, s, v = torch.linalg.svd(mu - mean, full_matrices=False)
+    std = s / max(1, len(mu) - 1) ** 0.5
+    presets = {}
+    for label, name in names.items():
+        pick = torch.as_tensor(sub.programs == label)
+        if pick.any():
+            presets[name] = [round(x, 5) for x in mu[pick].mean(0).tolist()]
+    return {"mean": mean.tolist(), "directions": v.tolist(), "std": std.tolist(), "presets": presets}
+
+
+@torch.no_grad()
+def vae_metrics(model: NoteVAE, notes: NoteSet, max_notes: int = 512) -> dict[str, float]:
+    """Held-out reconstruction error (mean |log-mel difference|, from the posterior mean) and KL."""
+    model.eval()
+    dev = next(model.parameters()).device
+    sub = notes.subset(np.arange(min(len(notes), max_notes)))
+    x = torch.as_tensor(sub.logmels).float().to(dev)
+    p, v = torch.as_tensor(sub.pitches).to(dev), torch.as_tensor(sub.velocities).to(dev)
+    mu, logvar = model.encode(x, p, v)
+    recon = model.decode(mu, p, v)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean()
+    model.train()
+    return {"recon_logmel_l1": float((recon - x).abs().mean()), "kl": float(kl)}
+
+
+def _resume(out: Path, kind: str):
+    if not out.is_file():
+        return None
+    ck = checkpoints.load(out, engine=ENGINE)
+    if ck.config.get("kind") != kind:
+        raise checkpoints.CheckpointError(f"{out.name} is a Sound model of another kind; choose a new name")
+    return ck
+
+
+def _optimiser(model: torch.nn.Module, cfg: SoundTrainConfig, ck) -> tuple[torch.optim.Optimizer, int, list, float]:
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    if ck is None:
+        return opt, 0, [], 0.0
+    model.load_state_dict(ck.state_dict)
+    if "opt" in ck.extra:
+        opt.load_state_dict(ck.extra["opt"])
+    return (opt, int(ck.meta.get("steps", 0)), [tuple(h) for h in ck.meta.get("history", [])],
+            float(ck.meta.get("train_seconds", 0.0)))
+
+
+def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None = None,
+              model_cfg: NoteVAEConfig | None = None, cfg: SoundTrainConfig | None = None,
+              names: dict[int, str] | None = None, stop: StopToken | None = None, device: str = "auto",
+              data_note: str = "", name: str | None = None, init_from: str | Path | None = None
+              ) -> Iterator[SoundEvent]:
+    """Train (or resume, or fine-tune from `init_from`) a note VAE; `names` labels sources for presets."""
+    cfg, out = cfg or SoundTrainConfig(), Path(out)
+    settings = settings or SpectrumSettings(n_mels=notes.logmels.shape[1])
+    dev = configure(device)
+    torch.manual_seed(cfg.seed)
+    ck = _resume(out, "vae")
+    if ck is not None:
+        model_cfg = NoteVAEConfig(**ck.config["vae"])
+    elif init_from:
+        base = checkpoints.load(init_from, engine=ENGINE)
+        model_cfg = NoteVAEConfig(**base.config["vae"])
+    else:
+        model_cfg = replace(model_cfg or NoteVAEConfig(), n_mels=notes.logmels.shape[1], frames=notes.logmels.shape[2])
+    model = NoteVAE(model_cfg).to(dev)
+    if ck is None and init_from:
+        model.load_state_dict(base.state_dict)
+    opt, step, history, seconds_before = _optimiser(model, cfg, ck)
+    train_idx, val_idx = split(len(notes), seed=cfg.seed)
+    train_set, val_set = notes.subset(train_idx), notes.subset(val_idx)
+    data = torch.as_tensor(train_set.logmels)
+    pitches, vels = torch.as_tensor(train_set.pitches), torch.as_tensor(train_set.velocities)
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    if names is None and ck is not None:  # a resumed run keeps its preset sources
+        names = {int(k): v for k, v in ck.extra.get("preset_sources", [])}
+    names = names or {}
+    t0, l1_avg, metrics = time.time(), float("nan"), {}
+
+    def save() -> Path:
+        atlas = latent_atlas(model, notes, names)
+        meta = {"data": data_note or f"{len(notes):,} notes", "steps": step, "train_config": asdict(cfg),
+                "metrics": metrics, "history": history[-400:], "name": name or out.stem,
+                "train_seconds": round(seconds_before + time.time() - t0, 1),
+                "pitch_range": [int(notes.pitches.min()), int(notes.pitches.max())]}
+        config = {"kind": "vae", "vae": model_cfg.to_dict(), "spectrum": settings.to_dict()}
+        model.train()
+        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta,
+                                                {"atlas": atlas, "preset_sources": [[k, v] for k, v in names.items()],
+                                                 "opt": opt.state_dict()}))
+
+    def preview() -> np.ndarray:
+        from engines.sound.spectrum import logmel_to_audio
+        model.eval()
+        with torch.no_grad():
+            mel = model.decode(torch.zeros(1, model_cfg.latent, device=dev), torch.tensor([60], device=dev),
+                               torch.tensor([100], device=dev))[0].float().cpu().numpy()
+        model.train()
+        return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
+
+    yield SoundEvent(step, cfg.steps, l1_avg, None, message="resumed at step %d" % step if step else "started")
+    model.train()
+    while step < cfg.steps:
+        idx = torch.randint(0, len(data), (min(cfg.batch, len(data)),), generator=gen)
+        x = data[idx].float().to(dev)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            _, l1, kl = model(x, pitches[idx].to(dev), vels[idx].to(dev))
+        beta = cfg.kl_weight * min(1.0, step / max(1, cfg.kl_warmup))
+        loss = l1.float() + beta * kl.float()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        l1_avg = running_mean(l1_avg, l1.item())
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        if step % cfg.eval_every == 0 or reason:
+            metrics = vae_metrics(model, val_set)
+            history.append((step, round(l1_avg, 4), round(metrics["recon_logmel_l1"], 4)))
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
+            yield SoundEvent(step, cfg.steps, l1_avg, metrics["recon_logmel_l1"], preview(), ckpt, bool(reason),
+                             reason or "", time.time() - t0, list(history))
+        if reason:
+            return
+
+
+def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings | None = None,
+              model_cfg: FrameRNNConfig | None = None, cfg: SoundTrainConfig | None = None,
+              stop: StopToken | None = None, device: str = "auto", data_note: str = "", name: str | None = None,
+              init_from: str | Path | None = None) -> Iterator[SoundEvent]:
+    """Train (or resume, or fine-tune) the frame RNN on log-mel sequences (N, n_mels, frames)."""
+    cfg, out = cfg or SoundTrainConfig(steps=3000, batch=32), Path(out)
+    settings = settings or SpectrumSettings(n_mels=sequences.shape[1])
+    dev = configure(device)
+    torch.manual_seed(cfg.seed)
+    ck = _resume(out, "rnn")
+    if ck is not None:
+        model_cfg = FrameRNNConfig(**ck.config["rnn"])
+    elif init_from:
+        base = checkpoints.load(init_from, engine=ENGINE)
+        model_cfg = FrameRNNConfig(**base.config["rnn"])
+    else:
+        model_cfg = replace(model_cfg or FrameRNNConfig(), n_mels=sequences.shape[1])
+    model = FrameRNN(model_cfg).to(dev)
+    if ck is None and init_from:
+        model.load_state_dict(base.state_dict)
+    opt, step, history, seconds_before = _optimiser(model, cfg, ck)
+    train_idx, val_idx = split(len(sequences), seed=cfg.seed)
+    data, val = torch.as_tensor(sequences[train_idx]), torch.as_tensor(sequences[val_idx][:64])
+    window = min(cfg.window, sequences.shape[2])
+    gen = torch.Generator().manual_seed(cfg.seed + step)
+    t0, avg, val_loss = time.time(), float("nan"), None
+
+    def save() -> Path:
+        meta = {"data": data_note or f"{len(sequences):,} sequences", "steps": step, "train_config": asdict(cfg),
+                "metrics": {"train_nll": avg, "val_nll": val_loss}, "history": history[-400:],
+                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1)}
+        config = {"kind": "rnn", "rnn": model_cfg.to_dict(), "spectrum": settings.to_dict()}
+        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, {"opt": opt.state_dict()}))
+
+    def evaluate() -> float:
+        model.eval()
+        with torch.no_grad():
+            value = float(model.loss(val[:, :, :window].float().to(dev)))
+        model.train()
+        return value
+
+    def preview() -> np.ndarray:
+        from engines.sound.spectrum import logmel_to_audio
+        primer = val[0, :, :32].float().to(dev)
+        frames = list(model.continue_frames(primer, 64, 0.3, torch.Generator().manual_seed(0)))
+        model.train()
+        mel = torch.cat([primer, torch.stack(frames, 1)], 1).cpu().numpy()
+        return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
+
+    yield SoundEvent(step, cfg.steps, avg, None, message="resumed at step %d" % step if step else "started")
+    model.train()
+    while step < cfg.steps:
+        idx = torch.randint(0, len(data), (min(cfg.batch, len(data)),), generator=gen)
+        start = int(torch.randint(0, data.shape[2] - window + 1, (1,), generator=gen))
+        x = data[idx, :, start:start + window].float().to(dev)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = model.loss(x)
+        opt.zero_grad(set_to_none=True)
+        loss.float().backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        avg = running_mean(avg, loss.item())
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        if step % cfg.eval_every == 0 or reason:
+            val_loss = evaluate()
+            history.append((step, round(avg, 4), round(val_loss, 4)))
+            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
+            yield SoundEvent(step, cfg.steps, avg, val_loss, preview(), ckpt, bool(reason), reason or "",
+                             time.time() - t0, list(history))
+        if reason:
+            return
+
+
+def export_for_sampling(src: str | Path, dst: str | Path) -> Path:
+    """A compact copy for bundling: weights in float16, without the optimiser state."""
+    ck = checkpoints.load(src, engine=ENGINE)
+    extra = {k: v for k, v in ck.extra.items() if k != "opt"}
+    state = {k: v.half() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
+    return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, ck.meta, extra))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from engines.sound import render
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["vae", "rnn"], default="vae")
+    p.add_argument("--data", nargs="+", required=True, help="'fluidr3' (the bundled recipe) or audio files/folders/zips")
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--latent", type=int, default=16)
+    p.add_argument("--phrases", type=int, default=3000, help="rnn + fluidr3: how many melodies to render")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
+    p.add_argument("--init-from", help="fine-tune from this Sound model")
+    p.add_argument("--bundle", help="also write a compact float16 copy into this folder when done")
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(argv)
+    settings = SpectrumSettings(n_mels=128)
+    batch = args.batch or (64 if args.model == "vae" else 32)
+    cfg = SoundTrainConfig(steps=args.steps, batch=batch, lr=args.lr, bf16=args.bf16)
+    t0 = time.time()
+    if args.data == ["fluidr3"]:
+        if args.model == "vae":
+            notes = render.render_notes(settings)
+            note = (f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
+                    f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
+                    f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out")
+            names = {prog: render.GM_NAMES[prog] for prog in render.PRESETS}
+        else:
+            seqs = render.render_phrases(settings, args.phrases)
+            note = (f"FluidR3_GM via tinysoundfont: {len(seqs):,} random 4 s melodies over "
+                    f"{len(render.PROGRAMS)} General MIDI programs, 5% held out")
+    else:
+        from engines.sound import audio
+
+        clips = audio.load_many(args.data, settings)
+        if args.model == "vae":
+            notes, names = audio.notes_from_clips(clips, settings)
+            note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
+        else:
+            seqs = audio.sequences_from_clips(clips, settings)
+            note = f"{len(seqs):,} windows from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
+    print(f"{note} (prepared in {time.time() - t0:.0f} s)", flush=True)
+    if args.model == "vae":
+        events = train_vae(notes, args.out, settings, NoteVAEConfig(latent=args.latent), cfg, names,
+                           device=args.device, data_note=note, init_from=args.init_from)
+    else:
+        events = train_rnn(seqs, args.out, settings, FrameRNNConfig(), cfg, device=args.device, data_note=note,
+                           init_from=args.init_from)
+    for ev in events:
+        print(json.dumps({"step": ev.step, "loss": round(ev.loss, 4), "val": None if ev.val is None else round(ev.val, 4),
+                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+    if args.bundle:
+        dst = Path(args.bundle) / Path(args.out).name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        export_for_sampling(args.out, dst)
+        print(f"bundled {dst} ({dst.stat().st_size / 1e6:.1f} MB); fine-tune it further with --init-from", flush=True)
+
+
+if __name__ == "__main__":
+    main()

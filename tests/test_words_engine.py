@@ -142,3 +142,61 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
         first_acc = sum(a == b for a, b in zip(texts[0], LINES[0])) / len(LINES[0])
         last_acc = sum(a == b for a, b in zip(texts[-1], LINES[1])) / len(LINES[1])
         assert first_acc >= 0.6 and last_acc >= 0.6
+
+
+# ---------------------------------------------------------------- the writer layer
+@pytest.fixture(scope="module")
+def tiny_writer(tmp_path_factory):
+    from engines.words import writer
+    from engines.words.train import GPTTrainConfig, train_gpt
+    path = tmp_path_factory.mktemp("w") / "w.pt"
+    cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
+    list(train_gpt(_corpus(), path, cfg, GPTTrainConfig(steps=40, batch=16, eval_every=40, lr=3e-3, warmup=5,
+                                                        eval_batches=2), device="cpu"))
+    return writer.load_writer(path)
+
+
+def test_prompts_are_made_safe_with_notes(tiny_writer):
+    from engines.words import writer
+    empty = writer.prepare_prompt(tiny_writer, "   ")
+    assert empty.text == "\n" and "blank line" in empty.notes[0]
+    odd = writer.prepare_prompt(tiny_writer, "Shall 🌹")
+    assert odd.ids[-1] == 0 and "never saw" in odd.notes[0]
+    long = writer.prepare_prompt(tiny_writer, "Shall I " * 50)
+    assert len(long.ids) < 32 and any("reads the last" in n for n in long.notes)
+
+
+def test_stream_is_seeded_chunked_and_stops_before_a_stop_sequence(tiny_writer):
+    from engines.words import writer
+    chunks = list(writer.stream(tiny_writer, "Shall", 60, temperature=1.0, seed=3))
+    text = "".join(chunks)
+    assert len(text) == 60 and len(chunks) > 3 and text == writer.write(tiny_writer, "Shall", length=60,
+                                                                        temperature=1.0, seed=3)
+    stop = text[20:22]
+    cut = writer.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3, stop=[stop])
+    assert cut == text[:text.find(stop)] and stop not in cut
+    with pytest.raises(ValueError, match="length"):
+        writer.write(tiny_writer, "Shall", length=0)
+
+
+def test_line_model_morph_sliders_and_surprise(tmp_path):
+    from engines.words import writer
+    from engines.words.rnn_vae import VAEConfig
+    from engines.words.train import VAETrainConfig, train_vae
+    torch.manual_seed(0)
+    list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", VAEConfig(embed=16, hidden=64, latent=8, max_len=24),
+                   VAETrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+                   device="cpu"))
+    m = writer.load_line_model(tmp_path / "v.pt")
+    assert m.directions.shape == (8, 8) and (m.std[:-1] >= m.std[1:]).all()  # ordered by spread
+    poem = writer.morph(m, LINES[0], LINES[1], steps=5)
+    assert len(poem) == 5
+    assert sum(a == b for a, b in zip(poem[0], LINES[0])) >= 0.6 * len(LINES[0])
+    z = writer.encode_line(m, LINES[2])
+    assert writer.latent(m, z.tolist(), [0.0] * 8).allclose(z)
+    assert writer.latent(m, z.tolist(), [2.0]).sub(z).norm() > 0
+    assert isinstance(writer.decode(m, writer.surprise(m, 5)[None])[0], str)
+    with pytest.raises(ValueError, match="up to 22"):
+        writer.encode_line(m, "x" * 40)
+    with pytest.raises(ValueError, match="line of text"):
+        writer.morph(m, "  ", LINES[1])

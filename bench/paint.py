@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.server import StudioProcess
+from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
@@ -46,22 +46,8 @@ def _train_rate(steps: int) -> float:
 
 
 def _roundtrip_ms(n: int) -> float:
-    from gradio_client import Client
-
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
-        server = StudioProcess(Path(tmp))
-        try:
-            server.wait_ready()
-            client = Client(server.url, verbose=False)
-            label = f"{BUNDLED.stem} (bundled)"
-            values = iter(np.linspace(-2, 2, n + 3))
-
-            def call() -> None:
-                client.predict(label, "faces", "(none)", 0.5, 42, 0.8, float(next(values)), *([0.0] * 9),
-                               api_name="/paint_generate")
-            return median_ms(call, repeats=n, warmup=3)
-        finally:
-            server.stop()
+    label = f"{BUNDLED.stem} (bundled)"
+    return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, 0.8, v, *([0.0] * 9)), n)
 
 
 def run(quick: bool = False) -> dict:

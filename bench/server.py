@@ -7,9 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,3 +70,21 @@ class StudioProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+
+
+def roundtrip_ms(api_name: str, args: Callable[[float], tuple], n: int) -> float:
+    """Median ms of `n` gradio_client calls of `api_name` against a fresh studio; `args(v)` gives
+    each call's arguments for a slider value v sweeping -2..2 (so no two calls are alike)."""
+    from gradio_client import Client
+
+    from bench.timing import median_ms
+
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
+        server = StudioProcess(Path(tmp))
+        try:
+            server.wait_ready()
+            client = Client(server.url, verbose=False)
+            values = iter(np.linspace(-2, 2, n + 3))
+            return median_ms(lambda: client.predict(*args(float(next(values))), api_name=api_name), repeats=n, warmup=3)
+        finally:
+            server.stop()

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench.server import StudioProcess
+from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.device import configure
 from engines.sound import instrument, render, spectrum
@@ -99,21 +97,8 @@ def _rnn_rtf(seconds: float) -> dict:
 
 
 def _roundtrip_ms(n: int) -> float:
-    from gradio_client import Client
-
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
-        server = StudioProcess(Path(tmp))
-        try:
-            server.wait_ready()
-            client = Client(server.url, verbose=False)
-            values = iter(np.linspace(-2, 2, n + 3))
-
-            def call() -> None:
-                client.predict("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, float(next(values)),
-                               *([0.0] * (instrument.N_SLIDERS - 1)), api_name="/sound_generate")
-            return median_ms(call, repeats=n, warmup=3)
-        finally:
-            server.stop()
+    return roundtrip_ms("/sound_generate", lambda v: ("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, v,
+                                                      *([0.0] * (instrument.N_SLIDERS - 1))), n)
 
 
 def run(quick: bool = False) -> dict:

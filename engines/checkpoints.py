@@ -10,8 +10,10 @@ import functools
 import hashlib
 import os
 import pickle
+import threading
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,38 @@ def list_models(*folders: str | os.PathLike, engine: str | None = None) -> list[
             if engine is None or _engine_of(path) == engine:
                 found.append(path)
     return found
+
+
+def labelled_models(bundled: str | os.PathLike, user: str | os.PathLike | None, engine: str,
+                    accept: Callable[[Path], bool] | None = None) -> dict[str, Path]:
+    """Display label -> checkpoint for an engine's bundled models ('name (bundled)') and the
+    artist's own ('name (yours)', oldest first), keeping those `accept` likes (unreadable ones never)."""
+    found: dict[str, Path] = {}
+    for folder, whose in ((bundled, "bundled"), (user, "yours")):
+        if folder is None:
+            continue
+        for path in sorted(list_models(folder, engine=engine), key=lambda p: p.stat().st_mtime):
+            try:
+                if accept is None or accept(path):
+                    found[f"{path.stem} ({whose})"] = path
+            except (CheckpointError, OSError, KeyError, TypeError, ValueError):
+                continue
+    return found
+
+
+def file_cached(build: Callable[[str], Any], what: str) -> Callable[[str | os.PathLike], Any]:
+    """A loader that builds each checkpoint once per version of its file (path + mtime) and
+    reuses it after, safely across the server's threads; a missing file is named clearly."""
+    lock = threading.Lock()
+    cached = functools.lru_cache(maxsize=8)(lambda path, mtime: build(path))
+
+    def load_once(path: str | os.PathLike) -> Any:
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"no {what} at {path}")
+        with lock:
+            return cached(str(path), path.stat().st_mtime)
+    return load_once
 
 
 def _engine_of(path: Path) -> str | None:

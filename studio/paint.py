@@ -4,8 +4,6 @@ and train the same kind of model on your own pictures. Layout and wiring only.""
 from __future__ import annotations
 
 import random
-import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,12 +14,11 @@ from PIL import Image
 
 from engines import checkpoints
 from engines import recipe as recipes
-from engines.jobs import TRAINING, StopToken
 from engines.paint import explore
 from engines.paint.data import MIN_IMAGES, load_image_set
 from engines.paint.train import TrainConfig, train
 from engines.video import save_gif, save_mp4
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
 
 NAME = "paint"
 TITLE = "Paint"
@@ -44,7 +41,7 @@ from about 1,400 emoji in 8 groups.
 - **Train**: give it at least {MIN_IMAGES} pictures (or a zip; sub-folders become classes).
 """
 
-_stops: dict[str, StopToken] = {}
+_trainings = Trainings()
 
 
 def _display(image: Image.Image) -> Image.Image:
@@ -266,13 +263,9 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def paint_train(files, name, start, n_steps, limit_min, res, model_label, request: gr.Request):
         """Train a Paint model on uploaded pictures; streams status, losses and previews."""
         name = (name or "").strip()
-        if not re.fullmatch(r"[\w.-]{1,60}", name):
-            raise ValueError("Give the model a name of letters, digits, '-', '_' or '.' (up to 60).")
         if not files:
             raise ValueError(f"Add your pictures first (at least {MIN_IMAGES}, or a zip).")
-        with TRAINING.hold(f"Paint training '{name}'"):
-            token = _stops.setdefault(request.session_hash or "script", StopToken())
-            token.reset()
+        with _trainings.hold("Paint training", name, request) as token:
             yield "Reading your pictures…", None, None, gr.Dropdown()
             data = load_image_set([getattr(f, "name", f) for f in files], int(res))
             init = None
@@ -296,26 +289,12 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                                       "steps": ev.step, "data": data.describe()},
                                          title=f"{name} · after {ev.step} steps")
                 yield status, pd.DataFrame(rows[-800:]), ev.preview, gr.Dropdown(choices=list(models()))
-        _stops.pop(request.session_hash or "script", None)
-
-    def stop_training(request: gr.Request):
-        token = _stops.get(request.session_hash or "script")
-        if token is None:
-            return "Nothing is training from this page."
-        token.stop()
-        return "Stopping after this step; the last checkpoint is kept…"
 
     @friendly
     def add_model(path):
         if not path:
             return gr.Dropdown(), ""
-        ck = checkpoints.load(path, engine=NAME)  # refuses anything that is not a Paint model
-        dest, n = user_dir / Path(path).name, 1
-        while dest.exists():  # never overwrite a model the artist already has
-            n += 1
-            dest = user_dir / f"{Path(path).stem}-{n}.pt"
-        shutil.copyfile(path, dest)
-        label = f"{dest.stem} (yours)"
+        label, ck = add_model_file(path, user_dir, NAME)
         return gr.Dropdown(choices=list(models()), value=label), f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
 
     @friendly
@@ -325,11 +304,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         rec = recipes.read(path)
         if rec.get("engine") != NAME or "seed" not in rec:
             raise ValueError("That file's recipe was not made by Paint's picture controls.")
-        found = models()
-        label = next((lbl for lbl, p in found.items() if checkpoints.file_hash(p) == rec.get("checkpoint")), None)
-        label = label or next((lbl for lbl in found if lbl.startswith(str(rec.get("model")))), None)
-        if label is None:
-            raise ValueError(f"The model that made this ({rec.get('model')}) is not here; add it under Models.")
+        label = label_for_recipe(models(), rec)
         ranked = sorted(rec.get("classes", {}).items(), key=lambda kv: -kv[1])
         a = ranked[0][0] if ranked else load(label).class_names[0]
         b, amt = (ranked[1][0], ranked[1][1]) if len(ranked) > 1 else (NO_BLEND, 0.5)
@@ -365,7 +340,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     train_btn.click(paint_train, [train_files, train_name, start_from, steps, minutes, resolution, model_dd],
                     [train_status, loss_plot, train_preview, model_dd], api_name="paint_train",
                     concurrency_id="training", concurrency_limit=2, show_progress="minimal")
-    stop_btn.click(stop_training, None, train_status, api_visibility="private", queue=False)
+    stop_btn.click(_trainings.stop, None, train_status, api_visibility="private", queue=False)
     upload_model.upload(add_model, upload_model, [model_dd, models_note], api_visibility="private")
     open_recipe.upload(restore, open_recipe,
                        [model_dd, class_a, class_b, blend_amt, seed, psi, nudges, models_note, *sliders],

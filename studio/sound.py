@@ -3,8 +3,6 @@ sound, let an RNN continue a sound, and train both on your own recordings. Layou
 
 from __future__ import annotations
 
-import re
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,12 +13,11 @@ import pandas as pd
 
 from engines import checkpoints
 from engines import recipe as recipes
-from engines.jobs import TRAINING, StopToken
 from engines.sound import instrument, pictures
 from engines.sound.audio import MIN_NOTES, load_audio, load_many, notes_from_clips, sequences_from_clips
 from engines.sound.render import midi_to_hz, note_name
 from engines.sound.train import SoundTrainConfig, train_rnn, train_vae
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
 
 NAME = "sound"
 TITLE = "Sound"
@@ -45,7 +42,7 @@ bundled model learned from about 13,000 notes of 111 General MIDI instruments.
   onsets and their pitch estimated; at least {MIN_NOTES} pitched notes are needed.
 """
 
-_stops: dict[str, StopToken] = {}
+_trainings = Trainings()
 
 
 def _wav(wave: np.ndarray, sr: int, rec: dict | None = None) -> str:
@@ -292,14 +289,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def sound_train(files, kind, name, start, n_steps, limit_min, model_label, rnn_label, request: gr.Request):
         """Train a note model or a continuation RNN on uploaded sounds; streams status, loss and a preview clip."""
         name = (name or "").strip()
-        if not re.fullmatch(r"[\w.-]{1,60}", name):
-            raise ValueError("Give the model a name of letters, digits, '-', '_' or '.' (up to 60).")
         if not files:
             raise ValueError("Add your sounds first (wav, flac, ogg, mp3 or a zip).")
         rnn = kind == "continuation RNN"
-        with TRAINING.hold(f"Sound training '{name}'"):
-            token = _stops.setdefault(request.session_hash or "script", StopToken())
-            token.reset()
+        with _trainings.hold("Sound training", name, request) as token:
             yield "Listening to your sounds…", None, None, gr.Dropdown(), gr.Dropdown()
             settings = load(model_label).settings if model_label in models() else None
             from engines.sound.spectrum import SpectrumSettings
@@ -338,28 +331,14 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                               "is in the list.")
                 yield (status, pd.DataFrame(rows[-800:]), preview, gr.Dropdown(choices=list(models())),
                        gr.Dropdown(choices=list(models("rnn"))))
-        _stops.pop(request.session_hash or "script", None)
-
-    def stop_training(request: gr.Request):
-        token = _stops.get(request.session_hash or "script")
-        if token is None:
-            return "Nothing is training from this page."
-        token.stop()
-        return "Stopping after this step; the last checkpoint is kept…"
 
     @friendly
     def add_model(path):
         if not path:
             return gr.Dropdown(), gr.Dropdown(), ""
-        ck = checkpoints.load(path, engine=NAME)  # refuses anything that is not a Sound model
-        if ck.config.get("kind") not in ("vae", "rnn"):
+        if checkpoints.load(path, engine=NAME).config.get("kind") not in ("vae", "rnn"):
             raise ValueError(f"{Path(path).name} is not a Sound model this version can play")
-        dest, n = user_dir / Path(path).name, 1
-        while dest.exists():
-            n += 1
-            dest = user_dir / f"{Path(path).stem}-{n}.pt"
-        shutil.copyfile(path, dest)
-        label = f"{dest.stem} (yours)"
+        label, ck = add_model_file(path, user_dir, NAME)
         note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
         if ck.config["kind"] == "rnn":
             return gr.Dropdown(), gr.Dropdown(choices=list(models("rnn")), value=label), note
@@ -372,11 +351,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         rec = recipes.read(path)
         if rec.get("engine") != NAME or rec.get("kind") != "note":
             raise ValueError("That file's recipe was not made by Sound's note controls.")
-        found = models()
-        label = next((lbl for lbl, p in found.items() if checkpoints.file_hash(p) == rec.get("checkpoint")), None)
-        label = label or next((lbl for lbl in found if lbl.startswith(str(rec.get("model")))), None)
-        if label is None:
-            raise ValueError(f"The model that made this ({rec.get('model')}) is not here; add it under Models.")
+        label = label_for_recipe(models(), rec)
         base = rec.get("timbre")
         preset_v = MY_SOUND if base else (rec.get("preset") or CENTRE)
         vals = list(rec.get("sliders", [])) + [0.0] * N_SLIDERS
@@ -409,7 +384,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     train_btn.click(sound_train, [train_files, train_kind, train_name, start_from, steps, minutes, model_dd, rnn_dd],
                     [train_status, loss_plot, train_preview, model_dd, rnn_dd], api_name="sound_train",
                     concurrency_id="training", concurrency_limit=2, show_progress="minimal")
-    stop_btn.click(stop_training, None, train_status, api_visibility="private", queue=False)
+    stop_btn.click(_trainings.stop, None, train_status, api_visibility="private", queue=False)
     upload_model.upload(add_model, upload_model, [model_dd, rnn_dd, models_note], api_visibility="private")
     download_btn.click(friendly(lambda label: str(load(label).path)), model_dd, download_model,
                        api_visibility="private")

@@ -5,8 +5,6 @@ text. Layout and wiring only."""
 from __future__ import annotations
 
 import random
-import re
-import shutil
 from pathlib import Path
 
 import gradio as gr
@@ -14,11 +12,10 @@ import pandas as pd
 
 from engines import checkpoints
 from engines import recipe as recipes
-from engines.jobs import TRAINING, StopToken
 from engines.words import writer
 from engines.words.data import MIN_CHARS, user_corpus, verse_lines
 from engines.words.train import GPTTrainConfig, VAETrainConfig, train_gpt, train_vae
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
 
 NAME = "words"
 TITLE = "Words"
@@ -41,7 +38,7 @@ Words writes with two small networks that read and write one character at a time
 - **Train**: upload .txt or .md files (UTF-8) or paste text, at least {MIN_CHARS:,} characters.
 """
 
-_stops: dict[str, StopToken] = {}
+_trainings = Trainings()
 
 
 def _stop_list(text: str) -> list[str]:
@@ -232,15 +229,11 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                     request: gr.Request):
         """Train a Transformer or an RNN-VAE on uploaded or pasted text; streams status, losses and samples."""
         name = (name or "").strip()
-        if not re.fullmatch(r"[\w.-]{1,60}", name):
-            raise ValueError("Give the model a name of letters, digits, '-', '_' or '.' (up to 60).")
         paths = [getattr(f, "name", f) for f in files or []]
         if not paths and not (pasted_v or "").strip():
             raise ValueError(f"Add your text first: .txt/.md files or pasted text (at least {MIN_CHARS:,} characters).")
         vae = kind == "RNN-VAE (lines)"
-        with TRAINING.hold(f"Words training '{name}'"):
-            token = _stops.setdefault(request.session_hash or "script", StopToken())
-            token.reset()
+        with _trainings.hold("Words training", name, request) as token:
             corpus = user_corpus(paths, pasted_v or "")
             out = user_dir / f"{name}.pt"
             budget = float(limit_min) * 60 if limit_min else None
@@ -273,28 +266,14 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                               "is in the list.")
                 yield (status, pd.DataFrame(rows[-800:]), ev.sample, gr.Dropdown(choices=list(models())),
                        gr.Dropdown(choices=list(models("vae"))))
-        _stops.pop(request.session_hash or "script", None)
-
-    def stop_training(request: gr.Request):
-        token = _stops.get(request.session_hash or "script")
-        if token is None:
-            return "Nothing is training from this page."
-        token.stop()
-        return "Stopping after this step; the last checkpoint is kept…"
 
     @friendly
     def add_model(path_v):
         if not path_v:
             return gr.Dropdown(), gr.Dropdown(), ""
-        ck = checkpoints.load(path_v, engine=NAME)  # refuses anything that is not a Words model
-        if ck.config.get("kind") not in ("gpt", "vae"):
+        if checkpoints.load(path_v, engine=NAME).config.get("kind") not in ("gpt", "vae"):
             raise ValueError(f"{Path(path_v).name} is not a Words model this version can use")
-        dest, n = user_dir / Path(path_v).name, 1
-        while dest.exists():
-            n += 1
-            dest = user_dir / f"{Path(path_v).stem}-{n}.pt"
-        shutil.copyfile(path_v, dest)
-        label = f"{dest.stem} (yours)"
+        label, ck = add_model_file(path_v, user_dir, NAME)
         note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
         if ck.config["kind"] == "vae":
             return gr.Dropdown(), gr.Dropdown(choices=list(models("vae")), value=label), note
@@ -307,11 +286,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         rec = recipes.read(path_v)
         if rec.get("engine") != NAME or rec.get("kind") != "writing":
             raise ValueError("That file's recipe was not made by the Words Transformer.")
-        found = models()
-        label = next((lbl for lbl, p in found.items() if checkpoints.file_hash(p) == rec.get("checkpoint")), None)
-        label = label or next((lbl for lbl in found if lbl.startswith(str(rec.get("model")))), None)
-        if label is None:
-            raise ValueError(f"The model that wrote this ({rec.get('model')}) is not here; add it under Models.")
+        label = label_for_recipe(models(), rec)
         stops = ", ".join(s.replace("\n", "\\n").replace("\t", "\\t") for s in rec.get("stop", []))
         return [label, rec.get("prompt", ""), rec.get("length", 400), rec.get("temperature", 0.8), rec.get("top_k", 0),
                 rec.get("top_p", 0.95), rec.get("repetition_penalty", 1.0), rec.get("seed", 0), stops,
@@ -333,7 +308,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     train_btn.click(words_train, [train_files, pasted, train_kind, train_name, start_from, train_steps, minutes,
                                   model_dd, vae_dd], [train_status, loss_plot, train_sample, model_dd, vae_dd],
                     api_name="words_train", concurrency_id="training", concurrency_limit=2, show_progress="minimal")
-    stop_btn.click(stop_training, None, train_status, api_visibility="private", queue=False)
+    stop_btn.click(_trainings.stop, None, train_status, api_visibility="private", queue=False)
     upload_model.upload(add_model, upload_model, [model_dd, vae_dd, models_note], api_visibility="private")
     download_btn.click(friendly(lambda label: str(load(label).path)), model_dd, download_model,
                        api_visibility="private")

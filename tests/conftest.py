@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import ROOT, StudioProcess
+from bench.server import StudioProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

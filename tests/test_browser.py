@@ -3,7 +3,6 @@ update outputs, the Gallery shows recipes, and the page never calls outside the 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -292,3 +291,38 @@ def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
     page.wait_for_function(f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before,
                            timeout=30000)
     assert page.locator("#sound-pitch input[type=number]").input_value() == "67"
+
+
+# ---------------------------------------------------------------- Words
+def test_words_prompt_streams_text_in(studio_page):
+    from engines.words.writer import available_models
+    if not available_models(None, "gpt"):
+        pytest.skip("no bundled Words model")
+    page = studio_page
+    open_tab(page, "Words")
+    prompt = page.locator("#words-prompt textarea")
+    prompt.fill("JULIET:\n")
+    length = page.locator("#words-length input[type=number]")
+    length.fill("1200")
+    length.press("Enter")
+    page.locator("#words-write").click()
+    out = "#words-output textarea"
+    # part-way: the prompt and some text, but not all of it yet (it streams)
+    page.wait_for_function(f"() => {{ const v = document.querySelector('{out}').value;"
+                           " return v.startsWith('JULIET:') && v.length > 40 && v.length < 1200; }", timeout=60000)
+    page.wait_for_function(f"() => document.querySelector('{out}').value.length === 'JULIET:\\n'.length + 1200",
+                           timeout=120000)
+
+
+def test_words_morphs_two_lines(studio_page):
+    from engines.words.writer import available_models
+    if not available_models(None, "vae"):
+        pytest.skip("no bundled line model")
+    page = studio_page
+    open_tab(page, "Words")
+    page.locator("#words-morph-panel").get_by_text("Morph between two lines").click()
+    page.locator("#words-line-a textarea, #words-line-a input").first.fill("My mistress' eyes are nothing like the sun")
+    page.locator("#words-line-b textarea, #words-line-b input").first.fill("Now is the winter of our discontent")
+    page.locator("#words-morph-btn").click()
+    page.wait_for_function("() => document.querySelector('#words-poem textarea').value.split('\\n').length === 8",
+                           timeout=60000)

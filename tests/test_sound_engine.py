@@ -144,7 +144,7 @@ def test_fit_duration_keeps_attack_and_release():
 # ---------------------------------------------------------------- RNN
 def test_rnn_continues_a_primer_to_the_requested_length_and_learns(tmp_path):
     import torch
-    from engines.sound.rnn import FrameRNN, FrameRNNConfig
+    from engines.sound.rnn import FrameRNNConfig
     from engines.sound.train import SoundTrainConfig, train_rnn
     from engines.sound import instrument
     torch.manual_seed(0)
@@ -237,3 +237,12 @@ def test_bundled_sliders_and_presets_change_the_sound_and_encoding_finds_the_pit
     assert pitch == 64 and z.shape == (model.vae.cfg.latent,)
     coords = instrument.coordinates(model, z, model.mean)
     assert len(coords) == instrument.N_SLIDERS
+
+
+def test_rnn_windows_from_clips_and_too_short_audio():
+    from engines.sound.audio import Clip, sequences_from_clips
+    long = np.concatenate([_note(220.0 * (1 + i % 4 / 4), seconds=0.5) for i in range(24)])  # 12 s
+    seqs = sequences_from_clips([Clip("long.wav", long, [])], S128)
+    assert seqs.shape[1:] == (128, 256) and len(seqs) >= 4
+    with pytest.raises(ValueError, match="too short"):
+        sequences_from_clips([Clip("short.wav", long[:16000 * 3], [])], S128)

@@ -279,14 +279,7 @@ def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int 
 # ---------------------------------------------------------------- models and recipes
 def available_models(user_dir: str | os.PathLike | None = None) -> dict[str, Path]:
     """Display name -> checkpoint for the bundled models and the user's own (newest last)."""
-    found: dict[str, Path] = {}
-    for path in bundled_models():
-        found[f"{path.stem} (bundled)"] = path
-    if user_dir is not None:
-        user = sorted(checkpoints.list_models(user_dir, engine=ENGINE), key=lambda p: p.stat().st_mtime)
-        for path in user:
-            found[f"{path.stem} (yours)"] = path
-    return found
+    return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE)
 
 
 def nudge(z: torch.Tensor, nudges: Sequence[Sequence[float]]) -> torch.Tensor:

@@ -4,9 +4,7 @@ continuations. Everything is deterministic for a given model and settings."""
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ import numpy as np
 import torch
 
 from engines import checkpoints
-from engines.sound.render import HOLD_SECONDS, NOTE_FRAMES
+from engines.sound.render import NOTE_FRAMES
 from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel, logmel_to_audio
 from engines.sound.vae import NoteVAE, NoteVAEConfig
@@ -67,15 +65,11 @@ class ContinuationModel:
         return self.meta.get("name") or self.path.stem
 
 
-_lock = threading.Lock()
-
-
 def _float_state(ck: checkpoints.Checkpoint) -> dict:
     return {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
 
 
-@functools.lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> NoteModel | ContinuationModel:
+def _build(path: str) -> NoteModel | ContinuationModel:
     ck = checkpoints.load(path, engine=ENGINE)
     settings = SpectrumSettings(**ck.config["spectrum"])
     kind = ck.config.get("kind")
@@ -97,13 +91,8 @@ def _load_cached(path: str, mtime: float) -> NoteModel | ContinuationModel:
                      {k: torch.tensor(v) for k, v in atlas.get("presets", {}).items()})
 
 
-def load(path: str | os.PathLike) -> NoteModel | ContinuationModel:
-    """Load a Sound checkpoint once per file version; later calls reuse it."""
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"no Sound model at {path}")
-    with _lock:
-        return _load_cached(str(path), path.stat().st_mtime)
+load = checkpoints.file_cached(_build, "Sound model")
+"""Load a Sound checkpoint once per file version; later calls reuse it."""
 
 
 def load_note_model(path: str | os.PathLike) -> NoteModel:
@@ -123,18 +112,6 @@ def load_continuation_model(path: str | os.PathLike) -> ContinuationModel:
 def kind_of(path: str | os.PathLike) -> str:
     """'vae' or 'rnn' for a Sound checkpoint."""
     return "rnn" if isinstance(load(path), ContinuationModel) else "vae"
-
-
-def models(*folders: str | os.PathLike, kind: str) -> list[Path]:
-    """Sound checkpoints of one kind ('vae' or 'rnn') in the folders (unreadable ones left out)."""
-    out = []
-    for p in checkpoints.list_models(*folders, engine=ENGINE):
-        try:
-            if kind_of(p) == kind:
-                out.append(p)
-        except (checkpoints.CheckpointError, OSError, KeyError, TypeError):
-            continue
-    return out
 
 
 # ---------------------------------------------------------------- notes
@@ -282,13 +259,7 @@ def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float 
 
 def available_models(user_dir: str | os.PathLike | None = None, kind: str = "vae") -> dict[str, Path]:
     """Display name -> checkpoint for the bundled and the artist's Sound models of one kind."""
-    found: dict[str, Path] = {}
-    for path in models(BUNDLED_DIR, kind=kind):
-        found[f"{path.stem} (bundled)"] = path
-    if user_dir is not None and Path(user_dir).is_dir():
-        for path in sorted(models(user_dir, kind=kind), key=lambda p: p.stat().st_mtime):
-            found[f"{path.stem} (yours)"] = path
-    return found
+    return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE, lambda p: kind_of(p) == kind)
 
 
 def note_recipe(model: NoteModel, pitch: float, velocity: int, seconds: float, preset: str | None,

@@ -4,9 +4,7 @@ prior samples. Everything is deterministic for a given model, seed and settings.
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,11 +67,7 @@ class Prompt:
     notes: list[str] = field(default_factory=list)
 
 
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> Writer | LineModel:
+def _build(path: str) -> Writer | LineModel:
     ck = checkpoints.load(path, engine=ENGINE)
     h = checkpoints.file_hash(path)
     if ck.config.get("kind") == "gpt":
@@ -90,13 +84,8 @@ def _load_cached(path: str, mtime: float) -> Writer | LineModel:
     raise checkpoints.CheckpointError(f"{Path(path).name} is not a Words model this version can use")
 
 
-def load(path: str | os.PathLike) -> Writer | LineModel:
-    """Load a Words checkpoint once per file version; later calls reuse it."""
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"no Words model at {path}")
-    with _lock:
-        return _load_cached(str(path), path.stat().st_mtime)
+load = checkpoints.file_cached(_build, "Words model")
+"""Load a Words checkpoint once per file version; later calls reuse it."""
 
 
 def load_writer(path: str | os.PathLike) -> Writer:
@@ -116,19 +105,7 @@ def load_line_model(path: str | os.PathLike) -> LineModel:
 def available_models(user_dir: str | os.PathLike | None = None, kind: str = "gpt") -> dict[str, Path]:
     """Display name -> checkpoint for the bundled and the artist's Words models of one kind."""
     want = Writer if kind == "gpt" else LineModel
-    found: dict[str, Path] = {}
-    folders = [(BUNDLED_DIR, "bundled")]
-    if user_dir is not None and Path(user_dir).is_dir():
-        folders.append((Path(user_dir), "yours"))
-    for folder, whose in folders:
-        paths = sorted(checkpoints.list_models(folder, engine=ENGINE), key=lambda p: p.stat().st_mtime)
-        for p in paths:
-            try:
-                if isinstance(load(p), want):
-                    found[f"{p.stem} ({whose})"] = p
-            except (checkpoints.CheckpointError, OSError, KeyError, TypeError):
-                continue
-    return found
+    return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE, lambda p: isinstance(load(p), want))
 
 
 # ---------------------------------------------------------------- the Transformer

@@ -347,7 +347,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     @friendly
     def restore(path):
         if not path:
-            return [gr.update()] * (8 + N_SLIDERS)
+            return [gr.update()] * (7 + N_SLIDERS)
         rec = recipes.read(path)
         if rec.get("engine") != NAME or rec.get("kind") != "note":
             raise ValueError("That file's recipe was not made by Sound's note controls.")

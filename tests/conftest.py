@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import StudioProcess
+from bench.server import ROOT, StudioProcess  # noqa: F401  (ROOT is shared with the tests)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -326,3 +326,25 @@ def test_words_morphs_two_lines(studio_page):
     page.locator("#words-morph-btn").click()
     page.wait_for_function("() => document.querySelector('#words-poem textarea').value.split('\\n').length === 8",
                            timeout=60000)
+
+
+def test_gallery_reopens_a_sound_with_its_settings(studio_page, studio):
+    from gradio_client import Client
+    from engines.sound.instrument import N_SLIDERS, available_models
+    if not available_models(None, "vae"):
+        pytest.skip("no bundled Sound model")
+    Client(studio.url, verbose=False).predict("notes (bundled)", "Cello", 53, 90, 1.25, None, 1.5,
+                                              *([0.0] * (N_SLIDERS - 1)), api_name="/sound_keep")
+    page = studio_page
+    open_tab(page, "Gallery")
+    page.locator("#gallery-query input, #gallery-query textarea").first.fill("Cello")
+    page.locator("#gallery-query input, #gallery-query textarea").first.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1", timeout=20000)
+    page.locator("#gallery-grid img").first.click()
+    page.locator("#gallery-open-sound").click()
+    tab = page.get_by_role("tab", name="Sound", exact=True)
+    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    page.wait_for_function("() => document.querySelector('#sound-pitch input[type=number]').value === '53'",
+                           timeout=20000)
+    assert page.locator("#sound-dir-0 input[type=number]").input_value() == "1.5"
+    assert "Cello" in page.locator("#sound-preset input").input_value()

@@ -116,6 +116,15 @@ def list_models(*folders: str | os.PathLike, engine: str | None = None) -> list[
     return found
 
 
+def export_compact(src: str | os.PathLike, dst: str | os.PathLike, engine: str) -> Path:
+    """A copy for bundling: floating weights in float16, without the optimiser state (`extra['opt']`)."""
+    ck = load(src, engine=engine)
+    extra = {k: v for k, v in ck.extra.items() if k != "opt"}
+    state = {k: v.half() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    return save(dst, Checkpoint(ck.engine, state, ck.config, ck.meta, extra))
+
+
 def labelled_models(bundled: str | os.PathLike, user: str | os.PathLike | None, engine: str,
                     accept: Callable[[Path], bool] | None = None) -> dict[str, Path]:
     """Display label -> checkpoint for an engine's bundled models ('name (bundled)') and the

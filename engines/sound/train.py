@@ -289,14 +289,6 @@ def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings
             return
 
 
-def export_for_sampling(src: str | Path, dst: str | Path) -> Path:
-    """A compact copy for bundling: weights in float16, without the optimiser state."""
-    ck = checkpoints.load(src, engine=ENGINE)
-    extra = {k: v for k, v in ck.extra.items() if k != "opt"}
-    state = {k: v.half() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
-    return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, ck.meta, extra))
-
-
 def main(argv: list[str] | None = None) -> None:
     from engines.sound import render
 
@@ -350,9 +342,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"step": ev.step, "loss": round(ev.loss, 4), "val": None if ev.val is None else round(ev.val, 4),
                           "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
     if args.bundle:
-        dst = Path(args.bundle) / Path(args.out).name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        export_for_sampling(args.out, dst)
+        dst = checkpoints.export_compact(args.out, Path(args.bundle) / Path(args.out).name, ENGINE)
         print(f"bundled {dst} ({dst.stat().st_size / 1e6:.1f} MB); fine-tune it further with --init-from", flush=True)
 
 

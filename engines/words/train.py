@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--kl-weight", type=float, default=0.5, help="vae: final weight of the KL term")
     p.add_argument("--word-dropout", type=float, default=0.3, help="vae: share of decoder inputs hidden")
     p.add_argument("--device", default="auto")
+    p.add_argument("--bundle", help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
     args = p.parse_args(argv)
     from engines.words import data as words_data
 
@@ -388,7 +389,15 @@ def main(argv: list[str] | None = None) -> None:
             if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
     print(note, flush=True)
     if args.model == "vae":
-        return _main_vae(args, corpus, note)
+        _main_vae(args, corpus, note)
+    else:
+        _main_gpt(args, corpus, note)
+    if args.bundle:
+        dst = checkpoints.export_compact(args.out, Path(args.bundle) / Path(args.out).name, ENGINE)
+        print(f"bundled {dst} ({dst.stat().st_size / 1e6:.1f} MB)", flush=True)
+
+
+def _main_gpt(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
                           dropout=args.dropout)
     cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,

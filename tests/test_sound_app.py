@@ -65,8 +65,10 @@ def test_bad_requests_get_messages(studio, tmp_path):
     client = _client(studio)
     with pytest.raises(Exception, match="no preset 'Kazoo'"):
         client.predict(*_note_args(preset="Kazoo"), api_name="/sound_generate")
-    with pytest.raises(Exception, match="outside"):
-        client.predict(*_note_args(pitch=20), api_name="/sound_generate")
+    with pytest.raises(Exception, match="no preset 'Kazoo'"):
+        client.predict(MODEL, "Kazoo", 60, "Flute", 64, 3.0, 100, "Flute", None, *[0.0] * N, api_name="/sound_morph")
+    with pytest.raises(Exception, match="unknown continuation model"):
+        client.predict("nobody (yours)", "the current note", None, 2.0, 0.4, 3, *_note_args(), api_name="/sound_continue")
     with pytest.raises(Exception, match="numbers"):
         client.predict(*_note_args(preset="(my encoded sound)", timbre=[0.1, 0.2]), api_name="/sound_generate")
     with pytest.raises(Exception, match="Upload a primer"):

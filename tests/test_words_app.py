@@ -82,7 +82,7 @@ def test_bad_requests_get_messages(studio):
 def test_train_on_pasted_text_and_a_second_training_waits(studio):
     text = ("When I do count the clock that tells the time,\nAnd see the brave day sunk in hideous night;\n" * 40)
     first, second = _client(studio), _client(studio)
-    job = first.submit(None, text, "Transformer (writes on)", "api-words", "from the selected model", 60, 0, GPT, VAE,
+    job = first.submit(None, text, "Transformer (writes on)", "api-words", "from the selected model", 30, 0, GPT, VAE,
                        api_name="/words_train")
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):

@@ -237,6 +237,14 @@ def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tu
 
 
 # ---------------------------------------------------------------- continuation
+def trim_tail(log_mel: torch.Tensor, below: float = 8.0) -> torch.Tensor:
+    """Drop the fading tail of a log-mel (frames quieter than the loudest by `below` nats, about
+    35 dB), so a continuation carries on from the sound, not from the silence after it."""
+    energy = torch.logsumexp(log_mel, dim=0)
+    loud = torch.nonzero(energy >= energy.max() - below)
+    return log_mel[:, : int(loud[-1]) + 1] if len(loud) else log_mel
+
+
 def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float = 4.0, temperature: float = 0.5,
                    seed: int = 0, primer_seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, int]:
     """The primer (its last `primer_seconds`) followed by `seconds` the RNN writes. Returns the
@@ -249,7 +257,7 @@ def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float 
         raise ValueError("the primer is too short or silent; give at least a fraction of a second of sound")
     from engines.sound.render import level
 
-    mel = torch.as_tensor(audio_to_logmel(level(primer, 110), s))
+    mel = trim_tail(torch.as_tensor(audio_to_logmel(level(primer, 110), s)))
     n = int(round(seconds * s.sample_rate / s.hop))
     gen = torch.Generator().manual_seed(int(seed))
     frames = list(model.rnn.continue_frames(mel, n, float(temperature), gen))

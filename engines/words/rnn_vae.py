@@ -2,7 +2,9 @@
 a GRU encodes a line into a Gaussian latent; a GRU decoder writes it back from the latent.
 KL annealing and character dropout on the decoder's input keep the decoder from ignoring the
 latent, so nearby latents give related lines and a straight path between two lines
-(a homotopy) passes through lines that share their traits.
+(a homotopy) passes through lines that share their traits. The latent also feeds the output
+layer directly (a generative skip connection, Dieng et al. 2019, https://arxiv.org/abs/1807.04863),
+which keeps the decoder listening to it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class RNNVAE(nn.Module):
         # decoder: z sets the first hidden state and is fed at every step
         self.from_z = nn.Linear(cfg.latent, cfg.hidden)
         self.decoder = nn.GRU(cfg.embed + cfg.latent, cfg.hidden, batch_first=True)
-        self.out = nn.Linear(cfg.hidden, cfg.vocab_size)
+        self.out = nn.Linear(cfg.hidden + cfg.latent, cfg.vocab_size)  # z skips to the output too
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """ids (B, T) with BOS..EOS and PAD -> (mu, logvar), each (B, latent)."""
@@ -56,7 +58,7 @@ class RNNVAE(nn.Module):
         h0 = torch.tanh(self.from_z(z))[None]
         x = torch.cat([self.embed(inputs), z[:, None].expand(-1, inputs.shape[1], -1)], dim=2)
         y, _ = self.decoder(x, h0)
-        return self.out(y)
+        return self.out(torch.cat([y, z[:, None].expand(-1, y.shape[1], -1)], dim=2))
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, word_dropout: float = 0.0
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -84,7 +86,7 @@ class RNNVAE(nn.Module):
         done = torch.zeros(b, dtype=torch.bool)
         for _ in range(self.cfg.max_len):
             y, h = self.decoder(torch.cat([self.embed(tok), z[:, None]], dim=2), h)
-            logits = self.out(y[:, -1])
+            logits = self.out(torch.cat([y[:, -1], z], dim=1))
             logits[:, [BOS, PAD]] = -float("inf")
             if greedy:
                 nxt = logits.argmax(-1)

@@ -199,6 +199,7 @@ class VAETrainConfig:
     lr: float = 2e-3
     kl_ramp: float = 0.3          # KL weight rises 0 -> kl_weight over this share of the steps
     kl_weight: float = 1.0        # below 1 keeps more of each line in the latent (sharper reconstructions)
+    bucket: bool = True           # batches of lines of similar length
     bf16: bool = False
     word_dropout: float = 0.3
     eval_every: int = 250
@@ -313,6 +314,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         step, history = int(ck.meta.get("steps", 0)), [tuple(h) for h in ck.meta.get("history", [])]
         seconds_before, message = float(ck.meta.get("train_seconds", 0.0)), f"resumed at step {step}"
     ids, lengths = lines_to_ids(tok, train_lines, model_cfg.max_len)
+    by_length = torch.argsort(lengths.float() + torch.rand(len(lengths), generator=torch.Generator().manual_seed(cfg.seed)))
     probe = val_lines[:256]
     gen = torch.Generator().manual_seed(cfg.seed + step)
     t0, recon_avg, metrics = time.time(), float("nan"), {}
@@ -334,7 +336,11 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     yield WordsEvent(step, cfg.steps, recon_avg, None, message=message)
     model.train()
     while step < cfg.steps:
-        idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
+        if cfg.bucket:  # lines of similar length together: little padding, so each step costs less
+            start = int(torch.randint(0, max(1, len(ids) - cfg.batch), (1,), generator=gen))
+            idx = by_length[start:start + cfg.batch]
+        else:
+            idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
         batch_lengths = lengths[idx]
         batch = ids[idx, : int(batch_lengths.max())]
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):

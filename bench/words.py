@@ -1,5 +1,6 @@
 """Words benchmark. Keys: gpt_val_loss, gpt_chars_per_s, kv_cache_speedup, vae_kl,
-vae_recon_char_acc (plus homotopies: three example line morphs, the sample sizes, machine).
+vae_recon_char_acc (plus homotopies: three example line morphs, line_slider_roundtrip_ms, the
+sample sizes, machine).
 
 gpt_val_loss scores every held-out character once, each with at least half a context window
 before it (windows overlap by half; only their second halves count). It needs PyPI's
@@ -14,6 +15,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.device import configure
 from engines.words import writer
@@ -77,6 +79,9 @@ def run(quick: bool = False) -> dict:
         result.update({"vae_kl": round(metrics["kl"], 3), "vae_recon_char_acc": round(metrics["recon_char_acc"], 4),
                        "vae_lines": len(lines)})
         result["homotopies"] = [writer.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
+        result["line_slider_roundtrip_ms"] = roundtrip_ms(
+            "/words_line", lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (writer.N_SLIDERS - 1))),
+            15 if quick else 40)
     result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
                                                f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
     return result

@@ -51,6 +51,16 @@ def test_vocoder_is_no_worse_than_librosa_in_spectral_convergence(f0):
     assert np.abs(ours).max() <= 1.0 and len(ours) == len(wave)
 
 
+@pytest.mark.parametrize("f0", [130.8, 440.0, 987.8])
+def test_log_mel_round_trip_keeps_a_sines_pitch(f0):
+    from engines.sound.audio import estimate_pitch
+    t = np.arange(16000) / 16000
+    sine = (0.5 * np.sin(2 * np.pi * f0 * t)).astype(np.float32)
+    back = spectrum.logmel_to_audio(spectrum.audio_to_logmel(sine, S128), S128, length=len(sine))
+    midi = 69 + 12 * np.log2(f0 / 440)
+    assert abs(estimate_pitch(back, 16000) - midi) < 0.25  # within 25 cents
+
+
 def test_spectral_convergence_of_a_perfect_copy_is_zero():
     wave = _note()
     assert spectrum.spectral_convergence(wave, wave, S) == pytest.approx(0.0, abs=1e-6)

@@ -276,6 +276,7 @@ def test_sound_timbre_slider_serves_a_new_note(studio_page):
     assert bytes(data[:4]) == b"RIFF" and bytes(data[8:12]) == b"WAVE"
     page.locator("#sound-keep").click()
     page.locator("#sound-kept a, #sound-kept .file-name, #sound-kept table").first.wait_for(timeout=20000)
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(SOUND_SCREENSHOT), full_page=False)
 
 
@@ -315,6 +316,7 @@ def test_words_prompt_streams_text_in(studio_page):
                            " return v.startsWith('JULIET:') && v.length > 40 && v.length < 1200; }", timeout=60000)
     page.wait_for_function(f"() => document.querySelector('{out}').value.length === 'JULIET:\\n'.length + 1200",
                            timeout=120000)
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(WORDS_SCREENSHOT), full_page=False)
 
 

@@ -315,7 +315,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         seconds_before, message = float(ck.meta.get("train_seconds", 0.0)), f"resumed at step {step}"
     ids, lengths = lines_to_ids(tok, train_lines, model_cfg.max_len)
     by_length = torch.argsort(lengths.float() + torch.rand(len(lengths), generator=torch.Generator().manual_seed(cfg.seed)))
-    probe = val_lines[:256]
+    probe = val_lines[:: max(1, len(val_lines) // 256)][:256]  # spread over the held-out text, not its first page
     gen = torch.Generator().manual_seed(cfg.seed + step)
     t0, recon_avg, metrics = time.time(), float("nan"), {}
 

@@ -28,7 +28,9 @@ def _warm_args() -> dict[str, list[tuple[str, tuple]]]:
         "stylize": [("/stylize_fast", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 1.0, False, 512)),
                     ("/stylize_gatys", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 20, 256, 1.0, 0.15, 0.3,
                                         "efficientnet-lite0", "lbfgs", "none", None))],
-        "sound": [("/sound_generate", ()), ("/sound_continue", ())],
+        "sound": [("/sound_generate", ()),
+                  ("/sound_continue", ("phrases (bundled)", "the current note", None, 4.0, 0.5, 0, "notes (bundled)",
+                                       "Flute", 60, 100, 1.5, [], *[0.0] * 8))],
         "words": [("/words_generate", ()), ("/words_line", ())],
     }
 

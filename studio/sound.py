@@ -188,7 +188,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                   elem_id="sound-open-recipe")
         models_note = gr.Markdown()
 
-    timbre_base = gr.JSON(value=None, visible=False, label="Encoded timbre")  # an input of /sound_generate for scripts
+    timbre_base = gr.JSON(value=[], visible=False, label="Encoded timbre")  # an input of /sound_generate for scripts
     note_inputs = [model_dd, preset, pitch, velocity, seconds, timbre_base, *sliders]
 
     # ------------------------------------------------------------------ handlers

@@ -161,7 +161,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             open_recipe = gr.File(label="Open a text's recipe (.txt)", file_types=[".txt"], elem_id="words-open-recipe")
         models_note = gr.Markdown()
 
-    slider_base = gr.JSON(value=None, visible=False, label="Line latent")  # an input of /words_line for scripts
+    slider_base = gr.JSON(value=[], visible=False, label="Line latent")  # an input of /words_line for scripts
     gen_inputs = [model_dd, prompt, length, temperature, top_k, top_p, penalty, seed, stop_at]
 
     # ------------------------------------------------------------------ handlers
@@ -211,7 +211,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def words_line(vae_label, base, *slider_vals):
         """Decode the line at a latent (from 'Use this line' or 'Surprise me') moved by the sliders."""
         m = load_lines(vae_label)
-        z = writer.latent(m, base, slider_vals)
+        z = writer.latent(m, base or None, slider_vals)
         return writer.decode(m, z[None])[0]
 
     @friendly

@@ -20,7 +20,7 @@ from bench.timing import median_ms
 from engines.device import configure
 from engines.words import writer
 from engines.words.data import shakespeare, verse_lines
-from engines.words.train import vae_metrics
+from engines.words.train_vae import vae_metrics
 
 GPT_MODEL = writer.BUNDLED_DIR / "shakespeare.pt"
 VAE_MODEL = writer.BUNDLED_DIR / "verse.pt"

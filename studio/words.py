@@ -14,7 +14,8 @@ from engines import checkpoints
 from engines import recipe as recipes
 from engines.words import writer
 from engines.words.data import MIN_CHARS, user_corpus, verse_lines
-from engines.words.train import GPTTrainConfig, VAETrainConfig, train_gpt, train_vae
+from engines.words.train import GPTTrainConfig, train_gpt
+from engines.words.train_vae import VAETrainConfig, train_vae
 from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
 
 NAME = "words"

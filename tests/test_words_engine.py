@@ -125,7 +125,7 @@ LINES = ["the rose is red", "the sky is blue", "a cat sat down", "my love is tru
 
 def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
     from engines.words.rnn_vae import VAEConfig, lerp, slerp_path
-    from engines.words.train import VAETrainConfig, ids_to_text, lines_to_ids, load_vae, train_vae, vae_metrics
+    from engines.words.train_vae import VAETrainConfig, ids_to_text, lines_to_ids, load_vae, train_vae, vae_metrics
     torch.manual_seed(0)
     cfg = VAEConfig(embed=16, hidden=64, latent=8, max_len=24)
     events = list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", cfg,
@@ -182,7 +182,7 @@ def test_stream_is_seeded_chunked_and_stops_before_a_stop_sequence(tiny_writer):
 def test_line_model_morph_sliders_and_surprise(tmp_path):
     from engines.words import writer
     from engines.words.rnn_vae import VAEConfig
-    from engines.words.train import VAETrainConfig, train_vae
+    from engines.words.train_vae import VAETrainConfig, train_vae
     torch.manual_seed(0)
     list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", VAEConfig(embed=16, hidden=64, latent=8, max_len=24),
                    VAETrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),

@@ -15,7 +15,8 @@ from engines import checkpoints
 from engines.words.gpt import GPT
 from engines.words.rnn_vae import RNNVAE, lerp, slerp_path
 from engines.words.tokenizer import CharTokenizer
-from engines.words.train import ids_to_text, lines_to_ids, load_gpt, load_vae
+from engines.words.train import load_gpt
+from engines.words.train_vae import ids_to_text, lines_to_ids, load_vae
 
 ENGINE = "words"
 ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))

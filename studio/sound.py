@@ -97,7 +97,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             pitch_name = gr.Markdown(_pitch_label(60), elem_id="sound-pitch-name")
             with gr.Row():
                 velocity = gr.Slider(1, 127, value=100, step=1, label="Velocity", elem_id="sound-velocity")
-                seconds = gr.Slider(0.25, 8, value=1.5, step=0.05, label="Hold the key (s; the release rings on)",
+                seconds = gr.Slider(0.25, 8, value=1.5, step=0.05, label="Hold (s)",
+                                    info="how long the key is held; the release rings on after",
                                     elem_id="sound-seconds")
             with gr.Accordion("Timbre", open=True):
                 sliders = [gr.Slider(-3, 3, value=0, step=0.05, label=f"Timbre {i + 1}", elem_id=f"sound-dir-{i}")

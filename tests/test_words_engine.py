@@ -133,7 +133,8 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
                             device="cpu"))
     assert events[-1].done
     model, tok, _ = load_vae(tmp_path / "v.pt")
-    assert vae_metrics(model, tok, LINES)["recon_char_acc"] >= 0.6
+    metrics = vae_metrics(model, tok, LINES)
+    assert metrics["recon_char_acc"] >= 0.6 and metrics["recon_char_acc_greedy"] >= 0.6
     ids, lengths = lines_to_ids(tok, [LINES[0], LINES[1]], cfg.max_len)
     mu, _ = model.encode(ids, lengths)
     for path in (lerp(mu[0], mu[1], 5), slerp_path(mu[0], mu[1], 5)):
@@ -143,6 +144,31 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
         last_acc = sum(a == b for a, b in zip(texts[-1], LINES[1])) / len(LINES[1])
         assert first_acc >= 0.6 and last_acc >= 0.6
 
+
+
+def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():
+    from engines.words.rnn_vae import RNNVAE, VAEConfig
+    torch.manual_seed(3)
+    model = RNNVAE(VAEConfig(vocab_size=12, embed=8, hidden=16, latent=4, max_len=10)).eval()
+    z = torch.randn(6, 4)
+    assert model.beam_search(z, beams=1) == model.generate(z)
+
+    def logprob(zs: torch.Tensor, seqs: list[list[int]]) -> torch.Tensor:
+        from engines.words.rnn_vae import BOS, EOS, PAD
+        rows = [[BOS] + s + [EOS] for s in seqs]
+        ids = torch.full((len(rows), max(map(len, rows))), PAD)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = torch.tensor(r)
+        logits = model.decode_logits(zs, ids[:, :-1])
+        logits[..., [BOS, PAD]] = -float("inf")
+        lp = logits.log_softmax(-1).gather(2, ids[:, 1:, None])[..., 0]
+        return lp.masked_fill(ids[:, 1:] == PAD, 0).sum(1)
+
+    greedy, beam = model.generate(z), model.beam_search(z, beams=5)
+    finished = [i for i, s in enumerate(greedy) if len(s) < model.cfg.max_len]  # greedy lines that ended
+    assert finished
+    zs = z[finished]
+    assert (logprob(zs, [beam[i] for i in finished]) >= logprob(zs, [greedy[i] for i in finished]) - 1e-4).all()
 
 # ---------------------------------------------------------------- the writer layer
 @pytest.fixture(scope="module")

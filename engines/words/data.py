@@ -100,6 +100,9 @@ def user_corpus(sources: Iterable[str | os.PathLike], pasted: str = "") -> Corpu
     return split_by_work(texts)
 
 
+_NAMED = re.compile(r"^[A-Z][A-Z'\-]+\b(?![a-z])")  # a line opening with a name in capitals
+
+
 def verse_lines(text: str, min_len: int = 12, max_len: int = 80) -> list[str]:
     """Lines of verse or prose suitable for the RNN-VAE: no speaker names, stage directions or
     headings; trimmed; between `min_len` and `max_len` characters."""
@@ -108,7 +111,7 @@ def verse_lines(text: str, min_len: int = 12, max_len: int = 80) -> list[str]:
         line = line.strip()
         if not (min_len <= len(line) <= max_len):
             continue
-        if line.isupper() or line.startswith(("[", "ACT ", "SCENE ")):
-            continue  # speaker names, headings, stage directions
+        if line.isupper() or line.startswith(("[", "ACT ", "SCENE")) or _NAMED.match(line):
+            continue  # speaker names, headings, stage directions, cast lists ("ADRIANA, wife to ...")
         out.append(line)
     return out

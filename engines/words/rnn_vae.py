@@ -83,7 +83,7 @@ class RNNVAE(nn.Module):
         h = torch.tanh(self.from_z(z))[None]
         tok = torch.full((b, 1), BOS, dtype=torch.long, device=z.device)
         out: list[list[int]] = [[] for _ in range(b)]
-        done = torch.zeros(b, dtype=torch.bool)
+        done = [False] * b
         for _ in range(self.cfg.max_len):
             y, h = self.decoder(torch.cat([self.embed(tok), z[:, None]], dim=2), h)
             logits = self.out(torch.cat([y[:, -1], z], dim=1))
@@ -93,16 +93,51 @@ class RNNVAE(nn.Module):
             else:
                 nxt = torch.multinomial((logits / max(temperature, 1e-4)).softmax(-1).cpu(), 1,
                                         generator=generator)[:, 0].to(z.device)
-            for i in range(b):
+            for i, t in enumerate(nxt.tolist()):  # one device sync per step, not one per line
                 if not done[i]:
-                    if int(nxt[i]) == EOS:
+                    if t == EOS:
                         done[i] = True
                     else:
-                        out[i].append(int(nxt[i]))
-            if done.all():
+                        out[i].append(t)
+            if all(done):
                 break
             tok = nxt[:, None]
         return out
+
+
+    @torch.no_grad()
+    def beam_search(self, z: torch.Tensor, beams: int = 4) -> list[list[int]]:
+        """The likeliest line for each latent (B, latent) by beam search: greedy decoding commits to
+        each character at once, so one early slip derails the rest; beams keep the runners-up."""
+        self.eval()
+        b, k, v = z.shape[0], beams, self.cfg.vocab_size
+        zk = z.repeat_interleave(k, 0)                                    # (B*K, latent)
+        h = torch.tanh(self.from_z(zk))[None]
+        tok = torch.full((b * k, 1), BOS, dtype=torch.long, device=z.device)
+        score = torch.full((b, k), -float("inf"), device=z.device)
+        score[:, 0] = 0.0                                                 # start from one live beam
+        done = torch.zeros(b, k, dtype=torch.bool, device=z.device)
+        seqs = torch.zeros(b, k, 0, dtype=torch.long, device=z.device)
+        for _ in range(self.cfg.max_len):
+            y, h = self.decoder(torch.cat([self.embed(tok), zk[:, None]], dim=2), h)
+            logp = self.out(torch.cat([y[:, -1], zk], dim=1)).float()
+            logp[:, [BOS, PAD]] = -float("inf")
+            logp = logp.log_softmax(-1).view(b, k, v)
+            # a finished beam stays as it is: one continuation (PAD) at no cost
+            logp = torch.where(done[..., None], torch.full_like(logp, -float("inf")), logp)
+            logp[..., PAD] = torch.where(done, 0.0, -float("inf"))
+            top, idx = (score[..., None] + logp).view(b, k * v).topk(k, dim=1)
+            parent, nxt = idx // v, idx % v
+            score = top
+            seqs = torch.cat([seqs.gather(1, parent[..., None].expand(-1, -1, seqs.shape[2])), nxt[..., None]], 2)
+            done = done.gather(1, parent) | (nxt == EOS)
+            h = h.view(1, b, k, -1).gather(2, parent[None, ..., None].expand(1, -1, -1, h.shape[-1])).view(1, b * k, -1)
+            tok = nxt.view(b * k, 1).clamp_max(v - 1)
+            if bool(done.all()):
+                break
+        best = seqs[torch.arange(b), score.argmax(1)].tolist()
+        return [[t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else [t for t in row if t != PAD]
+                for row in best]
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:

@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--kl-weight", type=float, default=0.5, help="vae: final weight of the KL term")
     p.add_argument("--word-dropout", type=float, default=0.3, help="vae: share of decoder inputs hidden")
     p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0, help="vae: seed for initialisation and batches")
     p.add_argument("--bundle", help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
     args = p.parse_args(argv)
     from engines.words import data as words_data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
@@ -29,7 +30,8 @@ class VAETrainConfig:
     steps: int = 6000
     batch: int = 64
     lr: float = 2e-3
-    kl_ramp: float = 0.3          # KL weight rises 0 -> kl_weight over this share of the steps
+    kl_ramp: float = 0.3          # KL weight rises 0 -> kl_weight over this share of the run
+    lr_floor: float = 0.1         # the learning rate decays (cosine) to this share of lr by the end
     kl_weight: float = 1.0        # below 1 keeps more of each line in the latent (sharper reconstructions)
     bucket: bool = True           # batches of lines of similar length
     bf16: bool = False
@@ -58,8 +60,9 @@ def ids_to_text(tok: CharTokenizer, ids: list[int]) -> str:
 
 
 @torch.no_grad()
-def vae_metrics(model, tok: CharTokenizer, lines: list[str]) -> dict[str, float]:
-    """KL (nats per line) and greedy reconstruction character accuracy from the posterior mean.
+def vae_metrics(model, tok: CharTokenizer, lines: list[str], beams: int = 4) -> dict[str, float]:
+    """KL (nats per line) and reconstruction character accuracy from the posterior mean, decoded
+    the likeliest way (beam search, `recon_char_acc`) and greedily (`recon_char_acc_greedy`).
     Character accuracy is 1 - character error rate (edit distance over the line's length, as in
     OCR and speech recognition), so one dropped letter costs one character, not the rest of the line."""
     model.eval()
@@ -68,14 +71,28 @@ def vae_metrics(model, tok: CharTokenizer, lines: list[str]) -> dict[str, float]
     ids, lengths = ids.to(device), lengths.to(device)
     mu, logvar = model.encode(ids, lengths)
     kl = float(-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean())
-    decoded = model.generate(mu)
-    errors = total = 0
-    for line, out in zip(lines, decoded):
-        target = line[: model.cfg.max_len - 2]
-        errors += edit_distance(ids_to_text(tok, out), target)
-        total += len(target)
+
+    def accuracy(decoded: list[list[int]]) -> float:
+        errors = total = 0
+        for line, out in zip(lines, decoded):
+            target = line[: model.cfg.max_len - 2]
+            errors += edit_distance(ids_to_text(tok, out), target)
+            total += len(target)
+        return max(0.0, 1 - errors / max(total, 1))
+
+    result = {"kl": kl, "recon_char_acc": accuracy(model.beam_search(mu, beams)),
+              "recon_char_acc_greedy": accuracy(model.generate(mu))}
     model.train()
-    return {"kl": kl, "recon_char_acc": max(0.0, 1 - errors / max(total, 1))}
+    return result
+
+
+def run_progress(step: int, steps: int, elapsed_s: float, budget_s: float | None) -> float:
+    """How far through its schedule a run is (0..1): by steps, or by time when a time budget
+    would end it sooner, so a time-budgeted run still anneals the KL and decays the rate."""
+    done = step / max(1, steps)
+    if budget_s:
+        done = max(done, elapsed_s / budget_s)
+    return min(1.0, done)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -178,7 +195,10 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             recon, kl, _ = model(batch.to(dev), batch_lengths.to(dev), cfg.word_dropout)
         recon, kl = recon.float(), kl.float()
-        beta = cfg.kl_weight * min(1.0, step / max(1.0, cfg.kl_ramp * cfg.steps))
+        progress = run_progress(step, cfg.steps, time.time() - t0, cfg.time_budget_s)
+        beta = cfg.kl_weight * min(1.0, progress / max(1e-6, cfg.kl_ramp))
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * (cfg.lr_floor + (1 - cfg.lr_floor) * 0.5 * (1 + math.cos(math.pi * progress)))
         loss = recon + beta * kl / batch_lengths.float().mean().to(dev)  # KL per line spread over its characters
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -191,8 +211,9 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
             metrics = vae_metrics(model, tok, probe)
             history.append((step, round(recon_avg, 4), round(metrics["kl"], 3)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
+            note = f"reconstructs {metrics['recon_char_acc']:.0%} of held-out characters"
             yield WordsEvent(step, cfg.steps, recon_avg, metrics["kl"], prior_sample(), ckpt, bool(reason),
-                             reason or "", time.time() - t0, list(history))
+                             f"{reason}; {note}" if reason else note, time.time() - t0, list(history))
         if reason:
             return
 
@@ -205,7 +226,7 @@ def main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     note = f"{note}; RNN-VAE on {len(train_lines):,} verse lines ({len(val_lines):,} held out)"
     print(note, flush=True)
     model_cfg = VAEConfig(hidden=args.width, latent=args.latent)
-    cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight,
+    cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight, seed=args.seed,
                          word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16,
                          checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
     for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note):

@@ -183,9 +183,12 @@ def encode_line(m: LineModel, line: str) -> torch.Tensor:
 
 
 def decode(m: LineModel, z: torch.Tensor, greedy: bool = True, temperature: float = 0.8, seed: int = 0) -> list[str]:
-    """Lines for latents (B, latent)."""
-    gen = torch.Generator().manual_seed(int(seed))
-    out = m.model.generate(z, greedy=greedy, temperature=temperature, generator=gen)
+    """Lines for latents (B, latent): the likeliest line (beam search) or a sampled one."""
+    if greedy:
+        out = m.model.beam_search(z, beams=4)
+    else:
+        gen = torch.Generator().manual_seed(int(seed))
+        out = m.model.generate(z, greedy=False, temperature=temperature, generator=gen)
     return [ids_to_text(m.tok, ids) for ids in out]
 
 

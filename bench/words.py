@@ -1,6 +1,9 @@
 """Words benchmark. Keys: gpt_val_loss, gpt_chars_per_s, kv_cache_speedup, vae_kl,
-vae_recon_char_acc (plus homotopies: three example line morphs, line_slider_roundtrip_ms, the
-sample sizes, machine).
+vae_recon_char_acc (plus vae_recon_char_acc_greedy, vae_latent, homotopies: three example line
+morphs, line_slider_roundtrip_ms, the sample sizes, machine).
+
+vae_recon_char_acc decodes each held-out line's posterior mean the way the tab's "likeliest"
+decoding does (beam search, 4 beams); vae_recon_char_acc_greedy commits to one letter at a time.
 
 gpt_val_loss scores every held-out character once, each with at least half a context window
 before it (windows overlap by half; only their second halves count). It needs PyPI's
@@ -77,7 +80,8 @@ def run(quick: bool = False) -> dict:
         metrics = vae_metrics(m.model, m.tok, lines)
         m.model.eval()
         result.update({"vae_kl": round(metrics["kl"], 3), "vae_recon_char_acc": round(metrics["recon_char_acc"], 4),
-                       "vae_lines": len(lines)})
+                       "vae_recon_char_acc_greedy": round(metrics["recon_char_acc_greedy"], 4),
+                       "vae_latent": m.model.cfg.latent, "vae_lines": len(lines)})
         result["homotopies"] = [writer.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
         result["line_slider_roundtrip_ms"] = roundtrip_ms(
             "/words_line", lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (writer.N_SLIDERS - 1))),

@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--word-dropout", type=float, default=0.3, help="vae: share of decoder inputs hidden")
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0, help="vae: seed for initialisation and batches")
+    p.add_argument("--kl-ramp", type=float, default=0.3, help="vae: share of the run over which the KL weight rises")
+    p.add_argument("--init-from", help="vae: start from this RNN-VAE checkpoint (fine-tune) when --out is new")
     p.add_argument("--bundle", help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
     args = p.parse_args(argv)
     from engines.words import data as words_data

@@ -142,7 +142,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     dev = configure(device)
     torch.manual_seed(cfg.seed)
     step, history, seconds_before, message = 0, [], 0.0, "started"
-    base = None
+    base, lineage = None, []
     if not out.is_file() and init_from:
         _, _, base = load_vae(init_from)
     if out.is_file() or base is not None:
@@ -156,12 +156,15 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     if base is not None:
         model.load_state_dict({k: v.float() for k, v in base.state_dict.items()})
         message = f"fine-tuning {base.meta.get('name', Path(init_from).stem)}"
+        lineage = base.meta.get("lineage", []) + [{k: base.meta.get(k) for k in ("name", "steps", "train_seconds",
+                                                                                 "train_config", "data")}]
     elif out.is_file():
         model.load_state_dict(ck.state_dict)
         if "opt" in ck.extra:
             opt.load_state_dict(ck.extra["opt"])
         step, history = int(ck.meta.get("steps", 0)), [tuple(h) for h in ck.meta.get("history", [])]
         seconds_before, message = float(ck.meta.get("train_seconds", 0.0)), f"resumed at step {step}"
+        lineage = ck.meta.get("lineage", [])
     ids, lengths = lines_to_ids(tok, train_lines, model_cfg.max_len)
     by_length = torch.argsort(lengths.float() + torch.rand(len(lengths), generator=torch.Generator().manual_seed(cfg.seed)))
     probe = val_lines[:: max(1, len(val_lines) // 256)][:256]  # spread over the held-out text, not its first page
@@ -171,7 +174,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     def save() -> Path:
         meta = {"data": data_note or f"{len(train_lines):,} lines", "steps": step, "train_config": asdict(cfg),
                 "metrics": {"recon": recon_avg, **metrics}, "history": history[-400:], "name": name or out.stem,
-                "train_seconds": round(seconds_before + time.time() - t0, 1)}
+                "train_seconds": round(seconds_before + time.time() - t0, 1), "lineage": lineage}
         extra = {"tokenizer": tok.to_dict(), "atlas": line_atlas(model, tok, train_lines), "opt": opt.state_dict()}
         return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), {"kind": "vae", "vae": model_cfg.to_dict()},
                                                 meta, extra))
@@ -227,9 +230,12 @@ def main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     print(note, flush=True)
     model_cfg = VAEConfig(hidden=args.width, latent=args.latent)
     cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight, seed=args.seed,
-                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16,
+                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16, kl_ramp=args.kl_ramp,
                          checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
-    for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note):
+    if args.init_from:
+        note += f"; fine-tuned from {Path(args.init_from).name}"
+    for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note,
+                        init_from=args.init_from, name=Path(args.out).stem):
         print(json.dumps({"step": ev.step, "recon": round(ev.train_loss, 4),
                           "kl": None if ev.val_loss is None else round(ev.val_loss, 3),
                           "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)

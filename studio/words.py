@@ -15,7 +15,7 @@ from engines import recipe as recipes
 from engines.words import writer
 from engines.words.data import MIN_CHARS, user_corpus, verse_lines
 from engines.words.train import GPTTrainConfig, train_gpt
-from engines.words.train_vae import VAETrainConfig, train_vae
+from engines.words.train_vae import VAETrainConfig, finetune_config, train_vae
 from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
 
 NAME = "words"
@@ -245,8 +245,9 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                      "at least 50, plus a few held out")
                 init = models("vae").get(vae_label) if start == "from the selected model" else None
                 described = f"{len(train_lines):,} lines"
-                events = train_vae(train_lines, val_lines, out, cfg=VAETrainConfig(
-                    steps=int(n_steps), eval_every=50, checkpoint_every=250, time_budget_s=budget), stop=token,
+                settings = dict(steps=int(n_steps), eval_every=50, checkpoint_every=250, time_budget_s=budget)
+                cfg = finetune_config(init, **settings) if init else VAETrainConfig(**settings)
+                events = train_vae(train_lines, val_lines, out, cfg=cfg, stop=token,
                     name=name, data_note=described, init_from=init, device=str(ctx.settings.torch_device()))
             else:
                 init = models().get(model_label) if start == "from the selected model" else None

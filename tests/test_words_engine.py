@@ -144,6 +144,16 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
         last_acc = sum(a == b for a, b in zip(texts[-1], LINES[1])) / len(LINES[1])
         assert first_acc >= 0.6 and last_acc >= 0.6
 
+    # fine-tuning keeps the model's own KL weight and dropout, starts at full KL weight, keeps the lines
+    from engines.checkpoints import load
+    from engines.words.train_vae import finetune_config
+    ft = finetune_config(tmp_path / "v.pt", steps=60, batch=24, eval_every=60)
+    assert (ft.kl_ramp, ft.kl_weight, ft.word_dropout, ft.steps) == (0.0, 1.0, 0.1, 60)
+    list(train_vae(LINES * 8, LINES, tmp_path / "ft.pt", cfg=ft, device="cpu", init_from=tmp_path / "v.pt"))
+    tuned, tok2, ck = load_vae(tmp_path / "ft.pt")
+    assert ck.meta["lineage"][0]["steps"] == load(tmp_path / "v.pt").meta["steps"] == 400
+    assert vae_metrics(tuned, tok2, LINES)["recon_char_acc"] >= 0.6
+
 
 
 def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():

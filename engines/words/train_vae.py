@@ -130,6 +130,15 @@ def load_vae(path: str | Path, device: str = "cpu"):
     return _load_words_model(path, "vae", lambda c: RNNVAE(VAEConfig(**c)), "an RNN-VAE", device)
 
 
+def finetune_config(init_from: str | Path, **overrides) -> VAETrainConfig:
+    """Settings for fine-tuning a trained line VAE: its own KL weight and character dropout, the
+    KL weight at full strength from the first step (the latent is already in use; a fresh ramp
+    would let the KL balloon and then squeeze it back), and a gentler learning rate."""
+    base = checkpoints.load(init_from, engine=ENGINE).meta.get("train_config", {})
+    keep = {k: base[k] for k in ("kl_weight", "word_dropout") if k in base}
+    return replace(VAETrainConfig(lr=1e-3, kl_ramp=0.0, **keep), **overrides)
+
+
 def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, model_cfg=None,
               cfg: VAETrainConfig | None = None, stop: StopToken | None = None, device: str = "auto",
               data_note: str = "", name: str | None = None, init_from: str | Path | None = None

@@ -1,9 +1,15 @@
 """Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
-fd_lite0_plain, fd_ratio_vs_plain (plus fd_samples, steps and train_seconds of each model, machine).
+fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, class_acc_real,
+class_acc_per_class, fd_samples, steps and train_seconds of each model, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
 against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machine
-for the same time (their checkpoints record it under train_seconds and hardware)."""
+for the same time (their checkpoints record it under train_seconds and hardware).
+
+class_acc_*: the share of generated pictures (no truncation, the same number of each class) that a
+linear probe on lite0 features, fitted to the real emoji (emoji-probe.npz), names as the class they
+were drawn for; class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the
+ceiling to read them against (chance is 1/8)."""
 
 from __future__ import annotations
 
@@ -22,12 +28,13 @@ from engines.device import configure
 from engines.paint import explore
 from engines.paint.data import ImageSet
 from engines.paint.model import GANConfig
-from engines.paint.quality import fd_to_stats
+from engines.paint.quality import class_accuracy, fd_to_stats
 from engines.paint.train import TrainConfig, train
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
 PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
 STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
+PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
 
 
 def _train_rate(steps: int) -> float:
@@ -63,6 +70,15 @@ def run(quick: bool = False) -> dict:
         result["fd_lite0_plain"] = round(fd_plain, 2)
         result["fd_ratio_vs_plain"] = round(fd / fd_plain, 3)
     result["fd_samples"] = n
+    if PROBE.is_file():
+        per_class = n // 8
+        result["class_acc_lite0"], per = class_accuracy(model, PROBE, per_class)
+        result["class_acc_per_class"] = {k: round(v, 3) for k, v in per.items()}
+        if PLAIN.is_file():
+            result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
+        result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
+        result["class_acc_lite0"] = round(result["class_acc_lite0"], 3)
+        result["class_samples_per_class"] = per_class
     models = {"bundled": BUNDLED, "plain": PLAIN}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}
     result["train_seconds"] = {k: m.get("train_seconds") for k, m in metas.items()}

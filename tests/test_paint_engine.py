@@ -215,3 +215,26 @@ def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
     assert recipe.read(pngs[1])["seed"] == 1
     main(["morph", "--model", str(model), "--seeds", "1", "2", "--frames", "8", "--out", str(tmp_path / "m.gif")])
     assert Image.open(tmp_path / "m.gif").n_frames == 8 and recipe.read(tmp_path / "m.gif")["frames"] == 8
+
+
+def test_frechet_distance_and_class_probe():
+    from engines.paint.quality import fit_probe, frechet_distance
+    rng = np.random.default_rng(0)
+    cov = np.eye(4) * 0.5
+    assert abs(frechet_distance(np.zeros(4), cov, np.zeros(4), cov)) < 1e-6
+    assert abs(frechet_distance(np.zeros(4), cov, np.full(4, 1.5), cov) - 4 * 1.5 ** 2) < 1e-6
+    labels = np.repeat(np.arange(3), 40)
+    feats = rng.normal(size=(120, 16)) + np.eye(3, 16)[labels] * 4  # three separable clusters
+    probe = fit_probe(feats, labels)
+    assert probe["real_acc"] >= 0.9 and probe["weight"].shape == (3, 16) and probe["bias"].shape == (3,)
+    shuffled = fit_probe(feats, rng.permutation(labels))
+    assert shuffled["real_acc"] < 0.6  # no signal, no accuracy
+
+
+def test_bundled_model_class_accuracy_reads_every_class():
+    from engines.paint.quality import class_accuracy
+    model = explore.load_model(explore.BUNDLED_DIR / "emoji.pt", "cpu")
+    overall, per = class_accuracy(model, explore.BUNDLED_DIR / "emoji-probe.npz", per_class=6)
+    assert list(per) == model.class_names and all(0 <= v <= 1 for v in per.values())
+    assert overall == pytest.approx(np.mean(list(per.values())))
+    assert overall > 1 / len(per)  # better than chance even on a tiny sample

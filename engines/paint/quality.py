@@ -1,8 +1,13 @@
-"""Fréchet distance in EfficientNet-lite0 feature space ("FD-lite0"): how close a Paint model's
-pictures are to its training set, as FID does with Inception features (Heusel et al. 2017,
-https://arxiv.org/abs/1706.08500). Lower is better; only comparable at equal sample counts.
+"""Picture quality in EfficientNet-lite0 feature space.
 
-    python -m engines.paint.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz
+FD-lite0: Fréchet distance to the training set, as FID does with Inception features (Heusel et
+al. 2017, https://arxiv.org/abs/1706.08500). Lower is better; only comparable at equal sample counts.
+Class accuracy: a linear probe trained on the real pictures' features names the class of each
+generated picture; the share named as the class it was drawn for says whether each class is
+recognisable (compare it with the probe's own held-out accuracy on real pictures).
+
+    python -m engines.paint.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz \
+        --probe-out assets/models/paint/emoji-probe.npz
 """
 
 from __future__ import annotations
@@ -77,10 +82,63 @@ def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: 
     return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
 
 
+def _train_probe(x: torch.Tensor, y: torch.Tensor, n_cls: int, weight_decay: float, steps: int = 300
+                 ) -> torch.nn.Linear:
+    torch.manual_seed(0)
+    probe = torch.nn.Linear(x.shape[1], n_cls).double()
+    opt = torch.optim.LBFGS(probe.parameters(), lr=1, max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(probe(x), y) + weight_decay * probe.weight.pow(2).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    return probe
+
+
+def fit_probe(feats: np.ndarray, labels: np.ndarray, weight_decay: float = 1e-3, folds: int = 5) -> dict:
+    """A linear classifier on standardised lite0 features, with its k-fold held-out accuracy
+    on the real pictures (the ceiling a generator's class accuracy can be read against)."""
+    mean, std = feats.mean(0), feats.std(0) + 1e-6
+    x, y = torch.from_numpy((feats - mean) / std), torch.from_numpy(labels).long()
+    n_cls = int(labels.max()) + 1
+    order = np.random.default_rng(0).permutation(len(x))
+    right = 0
+    for k in range(folds):
+        test = order[k::folds]
+        train = np.setdiff1d(order, test)
+        probe = _train_probe(x[train], y[train], n_cls, weight_decay)
+        with torch.no_grad():
+            right += int((probe(x[test]).argmax(1) == y[test]).sum())
+    probe = _train_probe(x, y, n_cls, weight_decay)
+    return {"mean": mean, "std": std, "weight": probe.weight.detach().numpy(), "bias": probe.bias.detach().numpy(),
+            "real_acc": right / len(x)}
+
+
+@torch.no_grad()
+def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0
+                   ) -> tuple[float, dict[str, float]]:
+    """Share of generated pictures (no truncation, `per_class` of each class) that the probe names
+    as the class they were drawn for: overall and per class."""
+    probe = np.load(probe_path)
+    n_cls = len(model.class_names)
+    gen = torch.Generator().manual_seed(seed)
+    per = {}
+    for c, name in enumerate(model.class_names):
+        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
+        y = F.one_hot(torch.full((per_class,), c), n_cls).float().to(model.device)
+        f = (features(model.generator(z, y)) - probe["mean"]) / probe["std"]
+        guess = (f @ probe["weight"].T + probe["bias"]).argmax(1)
+        per[name] = float((guess == c).mean())
+    return float(np.mean(list(per.values()))), per
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, nargs="+", help="'emoji' or files/folders/zips")
     p.add_argument("--out", required=True, help=".npz with mu, sigma, class_counts")
+    p.add_argument("--probe-out", help="also fit the class probe on the pictures' features and save it here")
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
     if args.data == ["emoji"]:
@@ -90,11 +148,16 @@ def main(argv: list[str] | None = None) -> None:
         from engines.paint.data import load_image_set
         data = load_image_set(args.data, args.resolution)
         images, labels = data.images, data.labels
-    mu, sigma = stats(features(images))
+    feats = features(images)
+    mu, sigma = stats(feats)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, mu=mu.astype(np.float32), sigma=sigma.astype(np.float32),
                         class_counts=np.bincount(labels), n=len(images))
     print(f"wrote {args.out} from {len(images)} pictures")
+    if args.probe_out:
+        probe = fit_probe(feats, labels)
+        np.savez_compressed(args.probe_out, **{k: np.asarray(v, dtype=np.float32) for k, v in probe.items()})
+        print(f"wrote {args.probe_out}: held-out accuracy on the real pictures {probe['real_acc']:.3f}")
 
 
 if __name__ == "__main__":

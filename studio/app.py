@@ -13,6 +13,7 @@ import gradio as gr  # noqa: E402  (the analytics switch must be set before grad
 
 from engines.outputs import OutputStore  # noqa: E402
 from engines.settings import Settings  # noqa: E402
+from studio import cachefix  # noqa: E402
 from studio.common import StudioContext  # noqa: E402
 
 TAB_ORDER = ("paint", "stylize", "sound", "words", "gallery")
@@ -60,6 +61,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
     """Build the whole studio as a gr.Blocks (not launched)."""
     settings = settings or Settings()
     store = OutputStore(settings.outputs_dir)
+    cachefix.install()
     with gr.Blocks(title="Atelier") as demo:
         ctx = StudioContext(settings=settings, store=store, demo=demo)
         gr.HTML(HEADER)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,3 +81,19 @@ def test_unavailable_device_is_a_clear_message(tmp_path):
 def test_recipe_written_by_engines_is_read_by_the_studio_store(tmp_path):
     path = write_png(tmp_path / "x.png", Image.new("RGB", (4, 4)), {"engine": "paint", "seed": 1})
     assert OutputStore(tmp_path / "o").save_image(Image.open(path), {"engine": "paint", "seed": 1}).recipe["seed"] == 1
+
+
+def test_gradio_cache_writes_a_repeated_picture_once_and_atomically(tmp_path):
+    from gradio import processing_utils
+
+    from studio import cachefix
+    cachefix.install()  # build_app does this
+    assert processing_utils.save_pil_to_cache is cachefix.save_pil_to_cache
+    img = Image.new("RGB", (32, 32), (200, 80, 40))
+    first = Path(processing_utils.save_img_array_to_cache(np.asarray(img), str(tmp_path), format="png"))
+    inode = first.stat().st_ino
+    again = Path(processing_utils.save_pil_to_cache(img, str(tmp_path), format="png"))
+    assert again == first and again.stat().st_ino == inode  # not rewritten: a reader is never cut short
+    assert Image.open(again).getpixel((3, 3)) == (200, 80, 40)
+    sound = Path(processing_utils.save_bytes_to_cache(b"RIFF" + b"\0" * 40, "clip", str(tmp_path)))
+    assert sound.read_bytes().startswith(b"RIFF") and not list(tmp_path.rglob(".*"))  # no staging files left

@@ -238,3 +238,23 @@ def test_bundled_model_class_accuracy_reads_every_class():
     assert list(per) == model.class_names and all(0 <= v <= 1 for v in per.values())
     assert overall == pytest.approx(np.mean(list(per.values())))
     assert overall > 1 / len(per)  # better than chance even on a tiny sample
+
+
+def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):
+    from engines.paint.data import ImageSet, save_prepared, training_set
+    from engines.paint.train import main
+    rng = np.random.default_rng(0)
+    data = ImageSet(rng.integers(0, 255, (16, 32, 32, 3), dtype=np.uint8), np.arange(16) % 2, ["red", "blue"])
+    save_prepared(tmp_path / "set.npz", data, "sixteen test pictures")
+    back, note = training_set([str(tmp_path / "set.npz")], 32)
+    assert np.array_equal(back.images, data.images) and np.array_equal(back.labels, data.labels)
+    assert back.class_names == ["red", "blue"] and note == "sixteen test pictures"
+    with pytest.raises(ValueError, match="64px needs"):
+        training_set([str(tmp_path / "set.npz")], 64)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a prepared picture set"):
+        training_set([str(tmp_path / "bad.npz")], 32)
+    main(["--data", str(tmp_path / "set.npz"), "--out", str(tmp_path / "m.pt"), "--steps", "2", "--resolution", "32",
+          "--width", "16", "--checkpoint-every", "2", "--preview-every", "2", "--device", "cpu"])
+    ck = checkpoints.load(tmp_path / "m.pt")
+    assert ck.meta["data"] == "sixteen test pictures" and ck.meta["class_names"] == ["red", "blue"]

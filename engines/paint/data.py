@@ -55,3 +55,43 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
     names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else ["all"]
     labels = np.array([names.index(f) if len(names) > 1 else 0 for f in folders], dtype=np.int64)
     return ImageSet(np.stack(images), labels, names, skipped)
+
+
+EMOJI_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
+              "labelled by Unicode emoji group; random mirror flips")
+
+
+def save_prepared(path: str | os.PathLike, data: ImageSet, note: str) -> None:
+    """Write a picture set, ready to train on, as one .npz (images, labels, class names, note), so a
+    machine without the tools that made it (the emoji font, say) can train on exactly the same set."""
+    np.savez_compressed(path, images=data.images, labels=data.labels, class_names=np.array(data.class_names),
+                        note=np.array(note))
+
+
+def load_prepared(path: str | os.PathLike, resolution: int) -> tuple[ImageSet, str]:
+    """A set written by `save_prepared`, checked for shape and size."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            images, labels = z["images"], z["labels"].astype(np.int64)
+            names, note = [str(c) for c in z["class_names"]], str(z["note"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{os.fspath(path)} is not a prepared picture set (.npz from save_prepared): {exc}") from exc
+    if images.ndim != 4 or images.shape[1:] != (resolution, resolution, 3) or len(images) != len(labels):
+        raise ValueError(f"{os.fspath(path)} holds pictures of shape {images.shape[1:]}; "
+                         f"training at {resolution}px needs ({resolution}, {resolution}, 3)")
+    if len(images) < MIN_IMAGES or labels.min() < 0 or labels.max() >= len(names):
+        raise ValueError(f"{os.fspath(path)} needs at least {MIN_IMAGES} pictures with labels below {len(names)}")
+    return ImageSet(images.astype(np.uint8), labels, names), note
+
+
+def training_set(sources: list[str], resolution: int) -> tuple[ImageSet, str]:
+    """What the training and quality commands read: 'emoji' (rendered from the font), one
+    prepared .npz, or the artist's files, folders and zips; with a line saying what it is."""
+    if sources == ["emoji"]:
+        from engines.paint.emoji import CLASS_NAMES, dataset
+        images, labels = dataset(resolution)
+        return ImageSet(images, labels, list(CLASS_NAMES)), EMOJI_NOTE.format(n=len(images), res=resolution)
+    if len(sources) == 1 and str(sources[0]).lower().endswith(".npz"):
+        return load_prepared(sources[0], resolution)
+    data = load_image_set(sources, resolution)
+    return data, f"{data.describe()} from {', '.join(map(str, sources))}"

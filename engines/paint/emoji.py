@@ -75,3 +75,21 @@ def dataset(size: int = 64) -> tuple[np.ndarray, np.ndarray]:
             images.append(np.asarray(img))
             labels.append(label)
     return np.stack(images), np.asarray(labels, dtype=np.int64)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Render the emoji set once into a prepared .npz that any machine can train on."""
+    import argparse
+
+    from engines.paint.data import EMOJI_NOTE, ImageSet, save_prepared
+    p = argparse.ArgumentParser(description="Render the bundled model's emoji set into a prepared .npz.")
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
+    args = p.parse_args(argv)
+    images, labels = dataset(args.size)
+    save_prepared(args.out, ImageSet(images, labels, list(CLASS_NAMES)), EMOJI_NOTE.format(n=len(images), res=args.size))
+    print(f"wrote {args.out}: {len(images)} emoji at {args.size}px")
+
+
+if __name__ == "__main__":
+    main()

@@ -136,18 +136,14 @@ def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 1
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, nargs="+", help="'emoji' or files/folders/zips")
+    p.add_argument("--data", required=True, nargs="+", help="'emoji', a prepared .npz, or files/folders/zips")
     p.add_argument("--out", required=True, help=".npz with mu, sigma, class_counts")
     p.add_argument("--probe-out", help="also fit the class probe on the pictures' features and save it here")
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
-    if args.data == ["emoji"]:
-        from engines.paint.emoji import dataset
-        images, labels = dataset(args.resolution)
-    else:
-        from engines.paint.data import load_image_set
-        data = load_image_set(args.data, args.resolution)
-        images, labels = data.images, data.labels
+    from engines.paint.data import training_set
+    data, _ = training_set(args.data, args.resolution)
+    images, labels = data.images, data.labels
     feats = features(images)
     mu, sigma = stats(feats)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

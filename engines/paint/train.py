@@ -266,7 +266,8 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, nargs="+", help="'emoji' for the bundled set, or files/folders/zips")
+    p.add_argument("--data", required=True, nargs="+", help="'emoji' for the bundled set, a prepared .npz "
+                   "(python -m engines.paint.emoji --out emoji64.npz), or files/folders/zips")
     p.add_argument("--out", required=True, help="checkpoint to write (and resume from)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=64)
@@ -284,16 +285,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
 
-    if args.data == ["emoji"]:
-        from engines.paint.emoji import CLASS_NAMES, dataset
-        images, labels = dataset(args.resolution)
-        data = ImageSet(images, labels, list(CLASS_NAMES))
-        note = (f"{len(images)} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at "
-                f"{args.resolution}px on white, labelled by Unicode emoji group; random mirror flips")
-    else:
-        from engines.paint.data import load_image_set
-        data = load_image_set(args.data, args.resolution)
-        note = f"{data.describe()} from {', '.join(args.data)}"
+    from engines.paint.data import training_set
+    data, note = training_set(args.data, args.resolution)
     print(f"data: {data.describe()}; classes: {data.class_names}", flush=True)
 
     model_cfg = GANConfig.plain(ngf=args.width, ndf=args.width) if args.plain else GANConfig(ngf=args.width, ndf=args.width)

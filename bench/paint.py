@@ -72,12 +72,12 @@ def run(quick: bool = False) -> dict:
     result["fd_samples"] = n
     if PROBE.is_file():
         per_class = n // 8
-        result["class_acc_lite0"], per = class_accuracy(model, PROBE, per_class)
+        acc, per = class_accuracy(model, PROBE, per_class)
+        result["class_acc_lite0"] = round(acc, 3)
         result["class_acc_per_class"] = {k: round(v, 3) for k, v in per.items()}
         if PLAIN.is_file():
             result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
-        result["class_acc_lite0"] = round(result["class_acc_lite0"], 3)
         result["class_samples_per_class"] = per_class
     models = {"bundled": BUNDLED, "plain": PLAIN}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}

@@ -59,6 +59,16 @@ TRAINING = JobSlot()
 once would only make both slow."""
 
 
+def optimizer_step(opt, loss, params, max_norm: float = 1.0) -> None:
+    """One update: clear the gradients, backpropagate `loss`, clip their norm to `max_norm`, step."""
+    import torch
+
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, max_norm)
+    opt.step()
+
+
 def running_mean(avg: float, value: float, keep: float = 0.95) -> float:
     """Exponential moving average for loss read-outs; starts at the first value (avg is NaN)."""
     return value if avg != avg else keep * avg + (1 - keep) * value

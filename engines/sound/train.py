@@ -24,7 +24,7 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.jobs import StopToken, end_reason, running_mean
+from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.render import NoteSet
 from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings
@@ -198,10 +198,7 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
             _, l1, kl = model(x, pitches[idx].to(dev), vels[idx].to(dev))
         beta = cfg.kl_weight * min(1.0, step / max(1, cfg.kl_warmup))
         loss = l1.float() + beta * kl.float()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, loss, model.parameters())
         step += 1
         l1_avg = running_mean(l1_avg, l1.item())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
@@ -272,10 +269,7 @@ def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings
         x = data[idx, :, start:start + window].float().to(dev)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             loss = model.loss(x)
-        opt.zero_grad(set_to_none=True)
-        loss.float().backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, loss.float(), model.parameters())
         step += 1
         avg = running_mean(avg, loss.item())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())

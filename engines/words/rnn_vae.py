@@ -132,7 +132,7 @@ class RNNVAE(nn.Module):
             seqs = torch.cat([seqs.gather(1, parent[..., None].expand(-1, -1, seqs.shape[2])), nxt[..., None]], 2)
             done = done.gather(1, parent) | (nxt == EOS)
             h = h.view(1, b, k, -1).gather(2, parent[None, ..., None].expand(1, -1, -1, h.shape[-1])).view(1, b * k, -1)
-            tok = nxt.view(b * k, 1).clamp_max(v - 1)
+            tok = nxt.view(b * k, 1)
             if bool(done.all()):
                 break
         best = seqs[torch.arange(b), score.argmax(1)].tolist()

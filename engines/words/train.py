@@ -23,7 +23,7 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.jobs import StopToken, end_reason, running_mean
+from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words.data import Corpus
 from engines.words.gpt import GPT, GPTConfig
 from engines.words.tokenizer import CharTokenizer
@@ -174,10 +174,7 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         x, y = batches(train_ids, model_cfg.block_size, cfg.batch, gen)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             _, loss, _ = model(x.to(dev), y.to(dev))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
+        optimizer_step(opt, loss, model.parameters(), cfg.grad_clip)
         step += 1
         train_loss = running_mean(train_loss, loss.item())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())

@@ -19,7 +19,7 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.jobs import StopToken, end_reason, running_mean
+from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words.data import Corpus
 from engines.words.tokenizer import CharTokenizer
 from engines.words.train import ENGINE, WordsEvent, _load_words_model
@@ -212,10 +212,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         for group in opt.param_groups:
             group["lr"] = cfg.lr * (cfg.lr_floor + (1 - cfg.lr_floor) * 0.5 * (1 + math.cos(math.pi * progress)))
         loss = recon + beta * kl / batch_lengths.float().mean().to(dev)  # KL per line spread over its characters
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, loss, model.parameters())
         step += 1
         recon_avg = running_mean(recon_avg, recon.item())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
@@ -244,7 +241,7 @@ def main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     if args.init_from:
         note += f"; fine-tuned from {Path(args.init_from).name}"
     for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note,
-                        init_from=args.init_from, name=Path(args.out).stem):
+                        init_from=args.init_from):
         print(json.dumps({"step": ev.step, "recon": round(ev.train_loss, 4),
                           "kl": None if ev.val_loss is None else round(ev.val_loss, 3),
                           "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)

@@ -1,15 +1,20 @@
 """Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
 fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, class_acc_real,
-class_acc_per_class, fd_samples, steps and train_seconds of each model, machine).
+class_acc_per_class, class_acc_lite0_tab, fd_samples, steps and train_seconds of each model,
+training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
-against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machine
-for the same time (their checkpoints record it under train_seconds and hardware).
+against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machines
+for the same time in each stage (their checkpoints record each stage's steps, seconds and
+hardware; `steps` and `train_seconds` are the totals over the stages).
 
 class_acc_*: the share of generated pictures (no truncation, the same number of each class) that a
 linear probe on lite0 features, fitted to the real emoji (emoji-probe.npz), names as the class they
-were drawn for; class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the
-ceiling to read them against (chance is 1/8)."""
+were drawn for; class_acc_lite0_tab is the same at the tab's default truncation (0.8);
+class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the ceiling to read
+them against (chance is 1/8)."""
+
+TAB_PSI = 0.8  # the Paint tab's default truncation
 
 from __future__ import annotations
 
@@ -50,16 +55,22 @@ def _train_rate(steps: int) -> float:
     return round(events[-1].img_per_s, 1)
 
 
+def _stages(meta: dict) -> list[dict]:
+    """Each training stage of a checkpoint (its fine-tuning lineage, then itself)."""
+    return [{"steps": m.get("steps"), "seconds": m.get("train_seconds"), "hardware": m.get("hardware")}
+            for m in [*meta.get("lineage", []), meta]]
+
+
 def _roundtrip_ms(n: int) -> float:
     label = f"{BUNDLED.stem} (bundled)"
-    return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, 0.8, v, *([0.0] * 9)), n)
+    return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, TAB_PSI, v, *([0.0] * 9)), n)
 
 
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
     seeds = iter(range(10**6))
-    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), 0.8, "faces"), repeats=50, warmup=5)
+    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), TAB_PSI, "faces"), repeats=50, warmup=5)
     result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50),
               "train_img_per_s": _train_rate(6 if quick else 20)}
     n = 250 if quick else 1000
@@ -75,14 +86,17 @@ def run(quick: bool = False) -> dict:
         acc, per = class_accuracy(model, PROBE, per_class)
         result["class_acc_lite0"] = round(acc, 3)
         result["class_acc_per_class"] = {k: round(v, 3) for k, v in per.items()}
+        result["class_acc_lite0_tab"] = round(class_accuracy(model, PROBE, per_class, psi=TAB_PSI)[0], 3)
         if PLAIN.is_file():
             result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
     models = {"bundled": BUNDLED, "plain": PLAIN}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}
-    result["train_seconds"] = {k: m.get("train_seconds") for k, m in metas.items()}
-    result["steps"] = {k: m.get("steps") for k, m in metas.items()}
+    stages = {k: _stages(m) for k, m in metas.items()}
+    result["train_seconds"] = {k: round(sum(s["seconds"] or 0 for s in v), 1) for k, v in stages.items()}
+    result["steps"] = {k: sum(s["steps"] or 0 for s in v) for k, v in stages.items()}
+    result["training_stages"] = stages
     result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
                                                f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
     return result

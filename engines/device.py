@@ -57,3 +57,18 @@ def configure(preference: str = "auto") -> torch.device:
     if device.type == "cpu":
         torch.set_num_threads(cpu_threads())
     return device
+
+
+def describe_hardware(preference: str = "auto") -> str:
+    """One line naming what a run trains on, for a checkpoint's metadata (e.g. 'cpu: 1 thread
+    of 2 cores, torch 2.14.1')."""
+    import platform
+
+    device = pick_device(preference)
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (torch {torch.__version__}, CUDA)"
+    if device.type == "mps":
+        return f"Apple GPU (mps), torch {torch.__version__}"
+    threads = cpu_threads()
+    return (f"cpu {platform.machine()}: {threads} thread{'s' * (threads > 1)} of {os.cpu_count()} cores, "
+            f"torch {torch.__version__}")

@@ -13,8 +13,8 @@ from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
 from engines.paint.data import load_image_set
-from engines.paint.model import Discriminator, GANConfig, Generator, one_hot
-from engines.paint.train import TrainConfig, export_for_sampling, export_resume_state, train
+from engines.paint.model import ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights, one_hot
+from engines.paint.train import TrainConfig, class_sampler, export_for_sampling, export_resume_state, train
 from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
 
 
@@ -36,6 +36,60 @@ def test_generator_takes_class_blends():
     a, b = one_hot(torch.tensor([0]), 8), one_hot(torch.tensor([1]), 8)
     mid = g(z, 0.5 * a + 0.5 * b)
     assert not torch.allclose(mid, g(z, a)) and not torch.allclose(mid, g(z, b))
+
+
+def test_conditional_batchnorm_starts_as_plain_batchnorm_and_then_shapes_each_class():
+    plain_cfg = GANConfig.from_dict({k: v for k, v in TINY.to_dict().items() if k != "cond_bn"})
+    assert not plain_cfg.cond_bn and TINY.cond_bn and not GANConfig.plain().cond_bn  # old checkpoints load as before
+    old, new = Generator(plain_cfg), Generator(TINY)
+    init_weights(old)
+    init_weights(new)
+    missing = new.load_state_dict(old.state_dict(), strict=False).missing_keys
+    assert missing and all(k.endswith(("class_gain", "class_shift")) for k in missing)
+    z, y = torch.randn(4, TINY.z_dim), one_hot(torch.tensor([0, 1, 2, 3]), 8)
+    assert torch.allclose(old(z, y), new(z, y), atol=1e-6)  # zero offsets: the same model
+    norms = [m for m in new.modules() if isinstance(m, ConditionalBatchNorm2d)]
+    assert len(norms) == TINY.n_up
+    with torch.no_grad():
+        for m in norms:
+            m.class_gain.normal_(0, 0.5)
+            m.class_shift.normal_(0, 0.5)
+    new.eval()
+    z1 = z[:1].repeat(2, 1)
+    a, b = one_hot(torch.tensor([0]), 8), one_hot(torch.tensor([1]), 8)
+    assert not torch.allclose(*new(z1, torch.cat([a, b])).chunk(2), atol=1e-3)  # the class reaches every layer
+    h = torch.randn(3, norms[0].num_features, 4, 4)
+    mid = norms[0](h, 0.5 * a + 0.5 * b)
+    assert torch.allclose(mid, 0.5 * norms[0](h, a) + 0.5 * norms[0](h, b), atol=1e-5)  # blends are linear
+
+
+def test_balanced_sampling_draws_rare_classes_as_often():
+    labels = torch.tensor([0] * 90 + [1] * 5 + [3] * 5)  # class 2 has no pictures
+    counts = torch.bincount(labels[class_sampler(labels, 4, True)(4000)], minlength=4)
+    assert counts[2] == 0 and all(1150 < int(c) < 1520 for c in counts[[0, 1, 3]])
+    uniform = torch.bincount(labels[class_sampler(labels, 4, False)(4000)], minlength=4)
+    assert uniform[0] > 3400
+
+
+def test_fine_tuning_keeps_the_base_and_records_its_lineage(tmp_path):
+    """A model without class-conditional norms gains them by fine-tuning: it starts from the
+    base's smoothed (EMA) generator, so its pictures are the base's, and it names its base."""
+    no_cbn = GANConfig.from_dict({**TINY.to_dict(), "cond_bn": False})
+    for _ in train(shapes(), tmp_path / "old.pt", no_cbn, TrainConfig(steps=20, batch=16, preview_every=20),
+                   device="cpu", provenance={"recipe": "tiny", "hardware": "test cpu"}):
+        pass
+    events = list(train(shapes(), tmp_path / "cbn.pt", TINY, TrainConfig(steps=1, batch=16, ema=0.9999),
+                        init_from=tmp_path / "old.pt", device="cpu", provenance={"recipe": "stage 2"}))
+    assert "fine-tuning from old.pt" in events[0].message
+    ck = checkpoints.load(tmp_path / "cbn.pt", engine="paint")
+    assert ck.config["cond_bn"] and ck.meta["recipe"] == "stage 2"
+    assert [(s["name"], s["steps"], s["recipe"], s["hardware"]) for s in ck.meta["lineage"]] == [
+        ("old", 20, "tiny", "test cpu")]
+    before, after = explore.load_model(tmp_path / "old.pt"), explore.load_model(tmp_path / "cbn.pt")
+    for seed in range(3):
+        a = np.asarray(explore.generate(before, seed, 1.0, "discs"), float)
+        b = np.asarray(explore.generate(after, seed, 1.0, "discs"), float)
+        assert np.abs(a - b).mean() < 4
 
 
 def test_diffaugment_keeps_shape_and_changes_pixels():
@@ -238,6 +292,8 @@ def test_bundled_model_class_accuracy_reads_every_class():
     assert list(per) == model.class_names and all(0 <= v <= 1 for v in per.values())
     assert overall == pytest.approx(np.mean(list(per.values())))
     assert overall > 1 / len(per)  # better than chance even on a tiny sample
+    _, mean_only = class_accuracy(model, explore.BUNDLED_DIR / "emoji-probe.npz", per_class=4, psi=0.0)
+    assert set(mean_only.values()) <= {0.0, 1.0}  # full truncation: one picture per class, named or not
 
 
 def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):

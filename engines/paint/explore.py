@@ -74,7 +74,7 @@ def bundled_models() -> list[Path]:
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
     ck = checkpoints.load(path, engine=ENGINE)
-    cfg = GANConfig(**ck.config)
+    cfg = GANConfig.from_dict(ck.config)
     g = Generator(cfg)
     g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()})
     g = g.to(device).eval().requires_grad_(False)

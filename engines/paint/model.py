@@ -5,10 +5,14 @@ References:
 2) Mirza & Osindero 2014, conditional GANs: https://arxiv.org/abs/1411.1784
 3) Miyato & Koyama 2018, projection discriminator: https://arxiv.org/abs/1802.05637
 4) Miyato et al. 2018, spectral normalisation: https://arxiv.org/abs/1802.05957
+5) de Vries et al. 2017, conditional BatchNorm: https://arxiv.org/abs/1707.00683 (as in the
+   SNGAN projection and BigGAN generators)
 
 The generator maps noise z and a class embedding to an image through transposed convolutions;
-the discriminator scores an image and, with projection, how well it fits its class. A class
-*blend* is a weighted sum of class embeddings, so the generator takes soft labels too.
+with `cond_bn` every BatchNorm's gain and shift also depend on the class, so the class shapes
+each layer and not only the input. The discriminator scores an image and, with projection, how
+well it fits its class. Class weights enter everything linearly, so a class *blend* (soft labels)
+works too.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class GANConfig:
     ndf: int = 48            # discriminator width (channels of its first layer)
     spectral_norm: bool = True   # spectral norm in D (off in the plain DCGAN)
     projection: bool = True      # projection conditioning in D (plain: label maps joined to the input)
+    cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
 
     @property
     def n_up(self) -> int:
@@ -45,9 +50,50 @@ class GANConfig:
         return asdict(self)
 
     @classmethod
+    def from_dict(cls, d: dict) -> GANConfig:
+        """The config saved in a checkpoint; models saved before `cond_bn` existed had none."""
+        return cls(**{"cond_bn": False, **d})
+
+    @classmethod
     def plain(cls, **kw: object) -> GANConfig:
-        """The article's conditional DCGAN: no spectral norm, label concatenation in D."""
-        return cls(spectral_norm=False, projection=False, **kw)  # type: ignore[arg-type]
+        """The article's conditional DCGAN: no spectral norm, label concatenation in D,
+        the class joined to z only."""
+        return cls(spectral_norm=False, projection=False, cond_bn=False, **kw)  # type: ignore[arg-type]
+
+
+class ConditionalBatchNorm2d(nn.BatchNorm2d):
+    """BatchNorm whose gain and shift are the shared ones plus a class-weighted offset.
+
+    The offsets start at zero, so a model gains this layer with its output unchanged, and a
+    blend of classes gets the same blend of offsets."""
+
+    def __init__(self, channels: int, n_classes: int) -> None:
+        super().__init__(channels)
+        self.class_gain = nn.Parameter(torch.zeros(n_classes, channels))
+        self.class_shift = nn.Parameter(torch.zeros(n_classes, channels))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        momentum = self.momentum
+        if self.training:
+            self.num_batches_tracked.add_(1)
+            if momentum is None:  # cumulative average (used when recalibrating statistics)
+                momentum = 1.0 / float(self.num_batches_tracked)
+        h = F.batch_norm(x, self.running_mean, self.running_var, None, None, self.training,
+                         momentum or 0.0, self.eps)
+        gain = (self.weight + y @ self.class_gain)[:, :, None, None]
+        shift = (self.bias + y @ self.class_shift)[:, :, None, None]
+        return h * gain + shift
+
+
+def _norm(channels: int, cfg: GANConfig) -> nn.BatchNorm2d:
+    return ConditionalBatchNorm2d(channels, max(cfg.n_classes, 1)) if cfg.cond_bn else nn.BatchNorm2d(channels)
+
+
+def _run(layers: nn.Sequential, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Apply `layers` in order, handing the class weights to the conditional norms."""
+    for layer in layers:
+        h = layer(h, y) if isinstance(layer, ConditionalBatchNorm2d) else layer(h)
+    return h
 
 
 class Generator(nn.Module):
@@ -62,22 +108,27 @@ class Generator(nn.Module):
         # stem: 1x1 -> 4x4
         self.stem = nn.Sequential(
             nn.ConvTranspose2d(cfg.z_dim + cfg.embed_dim, widths[0], 4, 1, 0, bias=False),
-            nn.BatchNorm2d(widths[0]), nn.ReLU(True))
+            _norm(widths[0], cfg), nn.ReLU(True))
         # body: double the size each block
         self.body = nn.Sequential(*[
-            nn.Sequential(nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), nn.BatchNorm2d(w_out), nn.ReLU(True))
+            nn.Sequential(nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), _norm(w_out, cfg), nn.ReLU(True))
             for w_in, w_out in zip(widths[:-1], widths[1:])])
         # head: last doubling straight to RGB
         self.head = nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """z: (B, z_dim); y: (B, n_classes) class weights (one-hot or a blend)."""
-        h = torch.cat([z, self.embed(y)], dim=1)[:, :, None, None]
-        return torch.tanh(self.head(self.body(self.stem(h))))
+        h = self._stem(z, y)
+        for block in self.body:
+            h = _run(block, h, y)
+        return torch.tanh(self.head(h))
 
     def early_features(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Stem activations (B, C*16): the space GANSpace takes principal directions in."""
-        return self.stem(torch.cat([z, self.embed(y)], dim=1)[:, :, None, None]).flatten(1)
+        return self._stem(z, y).flatten(1)
+
+    def _stem(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return _run(self.stem, torch.cat([z, self.embed(y)], dim=1)[:, :, None, None], y)
 
 
 class Discriminator(nn.Module):

@@ -117,16 +117,16 @@ def fit_probe(feats: np.ndarray, labels: np.ndarray, weight_decay: float = 1e-3,
 
 
 @torch.no_grad()
-def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0
-                   ) -> tuple[float, dict[str, float]]:
-    """Share of generated pictures (no truncation, `per_class` of each class) that the probe names
-    as the class they were drawn for: overall and per class."""
+def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
+                   psi: float = 1.0) -> tuple[float, dict[str, float]]:
+    """Share of generated pictures (`per_class` of each class, truncation `psi`; 1 = none) that
+    the probe names as the class they were drawn for: overall and per class."""
     probe = np.load(probe_path)
     n_cls = len(model.class_names)
     gen = torch.Generator().manual_seed(seed)
     per = {}
     for c, name in enumerate(model.class_names):
-        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
+        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device) * psi
         y = F.one_hot(torch.full((per_class,), c), n_cls).float().to(model.device)
         f = (features(model.generator(z, y)) - probe["mean"]) / probe["std"]
         guess = (f @ probe["weight"].T + probe["bias"]).argmax(1)

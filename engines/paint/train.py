@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shlex
 import shutil
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from PIL import Image
 
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
-from engines.device import configure
+from engines.device import configure, describe_hardware
 from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet
@@ -50,6 +52,7 @@ class TrainConfig:
     augment: str = "color,translation,cutout"
     ema: float = 0.995             # 0 turns the EMA generator off
     mirror: bool = True
+    balance_classes: bool = True   # draw each class equally often, then a picture of it
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -58,7 +61,8 @@ class TrainConfig:
     @classmethod
     def plain(cls, **kw: object) -> TrainConfig:
         """The article's DCGAN recipe: BCE, Adam(0.5, 0.999), no augmentation, no EMA."""
-        return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), **kw)  # type: ignore[arg-type]
+        return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), balance_classes=False,
+                   **kw)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -107,6 +111,23 @@ def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
     g.eval()
 
 
+def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool) -> Callable[[int], torch.Tensor]:
+    """A function batch -> picture indices: uniform over pictures, or (balanced) a uniform
+    class first and then a picture of it, so a class with few pictures is not learnt last."""
+    if not balance or n_cls < 2:
+        return lambda batch: torch.randint(0, len(labels), (batch,), device=labels.device)
+    order = torch.argsort(labels, stable=True)
+    counts = torch.bincount(labels, minlength=n_cls)
+    starts = torch.cumsum(counts, 0) - counts
+    present = torch.nonzero(counts).flatten()
+
+    def draw(batch: int) -> torch.Tensor:
+        cls = present[torch.randint(0, len(present), (batch,), device=labels.device)]
+        offset = (torch.rand(batch, device=labels.device) * counts[cls]).long()
+        return order[starts[cls] + offset]
+    return draw
+
+
 def _load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> int:
     """Load every tensor whose name and shape match; returns how many were loaded."""
     own = module.state_dict()
@@ -117,11 +138,14 @@ def _load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> i
 
 def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, cfg: TrainConfig | None = None,
           init_from: str | Path | None = None, resume: bool = True, stop: StopToken | None = None,
-          device: str = "auto", data_note: str = "", name: str | None = None) -> Iterator[TrainEvent]:
+          device: str = "auto", data_note: str = "", name: str | None = None,
+          provenance: dict | None = None) -> Iterator[TrainEvent]:
     """Train (or resume, or fine-tune from `init_from`) a Paint model on `data`, writing `out`.
 
     Yields a TrainEvent every `preview_every` steps (with a preview grid) and after each
     checkpoint; the last event has done=True. Stopping through `stop` saves before returning.
+    `provenance` (e.g. recipe, hardware) is kept in the checkpoint's metadata; a fine-tune records
+    its base model's training under `lineage`.
     """
     cfg = cfg or TrainConfig()
     out = Path(out)
@@ -136,14 +160,14 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     step, history, message, seconds_before = 0, [], "", 0.0
-    ema_state = None
+    ema_state, base_ema, lineage = None, None, []
 
     if resume and out.is_file():
         state = checkpoints.load(out, engine=ENGINE)
         tr = state.extra.get("train", {})
         if not tr:
             raise ValueError(f"{out.name} holds no training state to resume from")
-        if GANConfig(**state.config) != model_cfg:
+        if GANConfig.from_dict(state.config) != model_cfg:
             raise ValueError(f"{out.name} was trained with another architecture or class list; "
                              "choose a new name to train a new model")
         G.load_state_dict(tr["G"])
@@ -155,6 +179,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         ema_state = tr.get("G_ema")
         history = [tuple(h) for h in state.meta.get("history", [])]
         seconds_before = float(state.meta.get("train_seconds", 0.0))
+        lineage = state.meta.get("lineage", [])
         message = f"resumed at step {step}"
     elif init_from is not None:
         base = checkpoints.load(init_from, engine=ENGINE)
@@ -162,17 +187,23 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         loaded = _load_matching(G, tr.get("G", base.state_dict))
         if "D" in tr:
             _load_matching(D, tr["D"])
+        base_ema = tr.get("G_ema")  # keep the base's smoothed weights rather than restart the average
+        lineage = base.meta.get("lineage", []) + [{k: base.meta[k] for k in (
+            "name", "steps", "train_seconds", "train_config", "data", "recipe", "hardware") if k in base.meta}]
         message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused)"
 
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     if ema_state is not None:
         G_ema.load_state_dict(ema_state)
+    elif base_ema is not None:
+        _load_matching(G_ema, base_ema)
 
     x_all = to_tensor(data.images).to(dev)
     if dev.type == "cpu":  # about 10% faster convolutions on CPU
         G, D, G_ema = (m.to(memory_format=torch.channels_last) for m in (G, D, G_ema))
         x_all = x_all.contiguous(memory_format=torch.channels_last)
-    y_all = torch.from_numpy(data.labels).to(dev)
+    y_all = torch.from_numpy(data.labels).long().to(dev)
+    draw = class_sampler(y_all, n_cls, cfg.balance_classes)
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + step)
     fixed_z = torch.randn(n_cls * 8, model_cfg.z_dim, generator=gen).to(dev)
     fixed_y = one_hot(torch.arange(n_cls).repeat_interleave(8), n_cls).to(dev)
@@ -184,7 +215,8 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
                 "metrics": {"d_loss": d_avg, "g_loss": g_avg}, "history": history[-400:],
-                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1)}
+                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
+                **(provenance or {}), "lineage": lineage}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
                            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}}
         checkpoints.save(out, Checkpoint(ENGINE, G_ema.state_dict(), model_cfg.to_dict(), meta, extra))
@@ -201,7 +233,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
                          f"already trained for {step} steps; ask for more steps to continue", list(history))
         return
     while step < cfg.steps:
-        idx = torch.randint(0, len(x_all), (cfg.batch,), device=dev)
+        idx = draw(cfg.batch)
         real, y = x_all[idx], one_hot(y_all[idx], n_cls)
         if cfg.mirror:
             flip = torch.rand(cfg.batch, device=dev) < 0.5
@@ -299,8 +331,10 @@ def main(argv: list[str] | None = None) -> None:
     previews = Path(args.previews) if args.previews else None
     if previews:
         previews.mkdir(parents=True, exist_ok=True)
+    provenance = {"recipe": "python -m engines.paint.train " + shlex.join(sys.argv[1:] if argv is None else argv),
+                  "hardware": describe_hardware(args.device)}
     for ev in train(data, args.out, model_cfg, cfg, init_from=args.finetune, device=args.device, data_note=note,
-                    name=Path(args.out).stem):
+                    name=Path(args.out).stem, provenance=provenance):
         print(json.dumps({"step": ev.step, "d_loss": round(ev.d_loss, 4), "g_loss": round(ev.g_loss, 4),
                           "img_per_s": round(ev.img_per_s, 1), "elapsed_s": round(ev.elapsed_s, 1),
                           "msg": ev.message}), flush=True)

@@ -27,3 +27,11 @@ def test_missing_or_unknown_devices_are_explained(monkeypatch):
         device.pick_device("cuda")
     with pytest.raises(ValueError, match="unknown device"):
         device.pick_device("tpu")
+
+
+def test_hardware_line_names_threads_and_torch(monkeypatch):
+    monkeypatch.setenv("ATELIER_THREADS", "1")
+    line = device.describe_hardware("cpu")
+    assert line.startswith("cpu ") and "1 thread of" in line and torch.__version__ in line
+    monkeypatch.setenv("ATELIER_THREADS", "3")
+    assert "3 threads of" in device.describe_hardware("cpu")

@@ -13,8 +13,9 @@ from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
 from engines.paint.data import load_image_set
+from engines.paint.images import to_tensor
 from engines.paint.model import ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights, one_hot
-from engines.paint.train import TrainConfig, class_sampler, export_for_sampling, export_resume_state, train
+from engines.paint.train import TrainConfig, class_loss, class_sampler, export_for_sampling, export_resume_state, train
 from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
 
 
@@ -28,6 +29,17 @@ def test_generator_and_discriminator_shapes_and_range(res, plain):
     assert x.shape == (2, 3, res, res)
     assert x.min() >= -1 and x.max() <= 1
     assert d(x, y).shape == (2,)
+
+
+def test_discriminator_classifier_and_class_loss():
+    d, plain = Discriminator(TINY), Discriminator(GANConfig.plain(resolution=32, ngf=8, ndf=8))
+    x, labels = torch.rand(3, 3, 32, 32) * 2 - 1, torch.tensor([0, 5, 7])
+    score, logits = d.eval().score_and_class(x, one_hot(labels, 8))
+    assert logits.shape == (3, 8) and torch.allclose(score, d(x, one_hot(labels, 8)))
+    assert plain.score_and_class(x, one_hot(labels, 8))[1] is None
+    assert class_loss(None, labels, 0.5) == 0.0 and class_loss(logits, labels, 0.0) == 0.0
+    assert torch.isclose(class_loss(logits, labels, 0.5), 0.5 * torch.nn.functional.cross_entropy(logits, labels))
+    assert TrainConfig.plain().class_weight == 0 and not GANConfig.plain().classifier
 
 
 def test_generator_takes_class_blends():
@@ -120,6 +132,12 @@ def test_tiny_training_moves_losses_and_learns_colours(tmp_path):
     assert pics.mean() > 155
     ck = checkpoints.load(tmp_path / "m.pt", engine="paint")
     assert ck.meta["steps"] == 150 and ck.meta["class_names"] == ["discs", "squares"]
+    # the discriminator's auxiliary classifier has learnt to name real discs and squares
+    d = Discriminator(GANConfig.from_dict(ck.config))
+    d.load_state_dict(ck.extra["train"]["D"])
+    with torch.no_grad():
+        _, logits = d.eval().score_and_class(to_tensor(data.images), one_hot(torch.from_numpy(data.labels), 2))
+    assert (logits.argmax(1).numpy() == data.labels).mean() > 0.9
 
 
 def test_training_resumes_and_stops_cleanly(tmp_path):

@@ -3,7 +3,8 @@
 References:
 1) Radford et al. 2015, DCGAN: https://arxiv.org/abs/1511.06434 (the article's model; `plain`)
 2) Mirza & Osindero 2014, conditional GANs: https://arxiv.org/abs/1411.1784
-3) Miyato & Koyama 2018, projection discriminator: https://arxiv.org/abs/1802.05637
+3) Miyato & Koyama 2018, projection discriminator: https://arxiv.org/abs/1802.05637, and
+   Odena et al. 2017, auxiliary classifier GAN: https://arxiv.org/abs/1610.09585
 4) Miyato et al. 2018, spectral normalisation: https://arxiv.org/abs/1802.05957
 5) de Vries et al. 2017, conditional BatchNorm: https://arxiv.org/abs/1707.00683 (as in the
    SNGAN projection and BigGAN generators)
@@ -11,7 +12,8 @@ References:
 The generator maps noise z and a class embedding to an image through transposed convolutions;
 with `cond_bn` every BatchNorm's gain and shift also depend on the class, so the class shapes
 each layer and not only the input. The discriminator scores an image and, with projection, how
-well it fits its class. Class weights enter everything linearly, so a class *blend* (soft labels)
+well it fits its class; with `classifier` it also names the class, which the generator is then
+asked to make plain. Class weights enter everything linearly, so a class *blend* (soft labels)
 works too.
 """
 
@@ -39,6 +41,7 @@ class GANConfig:
     spectral_norm: bool = True   # spectral norm in D (off in the plain DCGAN)
     projection: bool = True      # projection conditioning in D (plain: label maps joined to the input)
     cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
+    classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
 
     @property
     def n_up(self) -> int:
@@ -51,14 +54,16 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> GANConfig:
-        """The config saved in a checkpoint; models saved before `cond_bn` existed had none."""
-        return cls(**{"cond_bn": False, **d})
+        """The config saved in a checkpoint; models saved before `cond_bn` and `classifier`
+        existed had neither."""
+        return cls(**{"cond_bn": False, "classifier": False, **d})
 
     @classmethod
     def plain(cls, **kw: object) -> GANConfig:
         """The article's conditional DCGAN: no spectral norm, label concatenation in D,
         the class joined to z only."""
-        return cls(spectral_norm=False, projection=False, cond_bn=False, **kw)  # type: ignore[arg-type]
+        return cls(spectral_norm=False, projection=False, cond_bn=False, classifier=False,
+                   **kw)  # type: ignore[arg-type]
 
 
 class ConditionalBatchNorm2d(nn.BatchNorm2d):
@@ -132,7 +137,7 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """(image, class weights) -> realness score (B,)."""
+    """(image, class weights) -> realness score (B,); `score_and_class` adds class logits."""
 
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()
@@ -150,15 +155,20 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(*layers)  # -> (B, widths[-1], 4, 4)
         self.out = sn(nn.Linear(widths[-1] * 16, 1))
         self.project = sn(nn.Linear(n_cls, widths[-1] * 16, bias=False)) if cfg.projection else None
+        self.classify = sn(nn.Linear(widths[-1] * 16, n_cls)) if cfg.classifier and n_cls > 1 else None
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.score_and_class(x, y)[0]
+
+    def score_and_class(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Realness score (B,) and, with the auxiliary classifier, class logits (B, n_classes)."""
         if self.project is None:  # plain cDCGAN: labels as constant input planes
             x = torch.cat([x, y[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
         h = self.features(x).flatten(1)
         score = self.out(h).squeeze(1)
         if self.project is not None:
             score = score + (self.project(y) * h).sum(dim=1)
-        return score
+        return score, (self.classify(h) if self.classify is not None else None)
 
 
 def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -53,6 +53,7 @@ class TrainConfig:
     ema: float = 0.995             # 0 turns the EMA generator off
     mirror: bool = True
     balance_classes: bool = True   # draw each class equally often, then a picture of it
+    class_weight: float = 0.5      # weight of the auxiliary class loss (D names real classes, G's must be named)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -61,7 +62,7 @@ class TrainConfig:
     @classmethod
     def plain(cls, **kw: object) -> TrainConfig:
         """The article's DCGAN recipe: BCE, Adam(0.5, 0.999), no augmentation, no EMA."""
-        return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), balance_classes=False,
+        return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), balance_classes=False, class_weight=0.0,
                    **kw)  # type: ignore[arg-type]
 
 
@@ -90,6 +91,11 @@ def d_loss_fn(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor
 
 def g_loss_fn(kind: str, fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean() if kind == "hinge" else F.softplus(-fake).mean()
+
+
+def class_loss(logits: torch.Tensor | None, labels: torch.Tensor, weight: float) -> torch.Tensor | float:
+    """The auxiliary classifier's weighted cross-entropy (0 without a classifier)."""
+    return weight * F.cross_entropy(logits, labels) if logits is not None and weight > 0 else 0.0
 
 
 @torch.no_grad()
@@ -234,7 +240,8 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         return
     while step < cfg.steps:
         idx = draw(cfg.batch)
-        real, y = x_all[idx], one_hot(y_all[idx], n_cls)
+        real, labels = x_all[idx], y_all[idx]
+        y = one_hot(labels, n_cls)
         if cfg.mirror:
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
@@ -242,14 +249,16 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
 
         # discriminator step: real vs. fake, both augmented the same way
         fake = G(z, y)
-        d_loss = d_loss_fn(cfg.loss, D(diff_augment(real, cfg.augment), y),
-                           D(diff_augment(fake.detach(), cfg.augment), y))
+        real_score, real_logits = D.score_and_class(diff_augment(real, cfg.augment), y)
+        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y))
+        d_loss = d_loss + class_loss(real_logits, labels, cfg.class_weight)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
 
         # generator step: fool the discriminator through the same augmentation
-        g_loss = g_loss_fn(cfg.loss, D(diff_augment(fake, cfg.augment), y))
+        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y)
+        g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, labels, cfg.class_weight)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()

@@ -287,6 +287,12 @@ def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
     assert recipe.read(pngs[1])["seed"] == 1
     main(["morph", "--model", str(model), "--seeds", "1", "2", "--frames", "8", "--out", str(tmp_path / "m.gif")])
     assert Image.open(tmp_path / "m.gif").n_frames == 8 and recipe.read(tmp_path / "m.gif")["frames"] == 8
+    main(["sheet", "--model", str(model), "--seeds", "4-6", "--out", str(tmp_path / "sheet.png")])
+    sheet = Image.open(tmp_path / "sheet.png")
+    assert sheet.size == (120 + 3 * 32, 2 * 32) and recipe.read(tmp_path / "sheet.png")["seeds"] == [4, 5, 6]
+    loaded = explore.load_model(model)
+    cell = np.asarray(sheet.convert("RGB"))[32:, 120 + 32:120 + 64]  # second class, second seed
+    assert np.array_equal(cell, np.asarray(explore.generate(loaded, 5, 0.8, "squares")))
 
 
 def test_frechet_distance_and_class_probe():

@@ -2,6 +2,7 @@
 
     python -m engines.paint sample --seeds 0-15 --class faces --psi 0.8 --out pictures/
     python -m engines.paint morph --seeds 3 9 27 --frames 60 --fps 15 --out morph.gif   (or .mp4)
+    python -m engines.paint sheet --seeds 0-7 --out classes.png    (a row per class, a column per seed)
     python -m engines.paint train --data my_pictures/ --out ~/atelier/models/paint/mine.pt --steps 2000
 
 Every picture and morph carries its recipe, as in the studio. --model picks a checkpoint
@@ -13,6 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+import torch
+from PIL import Image, ImageDraw
 
 from engines import recipe as recipes
 from engines.paint import explore
@@ -29,6 +33,22 @@ def _seeds(spec: list[str]) -> list[int]:
     return out
 
 
+def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float = 0.8, upscale: int = 1) -> Image.Image:
+    """A contact sheet: one row per class (named on the left), one column per seed, so what
+    the class changes and what the seed keeps can be read at a glance."""
+    rows = [explore.render(model, torch.stack([explore.latent(model, s, psi) for s in seeds]),
+                           explore.class_vector(model, name), upscale)
+            for name in model.class_names]
+    size, label_w = rows[0][0].width, 120
+    sheet = Image.new("RGB", (label_w + size * len(seeds), size * len(rows)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for r, (name, pics) in enumerate(zip(model.class_names, rows)):
+        draw.text((6, r * size + size // 2 - 6), name, fill="black")
+        for c, pic in enumerate(pics):
+            sheet.paste(pic, (label_w + c * size, r * size))
+    return sheet
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:
@@ -37,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m engines.paint", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("sample", "morph"):
+    for name in ("sample", "morph", "sheet"):
         s = sub.add_parser(name)
         s.add_argument("--model", default=str(explore.BUNDLED_DIR / "emoji.pt"))
         s.add_argument("--seeds", nargs="+", default=["0-7"], help="numbers or ranges like 0-15")
@@ -55,6 +75,11 @@ def main(argv: list[str] | None = None) -> None:
     model = explore.load_model(args.model, args.device)
     cls = args.cls or model.class_names[0]
     seeds = _seeds(args.seeds)
+    if args.cmd == "sheet":
+        rec = {"engine": "paint", "model": model.name, "checkpoint": model.hash, "seeds": seeds, "psi": args.psi,
+               "classes": model.class_names, "upscale": args.upscale}
+        print(recipes.write_png(args.out, class_sheet(model, seeds, args.psi, args.upscale), rec))
+        return
     if args.cmd == "sample":
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

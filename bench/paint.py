@@ -14,8 +14,6 @@ were drawn for; class_acc_lite0_tab is the same at the tab's default truncation 
 class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the ceiling to read
 them against (chance is 1/8)."""
 
-TAB_PSI = 0.8  # the Paint tab's default truncation
-
 from __future__ import annotations
 
 import os
@@ -40,6 +38,7 @@ BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
 PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
 STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
 PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
+TAB_PSI = 0.8  # the Paint tab's default truncation
 
 
 def _train_rate(steps: int) -> float:

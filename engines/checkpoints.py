@@ -94,6 +94,15 @@ def load(path: str | os.PathLike, engine: str | None = None, map_location: str |
     )
 
 
+STAGE_KEYS = ("name", "steps", "train_seconds", "train_config", "data", "recipe", "hardware")
+
+
+def lineage_after(meta: dict) -> list[dict]:
+    """The training stages of a model fine-tuned from one with metadata `meta`: that model's own
+    lineage, then a record of its training (the STAGE_KEYS it has)."""
+    return [*meta.get("lineage", []), {k: meta[k] for k in STAGE_KEYS if k in meta}]
+
+
 def file_hash(path: str | os.PathLike, length: int = 12) -> str:
     """Short sha256 of a file, recorded in recipes so an output names the exact model that made it."""
     digest = hashlib.sha256()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 
 import torch
 
@@ -60,10 +61,8 @@ def configure(preference: str = "auto") -> torch.device:
 
 
 def describe_hardware(preference: str = "auto") -> str:
-    """One line naming what a run trains on, for a checkpoint's metadata (e.g. 'cpu: 1 thread
+    """One line naming what a run trains on, for a checkpoint's metadata (e.g. 'cpu x86_64: 1 thread
     of 2 cores, torch 2.14.1')."""
-    import platform
-
     device = pick_device(preference)
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (torch {torch.__version__}, CUDA)"

@@ -194,8 +194,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         if "D" in tr:
             _load_matching(D, tr["D"])
         base_ema = tr.get("G_ema")  # keep the base's smoothed weights rather than restart the average
-        lineage = base.meta.get("lineage", []) + [{k: base.meta[k] for k in (
-            "name", "steps", "train_seconds", "train_config", "data", "recipe", "hardware") if k in base.meta}]
+        lineage = checkpoints.lineage_after(base.meta)
         message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused)"
 
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)

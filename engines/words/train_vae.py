@@ -165,8 +165,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     if base is not None:
         model.load_state_dict({k: v.float() for k, v in base.state_dict.items()})
         message = f"fine-tuning {base.meta.get('name', Path(init_from).stem)}"
-        lineage = base.meta.get("lineage", []) + [{k: base.meta.get(k) for k in ("name", "steps", "train_seconds",
-                                                                                 "train_config", "data")}]
+        lineage = checkpoints.lineage_after(base.meta)
     elif out.is_file():
         model.load_state_dict(ck.state_dict)
         if "opt" in ck.extra:

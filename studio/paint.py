@@ -73,7 +73,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         return explore.load_model(found[label], device)
 
     first = next(iter(models()), None)  # models load lazily: on page load, not at start-up
-    first_classes = list(checkpoints.load(models()[first]).meta.get("class_names", ["all"])) if first else ["all"]
+    first_names = list(checkpoints.load(models()[first]).meta.get("class_names", ["all"])) if first else ["all"]
+    first_classes = explore.class_choices(first_names)
 
     how_it_works(HELP)
     with gr.Row():
@@ -83,7 +84,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                        allow_custom_value=True)  # models trained after launch, via the API
                 refresh_models = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
             with gr.Row():
-                class_a = gr.Dropdown(first_classes, value=first_classes[0], label="Class", elem_id="paint-class",
+                class_a = gr.Dropdown(first_classes, value=first_names[0], label="Class", elem_id="paint-class",
                                       allow_custom_value=True)  # other models' classes, checked by the engine
                 class_b = gr.Dropdown([NO_BLEND, *first_classes], value=NO_BLEND, label="Blend with",
                                       elem_id="paint-class-b", allow_custom_value=True)
@@ -181,10 +182,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     @friendly
     def on_model(model_label):
         model = load(model_label)
-        names = model.class_names
+        names, choices = model.class_names, explore.class_choices(model.class_names)
         slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
         slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
-        return (gr.Dropdown(choices=names, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *names], value=NO_BLEND),
+        return (gr.Dropdown(choices=choices, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
                 [], *slider_updates)
 
     @friendly

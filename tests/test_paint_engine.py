@@ -1,6 +1,7 @@
 """Paint engine: model shapes, augmentation, training that moves and resumes, exploration maths."""
 
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,10 +13,11 @@ from engines.archive import ArchiveError
 from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
-from engines.paint.data import load_image_set
+from engines.paint.data import ImageSet, load_image_set, parent_classes
 from engines.paint.images import to_tensor
 from engines.paint.model import ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights, one_hot
-from engines.paint.train import TrainConfig, class_loss, class_sampler, export_for_sampling, export_resume_state, train
+from engines.paint.train import (TrainConfig, class_loss, class_sampler, export_for_sampling, export_resume_state,
+                                 refine_state, train)
 from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
 
 
@@ -174,6 +176,45 @@ def test_other_engine_checkpoints_are_refused(tmp_path):
     checkpoints.save(tmp_path / "w.pt", checkpoints.Checkpoint("words", {"x": torch.zeros(1)}, {}))
     with pytest.raises(checkpoints.CheckpointError, match="not a 'paint' model"):
         explore.load_model(tmp_path / "w.pt")
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_refining_classes_into_kinds_starts_each_kind_as_its_parent(tmp_path, plain):
+    """Fine-tuning onto kinds ('discs: big') copies each parent class's embedding, norms,
+    projection, classifier (or label planes) to its kinds, so every kind first draws its parent."""
+    cfg = GANConfig.plain(**{k: v for k, v in TINY.to_dict().items() if k not in (
+        "spectral_norm", "projection", "cond_bn", "classifier")}) if plain else TINY
+    tcfg = (TrainConfig.plain if plain else TrainConfig)(steps=20, batch=16, preview_every=20)
+    for _ in train(shapes(), tmp_path / "base.pt", cfg, tcfg, device="cpu"):
+        pass
+    base = shapes()
+    kinds = ["discs: big", "discs: small", "squares: all"]
+    data = ImageSet(base.images, np.where(base.labels == 1, 2, np.arange(len(base.labels)) % 4 // 2), kinds)
+    assert parent_classes(kinds, base.class_names) == [0, 0, 1]
+    assert parent_classes(base.class_names, base.class_names) is None
+    assert parent_classes(["discs: big", "cats: all"], base.class_names) is None
+    old_ck = checkpoints.load(tmp_path / "base.pt", engine="paint")
+    for module, key in ((Generator, "G_ema"), (Discriminator, "D")):
+        old, new = module(replace(cfg, n_classes=2)).eval(), module(replace(cfg, n_classes=3)).eval()
+        old.load_state_dict(old_ck.extra["train"][key])
+        state = refine_state(old_ck.extra["train"][key], new.state_dict(), [0, 0, 1], 2)
+        new.load_state_dict(state)
+        if module is Generator:
+            z = torch.randn(3, cfg.z_dim)
+            assert torch.allclose(old(z, one_hot(torch.tensor([0, 0, 1]), 2)), new(z, one_hot(torch.arange(3), 3)),
+                                  atol=1e-5)
+    events = list(train(data, tmp_path / "kinds.pt", cfg, replace(tcfg, steps=2), init_from=tmp_path / "base.pt",
+                        device="cpu"))
+    assert "3 classes refined from 2" in events[0].message
+    model = explore.load_model(tmp_path / "kinds.pt")
+    assert model.class_names == kinds and model.meta["class_counts"] == np.bincount(data.labels).tolist()
+    # a group name is the blend of its kinds in proportion to their pictures
+    counts = np.bincount(data.labels)
+    assert torch.allclose(explore.class_vector(model, "discs"),
+                          torch.tensor([counts[0], counts[1], 0], dtype=torch.float) / (counts[0] + counts[1]))
+    assert explore.class_choices(kinds) == ["discs", "discs: big", "discs: small", "squares", "squares: all"]
+    with pytest.raises(ValueError, match="no class 'cats'"):
+        explore.class_vector(model, "cats")
 
 
 def test_seeds_truncation_classes_and_recipes(tmp_path):
@@ -338,3 +379,29 @@ def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):
           "--width", "16", "--checkpoint-every", "2", "--preview-every", "2", "--device", "cpu"])
     ck = checkpoints.load(tmp_path / "m.pt")
     assert ck.meta["data"] == "sixteen test pictures" and ck.meta["class_names"] == ["red", "blue"]
+
+
+def test_emoji_kinds_sit_inside_their_groups(tmp_path, monkeypatch):
+    """The 33 kinds each name one group and own distinct Unicode subgroups; reading emoji-test.txt
+    labels an emoji by its group or by its kind, and a subgroup without a kind is refused."""
+    from engines.paint import emoji
+    assert len(emoji.KIND_NAMES) == 33
+    assert parent_classes(list(emoji.KIND_NAMES), list(emoji.CLASS_NAMES)) == [g for g, _, _ in emoji.KINDS]
+    subs = [s for _, _, group_subs in emoji.KINDS for s in group_subs]
+    assert len(subs) == len(set(subs))
+    test_file = tmp_path / "emoji-test.txt"
+    test_file.write_text("# group: Smileys & Emotion\n# subgroup: face-smiling\n"
+                         "1F600 ; fully-qualified # 😀 grinning face\n"
+                         "# subgroup: heart\n2764 FE0F ; fully-qualified # ❤️ red heart\n"
+                         "2764 ; unqualified # ❤ red heart\n"
+                         "# group: Food & Drink\n# subgroup: food-sweet\n1F370 ; fully-qualified # 🍰 shortcake\n"
+                         "# subgroup: food-fruit\n1F468 200D 1F373 ; fully-qualified # a sequence, left out\n",
+                         encoding="utf-8")
+    monkeypatch.setattr(emoji, "EMOJI_TEST_PATHS", (str(test_file),))
+    assert list(emoji.emoji_by_group()) == [("😀", 0), ("❤", 0), ("🍰", 3)]
+    kinds = list(emoji.emoji_by_group(kinds=True))
+    assert [(c, emoji.KIND_NAMES[k]) for c, k in kinds] == [
+        ("😀", "faces: smileys"), ("❤", "faces: hearts & emotions"), ("🍰", "food & drink: sweets")]
+    test_file.write_text("# group: Objects\n# subgroup: time-machines\n1F570 ; fully-qualified # x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="time-machines"):
+        list(emoji.emoji_by_group(kinds=True))

@@ -39,11 +39,14 @@ def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float = 0.8, u
     rows = [explore.render(model, torch.stack([explore.latent(model, s, psi) for s in seeds]),
                            explore.class_vector(model, name), upscale)
             for name in model.class_names]
-    size, label_w = rows[0][0].width, 120
+    labels = [name.replace(": ", ":\n") for name in model.class_names]  # a kind under its group
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    size = rows[0][0].width
+    label_w = max(120, *(measure.multiline_textbbox((0, 0), t)[2] + 12 for t in labels))
     sheet = Image.new("RGB", (label_w + size * len(seeds), size * len(rows)), "white")
     draw = ImageDraw.Draw(sheet)
-    for r, (name, pics) in enumerate(zip(model.class_names, rows)):
-        draw.text((6, r * size + size // 2 - 6), name, fill="black")
+    for r, (label, pics) in enumerate(zip(labels, rows)):
+        draw.multiline_text((6, r * size + size // 2), label, fill="black", anchor="lm")
         for c, pic in enumerate(pics):
             sheet.paste(pic, (label_w + c * size, r * size))
     return sheet

@@ -59,6 +59,21 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
 
 EMOJI_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
               "labelled by Unicode emoji group; random mirror flips")
+KINDS_NOTE = EMOJI_NOTE.replace("by Unicode emoji group", "by kind (Unicode emoji subgroups in 33 classes)")
+
+
+def group_of(name: str) -> str | None:
+    """The group a kind's class name belongs to ('faces' for 'faces: smileys'), or None."""
+    return name.split(":", 1)[0].strip() if ":" in name else None
+
+
+def parent_classes(names: list[str], base_names: list[str]) -> list[int] | None:
+    """Each class's parent in `base_names` when `names` refine it ('faces: smileys' under 'faces');
+    None when they do not (the same list, or a name without a known parent)."""
+    heads = [group_of(n) for n in names]
+    if list(names) == list(base_names) or any(h not in base_names for h in heads):
+        return None
+    return [base_names.index(h) for h in heads]  # type: ignore[arg-type]
 
 
 def save_prepared(path: str | os.PathLike, data: ImageSet, note: str) -> None:
@@ -85,12 +100,15 @@ def load_prepared(path: str | os.PathLike, resolution: int) -> tuple[ImageSet, s
 
 
 def training_set(sources: list[str], resolution: int) -> tuple[ImageSet, str]:
-    """What the training and quality commands read: 'emoji' (rendered from the font), one
-    prepared .npz, or the artist's files, folders and zips; with a line saying what it is."""
-    if sources == ["emoji"]:
-        from engines.paint.emoji import CLASS_NAMES, dataset
-        images, labels = dataset(resolution)
-        return ImageSet(images, labels, list(CLASS_NAMES)), EMOJI_NOTE.format(n=len(images), res=resolution)
+    """What the training and quality commands read: 'emoji' or 'emoji-kinds' (rendered from the
+    font, labelled by group or by kind), one prepared .npz, or the artist's files, folders and
+    zips; with a line saying what it is."""
+    if sources in (["emoji"], ["emoji-kinds"]):
+        from engines.paint.emoji import CLASS_NAMES, KIND_NAMES, dataset
+        kinds = sources == ["emoji-kinds"]
+        images, labels = dataset(resolution, kinds)
+        note = (KINDS_NOTE if kinds else EMOJI_NOTE).format(n=len(images), res=resolution)
+        return ImageSet(images, labels, list(KIND_NAMES if kinds else CLASS_NAMES)), note
     if len(sources) == 1 and str(sources[0]).lower().endswith(".npz"):
         return load_prepared(sources[0], resolution)
     data = load_image_set(sources, resolution)

@@ -1,6 +1,7 @@
 """The bundled model's training data: single-codepoint emoji from Noto Color Emoji, rendered at
-64x64 on white, labelled by Unicode emoji group. Training-time only (needs Debian's
-fonts-noto-color-emoji and unicode-data packages)."""
+64x64 on white, labelled by Unicode emoji group, or by *kind* (Unicode subgroups gathered into 33
+classes such as "animals & nature: birds", each inside one group). Training-time only (needs
+Debian's fonts-noto-color-emoji and unicode-data packages)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,48 @@ GROUPS = ("Smileys & Emotion", "People & Body", "Animals & Nature", "Food & Drin
           "Activities", "Objects", "Symbols")
 CLASS_NAMES = ("faces", "people", "animals & nature", "food & drink", "travel & places", "activities",
                "objects", "symbols")
+# kinds: (group index, name, Unicode subgroups); every subgroup of the eight groups is in exactly one
+KINDS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (0, "smileys", ("face-smiling", "face-affection", "face-tongue", "face-hand", "face-neutral-skeptical",
+                    "face-sleepy", "face-unwell", "face-hat", "face-glasses", "face-concerned", "face-negative")),
+    (0, "costume & animal faces", ("face-costume", "cat-face", "monkey-face")),
+    (0, "hearts & emotions", ("heart", "emotion")),
+    (1, "hands", ("hand-fingers-open", "hand-fingers-partial", "hand-single-finger", "hand-fingers-closed",
+                  "hands", "hand-prop")),
+    (1, "body parts", ("body-parts",)),
+    (1, "persons", ("person", "person-gesture", "person-role", "person-fantasy", "person-resting", "family",
+                    "person-symbol")),
+    (1, "persons in action", ("person-activity", "person-sport")),
+    (2, "mammals", ("animal-mammal",)),
+    (2, "birds", ("animal-bird",)),
+    (2, "sea life & reptiles", ("animal-marine", "animal-amphibian", "animal-reptile")),
+    (2, "bugs", ("animal-bug",)),
+    (2, "plants & flowers", ("plant-flower", "plant-other")),
+    (3, "fruit & vegetables", ("food-fruit", "food-vegetable")),
+    (3, "meals", ("food-prepared", "food-asian", "food-marine")),
+    (3, "sweets", ("food-sweet",)),
+    (3, "drinks & dishes", ("drink", "dishware")),
+    (4, "places & buildings", ("place-map", "place-geographic", "place-building", "place-religious", "place-other",
+                               "hotel")),
+    (4, "vehicles", ("transport-ground", "transport-water", "transport-air")),
+    (4, "clocks & time", ("time",)),
+    (4, "sky & weather", ("sky & weather",)),
+    (5, "sport & medals", ("sport", "award-medal")),
+    (5, "games", ("game",)),
+    (5, "events & crafts", ("event", "arts & crafts")),
+    (6, "clothing", ("clothing",)),
+    (6, "music & sound", ("sound", "music", "musical-instrument")),
+    (6, "phones, computers & light", ("phone", "computer", "light & video")),
+    (6, "paper & office", ("book-paper", "money", "mail", "writing", "office")),
+    (6, "tools & household", ("lock", "tool", "science", "medical", "household", "other-object")),
+    (7, "signs & warnings", ("transport-sign", "warning")),
+    (7, "arrows & marks", ("arrow", "math", "punctuation", "currency", "gender")),
+    (7, "religion & zodiac", ("religion", "zodiac")),
+    (7, "buttons & letters", ("av-symbol", "keycap", "alphanum", "other-symbol")),
+    (7, "shapes", ("geometric",)),
+)
+KIND_NAMES = tuple(f"{CLASS_NAMES[g]}: {name}" for g, name, _ in KINDS)
+_KIND_OF = {sub: k for k, (_, _, subs) in enumerate(KINDS) for sub in subs}
 NATIVE_SIZE = 109  # Noto Color Emoji is a bitmap font drawn at this size
 
 
@@ -26,13 +69,17 @@ def _first(paths: tuple[str, ...], what: str, package: str) -> Path:
     raise FileNotFoundError(f"{what} not found; install it with: apt-get install -y {package}")
 
 
-def emoji_by_group() -> Iterator[tuple[str, int]]:
-    """(emoji character, class index) for every fully-qualified single-codepoint emoji in GROUPS."""
-    group = None
+def emoji_by_group(kinds: bool = False) -> Iterator[tuple[str, int]]:
+    """(emoji character, class index) for every fully-qualified single-codepoint emoji in GROUPS;
+    the index is the group's, or with `kinds` the kind's (see KINDS)."""
+    group = subgroup = None
     seen: set[str] = set()
     for line in _first(EMOJI_TEST_PATHS, "emoji-test.txt", "unicode-data").read_text(encoding="utf-8").splitlines():
         if line.startswith("# group:"):
             group = line.split(":", 1)[1].strip()
+            continue
+        if line.startswith("# subgroup:"):
+            subgroup = line.split(":", 1)[1].strip()
             continue
         if not line or line.startswith("#") or "; fully-qualified" not in line:
             continue
@@ -42,7 +89,9 @@ def emoji_by_group() -> Iterator[tuple[str, int]]:
         char = chr(int(codes[0], 16))
         if char not in seen:
             seen.add(char)
-            yield char, GROUPS.index(group)
+            if kinds and subgroup not in _KIND_OF:
+                raise ValueError(f"emoji subgroup {subgroup!r} (group {group!r}) has no kind; add it to KINDS")
+            yield char, (_KIND_OF[subgroup] if kinds else GROUPS.index(group))
 
 
 def render(char: str, size: int = 64, font: ImageFont.FreeTypeFont | None = None) -> Image.Image | None:
@@ -65,11 +114,11 @@ def render(char: str, size: int = 64, font: ImageFont.FreeTypeFont | None = None
     return out
 
 
-def dataset(size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """All emoji as uint8 images (N, size, size, 3) and int64 class labels (N,)."""
+def dataset(size: int = 64, kinds: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """All emoji as uint8 images (N, size, size, 3) and int64 labels (N,): groups, or kinds."""
     font = ImageFont.truetype(str(_first(FONT_PATHS, "Noto Color Emoji", "fonts-noto-color-emoji")), NATIVE_SIZE)
     images, labels = [], []
-    for char, label in emoji_by_group():
+    for char, label in emoji_by_group(kinds):
         img = render(char, size, font)
         if img is not None and np.asarray(img).min() < 250:  # skip blank (missing glyph) renders
             images.append(np.asarray(img))
@@ -81,13 +130,16 @@ def main(argv: list[str] | None = None) -> None:
     """Render the emoji set once into a prepared .npz that any machine can train on."""
     import argparse
 
-    from engines.paint.data import EMOJI_NOTE, ImageSet, save_prepared
+    from engines.paint.data import EMOJI_NOTE, KINDS_NOTE, ImageSet, save_prepared
     p = argparse.ArgumentParser(description="Render the bundled model's emoji set into a prepared .npz.")
     p.add_argument("--out", required=True)
     p.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
+    p.add_argument("--kinds", action="store_true", help="label by kind (33 classes) rather than group (8)")
     args = p.parse_args(argv)
-    images, labels = dataset(args.size)
-    save_prepared(args.out, ImageSet(images, labels, list(CLASS_NAMES)), EMOJI_NOTE.format(n=len(images), res=args.size))
+    images, labels = dataset(args.size, args.kinds)
+    names = KIND_NAMES if args.kinds else CLASS_NAMES
+    save_prepared(args.out, ImageSet(images, labels, list(names)),
+                  (KINDS_NOTE if args.kinds else EMOJI_NOTE).format(n=len(images), res=args.size))
     print(f"wrote {args.out}: {len(images)} emoji at {args.size}px")
 
 

@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 
 from engines import checkpoints
+from engines.paint.data import group_of
 from engines.paint.images import to_pil
 from engines.paint.model import GANConfig, Generator
 
@@ -111,24 +112,50 @@ def seed_to_z(seed: int, z_dim: int) -> torch.Tensor:
 
 
 def class_vector(model: PaintModel, blend: dict[str, float] | str | int | None) -> torch.Tensor:
-    """Class weights for a class name, index or {name: weight} blend (normalised to sum 1)."""
+    """Class weights for a class name, index or {name: weight} blend (normalised to sum 1).
+
+    A model whose classes are kinds ('faces: smileys') also takes a group name ('faces'): the
+    blend of its kinds in proportion to their training pictures, which is where the group's
+    model was before it was refined (so recipes saved with group names still work)."""
     names = model.class_names
     w = torch.zeros(len(names))
     if blend is None or blend == "":
         w[0] = 1
     elif isinstance(blend, (int, np.integer)):
         w[int(blend)] = 1
-    elif isinstance(blend, str):
-        if blend not in names:
-            raise ValueError(f"this model has no class {blend!r}; it knows {', '.join(names)}")
-        w[names.index(blend)] = 1
     else:
-        for name, weight in blend.items():
-            if name not in names:
-                raise ValueError(f"this model has no class {name!r}; it knows {', '.join(names)}")
-            w[names.index(name)] = max(0.0, float(weight))
+        for name, weight in ({blend: 1.0} if isinstance(blend, str) else blend).items():
+            w += max(0.0, float(weight)) * _one_class(model, name)
         if w.sum() <= 0:
             raise ValueError("the class blend needs at least one weight above zero")
+    return w / w.sum()
+
+
+def class_choices(names: Sequence[str]) -> list[str]:
+    """A model's class names for a picker; a model of kinds also lists each group (a blend of
+    its kinds) before its first kind."""
+    out: list[str] = []
+    for name in names:
+        group = group_of(name)
+        if group and group not in out:
+            out.append(group)
+        out.append(name)
+    return out
+
+
+def _one_class(model: PaintModel, name: str) -> torch.Tensor:
+    """Weights (summing to 1) for one class name, or for a group of kinds named by its prefix."""
+    names = model.class_names
+    w = torch.zeros(len(names))
+    if name in names:
+        w[names.index(name)] = 1
+        return w
+    kinds = [i for i, n in enumerate(names) if group_of(n) == name]
+    if not kinds:
+        raise ValueError(f"this model has no class {name!r}; it knows {', '.join(names)}")
+    counts = model.meta.get("class_counts") or [1] * len(names)
+    for i in kinds:
+        w[i] = float(counts[i]) if len(counts) == len(names) else 1.0
     return w / w.sum()
 
 

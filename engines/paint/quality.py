@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from engines.backbones import efficientnet_lite0
+from engines.paint.data import parent_classes
 from engines.paint.explore import PaintModel
 
 FEATURE_SIZE = 224
@@ -76,9 +77,13 @@ def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None =
 
 
 def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: int = 0) -> float:
-    """FD-lite0 between `n` generated pictures and saved training-set statistics."""
+    """FD-lite0 between `n` generated pictures and saved training-set statistics, classes drawn
+    in proportion to the training pictures (the model's own counts when it records them)."""
     ref = np.load(stats_path)
-    mu, sigma = stats(model_features(model, n, ref["class_counts"], seed))
+    n_cls = len(model.class_names)
+    own = model.meta.get("class_counts")
+    weights = own if own and len(own) == n_cls else ref["class_counts"] if len(ref["class_counts"]) == n_cls else None
+    mu, sigma = stats(model_features(model, n, weights, seed))
     return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
 
 
@@ -119,18 +124,31 @@ def fit_probe(feats: np.ndarray, labels: np.ndarray, weight_decay: float = 1e-3,
 @torch.no_grad()
 def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
                    psi: float = 1.0) -> tuple[float, dict[str, float]]:
-    """Share of generated pictures (`per_class` of each class, truncation `psi`; 1 = none) that
-    the probe names as the class they were drawn for: overall and per class."""
+    """Share of generated pictures (`per_class` of each of the probe's classes, truncation `psi`;
+    1 = none) that the probe names as the class they were drawn for: overall and per class.
+
+    A model of kinds ('faces: smileys') is read against a probe of their groups ('faces'): each
+    group's pictures are drawn from its kinds in proportion to their training pictures."""
     probe = np.load(probe_path)
-    n_cls = len(model.class_names)
-    gen = torch.Generator().manual_seed(seed)
+    names = model.class_names
+    groups = [str(c) for c in probe["class_names"]] if "class_names" in probe.files else names
+    parents = list(range(len(names))) if groups == names else parent_classes(names, groups)
+    if parents is None:
+        raise ValueError(f"the probe knows {', '.join(groups)}; this model's classes are {', '.join(names)}")
+    counts = np.asarray(model.meta.get("class_counts") or [1] * len(names), dtype=np.float64)
+    gen, rng = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
     per = {}
-    for c, name in enumerate(model.class_names):
+    for g, group in enumerate(groups):
+        kinds = [i for i, p in enumerate(parents) if p == g]
+        if not kinds:
+            continue
+        labels = rng.choice(kinds, per_class, p=counts[kinds] / counts[kinds].sum()) if len(kinds) > 1 else \
+            np.full(per_class, kinds[0])
         z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device) * psi
-        y = F.one_hot(torch.full((per_class,), c), n_cls).float().to(model.device)
+        y = F.one_hot(torch.from_numpy(labels), len(names)).float().to(model.device)
         f = (features(model.generator(z, y)) - probe["mean"]) / probe["std"]
         guess = (f @ probe["weight"].T + probe["bias"]).argmax(1)
-        per[name] = float((guess == c).mean())
+        per[group] = float((guess == g).mean())
     return float(np.mean(list(per.values()))), per
 
 
@@ -152,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.out} from {len(images)} pictures")
     if args.probe_out:
         probe = fit_probe(feats, labels)
-        np.savez_compressed(args.probe_out, **{k: np.asarray(v, dtype=np.float32) for k, v in probe.items()})
+        np.savez_compressed(args.probe_out, class_names=np.array(data.class_names),
+                            **{k: np.asarray(v, dtype=np.float32) for k, v in probe.items()})
         print(f"wrote {args.probe_out}: held-out accuracy on the real pictures {probe['real_acc']:.3f}")
 
 

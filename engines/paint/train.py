@@ -32,7 +32,7 @@ from engines.checkpoints import Checkpoint
 from engines.device import configure, describe_hardware
 from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.augment import diff_augment
-from engines.paint.data import ImageSet
+from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
 from engines.paint.model import Discriminator, GANConfig, Generator, init_weights, one_hot
 
@@ -142,6 +142,25 @@ def _load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> i
     return len(keep)
 
 
+def refine_state(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], parents: list[int],
+                 n_old: int) -> dict[str, torch.Tensor]:
+    """Give every class-indexed tensor in `state` (embedding, conditional norms, projection,
+    classifier, the plain D's label planes) one slice per finer class, copied from its parent, so
+    a refined model starts out drawing each kind exactly as it drew the parent class."""
+    idx, grow = torch.tensor(parents), len(parents) - n_old
+    out = {}
+    for key, v in state.items():
+        target = own.get(key)
+        diff = [] if target is None or target.dim() != v.dim() else \
+            [d for d in range(v.dim()) if target.shape[d] != v.shape[d]]
+        if len(diff) == 1 and target.shape[diff[0]] - v.shape[diff[0]] == grow and v.shape[diff[0]] >= n_old:
+            d = diff[0]
+            lead = v.shape[d] - n_old  # the plain D's image channels come before its label planes
+            v = torch.cat([v.narrow(d, 0, lead), v.narrow(d, lead, n_old).index_select(d, idx.to(v.device))], d)
+        out[key] = v
+    return out
+
+
 def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, cfg: TrainConfig | None = None,
           init_from: str | Path | None = None, resume: bool = True, stop: StopToken | None = None,
           device: str = "auto", data_note: str = "", name: str | None = None,
@@ -190,12 +209,19 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     elif init_from is not None:
         base = checkpoints.load(init_from, engine=ENGINE)
         tr = base.extra.get("train", {})
-        loaded = _load_matching(G, tr.get("G", base.state_dict))
+        base_names = list(base.meta.get("class_names", []))
+        parents = parent_classes(data.class_names, base_names)
+
+        def fit(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
+            return refine_state(state, module.state_dict(), parents, len(base_names)) if parents else state
+        loaded = _load_matching(G, fit(tr.get("G", base.state_dict), G))
         if "D" in tr:
-            _load_matching(D, tr["D"])
-        base_ema = tr.get("G_ema")  # keep the base's smoothed weights rather than restart the average
+            _load_matching(D, fit(tr["D"], D))
+        # keep the base's smoothed weights rather than restart the average
+        base_ema = fit(tr["G_ema"], G) if "G_ema" in tr else None
         lineage = checkpoints.lineage_after(base.meta)
-        message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused)"
+        message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused" + \
+            (f"; {n_cls} classes refined from {len(base_names)})" if parents else ")")
 
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     if ema_state is not None:
@@ -212,12 +238,14 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + step)
     fixed_z = torch.randn(n_cls * 8, model_cfg.z_dim, generator=gen).to(dev)
     fixed_y = one_hot(torch.arange(n_cls).repeat_interleave(8), n_cls).to(dev)
+    counts = torch.bincount(y_all, minlength=n_cls).tolist()
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
 
     def snapshot() -> Path:
         recalibrate_bn(G_ema)
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
+                "class_counts": counts,
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
                 "metrics": {"d_loss": d_avg, "g_loss": g_avg}, "history": history[-400:],
                 "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
@@ -306,7 +334,8 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", required=True, nargs="+", help="'emoji' for the bundled set, a prepared .npz "
+    p.add_argument("--data", required=True, nargs="+", help="'emoji' or 'emoji-kinds' for the bundled set "
+                   "(8 groups or 33 kinds), a prepared .npz "
                    "(python -m engines.paint.emoji --out emoji64.npz), or files/folders/zips")
     p.add_argument("--out", required=True, help="checkpoint to write (and resume from)")
     p.add_argument("--steps", type=int, default=3000)
@@ -314,7 +343,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--resolution", type=int, default=64, choices=(32, 64, 128))
     p.add_argument("--width", type=int, default=48, help="ngf = ndf")
     p.add_argument("--plain", action="store_true", help="the article's DCGAN (ablation baseline)")
-    p.add_argument("--finetune", help="start from this Paint checkpoint (e.g. the bundled one)")
+    p.add_argument("--finetune", help="start from this Paint checkpoint (e.g. the bundled one); classes named "
+                   "'<its class>: <kind>' start as their parent class")
     p.add_argument("--resume-from", help="a compact training state (see --bundle) to continue when --out is new")
     p.add_argument("--time-budget", type=float, help="stop after this many seconds of this run (resumable)")
     p.add_argument("--checkpoint-every", type=int, default=500)

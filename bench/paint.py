@@ -1,7 +1,7 @@
 """Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
 fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, class_acc_real,
-class_acc_per_class, class_acc_lite0_tab, fd_samples, steps and train_seconds of each model,
-training_stages, machine).
+class_acc_per_class, class_acc_lite0_tab, class_acc_kinds, class_acc_kinds_plain, class_acc_kinds_real,
+class_acc_per_kind, fd_samples, steps and train_seconds of each model, training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
 against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machines
@@ -12,7 +12,10 @@ class_acc_*: the share of generated pictures (no truncation, the same number of 
 linear probe on lite0 features, fitted to the real emoji (emoji-probe.npz), names as the class they
 were drawn for; class_acc_lite0_tab is the same at the tab's default truncation (0.8);
 class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the ceiling to read
-them against (chance is 1/8)."""
+them against (chance is 1/8). A model of kinds ('faces: smileys') is read by group there: each
+group's pictures are drawn from its kinds in proportion to their training pictures.
+class_acc_kinds*: the same for a model of kinds, one class per kind, read by a probe fitted to the
+real emoji's 33 kinds (emoji-kinds-probe.npz; chance is 1/33)."""
 
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
 PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
 STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
 PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
+KINDS_PROBE = explore.BUNDLED_DIR / "emoji-kinds-probe.npz"
 TAB_PSI = 0.8  # the Paint tab's default truncation
 
 
@@ -90,6 +94,17 @@ def run(quick: bool = False) -> dict:
             result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
+    kinds = [str(c) for c in np.load(KINDS_PROBE)["class_names"]] if KINDS_PROBE.is_file() else []
+    if kinds and model.class_names == kinds:
+        per_kind = max(n // len(kinds), 4)
+        acc, per = class_accuracy(model, KINDS_PROBE, per_kind)
+        result["class_acc_kinds"] = round(acc, 3)
+        result["class_acc_per_kind"] = {k: round(v, 3) for k, v in per.items()}
+        if PLAIN.is_file():
+            result["class_acc_kinds_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), KINDS_PROBE,
+                                                                   per_kind)[0], 3)
+        result["class_acc_kinds_real"] = round(float(np.load(KINDS_PROBE)["real_acc"]), 3)
+        result["class_samples_per_kind"] = per_kind
     models = {"bundled": BUNDLED, "plain": PLAIN}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}
     stages = {k: _stages(m) for k, m in metas.items()}

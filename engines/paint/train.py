@@ -347,6 +347,8 @@ def main(argv: list[str] | None = None) -> None:
                    "'<its class>: <kind>' start as their parent class")
     p.add_argument("--resume-from", help="a compact training state (see --bundle) to continue when --out is new")
     p.add_argument("--time-budget", type=float, help="stop after this many seconds of this run (resumable)")
+    p.add_argument("--class-weight", type=float, help="weight of the auxiliary class loss (default 0.5; "
+                   "lower keeps more variety within each class when there are many small classes)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -363,6 +365,8 @@ def main(argv: list[str] | None = None) -> None:
     base = TrainConfig.plain if args.plain else TrainConfig
     cfg = base(steps=args.steps, batch=args.batch, seed=args.seed, checkpoint_every=args.checkpoint_every,
                preview_every=args.preview_every, time_budget_s=args.time_budget)
+    if args.class_weight is not None:
+        cfg = replace(cfg, class_weight=args.class_weight)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

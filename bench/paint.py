@@ -94,8 +94,9 @@ def run(quick: bool = False) -> dict:
             result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
-    kinds = [str(c) for c in np.load(KINDS_PROBE)["class_names"]] if KINDS_PROBE.is_file() else []
-    if kinds and model.class_names == kinds:
+    kinds_probe = np.load(KINDS_PROBE) if KINDS_PROBE.is_file() else None
+    if kinds_probe is not None and model.class_names == [str(c) for c in kinds_probe["class_names"]]:
+        kinds = model.class_names
         per_kind = max(n // len(kinds), 4)
         acc, per = class_accuracy(model, KINDS_PROBE, per_kind)
         result["class_acc_kinds"] = round(acc, 3)
@@ -103,7 +104,7 @@ def run(quick: bool = False) -> dict:
         if PLAIN.is_file():
             result["class_acc_kinds_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), KINDS_PROBE,
                                                                    per_kind)[0], 3)
-        result["class_acc_kinds_real"] = round(float(np.load(KINDS_PROBE)["real_acc"]), 3)
+        result["class_acc_kinds_real"] = round(float(kinds_probe["real_acc"]), 3)
         result["class_samples_per_kind"] = per_kind
     models = {"bundled": BUNDLED, "plain": PLAIN}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}

@@ -59,7 +59,8 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
 
 EMOJI_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
               "labelled by Unicode emoji group; random mirror flips")
-KINDS_NOTE = EMOJI_NOTE.replace("by Unicode emoji group", "by kind (Unicode emoji subgroups in 33 classes)")
+KINDS_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
+              "labelled by kind (Unicode emoji subgroups in 33 classes); random mirror flips")
 
 
 def group_of(name: str) -> str | None:

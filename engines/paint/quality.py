@@ -81,8 +81,8 @@ def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: 
     in proportion to the training pictures (the model's own counts when it records them)."""
     ref = np.load(stats_path)
     n_cls = len(model.class_names)
-    own = model.meta.get("class_counts")
-    weights = own if own and len(own) == n_cls else ref["class_counts"] if len(ref["class_counts"]) == n_cls else None
+    candidates = (model.meta.get("class_counts"), ref["class_counts"])
+    weights = next((c for c in candidates if c is not None and len(c) == n_cls), None)
     mu, sigma = stats(model_features(model, n, weights, seed))
     return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
 

@@ -1,7 +1,9 @@
 """Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
 fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, class_acc_real,
 class_acc_per_class, class_acc_lite0_tab, class_acc_kinds, class_acc_kinds_plain, class_acc_kinds_real,
-class_acc_per_kind, fd_samples, steps and train_seconds of each model, training_stages, machine).
+class_acc_per_kind, coverage_lite0, coverage_lite0_plain, coverage_per_class, coverage_kinds,
+coverage_kinds_plain, coverage_per_kind, fd_samples, steps and train_seconds of each model,
+training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
 against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machines
@@ -15,7 +17,10 @@ class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, th
 them against (chance is 1/8). A model of kinds ('faces: smileys') is read by group there: each
 group's pictures are drawn from its kinds in proportion to their training pictures.
 class_acc_kinds*: the same for a model of kinds, one class per kind, read by a probe fitted to the
-real emoji's 33 kinds (emoji-kinds-probe.npz; chance is 1/33)."""
+real emoji's 33 kinds (emoji-kinds-probe.npz; chance is 1/33).
+coverage_*: from the same pictures, the share of each class's real emoji that have a generated
+picture among their 5 nearest real neighbours in lite0 features (Naeem et al. 2020), averaged over
+the classes: near 0 for a class that draws one picture for every seed, however well named."""
 
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ from engines.device import configure
 from engines.paint import explore
 from engines.paint.data import ImageSet
 from engines.paint.model import GANConfig
-from engines.paint.quality import class_accuracy, fd_to_stats
+from engines.paint.quality import class_scores, fd_to_stats
 from engines.paint.train import TrainConfig, train
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
@@ -69,6 +74,23 @@ def _roundtrip_ms(n: int) -> float:
     return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, TAB_PSI, v, *([0.0] * 9)), n)
 
 
+def _class_keys(model: explore.PaintModel, plain: explore.PaintModel | None, probe: Path, per_class: int,
+                suffix: str, unit: str) -> dict:
+    """class_acc_<suffix>, coverage_<suffix> (and _plain), class_acc_per_<unit>, coverage_per_<unit>."""
+    scores = class_scores(model, probe, per_class)
+    out = {f"class_acc_{suffix}": round(scores.accuracy, 3),
+           f"class_acc_per_{unit}": {k: round(v, 3) for k, v in scores.per_class.items()}}
+    if scores.coverage is not None:
+        out[f"coverage_{suffix}"] = round(scores.coverage, 3)
+        out[f"coverage_per_{unit}"] = {k: round(v, 3) for k, v in scores.coverage_per_class.items()}
+    if plain is not None:
+        base = class_scores(plain, probe, per_class)
+        out[f"class_acc_{suffix}_plain"] = round(base.accuracy, 3)
+        if base.coverage is not None:
+            out[f"coverage_{suffix}_plain"] = round(base.coverage, 3)
+    return out
+
+
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
@@ -79,31 +101,22 @@ def run(quick: bool = False) -> dict:
     n = 250 if quick else 1000
     fd = fd_to_stats(model, STATS, n)
     result["fd_lite0"] = round(fd, 2)
-    if PLAIN.is_file():
-        fd_plain = fd_to_stats(explore.load_model(PLAIN, "cpu"), STATS, n)
+    plain = explore.load_model(PLAIN, "cpu") if PLAIN.is_file() else None
+    if plain is not None:
+        fd_plain = fd_to_stats(plain, STATS, n)
         result["fd_lite0_plain"] = round(fd_plain, 2)
         result["fd_ratio_vs_plain"] = round(fd / fd_plain, 3)
     result["fd_samples"] = n
     if PROBE.is_file():
         per_class = n // 8
-        acc, per = class_accuracy(model, PROBE, per_class)
-        result["class_acc_lite0"] = round(acc, 3)
-        result["class_acc_per_class"] = {k: round(v, 3) for k, v in per.items()}
-        result["class_acc_lite0_tab"] = round(class_accuracy(model, PROBE, per_class, psi=TAB_PSI)[0], 3)
-        if PLAIN.is_file():
-            result["class_acc_lite0_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), PROBE, per_class)[0], 3)
+        result.update(_class_keys(model, plain, PROBE, per_class, "lite0", "class"))
+        result["class_acc_lite0_tab"] = round(class_scores(model, PROBE, per_class, psi=TAB_PSI).accuracy, 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
     kinds_probe = np.load(KINDS_PROBE) if KINDS_PROBE.is_file() else None
     if kinds_probe is not None and model.class_names == [str(c) for c in kinds_probe["class_names"]]:
-        kinds = model.class_names
-        per_kind = max(n // len(kinds), 4)
-        acc, per = class_accuracy(model, KINDS_PROBE, per_kind)
-        result["class_acc_kinds"] = round(acc, 3)
-        result["class_acc_per_kind"] = {k: round(v, 3) for k, v in per.items()}
-        if PLAIN.is_file():
-            result["class_acc_kinds_plain"] = round(class_accuracy(explore.load_model(PLAIN, "cpu"), KINDS_PROBE,
-                                                                   per_kind)[0], 3)
+        per_kind = max(n // len(model.class_names), 4)
+        result.update(_class_keys(model, plain, KINDS_PROBE, per_kind, "kinds", "kind"))
         result["class_acc_kinds_real"] = round(float(kinds_probe["real_acc"]), 3)
         result["class_samples_per_kind"] = per_kind
     models = {"bundled": BUNDLED, "plain": PLAIN}

@@ -350,15 +350,59 @@ def test_frechet_distance_and_class_probe():
     assert shuffled["real_acc"] < 0.6  # no signal, no accuracy
 
 
-def test_bundled_model_class_accuracy_reads_every_class():
-    from engines.paint.quality import class_accuracy
+def test_bundled_model_class_accuracy_and_coverage_read_every_class():
+    from engines.paint.quality import class_scores
     model = explore.load_model(explore.BUNDLED_DIR / "emoji.pt", "cpu")
-    overall, per = class_accuracy(model, explore.BUNDLED_DIR / "emoji-probe.npz", per_class=6)
+    probe = explore.BUNDLED_DIR / ("emoji-kinds-probe.npz" if len(model.class_names) > 8 else "emoji-probe.npz")
+    scores = class_scores(model, probe, per_class=8)
+    per = scores.per_class
     assert list(per) == model.class_names and all(0 <= v <= 1 for v in per.values())
-    assert overall == pytest.approx(np.mean(list(per.values())))
-    assert overall > 1 / len(per)  # better than chance even on a tiny sample
-    _, mean_only = class_accuracy(model, explore.BUNDLED_DIR / "emoji-probe.npz", per_class=4, psi=0.0)
-    assert set(mean_only.values()) <= {0.0, 1.0}  # full truncation: one picture per class, named or not
+    assert scores.accuracy == pytest.approx(np.mean(list(per.values())))
+    assert scores.accuracy > 1 / len(per)  # better than chance even on a tiny sample
+    assert list(scores.coverage_per_class) == model.class_names
+    assert 0 < scores.coverage <= 1 and all(0 <= v <= 1 for v in scores.coverage_per_class.values())
+    mean_only = class_scores(model, probe, per_class=8, psi=0.0)
+    assert set(mean_only.per_class.values()) <= {0.0, 1.0}  # full truncation: one picture per class, named or not
+    assert mean_only.coverage < scores.coverage  # and one picture reaches fewer of the real emoji
+
+
+def test_coverage_sees_a_class_that_draws_one_picture():
+    from engines.paint.quality import compact_features, coverage
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(60, 8))
+    assert coverage(real, real) == 1.0
+    assert coverage(real, rng.normal(size=(60, 8))) > 0.9  # another draw of the same distribution
+    assert coverage(real, np.repeat(real[:1], 60, axis=0)) < 0.2  # collapsed: one picture for every seed
+    assert coverage(real, real + 100) == 0.0  # varied but nowhere near the real pictures
+    assert np.isnan(coverage(real[:5], real))  # too few real pictures to have 5 neighbours
+    small = compact_features(rng.normal(size=(50, 20)), np.arange(50) % 2, dims=6)
+    assert small["real_pca"].shape == (50, 6) and small["pca_basis"].shape == (20, 6)
+    assert np.allclose(small["pca_basis"].T @ small["pca_basis"], np.eye(6), atol=1e-8)
+
+
+def test_diversity_term_rewards_differing_seeds_up_to_the_real_spread(tmp_path):
+    from engines.paint.train import diversity_loss, real_spread
+    z = torch.randn(8, 16)
+    data = shapes()
+    same = to_tensor(data.images[:1]).expand(8, -1, -1, -1)  # one red disc on white
+    # four pairs, each a disc against a square
+    varied = to_tensor(data.images[[0, 1, 2, 3, 5, 4, 7, 6]]).clone().requires_grad_(True)
+    assert diversity_loss(same, z, 1.0).item() == 0.0
+    recoloured = same * torch.linspace(0.3, 1.0, 8).view(8, 1, 1, 1)  # one disc, eight contrasts
+    assert diversity_loss(recoloured, z, 1.0).item() > -0.01  # recolouring is not variety
+    moved = torch.stack([same[0].roll(k, dims=2) for k in range(8)])
+    assert diversity_loss(moved, z, 1.0).item() > -0.01  # nor is moving it about
+    assert -2.0 < diversity_loss(varied, z, 10.0).item() < -0.03
+    assert diversity_loss(varied, z, 0.01).item() == pytest.approx(-0.01)  # capped at the target
+    diversity_loss(varied, z, 10.0).backward()
+    assert varied.grad is not None and varied.grad.abs().sum() > 0
+    spread = real_spread(to_tensor(data.images), torch.from_numpy(data.labels).long())
+    one_each = to_tensor(data.images[data.labels])  # picture 0 is a disc, 1 a square: every disc alike
+    assert spread > 0.01 and real_spread(one_each, torch.from_numpy(data.labels).long()) == 0.0
+    events = list(train(data, tmp_path / "d.pt", TINY, TrainConfig(steps=4, batch=16, diversity=1.0,
+                                                                   preview_every=2), device="cpu"))
+    assert events[-1].done and np.isfinite(events[-1].g_loss)
+    assert checkpoints.load(tmp_path / "d.pt").meta["train_config"]["diversity"] == 1.0
 
 
 def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):

@@ -5,6 +5,9 @@ al. 2017, https://arxiv.org/abs/1706.08500). Lower is better; only comparable at
 Class accuracy: a linear probe trained on the real pictures' features names the class of each
 generated picture; the share named as the class it was drawn for says whether each class is
 recognisable (compare it with the probe's own held-out accuracy on real pictures).
+Coverage: the share of a class's real pictures that have a generated one among their nearest
+neighbours (the probe file keeps the real features, compressed), so a class that collapsed to one
+picture shows even when that picture is named right.
 
     python -m engines.paint.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz \
         --probe-out assets/models/paint/emoji-probe.npz
@@ -13,10 +16,12 @@ recognisable (compare it with the probe's own held-out accuracy on real pictures
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.linalg
+import scipy.spatial.distance
 import torch
 import torch.nn.functional as F
 
@@ -121,11 +126,42 @@ def fit_probe(feats: np.ndarray, labels: np.ndarray, weight_decay: float = 1e-3,
             "real_acc": right / len(x)}
 
 
+@dataclass
+class ClassScores:
+    """How a model draws each of a probe's classes: whether the probe names the pictures as
+    their class (accuracy), and how much of the real class they reach (coverage)."""
+
+    accuracy: float
+    per_class: dict[str, float]
+    coverage: float | None          # None when the probe keeps no real features
+    coverage_per_class: dict[str, float]
+
+
+def compact_features(feats: np.ndarray, labels: np.ndarray, dims: int = 128) -> dict[str, np.ndarray]:
+    """The real pictures' features on their first `dims` principal axes (about 80% of the
+    variance at 128), small enough to ship in a probe file so coverage needs no font."""
+    mean = feats.mean(0)
+    _, _, vt = np.linalg.svd(feats - mean, full_matrices=False)
+    basis = vt[:dims].T
+    return {"pca_mean": mean, "pca_basis": basis, "real_pca": (feats - mean) @ basis, "real_labels": labels}
+
+
+def coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> float:
+    """Share of real pictures whose ball out to their k-th nearest real neighbour holds a
+    generated one (Naeem et al. 2020, https://arxiv.org/abs/2002.09797): a class that draws
+    one picture for every seed covers almost none. Compare at equal sample counts."""
+    if len(real) <= k or not len(fake):
+        return float("nan")
+    radius = np.sort(scipy.spatial.distance.cdist(real, real), axis=1)[:, k]
+    return float((scipy.spatial.distance.cdist(real, fake).min(1) < radius).mean())
+
+
 @torch.no_grad()
-def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
-                   psi: float = 1.0) -> tuple[float, dict[str, float]]:
-    """Share of generated pictures (`per_class` of each of the probe's classes, truncation `psi`;
-    1 = none) that the probe names as the class they were drawn for: overall and per class.
+def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
+                 psi: float = 1.0) -> ClassScores:
+    """Draw `per_class` pictures of each of the probe's classes (truncation `psi`; 1 = none),
+    and score them: the share the probe names as the class they were drawn for, and their
+    coverage of the real class's pictures (when the probe keeps their features).
 
     A model of kinds ('faces: smileys') is read against a probe of their groups ('faces'): each
     group's pictures are drawn from its kinds in proportion to their training pictures."""
@@ -135,9 +171,10 @@ def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 1
     parents = list(range(len(names))) if groups == names else parent_classes(names, groups)
     if parents is None:
         raise ValueError(f"the probe knows {', '.join(groups)}; this model's classes are {', '.join(names)}")
+    real = probe["real_pca"].astype(np.float64) if "real_pca" in probe.files else None
     counts = np.asarray(model.meta.get("class_counts") or [1] * len(names), dtype=np.float64)
     gen, rng = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
-    per = {}
+    per, cover = {}, {}
     for g, group in enumerate(groups):
         kinds = [i for i, p in enumerate(parents) if p == g]
         if not kinds:
@@ -146,10 +183,22 @@ def class_accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 1
             np.full(per_class, kinds[0])
         z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device) * psi
         y = F.one_hot(torch.from_numpy(labels), len(names)).float().to(model.device)
-        f = (features(model.generator(z, y)) - probe["mean"]) / probe["std"]
+        raw = features(model.generator(z, y))
+        f = (raw - probe["mean"]) / probe["std"]
         guess = (f @ probe["weight"].T + probe["bias"]).argmax(1)
         per[group] = float((guess == g).mean())
-    return float(np.mean(list(per.values()))), per
+        if real is not None:
+            fake = (raw - probe["pca_mean"]) @ probe["pca_basis"].astype(np.float64)
+            cover[group] = coverage(real[probe["real_labels"] == g], fake)
+    mean_cover = float(np.nanmean(list(cover.values()))) if cover else None
+    return ClassScores(float(np.mean(list(per.values()))), per, mean_cover, cover)
+
+
+def probe_arrays(probe: dict, class_names: list[str]) -> dict[str, np.ndarray]:
+    """What a probe file stores: float32 weights, float16 real features, int16 labels."""
+    small = {"real_pca": np.float16, "pca_basis": np.float16, "real_labels": np.int16}
+    return {"class_names": np.array(class_names),
+            **{k: np.asarray(v, dtype=small.get(k, np.float32)) for k, v in probe.items()}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -170,8 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.out} from {len(images)} pictures")
     if args.probe_out:
         probe = fit_probe(feats, labels)
-        np.savez_compressed(args.probe_out, class_names=np.array(data.class_names),
-                            **{k: np.asarray(v, dtype=np.float32) for k, v in probe.items()})
+        probe.update(compact_features(feats, labels))
+        np.savez_compressed(args.probe_out, **probe_arrays(probe, data.class_names))
         print(f"wrote {args.probe_out}: held-out accuracy on the real pictures {probe['real_acc']:.3f}")
 
 

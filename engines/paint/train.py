@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import shlex
 import shutil
 import sys
@@ -54,6 +55,7 @@ class TrainConfig:
     mirror: bool = True
     balance_classes: bool = True   # draw each class equally often, then a picture of it
     class_weight: float = 0.5      # weight of the auxiliary class loss (D names real classes, G's must be named)
+    diversity: float = 0.0         # weight of the diversity term: two seeds of one class must differ (0: off)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -96,6 +98,47 @@ def g_loss_fn(kind: str, fake: torch.Tensor) -> torch.Tensor:
 def class_loss(logits: torch.Tensor | None, labels: torch.Tensor, weight: float) -> torch.Tensor | float:
     """The auxiliary classifier's weighted cross-entropy (0 without a classifier)."""
     return weight * F.cross_entropy(logits, labels) if logits is not None and weight > 0 else 0.0
+
+
+def structure(images: torch.Tensor) -> torch.Tensor:
+    """Pictures' shapes without their colours or places: the spectrum magnitude of their luminance
+    edges, scaled to unit length, so recolouring or moving a picture barely changes it and
+    redrawing it does."""
+    weights = torch.tensor([0.299, 0.587, 0.114], device=images.device).view(1, 3, 1, 1)
+    lum = (images * weights).sum(1, keepdim=True)
+    gx, gy = lum[..., :-1, 1:] - lum[..., :-1, :-1], lum[..., 1:, :-1] - lum[..., :-1, :-1]
+    spectrum = torch.fft.rfft2(torch.sqrt(gx ** 2 + gy ** 2 + 1e-8)).abs().flatten(1)
+    return spectrum / spectrum.norm(dim=1, keepdim=True)
+
+
+NOISE_DISTANCE = 2 / math.sqrt(math.pi)  # mean |a - b| of two standard normal numbers
+
+
+def diversity_loss(fake: torch.Tensor, z: torch.Tensor, tau: float) -> torch.Tensor:
+    """Diversity-sensitive term (Yang et al. 2019, https://arxiv.org/abs/1901.09024): the batch's
+    two halves share their classes, and each pair's distance in shape (`structure`) per unit of
+    noise distance is rewarded up to `tau`, so a class cannot draw one shape for every seed."""
+    half = fake.shape[0] // 2
+    shapes = structure(fake[:2 * half])
+    apart = (shapes[:half] - shapes[half:]).norm(dim=1)
+    noise = (z[:half] - z[half:2 * half]).abs().mean(1)
+    return -torch.clamp(apart / noise, max=tau).mean()
+
+
+@torch.no_grad()
+def real_spread(images: torch.Tensor, labels: torch.Tensor, pairs: int = 4096, seed: int = 0) -> float:
+    """The diversity target: mean shape distance of two real pictures of one class, per unit
+    of mean noise distance."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    a = torch.randint(0, len(labels), (pairs,), generator=gen).to(labels.device)
+    order = torch.argsort(labels, stable=True)
+    counts = torch.bincount(labels)
+    starts = torch.cumsum(counts, 0) - counts
+    cls = labels[a]
+    b = order[starts[cls] + (torch.rand(pairs, generator=gen).to(labels.device) * counts[cls]).long()]
+    keep = a != b
+    apart = (structure(images[a[keep]]) - structure(images[b[keep]])).norm(dim=1).mean().item()
+    return apart / NOISE_DISTANCE
 
 
 @torch.no_grad()
@@ -241,6 +284,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     counts = torch.bincount(y_all, minlength=n_cls).tolist()
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
+    tau = real_spread(x_all, y_all, seed=cfg.seed) if cfg.diversity > 0 else 0.0
 
     def snapshot() -> Path:
         recalibrate_bn(G_ema)
@@ -273,19 +317,26 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
         z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
+        fake_labels, y_fake = labels, y
+        if cfg.diversity > 0:  # pair the halves: the second half draws the first half's classes
+            half = cfg.batch // 2
+            fake_labels = torch.cat([labels[:half], labels[:half], labels[2 * half:]])
+            y_fake = one_hot(fake_labels, n_cls)
 
         # discriminator step: real vs. fake, both augmented the same way
-        fake = G(z, y)
+        fake = G(z, y_fake)
         real_score, real_logits = D.score_and_class(diff_augment(real, cfg.augment), y)
-        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y))
+        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y_fake))
         d_loss = d_loss + class_loss(real_logits, labels, cfg.class_weight)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
 
         # generator step: fool the discriminator through the same augmentation
-        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y)
-        g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, labels, cfg.class_weight)
+        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y_fake)
+        g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, fake_labels, cfg.class_weight)
+        if cfg.diversity > 0:
+            g_loss = g_loss + cfg.diversity * diversity_loss(fake, z, tau)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -349,6 +400,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--time-budget", type=float, help="stop after this many seconds of this run (resumable)")
     p.add_argument("--class-weight", type=float, help="weight of the auxiliary class loss (default 0.5; "
                    "lower keeps more variety within each class when there are many small classes)")
+    p.add_argument("--diversity", type=float, help="weight of the diversity term (default 0: off); "
+                   "keeps a class from drawing one picture for every seed")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -367,6 +420,8 @@ def main(argv: list[str] | None = None) -> None:
                preview_every=args.preview_every, time_budget_s=args.time_budget)
     if args.class_weight is not None:
         cfg = replace(cfg, class_weight=args.class_weight)
+    if args.diversity is not None:
+        cfg = replace(cfg, diversity=args.diversity)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

@@ -15,9 +15,10 @@ from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
 from engines.paint.data import ImageSet, load_image_set, parent_classes
 from engines.paint.images import to_tensor
-from engines.paint.model import ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights, one_hot
-from engines.paint.train import (TrainConfig, class_loss, class_sampler, export_for_sampling, export_resume_state,
-                                 refine_state, train)
+from engines.paint.model import (ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights,
+                                 minibatch_std, one_hot)
+from engines.paint.train import (TrainConfig, add_std_channel, class_loss, class_sampler, export_for_sampling,
+                                 export_resume_state, refine_state, train)
 from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
 
 
@@ -380,29 +381,29 @@ def test_coverage_sees_a_class_that_draws_one_picture():
     assert np.allclose(small["pca_basis"].T @ small["pca_basis"], np.eye(6), atol=1e-8)
 
 
-def test_diversity_term_rewards_differing_seeds_up_to_the_real_spread(tmp_path):
-    from engines.paint.train import diversity_loss, real_spread
-    z = torch.randn(8, 16)
-    data = shapes()
-    same = to_tensor(data.images[:1]).expand(8, -1, -1, -1)  # one red disc on white
-    # four pairs, each a disc against a square
-    varied = to_tensor(data.images[[0, 1, 2, 3, 5, 4, 7, 6]]).clone().requires_grad_(True)
-    assert diversity_loss(same, z, 1.0).item() == 0.0
-    recoloured = same * torch.linspace(0.3, 1.0, 8).view(8, 1, 1, 1)  # one disc, eight contrasts
-    assert diversity_loss(recoloured, z, 1.0).item() > -0.01  # recolouring is not variety
-    moved = torch.stack([same[0].roll(k, dims=2) for k in range(8)])
-    assert diversity_loss(moved, z, 1.0).item() > -0.01  # nor is moving it about
-    assert -2.0 < diversity_loss(varied, z, 10.0).item() < -0.03
-    assert diversity_loss(varied, z, 0.01).item() == pytest.approx(-0.01)  # capped at the target
-    diversity_loss(varied, z, 10.0).backward()
-    assert varied.grad is not None and varied.grad.abs().sum() > 0
-    spread = real_spread(to_tensor(data.images), torch.from_numpy(data.labels).long())
-    one_each = to_tensor(data.images[data.labels])  # picture 0 is a disc, 1 a square: every disc alike
-    assert spread > 0.01 and real_spread(one_each, torch.from_numpy(data.labels).long()) == 0.0
-    events = list(train(data, tmp_path / "d.pt", TINY, TrainConfig(steps=4, batch=16, diversity=1.0,
-                                                                   preview_every=2), device="cpu"))
-    assert events[-1].done and np.isfinite(events[-1].g_loss)
-    assert checkpoints.load(tmp_path / "d.pt").meta["train_config"]["diversity"] == 1.0
+def test_minibatch_std_shows_a_group_of_alike_pictures_and_joins_an_old_discriminator(tmp_path):
+    alike = torch.randn(1, 5, 4, 4).expand(8, -1, -1, -1)
+    varied = torch.randn(8, 5, 4, 4)
+    assert minibatch_std(alike).shape == (8, 6, 4, 4) and minibatch_std(alike)[:, 5].abs().max() < 1e-3
+    std = minibatch_std(varied)[:, 5, 0, 0]
+    assert (std > 0.3).all() and std[0] == std[3] and std[3] != std[4]  # one value per group of four
+    assert minibatch_std(torch.randn(6, 5, 4, 4))[:, 5].abs().max() < 1e-3  # ragged batch: no signal
+    # an old discriminator gains the channel with zero weights and scores exactly as before
+    old = Discriminator(replace(TINY, n_classes=2)).eval()
+    new = Discriminator(replace(TINY, n_classes=2, minibatch_std=True)).eval()
+    assert new.load_state_dict(add_std_channel(old.state_dict(), new)) is not None
+    x, y = torch.randn(8, 3, 32, 32), one_hot(torch.arange(8) % 2, 2)
+    with torch.no_grad():
+        assert torch.allclose(old(x, y), new(x, y), atol=1e-6)
+    # training draws each group of four from one class, and fine-tunes an old model into it
+    labels = torch.tensor([0] * 30 + [1] * 3 + [2] * 7)
+    groups = labels[class_sampler(labels, 3, True, group=4)(400)].reshape(100, 4)
+    assert (groups == groups[:, :1]).all() and set(groups[:, 0].tolist()) == {0, 1, 2}
+    base = tiny_model(tmp_path / "old.pt", steps=4)
+    events = list(train(shapes(), tmp_path / "std.pt", replace(TINY, minibatch_std=True),
+                        TrainConfig(steps=4, batch=16, preview_every=2), init_from=base, device="cpu"))
+    assert events[-1].done and np.isfinite(events[-1].d_loss)
+    assert checkpoints.load(tmp_path / "std.pt").config["minibatch_std"]
 
 
 def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):

@@ -42,6 +42,7 @@ class GANConfig:
     projection: bool = True      # projection conditioning in D (plain: label maps joined to the input)
     cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
     classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
+    minibatch_std: bool = False  # D's last layer also sees how varied each group of 4 pictures of one class is
 
     @property
     def n_up(self) -> int:
@@ -54,9 +55,9 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> GANConfig:
-        """The config saved in a checkpoint; models saved before `cond_bn` and `classifier`
-        existed had neither."""
-        return cls(**{"cond_bn": False, "classifier": False, **d})
+        """The config saved in a checkpoint; models saved before `cond_bn`, `classifier` and
+        `minibatch_std` existed had none of them."""
+        return cls(**{"cond_bn": False, "classifier": False, "minibatch_std": False, **d})
 
     @classmethod
     def plain(cls, **kw: object) -> GANConfig:
@@ -88,6 +89,19 @@ class ConditionalBatchNorm2d(nn.BatchNorm2d):
         gain = (self.weight + y @ self.class_gain)[:, :, None, None]
         shift = (self.bias + y @ self.class_shift)[:, :, None, None]
         return h * gain + shift
+
+
+STD_GROUP = 4  # pictures per minibatch-standard-deviation group (as in ProGAN)
+
+
+def minibatch_std(h: torch.Tensor, group: int = STD_GROUP) -> torch.Tensor:
+    """Append one channel holding how much each group of `group` consecutive pictures differs
+    (mean standard deviation over the group; Karras et al. 2018, https://arxiv.org/abs/1710.10196).
+    Training draws each group from one class, so a class whose pictures all look alike shows."""
+    b, c, hh, ww = h.shape
+    g = group if b % group == 0 else 1  # a ragged batch gets no signal rather than a wrong one
+    std = torch.sqrt(h.reshape(b // g, g, c, hh, ww).var(1, unbiased=False) + 1e-8).mean((1, 2, 3))
+    return torch.cat([h, std.repeat_interleave(g)[:, None, None, None].expand(b, 1, hh, ww)], dim=1)
 
 
 def _norm(channels: int, cfg: GANConfig) -> nn.BatchNorm2d:
@@ -147,12 +161,14 @@ class Discriminator(nn.Module):
         widths = [cfg.ndf * 2 ** i for i in range(cfg.n_up)]  # e.g. 48, 96, 192, 384
         in_ch = 3 if cfg.projection else 3 + n_cls
         layers: list[nn.Module] = [sn(nn.Conv2d(in_ch, widths[0], 4, 2, 1)), nn.LeakyReLU(0.2, True)]
-        for w_in, w_out in zip(widths[:-1], widths[1:]):
-            layers.append(sn(nn.Conv2d(w_in, w_out, 4, 2, 1, bias=cfg.spectral_norm)))
+        for i, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:])):
+            extra = int(cfg.minibatch_std and i == len(widths) - 2)  # the std channel enters the last conv
+            layers.append(sn(nn.Conv2d(w_in + extra, w_out, 4, 2, 1, bias=cfg.spectral_norm)))
             if not cfg.spectral_norm:
                 layers.append(nn.BatchNorm2d(w_out))
             layers.append(nn.LeakyReLU(0.2, True))
         self.features = nn.Sequential(*layers)  # -> (B, widths[-1], 4, 4)
+        self.last_conv = max(i for i, m in enumerate(layers) if isinstance(m, nn.Conv2d))
         self.out = sn(nn.Linear(widths[-1] * 16, 1))
         self.project = sn(nn.Linear(n_cls, widths[-1] * 16, bias=False)) if cfg.projection else None
         self.classify = sn(nn.Linear(widths[-1] * 16, n_cls)) if cfg.classifier and n_cls > 1 else None
@@ -164,7 +180,12 @@ class Discriminator(nn.Module):
         """Realness score (B,) and, with the auxiliary classifier, class logits (B, n_classes)."""
         if self.project is None:  # plain cDCGAN: labels as constant input planes
             x = torch.cat([x, y[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
-        h = self.features(x).flatten(1)
+        h = x
+        for i, layer in enumerate(self.features):
+            if i == self.last_conv and self.cfg.minibatch_std:
+                h = minibatch_std(h)
+            h = layer(h)
+        h = h.flatten(1)
         score = self.out(h).squeeze(1)
         if self.project is not None:
             score = score + (self.project(y) * h).sum(dim=1)

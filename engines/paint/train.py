@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import shlex
 import shutil
 import sys
@@ -35,7 +34,7 @@ from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
-from engines.paint.model import Discriminator, GANConfig, Generator, init_weights, one_hot
+from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot
 
 ENGINE = "paint"
 
@@ -55,7 +54,6 @@ class TrainConfig:
     mirror: bool = True
     balance_classes: bool = True   # draw each class equally often, then a picture of it
     class_weight: float = 0.5      # weight of the auxiliary class loss (D names real classes, G's must be named)
-    diversity: float = 0.0         # weight of the diversity term: two seeds of one class must differ (0: off)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -100,47 +98,6 @@ def class_loss(logits: torch.Tensor | None, labels: torch.Tensor, weight: float)
     return weight * F.cross_entropy(logits, labels) if logits is not None and weight > 0 else 0.0
 
 
-def structure(images: torch.Tensor) -> torch.Tensor:
-    """Pictures' shapes without their colours or places: the spectrum magnitude of their luminance
-    edges, scaled to unit length, so recolouring or moving a picture barely changes it and
-    redrawing it does."""
-    weights = torch.tensor([0.299, 0.587, 0.114], device=images.device).view(1, 3, 1, 1)
-    lum = (images * weights).sum(1, keepdim=True)
-    gx, gy = lum[..., :-1, 1:] - lum[..., :-1, :-1], lum[..., 1:, :-1] - lum[..., :-1, :-1]
-    spectrum = torch.fft.rfft2(torch.sqrt(gx ** 2 + gy ** 2 + 1e-8)).abs().flatten(1)
-    return spectrum / spectrum.norm(dim=1, keepdim=True)
-
-
-NOISE_DISTANCE = 2 / math.sqrt(math.pi)  # mean |a - b| of two standard normal numbers
-
-
-def diversity_loss(fake: torch.Tensor, z: torch.Tensor, tau: float) -> torch.Tensor:
-    """Diversity-sensitive term (Yang et al. 2019, https://arxiv.org/abs/1901.09024): the batch's
-    two halves share their classes, and each pair's distance in shape (`structure`) per unit of
-    noise distance is rewarded up to `tau`, so a class cannot draw one shape for every seed."""
-    half = fake.shape[0] // 2
-    shapes = structure(fake[:2 * half])
-    apart = (shapes[:half] - shapes[half:]).norm(dim=1)
-    noise = (z[:half] - z[half:2 * half]).abs().mean(1)
-    return -torch.clamp(apart / noise, max=tau).mean()
-
-
-@torch.no_grad()
-def real_spread(images: torch.Tensor, labels: torch.Tensor, pairs: int = 4096, seed: int = 0) -> float:
-    """The diversity target: mean shape distance of two real pictures of one class, per unit
-    of mean noise distance."""
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    a = torch.randint(0, len(labels), (pairs,), generator=gen).to(labels.device)
-    order = torch.argsort(labels, stable=True)
-    counts = torch.bincount(labels)
-    starts = torch.cumsum(counts, 0) - counts
-    cls = labels[a]
-    b = order[starts[cls] + (torch.rand(pairs, generator=gen).to(labels.device) * counts[cls]).long()]
-    keep = a != b
-    apart = (structure(images[a[keep]]) - structure(images[b[keep]])).norm(dim=1).mean().item()
-    return apart / NOISE_DISTANCE
-
-
 @torch.no_grad()
 def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
     """Re-estimate BatchNorm statistics of an (EMA) generator over fresh samples, so that
@@ -160,21 +117,41 @@ def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
     g.eval()
 
 
-def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool) -> Callable[[int], torch.Tensor]:
+def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:
     """A function batch -> picture indices: uniform over pictures, or (balanced) a uniform
-    class first and then a picture of it, so a class with few pictures is not learnt last."""
-    if not balance or n_cls < 2:
-        return lambda batch: torch.randint(0, len(labels), (batch,), device=labels.device)
+    class first and then a picture of it, so a class with few pictures is not learnt last.
+    With `group` > 1 every run of `group` pictures shares one class (for minibatch std)."""
     order = torch.argsort(labels, stable=True)
     counts = torch.bincount(labels, minlength=n_cls)
     starts = torch.cumsum(counts, 0) - counts
     present = torch.nonzero(counts).flatten()
 
     def draw(batch: int) -> torch.Tensor:
-        cls = present[torch.randint(0, len(present), (batch,), device=labels.device)]
+        g = group if batch % group == 0 else 1
+        if g == 1 and (not balance or n_cls < 2):
+            return torch.randint(0, len(labels), (batch,), device=labels.device)
+        if balance:
+            cls = present[torch.randint(0, len(present), (batch // g,), device=labels.device)]
+        else:
+            cls = labels[torch.randint(0, len(labels), (batch // g,), device=labels.device)]
+        cls = cls.repeat_interleave(g)
         offset = (torch.rand(batch, device=labels.device) * counts[cls]).long()
         return order[starts[cls] + offset]
     return draw
+
+
+def add_std_channel(state: dict[str, torch.Tensor], d: Discriminator) -> dict[str, torch.Tensor]:
+    """Give a discriminator saved without minibatch std the input channel its last convolution
+    now needs, with zero weights, so it starts out scoring every picture exactly as before."""
+    if not d.cfg.minibatch_std:
+        return state
+    own, out = d.state_dict(), dict(state)
+    for key in (f"features.{d.last_conv}.{name}" for name in ("weight_orig", "weight", "weight_v")):
+        if key in state and key in own and state[key].shape != own[key].shape:
+            grown = torch.zeros(own[key].shape, dtype=state[key].dtype)
+            grown[tuple(slice(0, n) for n in state[key].shape)] = state[key]
+            out[key] = grown
+    return out
 
 
 def _load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> int:
@@ -259,7 +236,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             return refine_state(state, module.state_dict(), parents, len(base_names)) if parents else state
         loaded = _load_matching(G, fit(tr.get("G", base.state_dict), G))
         if "D" in tr:
-            _load_matching(D, fit(tr["D"], D))
+            _load_matching(D, add_std_channel(fit(tr["D"], D), D))
         # keep the base's smoothed weights rather than restart the average
         base_ema = fit(tr["G_ema"], G) if "G_ema" in tr else None
         lineage = checkpoints.lineage_after(base.meta)
@@ -277,14 +254,13 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         G, D, G_ema = (m.to(memory_format=torch.channels_last) for m in (G, D, G_ema))
         x_all = x_all.contiguous(memory_format=torch.channels_last)
     y_all = torch.from_numpy(data.labels).long().to(dev)
-    draw = class_sampler(y_all, n_cls, cfg.balance_classes)
+    draw = class_sampler(y_all, n_cls, cfg.balance_classes, STD_GROUP if model_cfg.minibatch_std else 1)
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + step)
     fixed_z = torch.randn(n_cls * 8, model_cfg.z_dim, generator=gen).to(dev)
     fixed_y = one_hot(torch.arange(n_cls).repeat_interleave(8), n_cls).to(dev)
     counts = torch.bincount(y_all, minlength=n_cls).tolist()
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
-    tau = real_spread(x_all, y_all, seed=cfg.seed) if cfg.diversity > 0 else 0.0
 
     def snapshot() -> Path:
         recalibrate_bn(G_ema)
@@ -317,26 +293,19 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
         z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
-        fake_labels, y_fake = labels, y
-        if cfg.diversity > 0:  # pair the halves: the second half draws the first half's classes
-            half = cfg.batch // 2
-            fake_labels = torch.cat([labels[:half], labels[:half], labels[2 * half:]])
-            y_fake = one_hot(fake_labels, n_cls)
 
         # discriminator step: real vs. fake, both augmented the same way
-        fake = G(z, y_fake)
+        fake = G(z, y)
         real_score, real_logits = D.score_and_class(diff_augment(real, cfg.augment), y)
-        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y_fake))
+        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y))
         d_loss = d_loss + class_loss(real_logits, labels, cfg.class_weight)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
 
         # generator step: fool the discriminator through the same augmentation
-        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y_fake)
-        g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, fake_labels, cfg.class_weight)
-        if cfg.diversity > 0:
-            g_loss = g_loss + cfg.diversity * diversity_loss(fake, z, tau)
+        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y)
+        g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, labels, cfg.class_weight)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -400,8 +369,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--time-budget", type=float, help="stop after this many seconds of this run (resumable)")
     p.add_argument("--class-weight", type=float, help="weight of the auxiliary class loss (default 0.5; "
                    "lower keeps more variety within each class when there are many small classes)")
-    p.add_argument("--diversity", type=float, help="weight of the diversity term (default 0: off); "
-                   "keeps a class from drawing one picture for every seed")
+    p.add_argument("--minibatch-std", action="store_true", help="let D see how varied each group of four pictures "
+                   "of one class is (keeps a class from drawing one picture for every seed)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -414,14 +383,13 @@ def main(argv: list[str] | None = None) -> None:
     data, note = training_set(args.data, args.resolution)
     print(f"data: {data.describe()}; classes: {data.class_names}", flush=True)
 
-    model_cfg = GANConfig.plain(ngf=args.width, ndf=args.width) if args.plain else GANConfig(ngf=args.width, ndf=args.width)
+    model_cfg = GANConfig.plain(ngf=args.width, ndf=args.width) if args.plain else \
+        GANConfig(ngf=args.width, ndf=args.width, minibatch_std=args.minibatch_std)
     base = TrainConfig.plain if args.plain else TrainConfig
     cfg = base(steps=args.steps, batch=args.batch, seed=args.seed, checkpoint_every=args.checkpoint_every,
                preview_every=args.preview_every, time_budget_s=args.time_budget)
     if args.class_weight is not None:
         cfg = replace(cfg, class_weight=args.class_weight)
-    if args.diversity is not None:
-        cfg = replace(cfg, diversity=args.diversity)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

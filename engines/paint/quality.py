@@ -165,13 +165,14 @@ def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100
 
     A model of kinds ('faces: smileys') is read against a probe of their groups ('faces'): each
     group's pictures are drawn from its kinds in proportion to their training pictures."""
-    probe = np.load(probe_path)
+    probe = dict(np.load(probe_path))  # an npz re-reads an array on every lookup: read each once
     names = model.class_names
-    groups = [str(c) for c in probe["class_names"]] if "class_names" in probe.files else names
+    groups = [str(c) for c in probe["class_names"]] if "class_names" in probe else names
     parents = list(range(len(names))) if groups == names else parent_classes(names, groups)
     if parents is None:
         raise ValueError(f"the probe knows {', '.join(groups)}; this model's classes are {', '.join(names)}")
-    real = probe["real_pca"].astype(np.float64) if "real_pca" in probe.files else None
+    real = probe["real_pca"].astype(np.float64) if "real_pca" in probe else None
+    basis = probe["pca_basis"].astype(np.float64) if real is not None else None
     counts = np.asarray(model.meta.get("class_counts") or [1] * len(names), dtype=np.float64)
     gen, rng = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
     per, cover = {}, {}
@@ -188,7 +189,7 @@ def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100
         guess = (f @ probe["weight"].T + probe["bias"]).argmax(1)
         per[group] = float((guess == g).mean())
         if real is not None:
-            fake = (raw - probe["pca_mean"]) @ probe["pca_basis"].astype(np.float64)
+            fake = (raw - probe["pca_mean"]) @ basis
             cover[group] = coverage(real[probe["real_labels"] == g], fake)
     mean_cover = float(np.nanmean(list(cover.values()))) if cover else None
     return ClassScores(float(np.mean(list(per.values()))), per, mean_cover, cover)

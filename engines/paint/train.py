@@ -35,6 +35,7 @@ from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
 from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot
+from engines.paint.weights import add_std_channel, load_matching, refine_state
 
 ENGINE = "paint"
 
@@ -140,47 +141,6 @@ def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 
     return draw
 
 
-def add_std_channel(state: dict[str, torch.Tensor], d: Discriminator) -> dict[str, torch.Tensor]:
-    """Give a discriminator saved without minibatch std the input channel its last convolution
-    now needs, with zero weights, so it starts out scoring every picture exactly as before."""
-    if not d.cfg.minibatch_std:
-        return state
-    own, out = d.state_dict(), dict(state)
-    for key in (f"features.{d.last_conv}.{name}" for name in ("weight_orig", "weight", "weight_v")):
-        if key in state and key in own and state[key].shape != own[key].shape:
-            grown = torch.zeros(own[key].shape, dtype=state[key].dtype)
-            grown[tuple(slice(0, n) for n in state[key].shape)] = state[key]
-            out[key] = grown
-    return out
-
-
-def _load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> int:
-    """Load every tensor whose name and shape match; returns how many were loaded."""
-    own = module.state_dict()
-    keep = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    module.load_state_dict(keep, strict=False)
-    return len(keep)
-
-
-def refine_state(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], parents: list[int],
-                 n_old: int) -> dict[str, torch.Tensor]:
-    """Give every class-indexed tensor in `state` (embedding, conditional norms, projection,
-    classifier, the plain D's label planes) one slice per finer class, copied from its parent, so
-    a refined model starts out drawing each kind exactly as it drew the parent class."""
-    idx, grow = torch.tensor(parents), len(parents) - n_old
-    out = {}
-    for key, v in state.items():
-        target = own.get(key)
-        diff = [] if target is None or target.dim() != v.dim() else \
-            [d for d in range(v.dim()) if target.shape[d] != v.shape[d]]
-        if len(diff) == 1 and target.shape[diff[0]] - v.shape[diff[0]] == grow and v.shape[diff[0]] >= n_old:
-            d = diff[0]
-            lead = v.shape[d] - n_old  # the plain D's image channels come before its label planes
-            v = torch.cat([v.narrow(d, 0, lead), v.narrow(d, lead, n_old).index_select(d, idx.to(v.device))], d)
-        out[key] = v
-    return out
-
-
 def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, cfg: TrainConfig | None = None,
           init_from: str | Path | None = None, resume: bool = True, stop: StopToken | None = None,
           device: str = "auto", data_note: str = "", name: str | None = None,
@@ -234,9 +194,9 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
 
         def fit(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
             return refine_state(state, module.state_dict(), parents, len(base_names)) if parents else state
-        loaded = _load_matching(G, fit(tr.get("G", base.state_dict), G))
+        loaded = load_matching(G, fit(tr.get("G", base.state_dict), G))
         if "D" in tr:
-            _load_matching(D, add_std_channel(fit(tr["D"], D), D))
+            load_matching(D, add_std_channel(fit(tr["D"], D), D))
         # keep the base's smoothed weights rather than restart the average
         base_ema = fit(tr["G_ema"], G) if "G_ema" in tr else None
         lineage = checkpoints.lineage_after(base.meta)
@@ -247,7 +207,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     if ema_state is not None:
         G_ema.load_state_dict(ema_state)
     elif base_ema is not None:
-        _load_matching(G_ema, base_ema)
+        load_matching(G_ema, base_ema)
 
     x_all = to_tensor(data.images).to(dev)
     if dev.type == "cpu":  # about 10% faster convolutions on CPU

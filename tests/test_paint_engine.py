@@ -119,6 +119,19 @@ def test_diffaugment_keeps_shape_and_changes_pixels():
     assert ((zeros > 0.05) & (zeros <= 0.26)).all()  # up to a quarter of the picture blanked
 
 
+def test_diffaugment_in_groups_treats_each_group_alike():
+    # minibatch std reads how a group of four differs: copies of one picture must stay copies
+    torch.manual_seed(0)
+    x = (torch.rand(2, 3, 32, 32) * 2 - 1).repeat_interleave(4, 0)
+    a = diff_augment(x, group=4)
+    assert all(torch.equal(a[i], a[i - i % 4]) for i in range(8))
+    assert not torch.equal(a[0], x[0]) and not torch.equal(a[4], x[4])
+    per_picture = diff_augment(x)
+    assert not torch.equal(per_picture[0], per_picture[1])
+    with pytest.raises(ValueError, match="groups of 4"):
+        diff_augment(x[:6], group=4)
+
+
 def test_tiny_training_moves_losses_and_learns_colours(tmp_path):
     data = shapes()
     torch.manual_seed(0)

@@ -214,7 +214,11 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         G, D, G_ema = (m.to(memory_format=torch.channels_last) for m in (G, D, G_ema))
         x_all = x_all.contiguous(memory_format=torch.channels_last)
     y_all = torch.from_numpy(data.labels).long().to(dev)
-    draw = class_sampler(y_all, n_cls, cfg.balance_classes, STD_GROUP if model_cfg.minibatch_std else 1)
+    group = STD_GROUP if model_cfg.minibatch_std and cfg.batch % STD_GROUP == 0 else 1
+    draw = class_sampler(y_all, n_cls, cfg.balance_classes, group)
+
+    def augment(x: torch.Tensor) -> torch.Tensor:  # one draw per minibatch-std group, so its std is content
+        return diff_augment(x, cfg.augment, group)
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed + step)
     fixed_z = torch.randn(n_cls * 8, model_cfg.z_dim, generator=gen).to(dev)
     fixed_y = one_hot(torch.arange(n_cls).repeat_interleave(8), n_cls).to(dev)
@@ -256,15 +260,15 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
 
         # discriminator step: real vs. fake, both augmented the same way
         fake = G(z, y)
-        real_score, real_logits = D.score_and_class(diff_augment(real, cfg.augment), y)
-        d_loss = d_loss_fn(cfg.loss, real_score, D(diff_augment(fake.detach(), cfg.augment), y))
+        real_score, real_logits = D.score_and_class(augment(real), y)
+        d_loss = d_loss_fn(cfg.loss, real_score, D(augment(fake.detach()), y))
         d_loss = d_loss + class_loss(real_logits, labels, cfg.class_weight)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
 
         # generator step: fool the discriminator through the same augmentation
-        fake_score, fake_logits = D.score_and_class(diff_augment(fake, cfg.augment), y)
+        fake_score, fake_logits = D.score_and_class(augment(fake), y)
         g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, labels, cfg.class_weight)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

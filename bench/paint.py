@@ -1,6 +1,7 @@
 """Paint benchmark. Keys: generate_ms, slider_roundtrip_ms, train_img_per_s, fd_lite0,
 fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, class_acc_real,
-class_acc_per_class, class_acc_lite0_tab, class_acc_kinds, class_acc_kinds_plain, class_acc_kinds_real,
+class_acc_per_class, class_acc_lite0_tab, fd_lite0_kinds, class_acc_kinds, class_acc_kinds_tab,
+class_acc_kinds_plain, class_acc_kinds_real,
 class_acc_per_kind, coverage_lite0, coverage_lite0_plain, coverage_per_class, coverage_kinds,
 coverage_kinds_plain, coverage_per_kind, fd_samples, steps and train_seconds of each model,
 training_stages, machine).
@@ -16,8 +17,10 @@ were drawn for; class_acc_lite0_tab is the same at the tab's default truncation 
 class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the ceiling to read
 them against (chance is 1/8). A model of kinds ('faces: smileys') is read by group there: each
 group's pictures are drawn from its kinds in proportion to their training pictures.
-class_acc_kinds*: the same for a model of kinds, one class per kind, read by a probe fitted to the
-real emoji's 33 kinds (emoji-kinds-probe.npz; chance is 1/33).
+class_acc_kinds*: the same for the model of kinds (the bundled emoji-kinds.pt, or the default
+model when it is one), one class per kind, read by a probe fitted to the real emoji's 33 kinds
+(emoji-kinds-probe.npz; chance is 1/33); fd_lite0_kinds is that model's FD when it is not the
+default one, against the same training pictures.
 coverage_*: from the same pictures, the share of each class's real emoji that have a generated
 picture among their 5 nearest real neighbours in lite0 features (Naeem et al. 2020), averaged over
 the classes: near 0 for a class that draws one picture for every seed, however well named."""
@@ -43,6 +46,7 @@ from engines.paint.quality import class_scores, fd_to_stats
 from engines.paint.train import TrainConfig, train
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
+KINDS = explore.BUNDLED_DIR / "emoji-kinds.pt"  # the second bundled model: 33 kinds
 PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
 STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
 PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
@@ -114,12 +118,17 @@ def run(quick: bool = False) -> dict:
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
     kinds_probe = np.load(KINDS_PROBE) if KINDS_PROBE.is_file() else None
-    if kinds_probe is not None and model.class_names == [str(c) for c in kinds_probe["class_names"]]:
-        per_kind = max(n // len(model.class_names), 4)
-        result.update(_class_keys(model, plain, KINDS_PROBE, per_kind, "kinds", "kind"))
+    kind_names = [str(c) for c in kinds_probe["class_names"]] if kinds_probe is not None else None
+    kinds = model if model.class_names == kind_names else explore.load_model(KINDS, "cpu") if KINDS.is_file() else None
+    if kinds is not None and kinds.class_names == kind_names:
+        if kinds is not model:
+            result["fd_lite0_kinds"] = round(fd_to_stats(kinds, STATS, n), 2)
+        per_kind = max(n // len(kinds.class_names), 4)
+        result.update(_class_keys(kinds, plain if kinds is model else None, KINDS_PROBE, per_kind, "kinds", "kind"))
+        result["class_acc_kinds_tab"] = round(class_scores(kinds, KINDS_PROBE, per_kind, psi=TAB_PSI).accuracy, 3)
         result["class_acc_kinds_real"] = round(float(kinds_probe["real_acc"]), 3)
         result["class_samples_per_kind"] = per_kind
-    models = {"bundled": BUNDLED, "plain": PLAIN}
+    models = {"bundled": BUNDLED, "plain": PLAIN, "kinds": KINDS}
     metas = {k: load_checkpoint(p).meta for k, p in models.items() if p.is_file()}
     stages = {k: _stages(m) for k, m in metas.items()}
     result["train_seconds"] = {k: round(sum(s["seconds"] or 0 for s in v), 1) for k, v in stages.items()}

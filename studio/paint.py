@@ -28,8 +28,9 @@ NO_BLEND = "(none)"
 
 HELP = f"""
 Paint draws pictures with a **GAN**: a generator network that turns a list of random numbers
-(the *seed*) and a *class* into a picture. It learned from examples; the bundled model learned
-from about 1,400 emoji in 8 groups.
+(the *seed*) and a *class* into a picture. It learned from examples: the bundled *emoji* model
+from about 1,400 emoji in 8 groups, *emoji-kinds* from the same emoji in 33 kinds (hearts, cats,
+hands, birds, fruit, clocks, vehicles, ...).
 
 - **Seed**: each number is a different picture. The dice picks one at random.
 - **Truncation**: lower values give safer, more typical pictures; higher ones wilder ones.

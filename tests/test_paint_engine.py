@@ -1,5 +1,6 @@
 """Paint engine: model shapes, augmentation, training that moves and resumes, exploration maths."""
 
+import shutil
 import zipfile
 from dataclasses import replace
 
@@ -463,3 +464,16 @@ def test_emoji_kinds_sit_inside_their_groups(tmp_path, monkeypatch):
     test_file.write_text("# group: Objects\n# subgroup: time-machines\n1F570 ; fully-qualified # x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="time-machines"):
         list(emoji.emoji_by_group(kinds=True))
+
+
+def test_default_model_comes_first_and_the_kinds_model_names_its_kinds(tmp_path):
+    from engines.paint.quality import class_scores
+    mine = tmp_path / "aaa.pt"  # an artist's model sorts after the bundled default whatever its name
+    shutil.copy(explore.BUNDLED_DIR / "emoji.pt", mine)
+    found = explore.available_models(tmp_path)
+    assert list(found)[0] == explore.DEFAULT_MODEL and list(found)[-1] == "aaa (yours)"
+    model = explore.load_model(found["emoji-kinds (bundled)"], "cpu")
+    assert len(model.class_names) == 33 and model.class_names[18] == "travel & places: clocks & time"
+    scores = class_scores(model, explore.BUNDLED_DIR / "emoji-kinds-probe.npz", per_class=4)
+    assert list(scores.per_class) == model.class_names
+    assert scores.accuracy > 3 / 33  # several times chance even on 4 pictures a kind

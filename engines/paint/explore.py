@@ -304,9 +304,14 @@ def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int 
 
 
 # ---------------------------------------------------------------- models and recipes
+DEFAULT_MODEL = "emoji (bundled)"  # the 8-group model opens the tab; emoji-kinds and the artist's follow
+
+
 def available_models(user_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Display name -> checkpoint for the bundled models and the user's own (newest last)."""
-    return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE)
+    """Display name -> checkpoint: the default bundled model first, then the other bundled ones
+    and the user's own (newest last)."""
+    found = checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE)
+    return {k: found[k] for k in sorted(found, key=lambda k: k != DEFAULT_MODEL)}
 
 
 def nudge(z: torch.Tensor, nudges: Sequence[Sequence[float]]) -> torch.Tensor:

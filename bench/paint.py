@@ -101,7 +101,7 @@ def run(quick: bool = False) -> dict:
     seeds = iter(range(10**6))
     generate_ms = median_ms(lambda: explore.generate(model, next(seeds), TAB_PSI, "faces"), repeats=50, warmup=5)
     result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50),
-              "train_img_per_s": _train_rate(6 if quick else 20)}
+              "train_img_per_s": _train_rate(12 if quick else 20)}
     n = 250 if quick else 1000
     fd = fd_to_stats(model, STATS, n)
     result["fd_lite0"] = round(fd, 2)

@@ -119,7 +119,11 @@ def run(quick: bool = False) -> dict:
         result["class_samples_per_class"] = per_class
     kinds_probe = np.load(KINDS_PROBE) if KINDS_PROBE.is_file() else None
     kind_names = [str(c) for c in kinds_probe["class_names"]] if kinds_probe is not None else None
-    kinds = model if model.class_names == kind_names else explore.load_model(KINDS, "cpu") if KINDS.is_file() else None
+    kinds = None  # the model of kinds: the default model if it is one, else the bundled emoji-kinds
+    if model.class_names == kind_names:
+        kinds = model
+    elif KINDS.is_file():
+        kinds = explore.load_model(KINDS, "cpu")
     if kinds is not None and kinds.class_names == kind_names:
         if kinds is not model:
             result["fd_lite0_kinds"] = round(fd_to_stats(kinds, STATS, n), 2)

@@ -17,6 +17,7 @@ def _draw(sample: torch.Tensor, group: int) -> torch.Tensor:
 
 
 def _n(x: torch.Tensor, group: int) -> int:
+    """How many draws a batch needs: one per group (refusing a batch that does not split)."""
     if x.shape[0] % group:
         raise ValueError(f"a batch of {x.shape[0]} does not split into groups of {group}")
     return x.shape[0] // group
@@ -35,9 +36,9 @@ def color(x: torch.Tensor, group: int = 1) -> torch.Tensor:
 def translation(x: torch.Tensor, ratio: float = 0.125, group: int = 1) -> torch.Tensor:
     """Shift each image (or group) by up to `ratio` of its size, filling with zeros."""
     b, _, h, w = x.shape
-    sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    dy = _draw(torch.randint(-sh, sh + 1, (_n(x, group), 1, 1), device=x.device), group)
-    dx = _draw(torch.randint(-sw, sw + 1, (_n(x, group), 1, 1), device=x.device), group)
+    sh, sw, n = int(h * ratio + 0.5), int(w * ratio + 0.5), _n(x, group)
+    dy = _draw(torch.randint(-sh, sh + 1, (n, 1, 1), device=x.device), group)
+    dx = _draw(torch.randint(-sw, sw + 1, (n, 1, 1), device=x.device), group)
     gy, gx = torch.meshgrid(torch.arange(h, device=x.device), torch.arange(w, device=x.device), indexing="ij")
     gy = (gy[None] + dy + 1).clamp(0, h + 1)
     gx = (gx[None] + dx + 1).clamp(0, w + 1)
@@ -49,9 +50,9 @@ def translation(x: torch.Tensor, ratio: float = 0.125, group: int = 1) -> torch.
 def cutout(x: torch.Tensor, ratio: float = 0.5, group: int = 1) -> torch.Tensor:
     """Zero a random square of `ratio` of the image side in each image or group (the box may overhang)."""
     _, _, h, w = x.shape
-    ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    cy = _draw(torch.randint(0, h, (_n(x, group), 1, 1), device=x.device), group)
-    cx = _draw(torch.randint(0, w, (_n(x, group), 1, 1), device=x.device), group)
+    ch, cw, n = int(h * ratio + 0.5), int(w * ratio + 0.5), _n(x, group)
+    cy = _draw(torch.randint(0, h, (n, 1, 1), device=x.device), group)
+    cx = _draw(torch.randint(0, w, (n, 1, 1), device=x.device), group)
     gy, gx = torch.meshgrid(torch.arange(h, device=x.device), torch.arange(w, device=x.device), indexing="ij")
     inside = ((gy[None] - cy).abs() < ch / 2) & ((gx[None] - cx).abs() < cw / 2)
     return x * (~inside)[:, None].to(x.dtype)

@@ -3,7 +3,8 @@ fd_lite0_plain, fd_ratio_vs_plain (plus class_acc_lite0, class_acc_lite0_plain, 
 class_acc_per_class, class_acc_lite0_tab, fd_lite0_kinds, class_acc_kinds, class_acc_kinds_tab,
 class_acc_kinds_plain, class_acc_kinds_real,
 class_acc_per_kind, coverage_lite0, coverage_lite0_plain, coverage_per_class, coverage_kinds,
-coverage_kinds_plain, coverage_per_kind, fd_samples, steps and train_seconds of each model,
+coverage_kinds_plain, coverage_per_kind, class_acc_pixel, class_acc_pixel_tab, class_acc_pixel_plain,
+class_acc_pixel_real, class_acc_pixel_per_class, fd_samples, steps and train_seconds of each model,
 training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
@@ -23,7 +24,11 @@ model when it is one), one class per kind, read by a probe fitted to the real em
 default one, against the same training pictures.
 coverage_*: from the same pictures, the share of each class's real emoji that have a generated
 picture among their 5 nearest real neighbours in lite0 features (Naeem et al. 2020), averaged over
-the classes: near 0 for a class that draws one picture for every seed, however well named."""
+the classes: near 0 for a class that draws one picture for every seed, however well named.
+class_acc_pixel*: the same share named by a small CNN trained from scratch on the real emoji's
+pixels (emoji-pixel-probe.pt; class_acc_pixel_real is its accuracy on a held-out 20%). It shares
+no weights with lite0, which a projected discriminator trains the generator against, so it is the
+figure a model cannot have learnt to please."""
 
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
-from engines.paint import explore
+from engines.paint import explore, pixel_probe
 from engines.paint.data import ImageSet
 from engines.paint.model import GANConfig
 from engines.paint.quality import class_scores, fd_to_stats
@@ -51,6 +56,7 @@ PLAIN = explore.BUNDLED_DIR / "ablation" / "emoji-plain.pt"
 STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
 PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
 KINDS_PROBE = explore.BUNDLED_DIR / "emoji-kinds-probe.npz"
+PIXEL_PROBE = explore.BUNDLED_DIR / "emoji-pixel-probe.pt"
 TAB_PSI = 0.8  # the Paint tab's default truncation
 
 
@@ -95,6 +101,17 @@ def _class_keys(model: explore.PaintModel, plain: explore.PaintModel | None, pro
     return out
 
 
+def _pixel_keys(model: explore.PaintModel, plain: explore.PaintModel | None, per_class: int) -> dict:
+    """class_acc_pixel (_tab, _plain, _real, _per_class): read by the pixel probe."""
+    acc, per = pixel_probe.accuracy(model, PIXEL_PROBE, per_class)
+    out = {"class_acc_pixel": round(acc, 3), "class_acc_pixel_per_class": {k: round(v, 3) for k, v in per.items()},
+           "class_acc_pixel_tab": round(pixel_probe.accuracy(model, PIXEL_PROBE, per_class, TAB_PSI)[0], 3),
+           "class_acc_pixel_real": round(float(pixel_probe.load(PIXEL_PROBE)[1]["held_out_acc"]), 3)}
+    if plain is not None:
+        out["class_acc_pixel_plain"] = round(pixel_probe.accuracy(plain, PIXEL_PROBE, per_class)[0], 3)
+    return out
+
+
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
@@ -117,6 +134,8 @@ def run(quick: bool = False) -> dict:
         result["class_acc_lite0_tab"] = round(class_scores(model, PROBE, per_class, psi=TAB_PSI).accuracy, 3)
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
+    if PIXEL_PROBE.is_file():
+        result.update(_pixel_keys(model, plain, n // 8))
     kinds_probe = np.load(KINDS_PROBE) if KINDS_PROBE.is_file() else None
     kind_names = [str(c) for c in kinds_probe["class_names"]] if kinds_probe is not None else None
     kinds = None  # the model of kinds: the default model if it is one, else the bundled emoji-kinds

@@ -1,0 +1,98 @@
+"""A discriminator that judges pictures through a frozen, pretrained feature network.
+
+Projected GAN (Sauer et al. 2021, https://arxiv.org/abs/2111.01007): the pictures pass through
+EfficientNet-lite0 (ImageNet weights, frozen), fixed random 1x1 projections mix its channels and
+fixed random 3x3 convolutions mix its scales top-down, and one small trainable discriminator per
+scale scores the mixed features. Pretrained features tell a cat from a cup long before a
+discriminator learnt from 1,400 emoji could, so the generator is pushed towards *things* rather
+than coloured shapes, at little cost on a CPU (the network sees the 64x64 picture as it is).
+
+Conditioning is by projection at every scale (Miyato & Koyama 2018), and an auxiliary classifier
+over all scales names the class, as in `model.Discriminator`; the interface is the same.
+The feature network is not part of the state dict: it comes with the pip install.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import spectral_norm
+
+from engines.backbones import efficientnet_lite0
+from engines.paint.model import GANConfig
+
+TAPS = (2, 4, 10, 15)             # lite0 blocks read: 24 ch at 1/4 size, 40 at 1/8, 112 at 1/16, 320 at 1/32
+TAP_CHANNELS = (24, 40, 112, 320)
+MIXED = (64, 128, 256, 512)       # channels after the random cross-channel mixing (as in the paper)
+MIX_SEED = 20211111               # the random mixing is fixed by this seed, so it is the same after a reload
+
+
+def _head(channels: int, size: int, width: int) -> nn.Sequential:
+    """A small DCGAN-style discriminator for one scale: halve the size down to 4x4 (or keep a
+    smaller map as it is), ending with `width` channels."""
+    layers: list[nn.Module] = []
+    c = channels
+    while size > 4:
+        layers += [spectral_norm(nn.Conv2d(c, width, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+        c, size = width, size // 2
+    layers += [spectral_norm(nn.Conv2d(c, width, 3, 1, 1)), nn.LeakyReLU(0.2, True)]
+    return nn.Sequential(*layers)
+
+
+class ProjectedDiscriminator(nn.Module):
+    """(image, class weights) -> realness score (B,), summed over four feature scales;
+    `score_and_class` adds class logits when the config asks for the auxiliary classifier."""
+
+    def __init__(self, cfg: GANConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        n_cls = max(cfg.n_classes, 1)
+        width = cfg.ndf * 4
+        gen = torch.Generator().manual_seed(MIX_SEED)
+        # fixed random mixing, kept as buffers: saved with the model, never trained
+        for i, (c_in, c_out) in enumerate(zip(TAP_CHANNELS, MIXED)):
+            self.register_buffer(f"ccm{i}", torch.randn(c_out, c_in, 1, 1, generator=gen) * (2 / c_in) ** 0.5)
+        for i in range(len(MIXED) - 1):
+            self.register_buffer(f"csm{i}", torch.randn(MIXED[i], MIXED[i + 1], 3, 3, generator=gen)
+                                 * (2 / (9 * MIXED[i + 1])) ** 0.5)
+        sizes = [cfg.resolution // s for s in (4, 8, 16, 32)]
+        self.heads = nn.ModuleList(_head(c, s, width) for c, s in zip(MIXED, sizes))
+        self.out = nn.ModuleList(spectral_norm(nn.Conv2d(width, 1, 1)) for _ in MIXED)
+        self.project = nn.ModuleList(spectral_norm(nn.Linear(n_cls, width, bias=False)) for _ in MIXED)
+        self.classify = spectral_norm(nn.Linear(width * len(MIXED), n_cls)) \
+            if cfg.classifier and n_cls > 1 else None
+
+    def taps(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """lite0 activations at the four tapped blocks for pictures in [-1, 1]."""
+        net = efficientnet_lite0.load(str(x.device))
+        h = net.stem((x + 1) / 2)
+        out = []
+        for i, block in enumerate(net._blocks[:TAPS[-1] + 1]):
+            h = block(h)
+            if i in TAPS:
+                out.append(h)
+        return out
+
+    def mixed(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Cross-channel then cross-scale mixed features, finest first."""
+        feats = [F.conv2d(f, getattr(self, f"ccm{i}")) for i, f in enumerate(self.taps(x))]
+        for i in reversed(range(len(feats) - 1)):
+            up = F.interpolate(feats[i + 1], size=feats[i].shape[-2:], mode="bilinear", align_corners=False)
+            feats[i] = feats[i] + F.conv2d(up, getattr(self, f"csm{i}"), padding=1)
+        return feats
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.score_and_class(x, y)[0]
+
+    def score_and_class(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Realness score (B,) and, with the auxiliary classifier, class logits (B, n_classes)."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and x.requires_grad):
+            feats = self.mixed(x)  # the frozen network needs a graph only when G is being trained
+        score, pooled = x.new_zeros(len(x)), []
+        for f, head, out, project in zip(feats, self.heads, self.out, self.project):
+            h = head(f)
+            p = h.mean((2, 3))
+            score = score + out(h).mean((1, 2, 3)) + (project(y) * p).sum(1)
+            pooled.append(p)
+        return score, (self.classify(torch.cat(pooled, 1)) if self.classify is not None else None)

@@ -11,7 +11,7 @@ from engines.backbones import efficientnet_lite0
 from engines.paint import explore, pixel_probe
 from engines.paint.images import to_tensor
 from engines.paint.model import Generator, one_hot
-from engines.paint.projected import MIXED, ProjectedDiscriminator
+from engines.paint.projected import MIXED, ProjectedDiscriminator, VisionAidedDiscriminator
 from engines.paint.train import TrainConfig, train
 from tests.paint_helpers import TINY, shapes, tiny_model
 
@@ -56,11 +56,15 @@ def test_projected_training_learns_resumes_and_reloads(tmp_path):
     assert d_losses[-1] < 2.0  # hinge 2.0 is a discriminator that cannot tell
     ck = checkpoints.load(tmp_path / "p.pt", engine="paint")
     assert ck.config["projected"] and not any("_blocks" in k for k in ck.extra["train"]["D"])
-    # its classifier, on pretrained features, already names real discs and squares
-    d = ProjectedDiscriminator(replace(PROJ, n_classes=2))
+    # the pixel judge and the projected judge each score every picture; both tell real from fake
+    d = VisionAidedDiscriminator(replace(PROJ, n_classes=2))
     d.load_state_dict(ck.extra["train"]["D"])
+    g = explore.load_model(tmp_path / "p.pt").generator
+    y = one_hot(torch.from_numpy(data.labels), 2)
     with torch.no_grad():
-        _, logits = d.eval().score_and_class(to_tensor(data.images), one_hot(torch.from_numpy(data.labels), 2))
+        real, logits = d.eval().score_and_class(to_tensor(data.images), y)
+        fake = d(g(torch.randn(len(y), PROJ.z_dim), y), y)
+    assert real.shape == (len(y), 2) and (real.mean(0) > fake.mean(0)).all()
     assert (logits.argmax(1).numpy() == data.labels).mean() > 0.9
     # resumes with its own discriminator, and samples like any Paint model
     more = list(train(data, tmp_path / "p.pt", PROJ, TrainConfig(steps=50, batch=16, preview_every=10), device="cpu"))
@@ -68,7 +72,7 @@ def test_projected_training_learns_resumes_and_reloads(tmp_path):
     assert explore.generate(explore.load_model(tmp_path / "p.pt"), 3, 1.0, "discs").size == (32, 32)
 
 
-def test_a_pixel_model_fine_tunes_into_a_projected_one_with_a_fresh_discriminator(tmp_path):
+def test_a_pixel_model_fine_tunes_into_a_vision_aided_one_keeping_its_discriminator(tmp_path):
     base = tiny_model(tmp_path / "base.pt", steps=10)
     events = list(train(shapes(), tmp_path / "ft.pt", PROJ, TrainConfig(steps=2, batch=16), init_from=base,
                         device="cpu"))
@@ -77,7 +81,9 @@ def test_a_pixel_model_fine_tunes_into_a_projected_one_with_a_fresh_discriminato
     base_g = checkpoints.load(base).extra["train"]["G"]
     # two Adam steps of 2e-4 move the base's generator weights by well under a fresh init's 0.02 spread
     assert all((ft["G"][k].float() - v.float()).abs().max() < 1e-2 for k, v in base_g.items() if k.endswith("weight"))
-    assert any(k.startswith("heads.") for k in ft["D"]) and not any(k.startswith("features.") for k in ft["D"])
+    base_d = checkpoints.load(base).extra["train"]["D"]
+    assert all((ft["D"][k].float() - v.float()).abs().max() < 1e-2 for k, v in base_d.items() if k.endswith("weight_orig"))
+    assert any(k.startswith("projected.heads.") for k in ft["D"])  # the new judge, started afresh
     assert checkpoints.load(tmp_path / "ft.pt").meta["lineage"]
 
 

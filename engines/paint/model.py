@@ -43,7 +43,7 @@ class GANConfig:
     cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
     classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
     minibatch_std: bool = False  # D's last layer also sees how varied each group of 4 pictures of one class is
-    projected: bool = False      # D judges frozen EfficientNet-lite0 features (projected.py) instead of pixels
+    projected: bool = False      # a second D judges frozen EfficientNet-lite0 features (projected.py)
 
     @property
     def n_up(self) -> int:

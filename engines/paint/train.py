@@ -35,7 +35,7 @@ from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
 from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot
-from engines.paint.projected import ProjectedDiscriminator
+from engines.paint.projected import VisionAidedDiscriminator
 from engines.paint.weights import add_std_channel, load_matching, refine_state
 
 ENGINE = "paint"
@@ -161,7 +161,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     torch.manual_seed(cfg.seed)
 
     G = Generator(model_cfg).to(dev)
-    D = (ProjectedDiscriminator if model_cfg.projected else Discriminator)(model_cfg).to(dev)
+    D = (VisionAidedDiscriminator if model_cfg.projected else Discriminator)(model_cfg).to(dev)
     init_weights(G)
     init_weights(D)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
@@ -197,7 +197,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         def fit(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
             return refine_state(state, module.state_dict(), parents, len(base_names)) if parents else state
         loaded = load_matching(G, fit(tr.get("G", base.state_dict), G))
-        if "D" in tr and GANConfig.from_dict(base.config).projected == model_cfg.projected:
+        if "D" in tr:  # a vision-aided D keeps the pixel D's names: only its projected judge starts afresh
             load_matching(D, add_std_channel(fit(tr["D"], D), D))
         # keep the base's smoothed weights rather than restart the average
         base_ema = fit(tr["G_ema"], G) if "G_ema" in tr else None
@@ -337,8 +337,8 @@ def main(argv: list[str] | None = None) -> None:
                    "lower keeps more variety within each class when there are many small classes)")
     p.add_argument("--minibatch-std", action="store_true", help="let D see how varied each group of four pictures "
                    "of one class is (keeps a class from drawing one picture for every seed)")
-    p.add_argument("--projected", action="store_true", help="D judges frozen EfficientNet-lite0 features "
-                   "(Projected GAN): learns things rather than colours from few pictures")
+    p.add_argument("--projected", action="store_true", help="a second D judges frozen EfficientNet-lite0 "
+                   "features (vision-aided, Projected GAN): things rather than colours from few pictures")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")

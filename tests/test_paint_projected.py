@@ -18,13 +18,14 @@ from tests.paint_helpers import TINY, shapes, tiny_model
 PROJ = replace(TINY, projected=True)
 
 
-@pytest.mark.parametrize("res", [32, 64, 128])
-def test_shapes_at_every_resolution(res):
-    cfg = replace(PROJ, resolution=res, n_classes=3)
+@pytest.mark.parametrize("res,size", [(32, 0), (64, 0), (128, 0), (64, 128)])
+def test_shapes_at_every_resolution(res, size):
+    cfg = replace(PROJ, resolution=res, n_classes=3, projected_size=size)
     d, x = ProjectedDiscriminator(cfg), Generator(cfg)(torch.randn(2, cfg.z_dim), one_hot(torch.tensor([0, 2]), 3))
     score, logits = d.score_and_class(x, one_hot(torch.tensor([0, 2]), 3))
     assert score.shape == (2,) and logits.shape == (2, 3) and torch.isfinite(score).all()
     assert [f.shape[1] for f in d.mixed(x)] == list(MIXED)
+    assert d.mixed(x)[0].shape[-1] == (size or res) // 4  # lite0 reads the picture at projected_size
 
 
 def test_feature_network_is_frozen_and_not_saved_and_the_mixing_is_fixed():

@@ -44,6 +44,7 @@ class GANConfig:
     classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
     minibatch_std: bool = False  # D's last layer also sees how varied each group of 4 pictures of one class is
     projected: bool = False      # a second D judges frozen EfficientNet-lite0 features (projected.py)
+    projected_size: int = 0      # the size lite0 reads the pictures at (0: as they are; 128 or 224 on a GPU)
 
     @property
     def n_up(self) -> int:

@@ -63,7 +63,8 @@ class ProjectedDiscriminator(nn.Module):
         for i in range(len(MIXED) - 1):
             self.register_buffer(f"csm{i}", torch.randn(MIXED[i], MIXED[i + 1], 3, 3, generator=gen)
                                  * (2 / (9 * MIXED[i + 1])) ** 0.5)
-        sizes = [cfg.resolution // s for s in (4, 8, 16, 32)]
+        self.size = cfg.projected_size or cfg.resolution
+        sizes = [max(self.size // s, 1) for s in (4, 8, 16, 32)]
         self.heads = nn.ModuleList(_head(c, s, width) for c, s in zip(MIXED, sizes))
         self.out = nn.ModuleList(spectral_norm(nn.Conv2d(width, 1, 1)) for _ in MIXED)
         self.project = nn.ModuleList(spectral_norm(nn.Linear(n_cls, width, bias=False)) for _ in MIXED)
@@ -71,8 +72,10 @@ class ProjectedDiscriminator(nn.Module):
             if cfg.classifier and n_cls > 1 else None
 
     def taps(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """lite0 activations at the four tapped blocks for pictures in [-1, 1]."""
+        """lite0 activations at the four tapped blocks for pictures in [-1, 1], read at `projected_size`."""
         net = efficientnet_lite0.load(str(x.device))
+        if x.shape[-1] != self.size:  # larger pictures make lite0's features about things, not texture
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
         h = net.stem((x + 1) / 2)
         out = []
         for i, block in enumerate(net._blocks[:TAPS[-1] + 1]):

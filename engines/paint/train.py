@@ -339,6 +339,7 @@ def main(argv: list[str] | None = None) -> None:
                    "of one class is (keeps a class from drawing one picture for every seed)")
     p.add_argument("--projected", action="store_true", help="a second D judges frozen EfficientNet-lite0 "
                    "features (vision-aided, Projected GAN): things rather than colours from few pictures")
+    p.add_argument("--projected-size", type=int, default=0, help="the size that judge reads pictures at (0: as they are)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -352,7 +353,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: {data.describe()}; classes: {data.class_names}", flush=True)
 
     model_cfg = GANConfig.plain(ngf=args.width, ndf=args.width) if args.plain else \
-        GANConfig(ngf=args.width, ndf=args.width, minibatch_std=args.minibatch_std, projected=args.projected)
+        GANConfig(ngf=args.width, ndf=args.width, minibatch_std=args.minibatch_std, projected=args.projected,
+                  projected_size=args.projected_size)
     base = TrainConfig.plain if args.plain else TrainConfig
     cfg = base(steps=args.steps, batch=args.batch, seed=args.seed, checkpoint_every=args.checkpoint_every,
                preview_every=args.preview_every, time_budget_s=args.time_budget)

@@ -103,12 +103,13 @@ def _class_keys(model: explore.PaintModel, plain: explore.PaintModel | None, pro
 
 def _pixel_keys(model: explore.PaintModel, plain: explore.PaintModel | None, per_class: int) -> dict:
     """class_acc_pixel (_tab, _plain, _real, _per_class): read by the pixel probe."""
-    acc, per = pixel_probe.accuracy(model, PIXEL_PROBE, per_class)
+    probe = pixel_probe.load(PIXEL_PROBE)
+    acc, per = pixel_probe.accuracy(model, probe, per_class)
     out = {"class_acc_pixel": round(acc, 3), "class_acc_pixel_per_class": {k: round(v, 3) for k, v in per.items()},
-           "class_acc_pixel_tab": round(pixel_probe.accuracy(model, PIXEL_PROBE, per_class, TAB_PSI)[0], 3),
-           "class_acc_pixel_real": round(float(pixel_probe.load(PIXEL_PROBE)[1]["held_out_acc"]), 3)}
+           "class_acc_pixel_tab": round(pixel_probe.accuracy(model, probe, per_class, TAB_PSI)[0], 3),
+           "class_acc_pixel_real": round(float(probe[1]["held_out_acc"]), 3)}
     if plain is not None:
-        out["class_acc_pixel_plain"] = round(pixel_probe.accuracy(plain, PIXEL_PROBE, per_class)[0], 3)
+        out["class_acc_pixel_plain"] = round(pixel_probe.accuracy(plain, probe, per_class)[0], 3)
     return out
 
 

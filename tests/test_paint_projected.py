@@ -22,8 +22,8 @@ PROJ = replace(TINY, projected=True)
 def test_shapes_at_every_resolution(res, size):
     cfg = replace(PROJ, resolution=res, n_classes=3, projected_size=size)
     d, x = ProjectedDiscriminator(cfg), Generator(cfg)(torch.randn(2, cfg.z_dim), one_hot(torch.tensor([0, 2]), 3))
-    score, logits = d.score_and_class(x, one_hot(torch.tensor([0, 2]), 3))
-    assert score.shape == (2,) and logits.shape == (2, 3) and torch.isfinite(score).all()
+    score = d(x, one_hot(torch.tensor([0, 2]), 3))
+    assert score.shape == (2,) and torch.isfinite(score).all()
     assert [f.shape[1] for f in d.mixed(x)] == list(MIXED)
     assert d.mixed(x)[0].shape[-1] == (size or res) // 4  # lite0 reads the picture at projected_size
 
@@ -101,6 +101,7 @@ def test_pixel_probe_learns_from_pixels_round_trips_and_reads_a_model(tmp_path):
     model = explore.load_model(tiny_model(tmp_path / "m.pt", steps=10))
     mean, per = pixel_probe.accuracy(model, path, per_class=8)
     assert set(per) == {"discs", "squares"} and 0 <= mean <= 1 and mean == pytest.approx(sum(per.values()) / 2)
+    assert pixel_probe.accuracy(model, (again, meta), per_class=8) == (mean, per)  # a loaded probe reads alike
     pixel_probe.save(tmp_path / "other.pt", net, ["a", "b"], acc, "other")
     with pytest.raises(ValueError, match="the probe knows a, b"):
         pixel_probe.accuracy(model, tmp_path / "other.pt")

@@ -88,11 +88,12 @@ def load(path: str | Path) -> tuple[nn.Sequential, dict]:
 
 
 @torch.no_grad()
-def accuracy(model: PaintModel, probe_path: str | Path, per_class: int = 125, psi: float = 1.0,
-             seed: int = 0) -> tuple[float, dict[str, float]]:
-    """The share of `per_class` pictures of each class (truncation `psi`) that the probe names as
-    the class they were drawn for, overall and per class. The model's classes must be the probe's."""
-    net, meta = load(probe_path)
+def accuracy(model: PaintModel, probe: str | Path | tuple[nn.Sequential, dict], per_class: int = 125,
+             psi: float = 1.0, seed: int = 0) -> tuple[float, dict[str, float]]:
+    """The share of `per_class` pictures of each class (truncation `psi`) that the probe (a path,
+    or what `load` returned) names as the class they were drawn for, overall and per class.
+    The model's classes must be the probe's."""
+    net, meta = probe if isinstance(probe, tuple) else load(probe)
     names = model.class_names
     if list(meta["class_names"]) != names:
         raise ValueError(f"the probe knows {', '.join(meta['class_names'])}; this model's classes are {', '.join(names)}")

@@ -3,13 +3,12 @@
 Projected GAN (Sauer et al. 2021, https://arxiv.org/abs/2111.01007): the pictures pass through
 EfficientNet-lite0 (ImageNet weights, frozen), fixed random 1x1 projections mix its channels and
 fixed random 3x3 convolutions mix its scales top-down, and one small trainable discriminator per
-scale scores the mixed features. Pretrained features tell a cat from a cup long before a
-discriminator learnt from 1,400 emoji could, so the generator is pushed towards *things* rather
-than coloured shapes, at little cost on a CPU (the network sees the 64x64 picture as it is).
+scale scores the mixed features. Pretrained features can tell a cat from a cup long before a
+discriminator learnt from 1,400 emoji could, if they see the picture large enough: at 64x64 (the
+default, `projected_size` 0) lite0 reads texture more than things; 128 or 224 is for a GPU.
 
-Conditioning is by projection at every scale (Miyato & Koyama 2018), and an auxiliary classifier
-over all scales names the class, as in `model.Discriminator`; the interface is the same.
-The feature network is not part of the state dict: it comes with the pip install.
+Conditioning is by projection at every scale (Miyato & Koyama 2018). The feature network is not
+part of the state dict: it comes with the pip install.
 
 Alone, such a judge lets the generator please lite0 with repeated textures (tried in session 8:
 dotted patterns within 1,500 steps). `VisionAidedDiscriminator` therefore keeps the pixel
@@ -48,8 +47,7 @@ def _head(channels: int, size: int, width: int) -> nn.Sequential:
 
 
 class ProjectedDiscriminator(nn.Module):
-    """(image, class weights) -> realness score (B,), summed over four feature scales;
-    `score_and_class` adds class logits when the config asks for the auxiliary classifier."""
+    """(image, class weights) -> realness score (B,), summed over four feature scales."""
 
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()
@@ -68,8 +66,6 @@ class ProjectedDiscriminator(nn.Module):
         self.heads = nn.ModuleList(_head(c, s, width) for c, s in zip(MIXED, sizes))
         self.out = nn.ModuleList(spectral_norm(nn.Conv2d(width, 1, 1)) for _ in MIXED)
         self.project = nn.ModuleList(spectral_norm(nn.Linear(n_cls, width, bias=False)) for _ in MIXED)
-        self.classify = spectral_norm(nn.Linear(width * len(MIXED), n_cls)) \
-            if cfg.classifier and n_cls > 1 else None
 
     def taps(self, x: torch.Tensor) -> list[torch.Tensor]:
         """lite0 activations at the four tapped blocks for pictures in [-1, 1], read at `projected_size`."""
@@ -93,20 +89,13 @@ class ProjectedDiscriminator(nn.Module):
         return feats
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.score_and_class(x, y)[0]
-
-    def score_and_class(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Realness score (B,) and, with the auxiliary classifier, class logits (B, n_classes)."""
         with torch.set_grad_enabled(torch.is_grad_enabled() and x.requires_grad):
             feats = self.mixed(x)  # the frozen network needs a graph only when G is being trained
-        score, pooled = x.new_zeros(len(x)), []
+        score = x.new_zeros(len(x))
         for f, head, out, project in zip(feats, self.heads, self.out, self.project):
             h = head(f)
-            p = h.mean((2, 3))
-            score = score + out(h).mean((1, 2, 3)) + (project(y) * p).sum(1)
-            pooled.append(p)
-        return score, (self.classify(torch.cat(pooled, 1)) if self.classify is not None else None)
-
+            score = score + out(h).mean((1, 2, 3)) + (project(y) * h.mean((2, 3))).sum(1)
+        return score
 
 class VisionAidedDiscriminator(Discriminator):
     """The pixel discriminator plus a projected one: `score_and_class` gives one score per judge
@@ -117,7 +106,7 @@ class VisionAidedDiscriminator(Discriminator):
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__(replace(cfg, projected=False))
         self.cfg = cfg
-        self.projected = ProjectedDiscriminator(replace(cfg, classifier=False))
+        self.projected = ProjectedDiscriminator(cfg)
 
     def score_and_class(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         score, logits = super().score_and_class(x, y)

@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--minibatch-std", action="store_true", help="let D see how varied each group of four pictures "
                    "of one class is (keeps a class from drawing one picture for every seed)")
     p.add_argument("--projected", action="store_true", help="a second D judges frozen EfficientNet-lite0 "
-                   "features (vision-aided, Projected GAN): things rather than colours from few pictures")
+                   "features (vision-aided, Projected GAN; on a GPU, with --projected-size 128 or more)")
     p.add_argument("--projected-size", type=int, default=0, help="the size that judge reads pictures at (0: as they are)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)

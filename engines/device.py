@@ -53,10 +53,12 @@ def pick_device(preference: str = "auto") -> torch.device:
 
 
 def configure(preference: str = "auto") -> torch.device:
-    """Pick the device and, on the CPU, set torch's thread count; returns the device."""
+    """Pick the device and tune torch for it (CPU threads, cuDNN autotuning); returns the device."""
     device = pick_device(preference)
     if device.type == "cpu":
         torch.set_num_threads(cpu_threads())
+    elif device.type == "cuda":  # fixed shapes in training loops: let cuDNN pick its fastest kernels once
+        torch.backends.cudnn.benchmark = True
     return device
 
 

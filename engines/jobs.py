@@ -4,9 +4,11 @@ stop token the UI can set while a job's generator runs."""
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 
 class Busy(RuntimeError):
@@ -69,9 +71,15 @@ def optimizer_step(opt, loss, params, max_norm: float = 1.0) -> None:
     opt.step()
 
 
-def running_mean(avg: float, value: float, keep: float = 0.95) -> float:
-    """Exponential moving average for loss read-outs; starts at the first value (avg is NaN)."""
-    return value if avg != avg else keep * avg + (1 - keep) * value
+Num = TypeVar("Num")  # a float, or a torch tensor kept on its device
+
+
+def running_mean(avg: Num | None, value: Num, keep: float = 0.95) -> Num:
+    """Exponential moving average for loss read-outs; starts at the first value (avg None or NaN).
+    On device tensors it stays on the device, so a GPU loop need not wait for each step's loss."""
+    if avg is None or (isinstance(avg, float) and math.isnan(avg)):
+        return value
+    return keep * avg + (1 - keep) * value
 
 
 def end_reason(step: int, steps: int, stop: StopToken | None, started: float, budget_s: float | None,

@@ -34,6 +34,7 @@ from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
+from engines.paint.imle import nearest_latents, pull_loss
 from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot
 from engines.paint.projected import VisionAidedDiscriminator
 from engines.paint.weights import add_std_channel, load_matching, refine_state
@@ -56,6 +57,9 @@ class TrainConfig:
     mirror: bool = True
     balance_classes: bool = True   # draw each class equally often, then a picture of it
     class_weight: float = 0.5      # weight of the auxiliary class loss (D names real classes, G's must be named)
+    imle: float = 0.0              # weight of the nearest-seed pull (imle.py); 0 turns it off
+    imle_every: int = 250          # steps between choosing each real picture's nearest seed afresh
+    imle_per_image: int = 8        # random seeds per real picture in its class's candidate pool
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -227,13 +231,17 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     counts = torch.bincount(y_all, minlength=n_cls).tolist()
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
+    d_run = g_run = p_run = None  # loss averages kept on the device, read at reports only: no sync per step
+    anchors, anchored_at = None, step
 
     def snapshot() -> Path:
         recalibrate_bn(G_ema)
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "class_counts": counts,
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
-                "metrics": {"d_loss": d_avg, "g_loss": g_avg}, "history": history[-400:],
+                "metrics": {"d_loss": d_avg, "g_loss": g_avg,
+                            **({"imle_pull": float(p_run)} if p_run is not None else {})},
+                "history": history[-400:],
                 "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
                 **(provenance or {}), "lineage": lineage}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
@@ -259,6 +267,9 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
         z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
+        if cfg.imle > 0 and (anchors is None or step - anchored_at >= cfg.imle_every):
+            anchors, anchored_at = nearest_latents(G, x_all, y_all, cfg.imle_per_image,
+                                                   generator=torch.Generator().manual_seed(cfg.seed + step)), step
 
         # discriminator step: real vs. fake, both augmented the same way
         fake = G(z, y)
@@ -272,6 +283,10 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         # generator step: fool the discriminator through the same augmentation
         fake_score, fake_logits = D.score_and_class(augment(fake), y)
         g_loss = g_loss_fn(cfg.loss, fake_score) + class_loss(fake_logits, labels, cfg.class_weight)
+        if anchors is not None:  # IMLE: the seed nearest each real picture is pulled closer to it
+            pull = pull_loss(G(anchors[idx], y), x_all[idx])
+            g_loss = g_loss + cfg.imle * pull
+            p_run = running_mean(p_run, pull.detach())
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -282,9 +297,11 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             for pe, p in zip(G_ema.parameters(), G.parameters()):
                 pe.lerp_(p, 1 - decay)
         step += 1
-        d_avg, g_avg = running_mean(d_avg, d_loss.item()), running_mean(g_avg, g_loss.item())
+        d_run = running_mean(d_run, d_loss.detach())
+        g_run = running_mean(g_run, g_loss.detach())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
         if step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason:
+            d_avg, g_avg = float(d_run), float(g_run)
             now = time.time()
             rate = (step - last_step) * cfg.batch / max(now - last_t, 1e-6)
             last_t, last_step = now, step
@@ -340,6 +357,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--projected", action="store_true", help="a second D judges frozen EfficientNet-lite0 "
                    "features (vision-aided, Projected GAN; on a GPU, with --projected-size 128 or more)")
     p.add_argument("--projected-size", type=int, default=0, help="the size that judge reads pictures at (0: as they are)")
+    p.add_argument("--imle", type=float, default=0.0, help="weight of the nearest-seed pull: every real picture "
+                   "gets a seed that draws it (e.g. 4; 0: off)")
+    p.add_argument("--imle-every", type=int, default=250, help="steps between choosing those seeds afresh")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -360,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
                preview_every=args.preview_every, time_budget_s=args.time_budget)
     if args.class_weight is not None:
         cfg = replace(cfg, class_weight=args.class_weight)
+    if args.imle:
+        cfg = replace(cfg, imle=args.imle, imle_every=args.imle_every)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

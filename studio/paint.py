@@ -93,8 +93,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             with gr.Row(equal_height=True):
                 seed = gr.Number(value=42, precision=0, label="Seed", elem_id="paint-seed", minimum=0, scale=3)
                 dice = gr.Button("🎲 New seed", elem_id="paint-dice", scale=1)
-            psi = gr.Slider(0.1, 1.5, value=0.8, step=0.01, label="Truncation (lower = more typical)",
-                            elem_id="paint-psi")
+            psi = gr.Slider(0.0, 1.5, value=explore.PSI_ANCHOR, step=0.01, elem_id="paint-psi",
+                            label="Truncation (lower = nearer a picture the model learnt; 1 = free)")
             with gr.Accordion("Directions", open=True):
                 sliders = [gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
                            for i in range(N_SLIDERS)]
@@ -169,9 +169,6 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     live_inputs = [model_dd, class_a, class_b, blend_amt, seed, psi, *sliders]
 
     # ------------------------------------------------------------------ handlers
-    def _latent(model, seed_v, psi_v, nudge_list, slider_vals):
-        return explore.latent(model, int(seed_v or 0), psi_v, slider_vals, nudge_list)
-
     @friendly
     def paint_generate(model_label, a, b, amount, seed_v, psi_v, *rest):
         """One picture from model, class (optionally blended), seed, truncation and direction sliders."""
@@ -187,7 +184,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
         slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
         return (gr.Dropdown(choices=choices, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
-                [], *slider_updates)
+                [], gr.Slider(value=explore.default_psi(model)), *slider_updates)
 
     @friendly
     def keep_it(model_label, a, b, amount, seed_v, psi_v, *rest):
@@ -204,10 +201,11 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def show_variations(model_label, a, b, amount, seed_v, psi_v, spread_v, vseed, *rest):
         *slider_vals, nudge_list = rest
         model = load(model_label)
-        y = explore.class_vector(model, _blend(a, b, amount))
+        blend = _blend(a, b, amount)
+        y = explore.class_vector(model, blend)
         # each neighbour is the current picture plus one more recorded nudge, as picking it would make
-        zs = [explore.latent(model, int(seed_v or 0), psi_v, slider_vals, [*nudge_list, [int(vseed), i, float(spread_v)]])
-              for i in range(9)]
+        zs = [explore.latent(model, int(seed_v or 0), psi_v, slider_vals, [*nudge_list, [int(vseed), i, float(spread_v)]],
+                             blend) for i in range(9)]
         pics = explore.render(model, torch.stack(zs), y)
         return [(_display(p), "here" if i == 4 else None) for i, p in enumerate(pics)]
 
@@ -219,21 +217,22 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     def new_seed():
         return random.randint(0, 2**31 - 1), []
 
-    def reset_all():
-        return [[]] + [0.0] * N_SLIDERS + [0.8]
+    def reset_all(model_label):
+        return [[]] + [0.0] * N_SLIDERS + [explore.default_psi(load(model_label))]
 
     @friendly
     def add_keyframe(model_label, a, b, amount, seed_v, psi_v, keyframes, *rest):
         *slider_vals, nudge_list = rest
         model = load(model_label)
         key = {"model": model_label, "seed": int(seed_v or 0), "psi": float(psi_v), "classes": _blend(a, b, amount),
-               "sliders": [float(s) for s in slider_vals], "nudges": list(nudge_list)}
+               "sliders": [float(s) for s in slider_vals], "nudges": list(nudge_list),
+               "truncation": explore.truncation_of(model)}
         keyframes = [*keyframes, key]
         return keyframes, _strip(model, keyframes)
 
     def _strip(model, keyframes):
-        return [explore.generate(model, k["seed"], k["psi"], k["classes"], k["sliders"], k["nudges"])
-                for k in keyframes]
+        return [explore.generate(model, k["seed"], k["psi"], k["classes"], k["sliders"], k["nudges"],
+                                 truncation=k.get("truncation", "mean")) for k in keyframes]
 
     @friendly
     def paint_morph(model_label, keyframes, n_frames, fps_v, loop_v, fmt_v, up, progress=gr.Progress()):
@@ -245,7 +244,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         model = load(model_label)
         progress(0.1, desc="drawing frames")
         path_keys = [(explore.latent(model, int(k["seed"]), float(k.get("psi", 1.0)), k.get("sliders", []),
-                                     k.get("nudges", [])),
+                                     k.get("nudges", []), k.get("classes") or None, k.get("truncation", "anchor")),
                       explore.class_vector(model, k.get("classes") or None)) for k in keyframes]
         pics = explore.morph(model, path_keys, int(n_frames), bool(loop_v), int(up))
         progress(0.7, desc="writing the file")
@@ -320,14 +319,14 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
                                         nudges.change, ctx.demo.load],
           paint_generate, [*live_inputs, nudges], image, trigger_mode="always_last", api_name="paint_generate",
           **live)
-    gr.on([model_dd.change, ctx.demo.load], on_model, model_dd, [class_a, class_b, nudges, *sliders],
+    gr.on([model_dd.change, ctx.demo.load], on_model, model_dd, [class_a, class_b, nudges, psi, *sliders],
           api_visibility="private", show_progress="hidden")
     download_btn.click(friendly(lambda label: str(load(label).path)), model_dd, download_model,
                        api_visibility="private")
     refresh_models.click(lambda v: gr.Dropdown(choices=list(models()), value=v if v in models() else next(iter(models()), None)),
                          model_dd, model_dd, api_visibility="private", show_progress="hidden")
     dice.click(new_seed, None, [seed, nudges], api_visibility="private", show_progress="hidden")
-    reset.click(reset_all, None, [nudges, *sliders, psi], api_visibility="private", show_progress="hidden").then(
+    reset.click(reset_all, model_dd, [nudges, *sliders, psi], api_visibility="private", show_progress="hidden").then(
         paint_generate, [*live_inputs, nudges], image, api_visibility="private", **live)
     keep.click(keep_it, [*live_inputs, nudges, upscale], kept, api_name="paint_keep", concurrency_id="paint_live")
     vary.click(show_variations, [*live_inputs[:6], spread, var_seed, *sliders, nudges], var_grid,

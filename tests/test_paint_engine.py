@@ -237,9 +237,9 @@ def test_seeds_truncation_classes_and_recipes(tmp_path):
     same = [np.asarray(explore.generate(model, 5, 0.7, "discs")) for _ in range(2)]
     assert np.array_equal(*same)
     assert not np.array_equal(same[0], np.asarray(explore.generate(model, 6, 0.7, "discs")))
-    # psi = 0 puts every seed at the mean
-    assert np.array_equal(np.asarray(explore.generate(model, 1, 0.0, "discs")),
-                          np.asarray(explore.generate(model, 2, 0.0, "discs")))
+    # psi = 0 toward the mean (the classic truncation) puts every seed at the mean
+    assert np.array_equal(np.asarray(explore.generate(model, 1, 0.0, "discs", truncation="mean")),
+                          np.asarray(explore.generate(model, 2, 0.0, "discs", truncation="mean")))
     w = explore.class_vector(model, {"discs": 3, "squares": 1})
     assert torch.allclose(w, torch.tensor([0.75, 0.25]))
     with pytest.raises(ValueError, match="no class 'cats'"):
@@ -348,7 +348,7 @@ def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
     assert sheet.size == (120 + 3 * 32, 2 * 32) and recipe.read(tmp_path / "sheet.png")["seeds"] == [4, 5, 6]
     loaded = explore.load_model(model)
     cell = np.asarray(sheet.convert("RGB"))[32:, 120 + 32:120 + 64]  # second class, second seed
-    assert np.array_equal(cell, np.asarray(explore.generate(loaded, 5, 0.8, "squares")))
+    assert np.array_equal(cell, np.asarray(explore.generate(loaded, 5, explore.default_psi(loaded), "squares")))
 
 
 def test_frechet_distance_and_class_probe():
@@ -376,7 +376,7 @@ def test_bundled_model_class_accuracy_and_coverage_read_every_class():
     assert scores.accuracy > 1 / len(per)  # better than chance even on a tiny sample
     assert list(scores.coverage_per_class) == model.class_names
     assert 0 < scores.coverage <= 1 and all(0 <= v <= 1 for v in scores.coverage_per_class.values())
-    mean_only = class_scores(model, probe, per_class=8, psi=0.0)
+    mean_only = class_scores(model, probe, per_class=8, psi=0.0, truncation="mean")
     assert set(mean_only.per_class.values()) <= {0.0, 1.0}  # full truncation: one picture per class, named or not
     assert mean_only.coverage < scores.coverage  # and one picture reaches fewer of the real emoji
 

@@ -4,6 +4,7 @@
     python -m engines.paint morph --seeds 3 9 27 --frames 60 --fps 15 --out morph.gif   (or .mp4)
     python -m engines.paint sheet --seeds 0-7 --out classes.png    (a row per class, a column per seed)
     python -m engines.paint train --data my_pictures/ --out ~/atelier/models/paint/mine.pt --steps 2000
+    python -m engines.paint anchors --model mine.pt --data my_pictures/   (find each picture's z afresh)
 
 Every picture and morph carries its recipe, as in the studio. --model picks a checkpoint
 (default: the bundled emoji model).
@@ -33,10 +34,11 @@ def _seeds(spec: list[str]) -> list[int]:
     return out
 
 
-def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float = 0.8, upscale: int = 1) -> Image.Image:
+def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float | None = None, upscale: int = 1) -> Image.Image:
     """A contact sheet: one row per class (named on the left), one column per seed, so what
-    the class changes and what the seed keeps can be read at a glance."""
-    rows = [explore.render(model, torch.stack([explore.latent(model, s, psi) for s in seeds]),
+    the class changes and what the seed keeps can be read at a glance (psi: the tab's default)."""
+    psi = explore.default_psi(model) if psi is None else psi
+    rows = [explore.render(model, torch.stack([explore.latent(model, s, psi, blend=name) for s in seeds]),
                            explore.class_vector(model, name), upscale)
             for name in model.class_names]
     labels = [name.replace(": ", ":\n") for name in model.class_names]  # a kind under its group
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         s.add_argument("--model", default=str(explore.BUNDLED_DIR / "emoji.pt"))
         s.add_argument("--seeds", nargs="+", default=["0-7"], help="numbers or ranges like 0-15")
         s.add_argument("--class", dest="cls", help="class name (default: the model's first)")
-        s.add_argument("--psi", type=float, default=0.8, help="truncation")
+        s.add_argument("--psi", type=float, help="truncation (default: the tab's, 0.4 toward the model's "
+                       "anchors, 0.8 toward the mean for a model without them)")
         s.add_argument("--upscale", type=int, default=1, choices=(1, 2, 4))
         s.add_argument("--out", required=True)
         s.add_argument("--device", default="cpu")
@@ -73,9 +76,17 @@ def main(argv: list[str] | None = None) -> None:
     sub.choices["morph"].add_argument("--fps", type=float, default=12)
     sub.choices["morph"].add_argument("--no-loop", action="store_true")
     sub.add_parser("train", help="see python -m engines.paint.train --help")
+    a = sub.add_parser("anchors", help="find the z of every training picture (stored in the model file)")
+    a.add_argument("--model", required=True)
+    a.add_argument("--data", required=True, nargs="+", help="what it was trained on ('emoji', 'emoji-kinds', .npz, files)")
+    a.add_argument("--steps", type=int, default=100)
     args = p.parse_args(argv)
+    if args.cmd == "anchors":
+        return _anchors(args.model, args.data, args.steps)
 
     model = explore.load_model(args.model, args.device)
+    if args.psi is None:
+        args.psi = explore.default_psi(model)
     cls = args.cls or model.class_names[0]
     seeds = _seeds(args.seeds)
     if args.cmd == "sheet":
@@ -93,8 +104,10 @@ def main(argv: list[str] | None = None) -> None:
             print(path)
         return
     from engines.video import save_gif, save_mp4
-    keys = [{"seed": s, "psi": args.psi, "classes": {cls: 1.0}} for s in seeds]
-    frames = explore.morph(model, [(explore.latent(model, s, args.psi), explore.class_vector(model, cls)) for s in seeds],
+    keys = [{"seed": s, "psi": args.psi, "classes": {cls: 1.0}, "truncation": explore.truncation_of(model)}
+            for s in seeds]
+    frames = explore.morph(model, [(explore.latent(model, s, args.psi, blend=cls), explore.class_vector(model, cls))
+                                   for s in seeds],
                            args.frames, not args.no_loop, args.upscale)
     rec = {"engine": "paint", "model": model.name, "checkpoint": model.hash, "keyframes": keys,
            "frames": args.frames, "fps": args.fps, "loop": not args.no_loop, "upscale": args.upscale}
@@ -104,6 +117,31 @@ def main(argv: list[str] | None = None) -> None:
     else:
         path = save_gif(frames, args.out, args.fps, not args.no_loop, comment=recipes.gif_comment(rec))
     print(path)
+
+
+def _anchors(path: str, data_spec: list[str], steps: int) -> None:
+    """Add (or renew) the anchors of a Paint model file in place, written atomically."""
+    import time
+
+    from engines import checkpoints
+    from engines.paint.anchors import invert
+    from engines.paint.data import training_set
+    from engines.paint.images import to_tensor
+
+    model = explore.load_model(path)
+    data, _ = training_set(data_spec, model.config.resolution)
+    if list(data.class_names) != model.class_names:
+        raise SystemExit(f"those pictures' classes ({', '.join(data.class_names)}) are not the model's "
+                         f"({', '.join(model.class_names)})")
+    t0 = time.time()
+    found = invert(model.generator, to_tensor(data.images), torch.from_numpy(data.labels).long(), steps,
+                   progress=lambda done, total: print(f"anchors: {done}/{total} pictures", flush=True))
+    ck = checkpoints.load(path, engine="paint")
+    ck.extra["anchors"] = found.to_payload()
+    ck.meta["anchors"] = {"pictures": len(data.images), "steps": steps, "l1": round(found.l1, 4),
+                          "seconds": round(time.time() - t0, 1)}
+    checkpoints.save(path, ck)
+    print(f"{path}: {len(data.images)} anchors, mean L1 {found.l1:.4f} ({time.time() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

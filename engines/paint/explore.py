@@ -19,6 +19,8 @@ import torch
 from PIL import Image
 
 from engines import checkpoints
+from engines.paint import anchors as anchoring
+from engines.paint.anchors import Anchors
 from engines.paint.data import group_of
 from engines.paint.images import to_pil
 from engines.paint.model import GANConfig, Generator
@@ -49,6 +51,7 @@ class PaintModel:
     hash: str
     device: torch.device
     directions: list[Direction] = field(default_factory=list)
+    anchors: Anchors | None = None  # one z per training picture: truncation pulls toward them
 
     @property
     def class_names(self) -> list[str]:
@@ -80,6 +83,8 @@ def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
     g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()})
     g = g.to(device).eval().requires_grad_(False)
     model = PaintModel(g, cfg, ck.meta, Path(path), checkpoints.file_hash(path), torch.device(device))
+    if ck.extra.get("anchors"):
+        model.anchors = Anchors.from_payload(ck.extra["anchors"], device)
     saved = ck.extra.get("directions")
     if saved:  # computed when the model was exported
         model.directions = [Direction(saved["vectors"][i].float(), float(saved["variance"][i]), saved["names"][i])
@@ -159,14 +164,61 @@ def _one_class(model: PaintModel, name: str) -> torch.Tensor:
     return w / w.sum()
 
 
+TRUNCATIONS = ("anchor", "mean")
+PSI_ANCHOR, PSI_MEAN = 0.4, 0.8  # the tab's default truncation toward anchors, or toward the mean
+
+
+def default_psi(model: PaintModel) -> float:
+    """The truncation a picture starts at: near a learnt picture when the model has anchors."""
+    return PSI_ANCHOR if model.anchors is not None else PSI_MEAN
+
+
+def truncation_of(model: PaintModel) -> str:
+    """How truncation works for this model: toward its anchors when it has them, else the mean."""
+    return "anchor" if model.anchors is not None else "mean"
+
+
 def latent(model: PaintModel, seed: int, psi: float = 1.0, sliders: Sequence[float] = (),
-           nudges: Sequence[Sequence[float]] = ()) -> torch.Tensor:
-    """z for a seed (moved by any variation `nudges`), pulled toward the mean by truncation
-    `psi`, then moved along the principal directions by `sliders` (in standard deviations)."""
-    z = nudge(seed_to_z(seed, model.z_dim), nudges) * float(psi)
+           nudges: Sequence[Sequence[float]] = (), blend: dict[str, float] | str | int | None = None,
+           truncation: str = "anchor") -> torch.Tensor:
+    """z for a seed, truncated by `psi`, moved by any variation `nudges`, then along the
+    principal directions by `sliders` (in standard deviations).
+
+    With truncation 'anchor' (and a model that has anchors) psi slerps from an anchor of the
+    class `blend` names that the seed picks (psi 0) to the seed's own z (psi 1), and the nudges
+    act after it; with 'mean' (the classic way, and what recipes made before anchors replay)
+    the nudged z is scaled by psi toward the mean."""
+    if truncation not in TRUNCATIONS:
+        raise ValueError(f"truncation must be one of {', '.join(TRUNCATIONS)}")
+    anchor = _anchor(model, seed, blend) if truncation == "anchor" else None
+    if anchor is None:
+        z = nudge(seed_to_z(seed, model.z_dim), nudges) * float(psi)
+    else:
+        z = nudge(anchoring.toward(seed_to_z(seed, model.z_dim), anchor, psi), nudges)
     for value, d in zip(sliders, model.directions):
         z = z + float(value) * d.vector
     return z
+
+
+def _anchor(model: PaintModel, seed: int, blend: dict[str, float] | str | int | None) -> torch.Tensor | None:
+    """The anchor a seed lands on for a class or blend: one per named class (a group of kinds
+    pools its kinds' anchors), slerped together by the blend's weights."""
+    if model.anchors is None:
+        return None
+    if blend is None or blend == "" or isinstance(blend, (int, np.integer)):
+        parts = [(1.0, [int(blend or 0)])]
+    else:
+        named = {blend: 1.0} if isinstance(blend, str) else blend
+        parts = [(float(w), torch.nonzero(_one_class(model, name)).flatten().tolist())
+                 for name, w in named.items() if float(w) > 0]
+    out, total = None, 0.0
+    for weight, classes in parts:
+        a = anchoring.pick(model.anchors, classes, seed)
+        if a is None:
+            continue
+        total += weight
+        out = a.cpu() if out is None else slerp(out, a.cpu(), weight / total)
+    return out
 
 
 @torch.no_grad()
@@ -183,9 +235,11 @@ def render(model: PaintModel, z: torch.Tensor, y: torch.Tensor, upscale: int = 1
 
 
 def generate(model: PaintModel, seed: int, psi: float = 1.0, blend: dict[str, float] | str | int | None = None,
-             sliders: Sequence[float] = (), nudges: Sequence[Sequence[float]] = (), upscale: int = 1) -> Image.Image:
+             sliders: Sequence[float] = (), nudges: Sequence[Sequence[float]] = (), upscale: int = 1,
+             truncation: str = "anchor") -> Image.Image:
     """One picture from a seed, truncation, class (or blend), variation nudges and direction sliders."""
-    return render(model, latent(model, seed, psi, sliders, nudges), class_vector(model, blend), upscale)[0]
+    z = latent(model, seed, psi, sliders, nudges, blend, truncation)
+    return render(model, z, class_vector(model, blend), upscale)[0]
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
@@ -337,10 +391,10 @@ def recipe(model: PaintModel, seed: int, psi: float, blend: dict[str, float], sl
     return {"engine": ENGINE, "model": model.name, "checkpoint": model.hash, "seed": int(seed),
             "psi": round(float(psi), 4), "classes": {k: round(float(v), 4) for k, v in blend.items() if v > 0},
             "sliders": [round(float(s), 4) for s in sliders], "nudges": [list(n) for n in nudges],
-            "upscale": int(upscale), "resolution": model.config.resolution}
+            "upscale": int(upscale), "resolution": model.config.resolution, "truncation": truncation_of(model)}
 
 
 def from_recipe(model: PaintModel, rec: dict, upscale: int | None = None) -> Image.Image:
     """Remake the picture a Paint recipe describes (with this model)."""
     return generate(model, rec["seed"], rec.get("psi", 1.0), rec.get("classes") or None, rec.get("sliders", []),
-                    rec.get("nudges", []), upscale or int(rec.get("upscale", 1)))
+                    rec.get("nudges", []), upscale or int(rec.get("upscale", 1)), rec.get("truncation", "mean"))

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
+from engines.paint import anchors as anchoring
 from engines.paint.augment import diff_augment
 from engines.paint.explore import PaintModel
 from engines.paint.images import to_tensor
@@ -90,7 +91,8 @@ def load(path: str | Path) -> tuple[nn.Sequential, dict]:
 @torch.no_grad()
 def accuracy(model: PaintModel, probe: str | Path | tuple[nn.Sequential, dict], per_class: int = 125,
              psi: float = 1.0, seed: int = 0) -> tuple[float, dict[str, float]]:
-    """The share of `per_class` pictures of each class (truncation `psi`) that the probe (a path,
+    """The share of `per_class` pictures of each class (truncation `psi`, toward the model's
+    anchors when it has them, as the tab does) that the probe (a path,
     or what `load` returned) names as the class they were drawn for, overall and per class.
     The model's classes must be the probe's."""
     net, meta = probe if isinstance(probe, tuple) else load(probe)
@@ -99,7 +101,8 @@ def accuracy(model: PaintModel, probe: str | Path | tuple[nn.Sequential, dict], 
         raise ValueError(f"the probe knows {', '.join(meta['class_names'])}; this model's classes are {', '.join(names)}")
     gen, per = torch.Generator().manual_seed(seed), {}
     for c, name in enumerate(names):
-        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device) * psi
+        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
+        z = anchoring.truncate(model.anchors, z, torch.full((per_class,), c), psi, gen)
         y = F.one_hot(torch.full((per_class,), c), len(names)).float().to(model.device)
         per[name] = float((net(model.generator(z, y).float().cpu()).argmax(1) == c).float().mean())
     return float(np.mean(list(per.values()))), per

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from engines.backbones import efficientnet_lite0
+from engines.paint import anchors as anchoring
 from engines.paint.data import parent_classes
 from engines.paint.explore import PaintModel
 
@@ -158,8 +159,9 @@ def coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> float:
 
 @torch.no_grad()
 def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
-                 psi: float = 1.0) -> ClassScores:
-    """Draw `per_class` pictures of each of the probe's classes (truncation `psi`; 1 = none),
+                 psi: float = 1.0, truncation: str = "anchor") -> ClassScores:
+    """Draw `per_class` pictures of each of the probe's classes (truncation `psi`, 1 = none,
+    toward the model's anchors as the tab does or, with truncation 'mean', toward the mean),
     and score them: the share the probe names as the class they were drawn for, and their
     coverage of the real class's pictures (when the probe keeps their features).
 
@@ -182,7 +184,8 @@ def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100
             continue
         labels = rng.choice(kinds, per_class, p=counts[kinds] / counts[kinds].sum()) if len(kinds) > 1 else \
             np.full(per_class, kinds[0])
-        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device) * psi
+        z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
+        z = anchoring.truncate(model.anchors if truncation == "anchor" else None, z, torch.from_numpy(labels), psi, gen)
         y = F.one_hot(torch.from_numpy(labels), len(names)).float().to(model.device)
         raw = features(model.generator(z, y))
         f = (raw - probe["mean"]) / probe["std"]

@@ -31,6 +31,7 @@ from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure, describe_hardware
 from engines.jobs import StopToken, end_reason, running_mean
+from engines.paint.anchors import invert
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
@@ -60,6 +61,7 @@ class TrainConfig:
     imle: float = 0.0              # weight of the nearest-seed pull (imle.py); 0 turns it off
     imle_every: int = 250          # steps between choosing each real picture's nearest seed afresh
     imle_per_image: int = 8        # random seeds per real picture in its class's candidate pool
+    anchor_steps: int = 100        # inversion steps for each picture's anchor, found at the end (0: none)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -234,8 +236,11 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     d_run = g_run = p_run = None  # loss averages kept on the device, read at reports only: no sync per step
     anchors, anchored_at = None, step
 
-    def snapshot() -> Path:
+    def snapshot(final: bool = False) -> Path:
         recalibrate_bn(G_ema)
+        found = {}
+        if final and cfg.anchor_steps > 0:  # each training picture's z, for truncation toward real pictures
+            found = {"anchors": invert(G_ema, x_all, y_all, cfg.anchor_steps, seed=cfg.seed).to_payload()}
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "class_counts": counts,
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
@@ -245,7 +250,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
                 "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
                 **(provenance or {}), "lineage": lineage}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
-                           "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}}
+                           "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}, **found}
         checkpoints.save(out, Checkpoint(ENGINE, G_ema.state_dict(), model_cfg.to_dict(), meta, extra))
         return out
 
@@ -306,7 +311,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             rate = (step - last_step) * cfg.batch / max(now - last_t, 1e-6)
             last_t, last_step = now, step
             history.append((step, round(d_avg, 4), round(g_avg, 4)))
-            ckpt = snapshot() if (step % cfg.checkpoint_every == 0 or reason) else None
+            ckpt = snapshot(bool(reason)) if (step % cfg.checkpoint_every == 0 or reason) else None
             yield TrainEvent(step, cfg.steps, d_avg, g_avg, rate, now - t0, preview(), ckpt, bool(reason),
                              "" if reason == "finished" else (reason or ""), list(history))
         if reason:
@@ -320,7 +325,8 @@ def export_for_sampling(src: str | Path, dst: str | Path, half: bool = True) -> 
     ck = checkpoints.load(src, engine=ENGINE)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck.state_dict.items()}
     meta = {k: v for k, v in ck.meta.items() if k != "history"}
-    extra = {"directions": directions_payload(load_model(src))}
+    extra = {"directions": directions_payload(load_model(src)),
+             **({"anchors": ck.extra["anchors"]} if "anchors" in ck.extra else {})}
     return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta, extra))
 
 

@@ -4,8 +4,9 @@ class_acc_per_class, class_acc_lite0_tab, fd_lite0_kinds, class_acc_kinds, class
 class_acc_kinds_plain, class_acc_kinds_real,
 class_acc_per_kind, coverage_lite0, coverage_lite0_plain, coverage_per_class, coverage_kinds,
 coverage_kinds_plain, coverage_per_kind, class_acc_pixel, class_acc_pixel_tab, class_acc_pixel_plain,
-class_acc_pixel_real, class_acc_pixel_per_class, fd_samples, steps and train_seconds of each model,
-training_stages, machine).
+class_acc_pixel_real, class_acc_pixel_per_class, class_acc_pixel_tab_per_class, coverage_lite0_tab,
+class_acc_lite0_tab_mean, coverage_lite0_tab_mean, coverage_kinds_tab, tab_psi, truncation, anchor_l1,
+anchor_l1_kinds, fd_samples, steps and train_seconds of each model, training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
 against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machines
@@ -14,7 +15,11 @@ hardware; `steps` and `train_seconds` are the totals over the stages).
 
 class_acc_*: the share of generated pictures (no truncation, the same number of each class) that a
 linear probe on lite0 features, fitted to the real emoji (emoji-probe.npz), names as the class they
-were drawn for; class_acc_lite0_tab is the same at the tab's default truncation (0.8);
+were drawn for; *_tab are the same at the tab's default truncation (tab_psi: 0.4 toward the
+model's anchors, the z of each training picture, when it has them, which is what `truncation`
+says; else 0.8 toward the mean); *_tab_mean are at 0.8 toward the mean, the tab before anchors;
+anchor_l1 (and _kinds) is the mean L1, pixels in [-1, 1], between each training emoji and the
+drawing of its anchor, drawn afresh;
 class_acc_real is the probe's own 5-fold held-out accuracy on the real emoji, the ceiling to read
 them against (chance is 1/8). A model of kinds ('faces: smileys') is read by group there: each
 group's pictures are drawn from its kinds in proportion to their training pictures.
@@ -46,7 +51,8 @@ from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
 from engines.paint import explore, pixel_probe
 from engines.paint.data import ImageSet
-from engines.paint.model import GANConfig
+from engines.paint.images import to_tensor
+from engines.paint.model import GANConfig, one_hot
 from engines.paint.quality import class_scores, fd_to_stats
 from engines.paint.train import TrainConfig, train
 
@@ -57,7 +63,7 @@ STATS = explore.BUNDLED_DIR / "emoji-fd-stats.npz"
 PROBE = explore.BUNDLED_DIR / "emoji-probe.npz"
 KINDS_PROBE = explore.BUNDLED_DIR / "emoji-kinds-probe.npz"
 PIXEL_PROBE = explore.BUNDLED_DIR / "emoji-pixel-probe.pt"
-TAB_PSI = 0.8  # the Paint tab's default truncation
+MEAN_PSI = 0.8  # the tab's truncation toward the mean, before models had anchors
 
 
 def _train_rate(steps: int) -> float:
@@ -79,9 +85,29 @@ def _stages(meta: dict) -> list[dict]:
             for m in [*meta.get("lineage", []), meta]]
 
 
-def _roundtrip_ms(n: int) -> float:
+def _roundtrip_ms(n: int, psi: float) -> float:
     label = f"{BUNDLED.stem} (bundled)"
-    return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, TAB_PSI, v, *([0.0] * 9)), n)
+    return roundtrip_ms("/paint_generate", lambda v: (label, "faces", "(none)", 0.5, 42, psi, v, *([0.0] * 9)), n)
+
+
+def _anchor_l1(model: explore.PaintModel, kinds: bool) -> float | None:
+    """Mean L1 (pixels in [-1, 1]) between each training emoji and its anchor's drawing, drawn
+    afresh; None without anchors or without the emoji font to render the training set."""
+    if model.anchors is None:
+        return None
+    try:
+        from engines.paint.emoji import dataset
+        images, _ = dataset(model.config.resolution, kinds)
+    except (OSError, FileNotFoundError, RuntimeError):
+        return None
+    x = to_tensor(images)
+    if len(x) != len(model.anchors.z):
+        return None
+    with torch.no_grad():
+        drawn = torch.cat([model.generator(model.anchors.z[i:i + 256],
+                                           one_hot(model.anchors.labels[i:i + 256], len(model.class_names)))
+                           for i in range(0, len(x), 256)])
+    return round(float((drawn.cpu() - x).abs().mean()), 4)
 
 
 def _class_keys(model: explore.PaintModel, plain: explore.PaintModel | None, probe: Path, per_class: int,
@@ -105,8 +131,10 @@ def _pixel_keys(model: explore.PaintModel, plain: explore.PaintModel | None, per
     """class_acc_pixel (_tab, _plain, _real, _per_class): read by the pixel probe."""
     probe = pixel_probe.load(PIXEL_PROBE)
     acc, per = pixel_probe.accuracy(model, probe, per_class)
+    tab = pixel_probe.accuracy(model, probe, per_class, explore.default_psi(model))
     out = {"class_acc_pixel": round(acc, 3), "class_acc_pixel_per_class": {k: round(v, 3) for k, v in per.items()},
-           "class_acc_pixel_tab": round(pixel_probe.accuracy(model, probe, per_class, TAB_PSI)[0], 3),
+           "class_acc_pixel_tab": round(tab[0], 3),
+           "class_acc_pixel_tab_per_class": {k: round(v, 3) for k, v in tab[1].items()},
            "class_acc_pixel_real": round(float(probe[1]["held_out_acc"]), 3)}
     if plain is not None:
         out["class_acc_pixel_plain"] = round(pixel_probe.accuracy(plain, probe, per_class)[0], 3)
@@ -117,9 +145,12 @@ def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
     seeds = iter(range(10**6))
-    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), TAB_PSI, "faces"), repeats=50, warmup=5)
-    result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50),
-              "train_img_per_s": _train_rate(12 if quick else 20)}
+    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), explore.default_psi(model), "faces"),
+                            repeats=50, warmup=5)
+    tab_psi = explore.default_psi(model)
+    result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50, tab_psi),
+              "train_img_per_s": _train_rate(12 if quick else 20), "tab_psi": tab_psi,
+              "truncation": explore.truncation_of(model), "anchor_l1": _anchor_l1(model, False)}
     n = 250 if quick else 1000
     fd = fd_to_stats(model, STATS, n)
     result["fd_lite0"] = round(fd, 2)
@@ -132,7 +163,12 @@ def run(quick: bool = False) -> dict:
     if PROBE.is_file():
         per_class = n // 8
         result.update(_class_keys(model, plain, PROBE, per_class, "lite0", "class"))
-        result["class_acc_lite0_tab"] = round(class_scores(model, PROBE, per_class, psi=TAB_PSI).accuracy, 3)
+        tab = class_scores(model, PROBE, per_class, psi=tab_psi)
+        before = class_scores(model, PROBE, per_class, psi=MEAN_PSI, truncation="mean")
+        result["class_acc_lite0_tab"] = round(tab.accuracy, 3)
+        result["coverage_lite0_tab"] = round(tab.coverage, 3) if tab.coverage is not None else None
+        result["class_acc_lite0_tab_mean"] = round(before.accuracy, 3)
+        result["coverage_lite0_tab_mean"] = round(before.coverage, 3) if before.coverage is not None else None
         result["class_acc_real"] = round(float(np.load(PROBE)["real_acc"]), 3)
         result["class_samples_per_class"] = per_class
     if PIXEL_PROBE.is_file():
@@ -149,7 +185,10 @@ def run(quick: bool = False) -> dict:
             result["fd_lite0_kinds"] = round(fd_to_stats(kinds, STATS, n), 2)
         per_kind = max(n // len(kinds.class_names), 4)
         result.update(_class_keys(kinds, plain if kinds is model else None, KINDS_PROBE, per_kind, "kinds", "kind"))
-        result["class_acc_kinds_tab"] = round(class_scores(kinds, KINDS_PROBE, per_kind, psi=TAB_PSI).accuracy, 3)
+        kinds_tab = class_scores(kinds, KINDS_PROBE, per_kind, psi=explore.default_psi(kinds))
+        result["class_acc_kinds_tab"] = round(kinds_tab.accuracy, 3)
+        result["coverage_kinds_tab"] = round(kinds_tab.coverage, 3) if kinds_tab.coverage is not None else None
+        result["anchor_l1_kinds"] = _anchor_l1(kinds, True)
         result["class_acc_kinds_real"] = round(float(kinds_probe["real_acc"]), 3)
         result["class_samples_per_kind"] = per_kind
     models = {"bundled": BUNDLED, "plain": PLAIN, "kinds": KINDS}

@@ -44,23 +44,26 @@ class Anchors:
         return self.z[keep]
 
 
-def _distance(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+def distance(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     """Per-picture L1 at full size plus at half size (shape and colour weigh in twice)."""
     full = (fake - real).abs().mean(dim=(1, 2, 3))
     return full + (F.avg_pool2d(fake, 2) - F.avg_pool2d(real, 2)).abs().mean(dim=(1, 2, 3))
 
 
 def invert(g: Generator, images: torch.Tensor, labels: torch.Tensor, steps: int = 100, lr: float = 0.05,
-           batch: int = 128, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Anchors:
-    """Anchors for real pictures (N, 3, H, W) in [-1, 1]: each starts at its nearest of 8 x (its
-    class's pictures) random seeds and takes `steps` Adam steps on z with `g` fixed (eval mode)."""
+           batch: int = 128, seed: int = 0, progress: Callable[[int, int], None] | None = None,
+           init: torch.Tensor | None = None) -> Anchors:
+    """Anchors for real pictures (N, 3, H, W) in [-1, 1]: each starts at `init` or else at its
+    nearest of 8 x (its class's pictures) random seeds, and takes `steps` Adam steps on z with
+    `g` fixed (eval mode)."""
     was_training = g.training
     g.eval()
     grads = [p.requires_grad for p in g.parameters()]
     g.requires_grad_(False)
     n_cls = max(g.cfg.n_classes, 1)
     radius = g.cfg.z_dim ** 0.5
-    z_all = nearest_latents(g, images, labels, 8, generator=torch.Generator().manual_seed(seed))
+    z_all = init.detach().float().to(images.device).clone() if init is not None else \
+        nearest_latents(g, images, labels, 8, generator=torch.Generator().manual_seed(seed))
     z_all = z_all * (radius / z_all.norm(dim=1, keepdim=True))  # every anchor has the typical length
     errors = torch.empty(len(images), device=images.device)
     try:
@@ -71,7 +74,7 @@ def invert(g: Generator, images: torch.Tensor, labels: torch.Tensor, steps: int 
             best, best_z = torch.full((len(x),), float("inf"), device=x.device), z_all[sl].clone()
             opt = torch.optim.Adam([z], lr=lr)
             for step in range(steps + 1):
-                dist = _distance(g(z, y), x)
+                dist = distance(g(z, y), x)
                 with torch.no_grad():  # keep each picture's best z so far: Adam may overshoot
                     better = dist < best
                     best = torch.where(better, dist, best)

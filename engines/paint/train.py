@@ -31,7 +31,7 @@ from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure, describe_hardware
 from engines.jobs import StopToken, end_reason, running_mean
-from engines.paint.anchors import invert
+from engines.paint.anchors import distance, invert
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.images import grid, to_tensor
@@ -62,6 +62,7 @@ class TrainConfig:
     imle_every: int = 250          # steps between choosing each real picture's nearest seed afresh
     imle_per_image: int = 8        # random seeds per real picture in its class's candidate pool
     anchor_steps: int = 100        # inversion steps for each picture's anchor, found at the end (0: none)
+    glo: float = 0.0               # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -173,7 +174,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     step, history, message, seconds_before = 0, [], "", 0.0
-    ema_state, base_ema, lineage = None, None, []
+    ema_state, base_ema, lineage, glo_state = None, None, [], None
 
     if resume and out.is_file():
         state = checkpoints.load(out, engine=ENGINE)
@@ -190,6 +191,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             opt_d.load_state_dict(tr["opt_d"])
         step = int(tr["step"])
         ema_state = tr.get("G_ema")
+        glo_state = tr.get("glo_z")
         history = [tuple(h) for h in state.meta.get("history", [])]
         seconds_before = float(state.meta.get("train_seconds", 0.0))
         lineage = state.meta.get("lineage", [])
@@ -233,24 +235,37 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     counts = torch.bincount(y_all, minlength=n_cls).tolist()
     t0, last_t, last_step = time.time(), time.time(), step
     d_avg = g_avg = float("nan")
-    d_run = g_run = p_run = None  # loss averages kept on the device, read at reports only: no sync per step
+    d_run = g_run = p_run = r_run = None  # loss averages kept on the device, read at reports only: no sync per step
     anchors, anchored_at = None, step
+    radius = model_cfg.z_dim ** 0.5
+
+    glo = opt_glo = None
+    if cfg.glo > 0:  # GLO-style: every picture has its own z, learnt with G, that must draw it
+        start = glo_state if glo_state is not None and len(glo_state) == len(x_all) else \
+            nearest_latents(G, x_all, y_all, 8, generator=torch.Generator().manual_seed(cfg.seed))
+        start = start.float().to(dev)
+        glo = torch.nn.Embedding.from_pretrained(start * (radius / start.norm(dim=1, keepdim=True)), freeze=False,
+                                                 sparse=True)
+        opt_glo = torch.optim.SparseAdam(glo.parameters(), lr=0.01)
 
     def snapshot(final: bool = False) -> Path:
         recalibrate_bn(G_ema)
         found = {}
         if final and cfg.anchor_steps > 0:  # each training picture's z, for truncation toward real pictures
-            found = {"anchors": invert(G_ema, x_all, y_all, cfg.anchor_steps, seed=cfg.seed).to_payload()}
+            init = glo.weight.detach() if glo is not None else None
+            found = {"anchors": invert(G_ema, x_all, y_all, cfg.anchor_steps, seed=cfg.seed, init=init).to_payload()}
         meta = {"data": data_note or data.describe(), "class_names": list(data.class_names),
                 "class_counts": counts,
                 "images": int(len(data.images)), "steps": step, "train_config": asdict(cfg),
                 "metrics": {"d_loss": d_avg, "g_loss": g_avg,
-                            **({"imle_pull": float(p_run)} if p_run is not None else {})},
+                            **({"imle_pull": float(p_run)} if p_run is not None else {}),
+                            **({"glo_pull": float(r_run)} if r_run is not None else {})},
                 "history": history[-400:],
                 "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
                 **(provenance or {}), "lineage": lineage}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
-                           "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step}, **found}
+                           "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
+                           **({"glo_z": glo.weight.detach().cpu()} if glo is not None else {})}, **found}
         checkpoints.save(out, Checkpoint(ENGINE, G_ema.state_dict(), model_cfg.to_dict(), meta, extra))
         return out
 
@@ -292,9 +307,17 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             pull = pull_loss(G(anchors[idx], y), x_all[idx])
             g_loss = g_loss + cfg.imle * pull
             p_run = running_mean(p_run, pull.detach())
+        if glo is not None:  # GLO: each picture's own z (kept at the typical length) must draw it
+            zi = glo(idx)
+            rec = distance(G(zi * (radius / zi.norm(dim=1, keepdim=True)), y), x_all[idx]).mean()
+            g_loss = g_loss + cfg.glo * rec
+            r_run = running_mean(r_run, rec.detach())
+            opt_glo.zero_grad(set_to_none=True)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
+        if glo is not None:
+            opt_glo.step()
 
         # EMA of generator weights for sampling
         with torch.no_grad():
@@ -337,8 +360,9 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
     tr = ck.extra["train"]
     half = {key: {k: (v.half() if v.is_floating_point() else v) for k, v in tr[key].items()}
             for key in ("G", "D", "G_ema")}
+    glo = {"glo_z": tr["glo_z"].half()} if "glo_z" in tr else {}
     return checkpoints.save(dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta,
-                                            {"train": {**half, "step": tr["step"]}}))
+                                            {"train": {**half, **glo, "step": tr["step"]}}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -366,6 +390,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--imle", type=float, default=0.0, help="weight of the nearest-seed pull: every real picture "
                    "gets a seed that draws it (e.g. 4; 0: off)")
     p.add_argument("--imle-every", type=int, default=250, help="steps between choosing those seeds afresh")
+    p.add_argument("--glo", type=float, default=0.0, help="weight of the anchor pull: each picture gets its own z, "
+                   "learnt with G, that must draw it (e.g. 10; 0: off)")
+    p.add_argument("--anchor-steps", type=int, default=100, help="inversion steps for the anchors found at the end")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -388,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
         cfg = replace(cfg, class_weight=args.class_weight)
     if args.imle:
         cfg = replace(cfg, imle=args.imle, imle_every=args.imle_every)
+    cfg = replace(cfg, glo=args.glo, anchor_steps=args.anchor_steps)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

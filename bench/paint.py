@@ -5,7 +5,8 @@ class_acc_kinds_plain, class_acc_kinds_real,
 class_acc_per_kind, coverage_lite0, coverage_lite0_plain, coverage_per_class, coverage_kinds,
 coverage_kinds_plain, coverage_per_kind, class_acc_pixel, class_acc_pixel_tab, class_acc_pixel_plain,
 class_acc_pixel_real, class_acc_pixel_per_class, class_acc_pixel_tab_per_class, coverage_lite0_tab,
-class_acc_lite0_tab_mean, coverage_lite0_tab_mean, coverage_kinds_tab, tab_psi, truncation, anchor_l1,
+class_acc_lite0_tab_mean, coverage_lite0_tab_mean, coverage_kinds_tab, fd_lite0_tab, fd_lite0_tab_mean,
+tab_psi, truncation, anchor_l1,
 anchor_l1_kinds, fd_samples, steps and train_seconds of each model, training_stages, machine).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
@@ -154,6 +155,8 @@ def run(quick: bool = False) -> dict:
     n = 250 if quick else 1000
     fd = fd_to_stats(model, STATS, n)
     result["fd_lite0"] = round(fd, 2)
+    result["fd_lite0_tab"] = round(fd_to_stats(model, STATS, n, psi=tab_psi), 2)
+    result["fd_lite0_tab_mean"] = round(fd_to_stats(model, STATS, n, psi=MEAN_PSI, truncation="mean"), 2)
     plain = explore.load_model(PLAIN, "cpu") if PLAIN.is_file() else None
     if plain is not None:
         fd_plain = fd_to_stats(plain, STATS, n)

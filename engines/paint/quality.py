@@ -66,9 +66,10 @@ def frechet_distance(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.nd
 
 @torch.no_grad()
 def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None = None, seed: int = 0,
-                   batch: int = 50) -> np.ndarray:
-    """lite0 features of `n` pictures from the model (no truncation), classes drawn in
-    proportion to `class_weights` (the training set's class counts) or uniformly."""
+                   batch: int = 50, psi: float = 1.0, truncation: str = "anchor") -> np.ndarray:
+    """lite0 features of `n` pictures from the model (truncation `psi`, 1 = none, as in
+    `class_scores`), classes drawn in proportion to `class_weights` (the training set's class
+    counts) or uniformly."""
     n_cls = len(model.class_names)
     p = np.ones(n_cls) if class_weights is None else np.asarray(class_weights, dtype=np.float64)
     rng = np.random.default_rng(seed)
@@ -78,18 +79,21 @@ def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None =
     for i in range(0, n, batch):
         y = F.one_hot(labels[i:i + batch], n_cls).float().to(model.device)
         z = torch.randn(len(y), model.z_dim, generator=gen).to(model.device)
+        z = anchoring.truncate(model.anchors if truncation == "anchor" else None, z, labels[i:i + batch], psi, gen)
         feats.append(features(model.generator(z, y), batch))
     return np.concatenate(feats)
 
 
-def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: int = 0) -> float:
-    """FD-lite0 between `n` generated pictures and saved training-set statistics, classes drawn
-    in proportion to the training pictures (the model's own counts when it records them)."""
+def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: int = 0, psi: float = 1.0,
+                truncation: str = "anchor") -> float:
+    """FD-lite0 between `n` generated pictures (truncation `psi`; 1 = none) and saved training-set
+    statistics, classes drawn in proportion to the training pictures (the model's own counts
+    when it records them)."""
     ref = np.load(stats_path)
     n_cls = len(model.class_names)
     candidates = (model.meta.get("class_counts"), ref["class_counts"])
     weights = next((c for c in candidates if c is not None and len(c) == n_cls), None)
-    mu, sigma = stats(model_features(model, n, weights, seed))
+    mu, sigma = stats(model_features(model, n, weights, seed, psi=psi, truncation=truncation))
     return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
 
 

@@ -10,7 +10,8 @@ from engines.paint.__main__ import main
 from engines.paint.data import save_prepared
 from engines.paint.images import to_tensor
 from engines.paint.model import one_hot
-from engines.paint.train import TrainConfig, export_for_sampling, export_resume_state, train
+from engines.paint.export import export_for_sampling, export_resume_state
+from engines.paint.train import TrainConfig, train
 from tests.paint_helpers import TINY, shapes, tiny_model
 
 

@@ -62,9 +62,14 @@ def nearest_latents(g: Generator, images: torch.Tensor, labels: torch.Tensor, pe
     return out
 
 
+def pull_distance(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Per-picture mean L1 between generated and real pictures at PULL_PX."""
+    return (shrink(fake, PULL_PX) - shrink(real, PULL_PX)).abs().mean(dim=(1, 2, 3))
+
+
 def pull_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """Mean L1 between generated and real pictures at PULL_PX (the IMLE term)."""
-    return (shrink(fake, PULL_PX) - shrink(real, PULL_PX)).abs().mean()
+    """The IMLE term: pull_distance averaged over the batch."""
+    return pull_distance(fake, real).mean()
 
 
 @torch.no_grad()
@@ -79,6 +84,6 @@ def match_distance(g: Generator, images: torch.Tensor, labels: torch.Tensor, lat
     for start in range(0, len(images), batch):
         sl = slice(start, start + batch)
         fake = g(latents[sl], one_hot(labels[sl], n_cls))
-        total += float((shrink(fake, PULL_PX) - shrink(images[sl], PULL_PX)).abs().mean(dim=(1, 2, 3)).sum())
+        total += float(pull_distance(fake, images[sl]).sum())
     g.train(was_training)
     return total / len(images)

@@ -210,3 +210,22 @@ def init_weights(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+@torch.no_grad()
+def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
+    """Re-estimate BatchNorm statistics of an (EMA) generator over fresh samples, so that
+    eval-mode sampling matches what training saw."""
+    n_cls = max(g.cfg.n_classes, 1)
+    device = next(g.parameters()).device
+    bns = [m for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    g.train()
+    for _ in range(batches):
+        g(torch.randn(batch, g.cfg.z_dim, device=device),
+          one_hot(torch.randint(0, n_cls, (batch,), device=device), n_cls))
+    for m in bns:
+        m.momentum = 0.1
+    g.eval()

@@ -34,9 +34,10 @@ from engines.jobs import StopToken, end_reason, running_mean
 from engines.paint.anchors import distance, invert
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
+from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.images import grid, to_tensor
 from engines.paint.imle import nearest_latents, pull_loss
-from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot
+from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot, recalibrate_bn
 from engines.paint.projected import VisionAidedDiscriminator
 from engines.paint.weights import add_std_channel, load_matching, refine_state
 
@@ -105,25 +106,6 @@ def g_loss_fn(kind: str, fake: torch.Tensor) -> torch.Tensor:
 def class_loss(logits: torch.Tensor | None, labels: torch.Tensor, weight: float) -> torch.Tensor | float:
     """The auxiliary classifier's weighted cross-entropy (0 without a classifier)."""
     return weight * F.cross_entropy(logits, labels) if logits is not None and weight > 0 else 0.0
-
-
-@torch.no_grad()
-def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
-    """Re-estimate BatchNorm statistics of an (EMA) generator over fresh samples, so that
-    eval-mode sampling matches what training saw."""
-    n_cls = max(g.cfg.n_classes, 1)
-    device = next(g.parameters()).device
-    bns = [m for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average
-    g.train()
-    for _ in range(batches):
-        g(torch.randn(batch, g.cfg.z_dim, device=device),
-          one_hot(torch.randint(0, n_cls, (batch,), device=device), n_cls))
-    for m in bns:
-        m.momentum = 0.1
-    g.eval()
 
 
 def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:
@@ -339,30 +321,6 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
                              "" if reason == "finished" else (reason or ""), list(history))
         if reason:
             return
-
-
-def export_for_sampling(src: str | Path, dst: str | Path, half: bool = True) -> Path:
-    """Write a compact copy of a trained model (EMA generator only, fp16) for bundling."""
-    from engines.paint.explore import directions_payload, load_model
-
-    ck = checkpoints.load(src, engine=ENGINE)
-    state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck.state_dict.items()}
-    meta = {k: v for k, v in ck.meta.items() if k != "history"}
-    extra = {"directions": directions_payload(load_model(src)),
-             **({"anchors": ck.extra["anchors"]} if "anchors" in ck.extra else {})}
-    return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta, extra))
-
-
-def export_resume_state(src: str | Path, dst: str | Path) -> Path:
-    """A compact copy that can resume training on another machine: G, D and EMA weights in
-    fp16, without optimizer moments (Adam re-estimates them within a few hundred steps)."""
-    ck = checkpoints.load(src, engine=ENGINE)
-    tr = ck.extra["train"]
-    half = {key: {k: (v.half() if v.is_floating_point() else v) for k, v in tr[key].items()}
-            for key in ("G", "D", "G_ema")}
-    glo = {"glo_z": tr["glo_z"].half()} if "glo_z" in tr else {}
-    return checkpoints.save(dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta,
-                                            {"train": {**half, **glo, "step": tr["step"]}}))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -137,8 +137,25 @@ def test_learning_each_pictures_own_z_draws_the_training_pictures_closer(tmp_pat
     assert 0 < checkpoints.load(tmp_path / "glo.pt", engine="paint").meta["metrics"]["glo_pull"] < 3
     compact = export_resume_state(tmp_path / "glo.pt", tmp_path / "state.pt")
     assert checkpoints.load(compact, engine="paint").extra["train"]["glo_z"].shape == tr["glo_z"].shape
-    more = list(train(data, tmp_path / "glo.pt", TINY, TrainConfig(glo=10.0, **{**common, "steps": 210}),
-                      device="cpu"))
+    more = list(train(data, tmp_path / "glo.pt", TINY, TrainConfig(glo=10.0, glo_spread=0.5,
+                                                                      **{**common, "steps": 210}), device="cpu"))
     assert more[0].message.startswith("resumed at step 200") and more[-1].step == 210
+    assert checkpoints.load(tmp_path / "glo.pt", engine="paint").meta["train_config"]["glo_spread"] == 0.5
     resumed = checkpoints.load(tmp_path / "glo.pt", engine="paint").extra["train"]["glo_z"]
     assert (resumed - tr["glo_z"]).abs().max() < 0.5  # it went on from the saved z, not from fresh seeds
+
+
+def test_spread_starts_part_of_a_batch_near_the_pictures_codes():
+    torch.manual_seed(0)
+    z, codes = torch.randn(8, 32), torch.randn(8, 32)
+    out = anchors.spread(z, codes, 0.5)
+    assert torch.equal(out[4:], z[4:]) and torch.equal(anchors.spread(z, codes, 0.0), z)
+
+    def cos(a, b):
+        return torch.nn.functional.cosine_similarity(a, b, dim=1)
+    # each spread row lies on the great circle between its code and its seed, between the two
+    assert torch.all(cos(out[:4], codes[:4]) >= cos(z[:4], codes[:4]) - 1e-5)
+    assert torch.all(cos(out[:4], z[:4]) >= cos(z[:4], codes[:4]) - 1e-5)
+    ends = anchors.toward(z[:2], codes[:2], torch.tensor([[0.0], [1.0]]))
+    assert torch.allclose(ends[0], codes[0], atol=1e-4) and torch.allclose(ends[1], z[1], atol=1e-4)
+    assert torch.allclose(anchors.toward(z, codes, torch.full((8, 1), 0.3)), anchors.toward(z, codes, 0.3), atol=1e-5)

@@ -15,11 +15,19 @@ from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
 from engines.paint.data import ImageSet, load_image_set, parent_classes
-from engines.paint.images import to_tensor
-from engines.paint.model import (ConditionalBatchNorm2d, Discriminator, GANConfig, Generator, init_weights,
-                                 minibatch_std, one_hot)
 from engines.paint.export import export_for_sampling, export_resume_state
-from engines.paint.train import TrainConfig, class_loss, class_sampler, train
+from engines.paint.images import to_tensor
+from engines.paint.losses import class_loss
+from engines.paint.model import (
+    ConditionalBatchNorm2d,
+    Discriminator,
+    GANConfig,
+    Generator,
+    init_weights,
+    minibatch_std,
+    one_hot,
+)
+from engines.paint.train import TrainConfig, class_sampler, train
 from engines.paint.weights import add_std_channel, refine_state
 from tests.paint_helpers import TINY, shapes, tiny_model, write_pictures
 

@@ -106,16 +106,27 @@ def pick(anchors: Anchors, classes: list[int], seed: int) -> torch.Tensor | None
     return pool[int(torch.randint(len(pool), (1,), generator=torch.Generator().manual_seed(int(seed) % (2**63))))]
 
 
-def toward(z: torch.Tensor, anchor: torch.Tensor, psi: float) -> torch.Tensor:
+def toward(z: torch.Tensor, anchor: torch.Tensor, psi: float | torch.Tensor) -> torch.Tensor:
     """Truncate z (..., d) toward anchor rows: slerp from the anchor (psi 0) to z (psi 1);
-    above 1, z is scaled as plain truncation does."""
-    if psi >= 1:
+    above 1, z is scaled as plain truncation does. psi may also be a tensor (..., 1) in [0, 1]."""
+    if not torch.is_tensor(psi) and psi >= 1:
         return z * float(psi)
     a, b = anchor / anchor.norm(dim=-1, keepdim=True), z / z.norm(dim=-1, keepdim=True)
     omega = torch.arccos((a * b).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
     so = torch.sin(omega)
-    t = max(float(psi), 0.0)
+    t = psi.clamp(0, 1) if torch.is_tensor(psi) else max(float(psi), 0.0)
     return (torch.sin((1 - t) * omega) * anchor + torch.sin(t * omega) * z) / so
+
+
+def spread(z: torch.Tensor, codes: torch.Tensor, frac: float) -> torch.Tensor:
+    """Start the first `frac` of a batch of prior z (B, d) from pictures' own codes (B, d),
+    each truncated toward its code by a random psi in [0, 1): the pictures the tab shows, so
+    that training judges them too, not only free samples."""
+    k = int(round(len(z) * frac))
+    if k == 0:
+        return z
+    near = toward(z[:k], codes[:k], torch.rand(k, 1, device=z.device))
+    return torch.cat([near, z[k:]])
 
 
 def draw(anchors: Anchors, cls: int, n: int, gen: torch.Generator) -> torch.Tensor:

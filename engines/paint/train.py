@@ -24,20 +24,28 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure, describe_hardware
 from engines.jobs import StopToken, end_reason, running_mean
-from engines.paint.anchors import distance, invert
+from engines.paint.anchors import distance, invert, spread
 from engines.paint.augment import diff_augment
 from engines.paint.data import ImageSet, parent_classes
 from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.images import grid, to_tensor
 from engines.paint.imle import nearest_latents, pull_loss
-from engines.paint.model import STD_GROUP, Discriminator, GANConfig, Generator, init_weights, one_hot, recalibrate_bn
+from engines.paint.losses import class_loss, d_loss_fn, g_loss_fn
+from engines.paint.model import (
+    STD_GROUP,
+    Discriminator,
+    GANConfig,
+    Generator,
+    init_weights,
+    one_hot,
+    recalibrate_bn,
+)
 from engines.paint.projected import VisionAidedDiscriminator
 from engines.paint.weights import add_std_channel, load_matching, refine_state
 
@@ -64,6 +72,7 @@ class TrainConfig:
     imle_per_image: int = 8        # random seeds per real picture in its class's candidate pool
     anchor_steps: int = 100        # inversion steps for each picture's anchor, found at the end (0: none)
     glo: float = 0.0               # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
+    glo_spread: float = 0.0        # share of fakes drawn near a real picture's learnt z, as the tab draws (with glo)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
@@ -91,21 +100,6 @@ class TrainEvent:
     done: bool = False
     message: str = ""
     history: list[tuple[int, float, float]] = field(default_factory=list)
-
-
-def d_loss_fn(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    if kind == "hinge":
-        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
-    return F.softplus(-real).mean() + F.softplus(fake).mean()
-
-
-def g_loss_fn(kind: str, fake: torch.Tensor) -> torch.Tensor:
-    return -fake.mean() if kind == "hinge" else F.softplus(-fake).mean()
-
-
-def class_loss(logits: torch.Tensor | None, labels: torch.Tensor, weight: float) -> torch.Tensor | float:
-    """The auxiliary classifier's weighted cross-entropy (0 without a classifier)."""
-    return weight * F.cross_entropy(logits, labels) if logits is not None and weight > 0 else 0.0
 
 
 def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:
@@ -269,6 +263,8 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
         z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
+        if glo is not None and cfg.glo_spread > 0:
+            z = spread(z, glo.weight[idx].detach(), cfg.glo_spread)
         if cfg.imle > 0 and (anchors is None or step - anchored_at >= cfg.imle_every):
             anchors, anchored_at = nearest_latents(G, x_all, y_all, cfg.imle_per_image,
                                                    generator=torch.Generator().manual_seed(cfg.seed + step)), step
@@ -350,6 +346,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--imle-every", type=int, default=250, help="steps between choosing those seeds afresh")
     p.add_argument("--glo", type=float, default=0.0, help="weight of the anchor pull: each picture gets its own z, "
                    "learnt with G, that must draw it (e.g. 10; 0: off)")
+    p.add_argument("--glo-spread", type=float, default=0.0, help="with --glo: the share of fakes truncated "
+                   "toward a real picture's z by a random psi, as the tab draws (e.g. 0.5)")
     p.add_argument("--anchor-steps", type=int, default=100, help="inversion steps for the anchors found at the end")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
@@ -373,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
         cfg = replace(cfg, class_weight=args.class_weight)
     if args.imle:
         cfg = replace(cfg, imle=args.imle, imle_every=args.imle_every)
-    cfg = replace(cfg, glo=args.glo, anchor_steps=args.anchor_steps)
+    cfg = replace(cfg, glo=args.glo, glo_spread=args.glo_spread, anchor_steps=args.anchor_steps)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

@@ -1,9 +1,10 @@
 #!/bin/bash
 # One GPU lease for Paint (#3): four trainings side by side on one card, each for T seconds.
-#   A groups, resumed from the bundled train-state with --glo 10 (each picture's own z), batch 64
+#   A groups, resumed from the bundled train-state with --glo 10 (each picture's own z) and --glo-spread 0.5
+#     (half the fakes start near a picture's z, as the tab draws them), batch 64
 #   B groups, the same at batch 256
-#   C kinds (33), fine-tuned from the groups' train-state (kinds start as their group) with --glo 10, batch 128
-#   D groups, vision-aided (the pixel D plus lite0 reading pictures at 128 px) with --glo 10, batch 64
+#   C kinds (33), fine-tuned from the groups' train-state (kinds start as their group) with --glo 10 --glo-spread 0.5, batch 128
+#   D groups, vision-aided (the pixel D plus lite0 reading pictures at 128 px) with --glo 10 --glo-spread 0.5, batch 64
 # Each writes a compact train-state under $OUT (resumable anywhere), anchors found at the end;
 # logs and last previews in logs.tgz. Before the call, the tracked files the run does not need
 # must leave the index (the tree that travels is limited to 64 MiB): see the session-9 note on #3.
@@ -19,15 +20,15 @@ mkdir -p $R $OUT
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 $PY -c "import torch;print('torch', torch.__version__, torch.cuda.is_available())"
 S=assets/models/paint/train-state/emoji.pt
-common="--steps 400000 --checkpoint-every ${CK:-2000} --preview-every ${PV:-1000} --time-budget $T --device $DEV"
+common="--glo 10 --glo-spread 0.5 --steps 400000 --checkpoint-every ${CK:-2000} --preview-every ${PV:-1000} --time-budget $T --device $DEV"
 run() { name=$1; shift
   timeout $((T + 100)) $PY -m engines.paint.train "$@" $common --previews $R/$name/previews --bundle $R/$name/bundle \
     > $R/$name.log 2>&1; echo "$name exit $?"; }
-run A --data .gpu/emoji64.npz --out $R/A/emoji.pt --resume-from $S --glo 10 --batch 64 &
-run B --data .gpu/emoji64.npz --out $R/B/emoji.pt --resume-from $S --glo 10 --batch ${BB:-256} &
-run C --data .gpu/kinds64.npz --out $R/C/emoji-kinds.pt --finetune $S --glo 10 --batch ${BC:-128} \
+run A --data .gpu/emoji64.npz --out $R/A/emoji.pt --resume-from $S --batch 64 &
+run B --data .gpu/emoji64.npz --out $R/B/emoji.pt --resume-from $S --batch ${BB:-256} &
+run C --data .gpu/kinds64.npz --out $R/C/emoji-kinds.pt --finetune $S --batch ${BC:-128} \
   --class-weight 0.1 --minibatch-std &
-run D --data .gpu/emoji64.npz --out $R/D/emoji.pt --finetune $S --glo 10 --projected --projected-size ${PS:-128} --batch 64 &
+run D --data .gpu/emoji64.npz --out $R/D/emoji.pt --finetune $S --projected --projected-size ${PS:-128} --batch 64 &
 (sleep 90; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv 2>/dev/null) &
 wait
 for n in A B C; do  # D's state holds the projected heads (over 16 MB): its sampling copy comes back instead

@@ -140,7 +140,9 @@ def test_learning_each_pictures_own_z_draws_the_training_pictures_closer(tmp_pat
     more = list(train(data, tmp_path / "glo.pt", TINY, TrainConfig(glo=10.0, glo_spread=0.5,
                                                                       **{**common, "steps": 210}), device="cpu"))
     assert more[0].message.startswith("resumed at step 200") and more[-1].step == 210
-    assert checkpoints.load(tmp_path / "glo.pt", engine="paint").meta["train_config"]["glo_spread"] == 0.5
+    meta = checkpoints.load(tmp_path / "glo.pt", engine="paint").meta
+    assert meta["train_config"]["glo_spread"] == 0.5
+    assert [(r["steps"], r["train_config"]["glo_spread"]) for r in meta["earlier_runs"]] == [(200, 0.0)]  # the run it continued
     resumed = checkpoints.load(tmp_path / "glo.pt", engine="paint").extra["train"]["glo_z"]
     assert (resumed - tr["glo_z"]).abs().max() < 0.5  # it went on from the saved z, not from fresh seeds
 

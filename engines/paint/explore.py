@@ -165,7 +165,7 @@ def _one_class(model: PaintModel, name: str) -> torch.Tensor:
 
 
 TRUNCATIONS = ("anchor", "mean")
-PSI_ANCHOR, PSI_MEAN = 0.4, 0.8  # the tab's default truncation toward anchors, or toward the mean
+PSI_ANCHOR, PSI_MEAN = 0.2, 0.8  # the tab's default truncation toward anchors, or toward the mean
 
 
 def default_psi(model: PaintModel) -> float:

@@ -50,6 +50,7 @@ from engines.paint.projected import VisionAidedDiscriminator
 from engines.paint.weights import add_std_channel, load_matching, refine_state
 
 ENGINE = "paint"
+EARLIER_KEYS = ("recipe", "hardware", "steps", "train_seconds", "train_config")  # kept of each run a resume continues
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     step, history, message, seconds_before = 0, [], "", 0.0
-    ema_state, base_ema, lineage, glo_state = None, None, [], None
+    ema_state, base_ema, lineage, glo_state, earlier = None, None, [], None, []
 
     if resume and out.is_file():
         state = checkpoints.load(out, engine=ENGINE)
@@ -171,6 +172,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         history = [tuple(h) for h in state.meta.get("history", [])]
         seconds_before = float(state.meta.get("train_seconds", 0.0))
         lineage = state.meta.get("lineage", [])
+        earlier = [*state.meta.get("earlier_runs", []), {k: state.meta.get(k) for k in EARLIER_KEYS}]
         message = f"resumed at step {step}"
     elif init_from is not None:
         base = checkpoints.load(init_from, engine=ENGINE)
@@ -238,7 +240,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
                             **({"glo_pull": float(r_run)} if r_run is not None else {})},
                 "history": history[-400:],
                 "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
-                **(provenance or {}), "lineage": lineage}
+                **(provenance or {}), "lineage": lineage, "earlier_runs": earlier}
         extra = {"train": {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
                            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step,
                            **({"glo_z": glo.weight.detach().cpu()} if glo is not None else {})}, **found}

@@ -81,9 +81,16 @@ def _train_rate(steps: int) -> float:
 
 
 def _stages(meta: dict) -> list[dict]:
-    """Each training stage of a checkpoint (its fine-tuning lineage, then itself)."""
-    return [{"steps": m.get("steps"), "seconds": m.get("train_seconds"), "hardware": m.get("hardware")}
-            for m in [*meta.get("lineage", []), meta]]
+    """Each training stage of a checkpoint: its fine-tuning lineage, then each run a resume
+    continued (`earlier_runs`, whose steps and seconds add up) and the last run itself."""
+    out = [{"steps": m.get("steps"), "seconds": m.get("train_seconds"), "hardware": m.get("hardware")}
+           for m in meta.get("lineage", [])]
+    steps, seconds = 0, 0.0
+    for m in [*meta.get("earlier_runs", []), meta]:
+        out.append({"steps": (m.get("steps") or 0) - steps, "seconds": round((m.get("train_seconds") or 0) - seconds, 1),
+                    "hardware": m.get("hardware")})
+        steps, seconds = m.get("steps") or 0, m.get("train_seconds") or 0
+    return out
 
 
 def _roundtrip_ms(n: int, psi: float) -> float:

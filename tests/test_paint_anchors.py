@@ -143,6 +143,10 @@ def test_learning_each_pictures_own_z_draws_the_training_pictures_closer(tmp_pat
     meta = checkpoints.load(tmp_path / "glo.pt", engine="paint").meta
     assert meta["train_config"]["glo_spread"] == 0.5
     assert [(r["steps"], r["train_config"]["glo_spread"]) for r in meta["earlier_runs"]] == [(200, 0.0)]  # the run it continued
+    from bench.paint import _stages
+    stages = _stages(meta)  # the bench lists both runs, with their own steps, adding up to the file's seconds
+    assert [s["steps"] for s in stages] == [200, 10]
+    assert sum(s["seconds"] for s in stages) == pytest.approx(meta["train_seconds"], abs=0.2)
     resumed = checkpoints.load(tmp_path / "glo.pt", engine="paint").extra["train"]["glo_z"]
     assert (resumed - tr["glo_z"]).abs().max() < 0.5  # it went on from the saved z, not from fresh seeds
 

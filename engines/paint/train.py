@@ -265,8 +265,9 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             flip = torch.rand(cfg.batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
         z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
-        if glo is not None and cfg.glo_spread > 0:
-            z = spread(z, glo.weight[idx].detach(), cfg.glo_spread)
+        zi = None if glo is None else torch.nn.functional.normalize(glo(idx), dim=1) * radius  # own z, typical length
+        if zi is not None and cfg.glo_spread > 0:
+            z = spread(z, zi.detach(), cfg.glo_spread)
         if cfg.imle > 0 and (anchors is None or step - anchored_at >= cfg.imle_every):
             anchors, anchored_at = nearest_latents(G, x_all, y_all, cfg.imle_per_image,
                                                    generator=torch.Generator().manual_seed(cfg.seed + step)), step
@@ -288,8 +289,7 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
             g_loss = g_loss + cfg.imle * pull
             p_run = running_mean(p_run, pull.detach())
         if glo is not None:  # GLO: each picture's own z (kept at the typical length) must draw it
-            zi = glo(idx)
-            rec = distance(G(zi * (radius / zi.norm(dim=1, keepdim=True)), y), x_all[idx]).mean()
+            rec = distance(G(zi, y), x_all[idx]).mean()
             g_loss = g_loss + cfg.glo * rec
             r_run = running_mean(r_run, rec.detach())
             opt_glo.zero_grad(set_to_none=True)

@@ -4,6 +4,10 @@ update outputs, the Gallery shows recipes, and the page never calls outside the 
 from __future__ import annotations
 
 
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -13,10 +17,13 @@ from engines.recipe import write_png
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-SCREENSHOT = ROOT / "assets" / "screenshot.png"            # the README's picture: the Paint tab
-GALLERY_SCREENSHOT = ROOT / "assets" / "screenshot-gallery.png"
-SOUND_SCREENSHOT = ROOT / "assets" / "screenshot-sound.png"
-WORDS_SCREENSHOT = ROOT / "assets" / "screenshot-words.png"
+# The README's pictures. A plain test run leaves the tree clean and writes them to the temp
+# folder; ATELIER_SCREENSHOTS=1 writes them over the committed ones in assets/.
+SHOTS = ROOT / "assets" if os.environ.get("ATELIER_SCREENSHOTS") == "1" else Path(tempfile.gettempdir())
+SCREENSHOT = SHOTS / "screenshot.png"            # the Paint tab
+GALLERY_SCREENSHOT = SHOTS / "screenshot-gallery.png"
+SOUND_SCREENSHOT = SHOTS / "screenshot-sound.png"
+WORDS_SCREENSHOT = SHOTS / "screenshot-words.png"
 
 
 def open_tab(page, name: str) -> None:

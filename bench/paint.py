@@ -16,8 +16,8 @@ hardware; `steps` and `train_seconds` are the totals over the stages).
 
 class_acc_*: the share of generated pictures (no truncation, the same number of each class) that a
 linear probe on lite0 features, fitted to the real emoji (emoji-probe.npz), names as the class they
-were drawn for; *_tab are the same at the tab's default truncation (tab_psi: 0.4 toward the
-model's anchors, the z of each training picture, when it has them, which is what `truncation`
+were drawn for; *_tab are the same at the tab's default truncation (tab_psi: 0.2, explore.PSI_ANCHOR,
+toward the model's anchors, the z of each training picture, when it has them, which is what `truncation`
 says; else 0.8 toward the mean); *_tab_mean are at 0.8 toward the mean, the tab before anchors;
 anchor_l1 (and _kinds) is the mean L1, pixels in [-1, 1], between each training emoji and the
 drawing of its anchor, drawn afresh;

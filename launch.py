@@ -8,7 +8,7 @@ import os
 import sys
 
 from engines.device import DEVICE_CHOICES
-from engines.settings import default_home
+from engines.settings import default_home, on_space
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,6 +27,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--allow-downloads", action="store_true",
                    help="let engines fetch optional weights from the internet (e.g. torchvision's VGG19)")
     p.add_argument("--analytics", action="store_true", help="allow gradio's anonymous usage analytics")
+    shared = p.add_argument_group("shared studio (on with --share, on a Hugging Face Space, or --multi-user)")
+    shared.add_argument("--multi-user", action="store_true",
+                        help="give every visitor a workspace of their own (gallery, models, quota)")
+    shared.add_argument("--quota-mb", type=float, default=500, help="disk each visitor's workspace may use")
+    shared.add_argument("--train-minutes", type=float, default=20, help="longest training run a visitor may start")
+    shared.add_argument("--trainings", type=int, default=1, help="trainings that may run at once (others queue)")
+    shared.add_argument("--queue-size", type=int, default=64,
+                        help="requests that may wait; beyond it the studio answers 'busy' at once")
     return p.parse_args(argv)
 
 
@@ -49,7 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         sys.exit(f"atelier: {err}")
     print(f"Atelier: models run on {device}; your work is kept in {settings.outputs_dir}", flush=True)
-    demo = build_app(settings)
+    shared = bool(args.share or args.multi_user or on_space())
+    demo = build_app(settings, shared=shared, quota_mb=args.quota_mb, train_minutes=args.train_minutes,
+                     trainings=args.trainings, queue_size=args.queue_size)
+    if shared:
+        print(f"Atelier: shared studio: each visitor gets a workspace of {args.quota_mb:.0f} MB under "
+              f"{settings.workspaces_dir}; trainings run {args.trainings} at a time, "
+              f"at most {args.train_minutes:g} minutes each", flush=True)
     _, local_url, share_url = demo.launch(server_name=args.host, server_port=args.port, share=args.share,
                                           prevent_thread_lock=True, **launch_kwargs(settings, args.max_upload))
     if args.share and not share_url:

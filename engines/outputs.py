@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 from PIL import Image
 
 from engines import recipe as recipes
@@ -100,6 +101,53 @@ class OutputStore:
                 found.append(out)
         return sorted(found, key=lambda o: (o.created, o.id), reverse=True)
 
+    def page(self, kind: str | None = None, query: str = "", offset: int = 0,
+             limit: int = 48) -> tuple[list[Output], int]:
+        """One page of `list` and the number of matches. Without a filter only the page's records
+        are read (ids sort by time), so the cost does not grow with the Gallery's size."""
+        if kind not in (None, *KINDS):
+            raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+        offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
+        if kind is None and not query.strip():
+            ids = sorted((p.stem for p in self.root.glob("*.json") if _ID.match(p.stem)), reverse=True)
+            found = [o for o in (self._load(self.root / f"{oid}.json") for oid in ids[offset:offset + limit]) if o]
+            return found, len(ids)
+        matches = self.list(kind, query)
+        return matches[offset:offset + limit], len(matches)
+
+    def recover(self) -> tuple[int, int]:
+        """After a crash: remove half-written `.part` files, give whole media that lost their record
+        a new one (so the Gallery shows them and they can be deleted), and remove media whose recipe
+        cannot be read. Returns (recovered, removed)."""
+        recovered = removed = 0
+        for part in self.root.glob(".*.part"):
+            part.unlink(missing_ok=True)
+            removed += 1
+        for media in self.root.iterdir():
+            oid = media.name.split(".", 1)[0]
+            if not _ID.match(oid) or media.name.endswith((".json", ".thumb.png", recipes.SIDECAR_SUFFIX)):
+                continue
+            if (self.root / f"{oid}.json").exists():
+                continue
+            kind = {".png": "image", ".gif": "image", ".wav": "sound", ".txt": "text"}.get(media.suffix.lower())
+            try:
+                if kind is None:
+                    raise ValueError("not a kind the gallery keeps")
+                recipe = recipes.read(media)
+                thumb = _thumb_of(media, kind)
+            except Exception:  # noqa: BLE001 - a damaged leftover is removed, whatever is wrong with it
+                media.unlink(missing_ok=True)
+                Path(str(media) + recipes.SIDECAR_SUFFIX).unlink(missing_ok=True)
+                removed += 1
+                continue
+            self._record(oid, kind, media, thumb, recipe, None)
+            recovered += 1
+        for thumb in self.root.glob("*.thumb.png"):  # previews whose output is gone
+            if not (self.root / f"{thumb.name.split('.', 1)[0]}.json").exists():
+                thumb.unlink(missing_ok=True)
+                removed += 1
+        return recovered, removed
+
     def get(self, oid: str) -> Output:
         """The output with id `oid`; KeyError if there is none."""
         out = self._load(self.root / f"{self._check_id(oid)}.json")
@@ -149,6 +197,18 @@ class OutputStore:
                           recipe=data["recipe"], path=path, thumb=self.root / f"{data['id']}.thumb.png")
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def _thumb_of(media: Path, kind: str) -> Image.Image:
+    """A fresh preview for a media file (used when recovering one that lost its record)."""
+    if kind == "image":
+        with Image.open(media) as im:
+            im.seek(0)
+            return thumbs.image_thumb(im.convert("RGB"))
+    if kind == "sound":
+        wave, _sr = sf.read(str(media), dtype="float32", always_2d=False)
+        return thumbs.sound_thumb(wave)
+    return thumbs.text_thumb(recipes.read_text(media))
 
 
 def _default_title(kind: str, recipe: recipes.Recipe) -> str:

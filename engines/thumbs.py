@@ -48,7 +48,8 @@ def text_thumb(text: str, size: int = SIZE) -> Image.Image:
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=max(10, size // 17))
     lines: list[str] = []
-    for para in text.strip().splitlines() or [""]:
+    opening = text[:2000]  # only the opening is drawn; wrapping a huge line whole would take minutes
+    for para in opening.strip().splitlines() or [""]:
         lines.extend(textwrap.wrap(para, width=26) or [""])
         if len(lines) >= 11:
             break

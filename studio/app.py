@@ -11,10 +11,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  (the analytics switch must be set before gradio loads)
 
-from engines.outputs import OutputStore  # noqa: E402
+from engines import tempfiles  # noqa: E402
 from engines.settings import Settings  # noqa: E402
 from studio import cachefix  # noqa: E402
-from studio.common import StudioContext  # noqa: E402
+from studio.common import StudioContext, configure, page_closed, studio  # noqa: E402
 
 TAB_ORDER = ("paint", "stylize", "sound", "words", "gallery")
 
@@ -31,6 +31,20 @@ CSS = """
 #atelier-header p { margin: 0.2em 0 0.6em; color: var(--body-text-color-subdued); }
 .how-it-works { background: var(--background-fill-secondary); }
 footer { opacity: 0.6; }
+/* Every tab: controls and output side by side (.atelier-split); the output stays in view while the
+   controls scroll. Wide screens: the output column is sticky. Narrow screens: the output comes
+   first and stays pinned at the top (at most 45% of the screen) while the controls scroll beneath. */
+@media (min-width: 769px) {
+  .atelier-split { align-items: flex-start !important; }
+  .atelier-output { position: sticky; top: 8px; align-self: flex-start; z-index: 4; }
+}
+@media (max-width: 768px) {
+  .atelier-split { flex-direction: column-reverse !important; }
+  .atelier-output { position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
+                    box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.25); }
+  .atelier-output .atelier-main-output img, .atelier-output .atelier-main-output canvas { max-height: 38vh; object-fit: contain; }
+  .atelier-output .atelier-secondary { display: none; }
+}
 """
 
 
@@ -57,23 +71,77 @@ def tab_modules() -> list[ModuleType]:
     return found
 
 
-def build_app(settings: Settings | None = None) -> gr.Blocks:
-    """Build the whole studio as a gr.Blocks (not launched)."""
-    settings = settings or Settings()
-    store = OutputStore(settings.outputs_dir)
+# The browser's workspace key: made once, kept in localStorage and a cookie, and sent as a header
+# on the studio's own requests (cookies alone fail inside a Space's iframe). `?workspace=KEY` in the
+# address adopts a key, e.g. to open the same workspace in another browser.
+HEAD = """
+<script>
+(function () {
+  var NAME = "atelier_ws", OK = /^[A-Za-z0-9_-]{16,128}$/;
+  var key = null;
+  try {
+    var url = new URL(window.location.href), given = url.searchParams.get("workspace");
+    key = (given && OK.test(given)) ? given : localStorage.getItem(NAME);
+    if (!key || !OK.test(key)) {
+      var bytes = new Uint8Array(24); crypto.getRandomValues(bytes);
+      key = btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    }
+    localStorage.setItem(NAME, key);
+    if (given) { url.searchParams.delete("workspace"); history.replaceState(null, "", url.toString()); }
+  } catch (e) {
+    if (!key) { key = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9]/g, ""); }
+  }
+  var secure = location.protocol === "https:" ? "; SameSite=None; Secure" : "; SameSite=Lax";
+  document.cookie = NAME + "=" + key + "; path=/; max-age=31536000" + secure;
+  window.atelierWorkspace = key;
+  var plainFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    try {
+      var target = new URL(typeof input === "string" ? input : input.url, location.href);
+      if (target.origin === location.origin) {
+        init = init || {};
+        var headers = new Headers(init.headers || (typeof input !== "string" && input.headers) || {});
+        headers.set("X-Atelier-Workspace", key);
+        init.headers = headers;
+      }
+    } catch (e) {}
+    return plainFetch(input, init);
+  };
+})();
+</script>
+"""
+
+
+def build_app(settings: Settings | None = None, *, shared: bool = False, quota_mb: float | None = 500,
+              train_minutes: float | None = 20, trainings: int = 1, queue_size: int = 64) -> gr.Blocks:
+    """Build the whole studio as a gr.Blocks (not launched). `shared`: every visitor gets a
+    workspace of their own, with `quota_mb` of disk and trainings capped at `train_minutes`."""
+    configure(settings, shared=shared, quota_mb=quota_mb, train_minutes=train_minutes, trainings=trainings)
+    housekeeping()
     cachefix.install()
-    with gr.Blocks(title="Atelier") as demo:
-        ctx = StudioContext(settings=settings, store=store, demo=demo)
+    # gradio's cache: every 15 minutes, files older than an hour go
+    with gr.Blocks(title="Atelier", delete_cache=(900, 3600)) as demo:
+        ctx = StudioContext(demo=demo)
         gr.HTML(HEADER)
         with gr.Tabs(elem_id="atelier-tabs") as tabs:
             ctx.tabs = tabs
             for module in tab_modules():
                 with gr.Tab(module.TITLE, id=module.NAME, elem_id=f"tab-{module.NAME}") as tab:
                     module.build(ctx, tab)
+        demo.unload(page_closed)
     # Quick events run up to 4 at a time; long jobs use their own concurrency ids (limit 1),
-    # so a training run never blocks a slider.
-    demo.queue(default_concurrency_limit=4, max_size=64)
+    # so a training run never blocks a slider. A full queue answers at once.
+    demo.queue(default_concurrency_limit=4, max_size=queue_size)
     return demo
+
+
+def housekeeping() -> None:
+    """At start: sweep the studio's temp folder, and in every workspace remove half-written files
+    and give whole outputs that lost their record (a crash mid-save) a record again."""
+    tempfiles.sweep()
+    for ws in studio().workspaces.all():
+        if ws.outputs_dir.is_dir():
+            ws.store.recover()
 
 
 def launch_kwargs(settings: Settings, max_upload_mb: int = 200) -> dict[str, Any]:
@@ -81,7 +149,12 @@ def launch_kwargs(settings: Settings, max_upload_mb: int = 200) -> dict[str, Any
     return {
         "theme": theme(),
         "css": CSS,
-        "allowed_paths": [str(settings.outputs_dir), str(settings.models_dir)],
+        "head": HEAD,
+        # a shared studio serves only workspace folders, named by a hash of their key so that their
+        # file URLs cannot be guessed; a local one serves its own outputs and models
+        "allowed_paths": ([str(settings.workspaces_dir)] if studio().shared
+                          else [str(settings.outputs_dir), str(settings.models_dir)]),
         "max_file_size": f"{int(max_upload_mb)}mb",
         "footer_links": ["api", "settings"],
+        "state_session_capacity": 1000,  # state of the oldest idle pages is dropped beyond this
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import inspect
 import logging
 import re
@@ -12,16 +13,17 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 
 from engines.checkpoints import Checkpoint, CheckpointError, file_hash
 from engines.checkpoints import load as load_checkpoint
-from engines.jobs import TRAINING, Busy, StopToken
-from engines.outputs import OutputStore
+from engines import limits
+from engines.jobs import TRAINING, Busy, StopToken, Ticket
 from engines.recipe import RecipeError
 from engines.settings import Settings
+from engines.workspace import Workspace, Workspaces
 
 log = logging.getLogger("atelier")
 
@@ -29,12 +31,79 @@ FRIENDLY_ERRORS = (ValueError, KeyError, RecipeError, CheckpointError, Busy, Fil
 
 
 @dataclass
-class StudioContext:
-    """Handed to every tab's `build`: the launch settings, the shared outputs store, and a
-    place where tabs offer to restore their controls from a recipe (used by the Gallery)."""
+class Studio:
+    """The running studio, set once at build time: launch settings, the device, and how requests
+    map to workspaces. Handlers reach it through `studio()` and `workspace(request)`."""
 
     settings: Settings
-    store: OutputStore
+    workspaces: Workspaces
+    train_minutes_cap: float | None = None  # per-run limit on a shared studio (None: none)
+
+    @property
+    def shared(self) -> bool:
+        return self.workspaces.shared
+
+    @property
+    def device(self) -> str:
+        return str(self.settings.torch_device())
+
+
+_STUDIO: Studio | None = None
+
+
+def configure(settings: Settings | None = None, *, shared: bool = False, quota_mb: float | None = 500,
+              train_minutes: float | None = 20, trainings: int = 1) -> Studio:
+    """Set up the studio every handler serves (build_app calls this; tests may too)."""
+    global _STUDIO
+    settings = settings or Settings()
+    quota = int(quota_mb * 1_000_000) if (shared and quota_mb) else None
+    workspaces = Workspaces(settings.outputs_dir, settings.models_dir, settings.workspaces_dir, shared, quota)
+    _STUDIO = Studio(settings, workspaces, float(train_minutes) if (shared and train_minutes) else None)
+    TRAINING.slots = max(1, int(trainings))
+    return _STUDIO
+
+
+def studio() -> Studio:
+    """The configured studio (a local one over the default folders if nothing configured it)."""
+    return _STUDIO or configure()
+
+
+WORKSPACE_HEADER = "x-atelier-workspace"
+WORKSPACE_COOKIE = "atelier_ws"
+
+
+def workspace_key(request: gr.Request | None) -> str | None:
+    """The key a request presents: a signed-in Hugging Face account, else the X-Atelier-Workspace
+    header (scripts), else the browser's atelier_ws cookie, else one derived from its session, so a
+    script that presents nothing is a visitor of its own."""
+    if request is None:
+        return None
+    try:
+        account = (request.session or {}).get("oauth_info", {}).get("userinfo", {}).get("preferred_username")
+    except (AttributeError, AssertionError, KeyError, TypeError):
+        account = None
+    if account:
+        return "hf-" + hashlib.sha256(f"hf:{account}".encode()).hexdigest()[:40]
+    headers = dict(getattr(request, "headers", None) or {})
+    cookies = dict(getattr(request, "cookies", None) or {})
+    key = headers.get(WORKSPACE_HEADER) or cookies.get(WORKSPACE_COOKIE)
+    if key:
+        return str(key).strip()
+    session = getattr(request, "session_hash", None)
+    return "session-" + hashlib.sha256(f"session:{session}".encode()).hexdigest()[:40] if session else None
+
+
+def workspace(request: gr.Request | None) -> Workspace:
+    """The workspace a request may read and write: the local one in a local studio, the visitor's
+    own in a shared one (a request without any key gets no workspace there)."""
+    return studio().workspaces.get(workspace_key(request))
+
+
+@dataclass
+class StudioContext:
+    """Handed to every tab's `build`: the Blocks, the tabs, and a place where tabs offer to
+    restore their controls from a recipe (used by the Gallery)."""
+
     demo: gr.Blocks
     tabs: gr.Tabs | None = None
     restorers: dict[str, Restorer] = field(default_factory=dict)
@@ -70,7 +139,8 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(err, FRIENDLY_ERRORS):
             return gr.Error(_message(err), print_exception=False)
         log.exception("unexpected error in %s", fn.__name__)
-        return gr.Error(f"Something went wrong ({type(err).__name__}: {err}). Your earlier work is safe.")
+        return gr.Error("Something went wrong on the studio's side and this request was not finished. "
+                        "Your earlier work is safe; try again, or with other settings.", print_exception=False)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
@@ -94,34 +164,77 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 MODEL_NAME = re.compile(r"[\w.-]{1,60}")
 
 
-class Trainings:
-    """Stop tokens of the trainings started from each page (or script), and the one-at-a-time slot."""
+@contextlib.contextmanager
+def training_ticket(what: str, name: str, request: gr.Request | None) -> Iterator[Ticket]:
+    """Check the model's name and take a place in the studio's training queue for this workspace
+    (Busy if it already has one); the place is given up when the block ends."""
+    if not MODEL_NAME.fullmatch(name or ""):
+        raise ValueError("Give the model a name of letters, digits, '-', '_' or '.' (up to 60).")
+    ws = workspace(request)
+    ws.check_room()
+    ticket = TRAINING.join(ws.name, f"{what} '{name}'", getattr(request, "session_hash", None))
+    try:
+        yield ticket
+    finally:
+        ticket.release()
 
-    def __init__(self) -> None:
-        self._tokens: dict[str, StopToken] = {}
 
-    @contextlib.contextmanager
-    def hold(self, what: str, name: str, request: gr.Request | None) -> Iterator[StopToken]:
-        """Check the model's name, take the studio's training slot (or say to wait) and hand out a
-        stop token for this page."""
-        if not MODEL_NAME.fullmatch(name or ""):
-            raise ValueError("Give the model a name of letters, digits, '-', '_' or '.' (up to 60).")
-        key = getattr(request, "session_hash", None) or "script"
-        with TRAINING.hold(f"{what} '{name}'"):
-            token = self._tokens.setdefault(key, StopToken())
-            token.reset()
-            try:
-                yield token
-            finally:
-                self._tokens.pop(key, None)
+def wait_turn(ticket: Ticket) -> Iterator[str]:
+    """Yield a status line about once a second until the ticket may run; ValueError if the
+    visitor pressed Stop while waiting."""
+    while not ticket.wait(1.0):
+        if ticket.stop_token.stopped:
+            raise ValueError("Stopped before it started; nothing was trained.")
+        yield (f"**Waiting for the studio's training slot**: you are number {ticket.position} in line. "
+               f"{TRAINING.describe()}")
 
-    def stop(self, request: gr.Request) -> str:
-        """The Stop button: ask this page's training to end after its current step."""
-        token = self._tokens.get(getattr(request, "session_hash", None) or "script")
-        if token is None:
-            return "Nothing is training from this page."
-        token.stop()
-        return "Stopping after this step; the last checkpoint is kept…"
+
+def budget_s(minutes: float | None) -> float | None:
+    """A run's time budget in seconds: the artist's limit (0 or None: none), capped on a shared studio."""
+    minutes = limits.number(minutes or 0, "The time limit in minutes", 0, 24 * 60)
+    cap = studio().train_minutes_cap
+    if cap is not None:
+        minutes = min(minutes, cap) if minutes else cap
+    return minutes * 60 if minutes else None
+
+
+E = TypeVar("E")
+
+
+def finish_on_close(events: Iterator[E], stop: StopToken) -> Iterator[E]:
+    """Pass a training's events through; if whoever reads them goes away (the page closed), ask the
+    training to stop and run it to its end, so its last checkpoint is saved rather than lost."""
+    finished = False
+    try:
+        for ev in events:
+            yield ev
+        finished = True
+    finally:
+        if not finished:
+            stop.stop()
+            for _ in events:
+                pass
+
+
+def stop_training(request: gr.Request | None) -> str:
+    """The Stop button: stop this workspace's training, from whichever page started it."""
+    if TRAINING.stop(owner=workspace(request).name) == 0:
+        return "Nothing is training in your workspace."
+    return "Stopping after this step; the last checkpoint is kept…"
+
+
+def page_closed(request: gr.Request) -> None:
+    """When a page goes away, the trainings it started stop (and save) instead of running unseen."""
+    TRAINING.stop(session=getattr(request, "session_hash", None))
+
+
+def pick_model(found: dict[str, Path], label: str | None, what: str) -> Path:
+    """The file behind a model list's label, or a message naming the choices (the one model picker)."""
+    if not found:
+        raise ValueError(f"No {what} yet: train one in the Train panel below.")
+    if label not in found:
+        raise ValueError(f"There is no {what} called {str(label)[:80]!r} here; choose one of: {', '.join(found)}.")
+    return found[label]
 
 
 def add_model_file(path: str, user_dir: Path, engine: str) -> tuple[str, Checkpoint]:

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-ENGINES = ("studio", "paint", "stylize", "sound", "words")
+ENGINES = ("studio", "shared", "paint", "stylize", "sound", "words")
 
 
 def main(argv: list[str] | None = None) -> None:

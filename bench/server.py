@@ -35,7 +35,8 @@ class StudioProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.home / "studio.log"
         env = {**os.environ, "GRADIO_TEMP_DIR": str(self.home / "gradio-tmp"), "ATELIER_HOME": str(self.home),
-               "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+               "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+               "ATELIER_TMP": str(self.home / "tmp")}
         env.pop("GRADIO_SERVER_NAME", None)
         self.started = time.time()
         self._log = open(self.log_path, "w")

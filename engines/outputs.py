@@ -26,6 +26,7 @@ from engines.fsutil import atomic_write, atomic_write_bytes
 
 KINDS = ("image", "sound", "text")
 _EXT = {"image": ".png", "sound": ".wav", "text": ".txt"}
+_KIND_OF = {".png": "image", ".gif": "image", ".wav": "sound", ".txt": "text"}
 _ID = re.compile(r"^\d{8}-\d{6}-\d{6}-[0-9a-f]{4}$")
 
 
@@ -115,6 +116,28 @@ class OutputStore:
         matches = self.list(kind, query)
         return matches[offset:offset + limit], len(matches)
 
+    def adopt(self, source: str | os.PathLike, title: str | None = None) -> Output | None:
+        """Copy an Atelier file made elsewhere (an imported zip's) into the store under a new id,
+        with its sidecar and a GIF's MP4; None if it is not a kind the Gallery keeps or carries no recipe."""
+        source = Path(source)
+        kind = _KIND_OF.get(source.suffix.lower())
+        try:
+            if kind is None:
+                return None
+            recipe = recipes.read(source)
+            thumb = _thumb_of(source, kind)
+        except Exception:  # noqa: BLE001 - anything unreadable is skipped, whatever is wrong with it
+            return None
+        oid = self._new_id()
+        path = self.root / f"{oid}{source.suffix.lower()}"
+        sidecar = Path(str(source) + recipes.SIDECAR_SUFFIX)
+        if sidecar.is_file():
+            atomic_write_bytes(Path(str(path) + recipes.SIDECAR_SUFFIX), sidecar.read_bytes())
+        if source.with_suffix(".mp4").is_file() and kind == "image" and source.suffix.lower() == ".gif":
+            atomic_write_bytes(path.with_suffix(".mp4"), source.with_suffix(".mp4").read_bytes())
+        atomic_write_bytes(path, source.read_bytes())
+        return self._record(oid, kind, path, thumb, recipe, title or recipe.get("title"))
+
     def recover(self) -> tuple[int, int]:
         """After a crash: remove half-written `.part` files, give whole media that lost their record
         a new one (so the Gallery shows them and they can be deleted), and remove media whose recipe
@@ -129,7 +152,9 @@ class OutputStore:
                 continue
             if (self.root / f"{oid}.json").exists():
                 continue
-            kind = {".png": "image", ".gif": "image", ".wav": "sound", ".txt": "text"}.get(media.suffix.lower())
+            if media.suffix.lower() == ".mp4" and media.with_suffix(".gif").exists():
+                continue  # a morph's MP4, kept beside its GIF
+            kind = _KIND_OF.get(media.suffix.lower())
             try:
                 if kind is None:
                     raise ValueError("not a kind the gallery keeps")
@@ -158,7 +183,8 @@ class OutputStore:
     def delete(self, oid: str) -> None:
         """Remove an output and its preview and record; KeyError if there is none."""
         out = self.get(oid)
-        for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX)):
+        for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX),
+                     self.root / f"{out.id}.mp4"):
             path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals

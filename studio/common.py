@@ -138,7 +138,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return err
         if isinstance(err, FRIENDLY_ERRORS):
             return gr.Error(_message(err), print_exception=False)
-        log.exception("unexpected error in %s", fn.__name__)
+        log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
         return gr.Error("Something went wrong on the studio's side and this request was not finished. "
                         "Your earlier work is safe; try again, or with other settings.", print_exception=False)
 

@@ -1,27 +1,41 @@
-"""Gallery tab: everything made in the studio, newest first, with the recipe that made it."""
+"""Gallery tab: everything made in this workspace, newest first, a page at a time, with the recipe
+that made it; the whole workspace goes out and comes back as one zip. Handlers first, then layout."""
 
 from __future__ import annotations
 
+import inspect
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
 from engines import recipe as recipes
+from engines import tempfiles
 from engines.outputs import Output
-from studio.common import StudioContext, friendly, how_it_works
+from engines.settings import on_space, space_storage
+from engines.workspace_zip import export_zip, import_zip
+from studio.common import StudioContext, friendly, how_it_works, studio, workspace, workspace_key
 
 NAME = "gallery"
 TITLE = "Gallery"
+PAGE = 48  # thumbnails per page: the grid never receives the whole gallery
 
 HELP = """
-Everything you make in Atelier is kept here, on your own disk, with its **recipe**: the model,
-seed and slider values that made it. Close the browser and nothing is lost.
+Everything you make in Atelier is kept here with its **recipe**: the model, seed and slider values
+that made it. Close the browser and nothing is lost.
 
-Click a thumbnail to see, hear or read it, download it, or delete it. The files you download
-still carry their recipe, so dropping one into **What made this?** tells you how it was made.
+Click a thumbnail to see, hear or read it, download it, reopen it in its tab, or delete it. The
+files you download still carry their recipe, so dropping one into **What made this?** tells you how
+it was made. **Your workspace** downloads everything (with the models you trained) as one zip, and
+takes such a zip back.
 """
 
-_KIND_CHOICES = {"All": None, "Images": "image", "Sounds": "sound", "Texts": "text"}
+RESTORERS: dict[str, Any] = {}  # engine -> the tab's Restorer, filled by build() from the studio context
+KIND_CHOICES = {"All": None, "Images": "image", "Sounds": "sound", "Texts": "text"}
 
 
 def summarize(recipe: dict[str, Any]) -> str:
@@ -29,134 +43,272 @@ def summarize(recipe: dict[str, Any]) -> str:
     parts = [f"Made with **{str(recipe.get('engine', '?')).capitalize()}**"]
     for key, label in (("model", "model"), ("seed", "seed"), ("prompt", "prompt")):
         if recipe.get(key) not in (None, ""):
-            parts.append(f"{label} `{recipe[key]}`")
+            parts.append(f"{label} `{str(recipe[key])[:80]}`")
     return ", ".join(parts)
 
 
-def build(ctx: StudioContext, tab: gr.Tab) -> None:
-    """Lay out the Gallery and wire its events."""
-    store = ctx.store
-    how_it_works(HELP)
+# ---------------------------------------------------------------------------------- handlers
+def gallery_list(kind_label: str, query: str, page: float = 1,
+                 request: gr.Request | None = None) -> tuple[list, list[str], str, int]:
+    """One page of the workspace's outputs: (thumbnails with captions, their ids, a count line, page)."""
+    store = workspace(request).store
+    kind = KIND_CHOICES.get(kind_label)
+    query = (query or "")[:200]
+    page = max(1, int(page or 1))
+    outs, total = store.page(kind, query, (page - 1) * PAGE, PAGE)
+    pages = max(1, -(-total // PAGE))
+    if page > pages:  # the last page emptied (a delete): show the one before
+        page = pages
+        outs, total = store.page(kind, query, (page - 1) * PAGE, PAGE)
+    items = [(str(o.thumb), f"{o.title} · {o.created_text()}") for o in outs]
+    if total:
+        note = f"{total} item{'s' if total != 1 else ''}" + (f" · page {page} of {pages}" if pages > 1 else "")
+    elif query or kind:
+        note = "Nothing matches. Try another word or show everything."
+    else:
+        note = "Nothing here yet: make something in another tab and it appears here."
+    return items, [o.id for o in outs], note, page
 
+
+def hidden_detail(n_reopen: int) -> tuple:
+    """Updates that close the detail panel."""
+    return (gr.Column(visible=False), None, "", gr.Image(visible=False, value=None),
+            gr.Audio(visible=False, value=None), gr.Textbox(visible=False, value=""), None, None,
+            gr.Row(visible=False), *[gr.Button(visible=False) for _ in range(n_reopen)])
+
+
+def show_detail(out: Output, reopen: dict[str, Any]) -> tuple:
+    """Updates that open the detail panel on one output, offering the tabs that can reopen it."""
+    fits = [out.recipe.get("engine") == engine and restorer.accepts(out.recipe) for engine, restorer in reopen.items()]
+    return (gr.Column(visible=True), out.id, f"### {out.title}\n{out.created_text()} · {summarize(out.recipe)}",
+            gr.Image(visible=out.kind == "image", value=str(out.path) if out.kind == "image" else None),
+            gr.Audio(visible=out.kind == "sound", value=str(out.path) if out.kind == "sound" else None),
+            gr.Textbox(visible=out.kind == "text", value=recipes.read_text(out.path)[:100_000] if out.kind == "text"
+                       else ""),
+            out.recipe, str(out.path), gr.Row(visible=False), *[gr.Button(visible=f) for f in fits])
+
+
+def remove(oid: str | None, request: gr.Request | None = None) -> str:
+    """Delete one output of the caller's workspace."""
+    if oid:
+        workspace(request).store.delete(oid)
+        return "Deleted."
+    return ""
+
+
+@friendly
+def what_made(path: str | None) -> tuple[str, dict | None]:
+    """The recipe an Atelier file carries, and a line about it."""
+    if not path:
+        return "", None
+    found_recipe = recipes.read(path)
+    return summarize(found_recipe), found_recipe
+
+
+@friendly
+def gallery_items(kind: str = "all", query: str = "", page: int = 1, per_page: int = 100,
+                  request: gr.Request | None = None) -> list[dict]:
+    """Your outputs newest first as dicts (id, kind, title, created, file, recipe); kind: all, image,
+    sound, text; `page` counts from 1 with `per_page` items (at most 500)."""
+    k = None if kind in ("", "all", None) else kind
+    per_page = max(1, min(int(per_page or 100), 500))
+    outs, _total = workspace(request).store.page(k, query or "", (max(1, int(page or 1)) - 1) * per_page, per_page)
+    return [{"id": o.id, "kind": o.kind, "title": o.title, "created": o.created, "file": str(o.path),
+             "recipe": o.recipe} for o in outs]
+
+
+@friendly
+def gallery_delete(output_id: str, request: gr.Request | None = None) -> str:
+    """Delete one of your outputs by id; returns a confirmation line."""
+    workspace(request).store.delete(output_id)
+    return f"deleted {output_id}"
+
+
+@friendly
+def gallery_export(request: gr.Request | None = None) -> str:
+    """Your whole workspace (outputs with their recipes, and your models) as one zip to download."""
+    ws = workspace(request)
+    _prune_exports()
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_exports_dir()))
+    return str(export_zip(ws, folder / f"atelier-{time.strftime('%Y%m%d-%H%M')}.zip"))
+
+
+@friendly
+def gallery_import(path: str | None, request: gr.Request | None = None) -> str:
+    """Bring a workspace zip (or any zip of Atelier files) into your workspace."""
+    if not path:
+        raise ValueError("Choose a zip made by 'Download my workspace' first.")
+    with tempfiles.job_dir("import") as work:
+        outputs, models, skipped = import_zip(workspace(request), path, work)
+    note = f"Added {outputs} output{'s' if outputs != 1 else ''} and {models} model{'s' if models != 1 else ''}."
+    return note + (f" Skipped {skipped} file{'s' if skipped != 1 else ''} that carried no Atelier recipe." if skipped
+                   else "")
+
+
+def workspace_note(request: gr.Request | None = None) -> str:
+    """Where this visitor's work lives, how full it is, and how a script reaches it."""
+    st, ws = studio(), workspace(request)
+    if not st.shared:
+        return f"Your work is kept in `{ws.outputs_dir}` ({ws.usage_text()})."
+    lines = [f"**Your workspace**: {ws.usage_text()}. Only you see it."]
+    key = workspace_key(request)
+    if key and not key.startswith(("session-", "hf-")):
+        lines.append(f"Open it in another browser with `?workspace={key}` after this page's address; scripts "
+                     f"send the header `X-Atelier-Workspace: {key}`. Keep this key private.")
+    if on_space() and space_storage() is None:
+        lines.append("⚠️ This Space's disk is temporary: everything here is wiped when the Space restarts. "
+                     "Download your workspace to keep it.")
+    return "  \n".join(lines)
+
+
+def _exports_dir() -> Path:
+    path = tempfiles.root() / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _prune_exports(older_than_s: float = 600) -> None:
+    """Exports are handed to the browser at once; older ones go."""
+    now = time.time()
+    for folder in _exports_dir().iterdir():
+        if now - folder.stat().st_mtime > older_than_s:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def newer_page(kind_label: str, query: str, page: int, request: gr.Request | None = None) -> tuple:
+    """The page before this one (newer outputs)."""
+    return gallery_list(kind_label, query, int(page or 1) - 1, request)
+
+
+def older_page(kind_label: str, query: str, page: int, request: gr.Request | None = None) -> tuple:
+    """The page after this one (older outputs)."""
+    return gallery_list(kind_label, query, int(page or 1) + 1, request)
+
+
+def pick(ids: list[str], evt: gr.SelectData, request: gr.Request | None = None) -> tuple:
+    """A thumbnail was clicked: open its detail panel."""
+    if evt.index is None or not (0 <= int(evt.index) < len(ids)):
+        return hidden_detail(len(RESTORERS))
+    return show_detail(workspace(request).store.get(ids[int(evt.index)]), RESTORERS)
+
+
+def delete_and_list(oid: str | None, kind_label: str, query: str, page: int,
+                    request: gr.Request | None = None) -> tuple:
+    """Delete the open output, then show the page again with the detail panel closed."""
+    note = remove(oid, request)
+    if note:
+        gr.Info(note)
+    return (*gallery_list(kind_label, query, page, request), *hidden_detail(len(RESTORERS)))
+
+
+def reopen_in(engine: str, oid: str | None, request: gr.Request | None = None) -> list:
+    """'Open in <tab>': restore the tab's controls from the output's recipe and switch to the tab."""
+    return [*_restore(RESTORERS[engine], oid, request), gr.Tabs(selected=engine)]
+
+
+def _restore(restorer: Any, oid: str | None, request: gr.Request | None) -> list:
+    """Reopen output `oid` of the caller's workspace in its tab with the tab's restorer."""
+    if not oid:
+        return [gr.update()] * len(restorer.outputs)
+    path = str(workspace(request).store.get(oid).path)
+    if "request" in inspect.signature(restorer.fn).parameters:
+        return restorer.fn(path, request=request)
+    return restorer.fn(path)
+
+
+# ---------------------------------------------------------------------------------- layout
+def _layout_browser() -> SimpleNamespace:
     with gr.Row(equal_height=True):
-        kind = gr.Radio(list(_KIND_CHOICES), value="All", label="Show", elem_id="gallery-kind", scale=2)
+        kind = gr.Radio(list(KIND_CHOICES), value="All", label="Show", elem_id="gallery-kind", scale=2)
         query = gr.Textbox(label="Find", placeholder="engine, seed, prompt, title…", elem_id="gallery-query", scale=3)
         refresh = gr.Button("Refresh", elem_id="gallery-refresh", scale=1)
-    count = gr.Markdown(elem_id="gallery-count")
-    grid = gr.Gallery(label="Your work, newest first", show_label=False, columns=6, height=420, allow_preview=False,
-                      object_fit="contain", elem_id="gallery-grid", format="png")
-    shown = gr.State([])
-    selected = gr.State(None)
+    with gr.Row(equal_height=True):
+        count = gr.Markdown(elem_id="gallery-count")
+        prev = gr.Button("◀ Newer", elem_id="gallery-prev", scale=0, min_width=90, size="sm")
+        nxt = gr.Button("Older ▶", elem_id="gallery-next", scale=0, min_width=90, size="sm")
+    grid = gr.Gallery(label="Your work, newest first", show_label=False, columns=[3, 4, 5], height="auto",
+                      allow_preview=False, object_fit="contain", elem_id="gallery-grid", format="png")
+    return SimpleNamespace(kind=kind, query=query, refresh=refresh, count=count, prev=prev, next=nxt, grid=grid)
 
-    with gr.Row(visible=False, elem_id="gallery-detail") as detail:
-        with gr.Column(scale=3):
-            title = gr.Markdown(elem_id="gallery-title")
-            image = gr.Image(visible=False, interactive=False, type="filepath", label="Picture", height=360)
-            audio = gr.Audio(visible=False, interactive=False, type="filepath", label="Sound")
-            text = gr.Textbox(visible=False, interactive=False, lines=10, label="Text")
-        with gr.Column(scale=2):
+
+def _layout_detail(engines: list[str]) -> SimpleNamespace:
+    with gr.Column(visible=False, elem_id="gallery-detail") as detail:
+        title = gr.Markdown(elem_id="gallery-title")
+        image = gr.Image(visible=False, interactive=False, type="filepath", label="Picture", height=320)
+        audio = gr.Audio(visible=False, interactive=False, type="filepath", label="Sound")
+        text = gr.Textbox(visible=False, interactive=False, lines=8, label="Text")
+        reopen = {engine: gr.Button(f"Open in {engine.capitalize()} with these settings", visible=False,
+                                    variant="primary", elem_id=f"gallery-open-{engine}") for engine in engines}
+        download = gr.File(label="Download (carries its recipe)", interactive=False, height=60)
+        with gr.Accordion("Recipe", open=False):
             recipe_view = gr.JSON(label="Recipe", elem_id="gallery-recipe")
-            download = gr.File(label="Download (carries its recipe)", interactive=False)
-            reopen = {engine: gr.Button(f"Open in {engine.capitalize()} with these settings", visible=False,
-                                        elem_id=f"gallery-open-{engine}") for engine in ctx.restorers}
-            delete = gr.Button("Delete…", variant="stop", elem_id="gallery-delete")
-            with gr.Row(visible=False) as confirm:
-                yes = gr.Button("Yes, delete it for good", variant="stop", elem_id="gallery-delete-yes")
-                no = gr.Button("Keep it", elem_id="gallery-delete-no")
+        delete = gr.Button("Delete…", variant="stop", elem_id="gallery-delete", size="sm")
+        with gr.Row(visible=False) as confirm:
+            yes = gr.Button("Yes, delete it for good", variant="stop", elem_id="gallery-delete-yes")
+            no = gr.Button("Keep it", elem_id="gallery-delete-no")
+    return SimpleNamespace(detail=detail, title=title, image=image, audio=audio, text=text, reopen=reopen,
+                           download=download, recipe=recipe_view, delete=delete, confirm=confirm, yes=yes, no=no)
 
+
+def _layout_extras() -> SimpleNamespace:
     with gr.Accordion("What made this?", open=False, elem_id="whatmade"):
         gr.Markdown("Drop a picture, sound or text made in Atelier to read the recipe it carries.")
         with gr.Row():
-            upload = gr.File(label="An Atelier file (.png, .wav, .txt)", file_types=[".png", ".wav", ".txt"],
+            upload = gr.File(label="An Atelier file (.png, .wav, .txt, .gif)", file_types=[".png", ".wav", ".txt", ".gif"],
                              elem_id="whatmade-file")
             with gr.Column():
                 found_summary = gr.Markdown(elem_id="whatmade-summary")
                 found = gr.JSON(label="Recipe in the file", elem_id="whatmade-recipe")
+    with gr.Accordion("Your workspace", open=False, elem_id="gallery-workspace"):
+        ws_note = gr.Markdown(elem_id="gallery-workspace-note")
+        with gr.Row():
+            export_btn = gr.Button("Download my workspace (zip)", elem_id="gallery-export")
+            export_file = gr.File(label="Your workspace", interactive=False, elem_id="gallery-export-file", height=60)
+            import_file = gr.File(label="Bring back a workspace zip", file_types=[".zip"], elem_id="gallery-import")
+        import_note = gr.Markdown(elem_id="gallery-import-note")
+    return SimpleNamespace(upload=upload, found_summary=found_summary, found=found, ws_note=ws_note,
+                           export_btn=export_btn, export_file=export_file, import_file=import_file,
+                           import_note=import_note)
 
-    # ------------------------------------------------------------------ handlers
-    def listing(kind_label: str, text: str) -> tuple[list, list[str], str]:
-        outs = store.list(kind=_KIND_CHOICES.get(kind_label), query=text or "")
-        items = [(str(o.thumb), f"{o.title} · {o.created_text()}") for o in outs]
-        if outs:
-            note = f"{len(outs)} item{'s' if len(outs) != 1 else ''}"
-        elif text or _KIND_CHOICES.get(kind_label):
-            note = "Nothing matches. Try another word or show everything."
-        else:
-            note = "Nothing here yet: make something in another tab and it appears here."
-        return items, [o.id for o in outs], note
 
-    def hidden_detail() -> tuple:
-        return (gr.Row(visible=False), None, "", gr.Image(visible=False, value=None),
-                gr.Audio(visible=False, value=None), gr.Textbox(visible=False, value=""), None, None,
-                gr.Row(visible=False), *[gr.Button(visible=False) for _ in reopen])
+def build(ctx: StudioContext, tab: gr.Tab) -> None:
+    """Lay out the Gallery and wire its events (the tabs before it have offered their restorers)."""
+    RESTORERS.clear()
+    RESTORERS.update(ctx.restorers)
+    how_it_works(HELP)
+    with gr.Row(elem_classes=["atelier-split"]):
+        with gr.Column(scale=3):
+            ui = _layout_browser()
+        with gr.Column(scale=2, elem_classes=["atelier-output"]):
+            detail = _layout_detail(list(ctx.restorers))
+    extras = _layout_extras()
+    _wire(ctx, tab, ui, detail, extras)
 
-    def show(out: Output) -> tuple:
-        fits = [out.recipe.get("engine") == engine and ctx.restorers[engine].accepts(out.recipe) for engine in reopen]
-        return (gr.Row(visible=True), out.id, f"### {out.title}\n{out.created_text()} · {summarize(out.recipe)}",
-                gr.Image(visible=out.kind == "image", value=str(out.path) if out.kind == "image" else None),
-                gr.Audio(visible=out.kind == "sound", value=str(out.path) if out.kind == "sound" else None),
-                gr.Textbox(visible=out.kind == "text",
-                           value=recipes.read_text(out.path) if out.kind == "text" else ""),
-                out.recipe, str(out.path), gr.Row(visible=False), *[gr.Button(visible=f) for f in fits])
 
-    @friendly
-    def pick(ids: list[str], evt: gr.SelectData) -> tuple:
-        if evt.index is None or not (0 <= int(evt.index) < len(ids)):
-            return hidden_detail()
-        return show(store.get(ids[int(evt.index)]))
+def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespace, x: SimpleNamespace) -> None:
+    shown, selected, page = gr.State([]), gr.State(None), gr.State(1)
+    detail_outputs = [d.detail, selected, d.title, d.image, d.audio, d.text, d.recipe, d.download, d.confirm,
+                      *d.reopen.values()]
+    list_outputs = [ui.grid, shown, ui.count, page]
+    quiet = dict(api_visibility="private", show_progress="hidden")
 
-    @friendly
-    def remove(oid: str | None, kind_label: str, text: str) -> tuple:
-        if oid:
-            store.delete(oid)
-            gr.Info("Deleted.")
-        return (*listing(kind_label, text), *hidden_detail())
-
-    @friendly
-    def what_made(path: str | None) -> tuple[str, dict | None]:
-        if not path:
-            return "", None
-        found_recipe = recipes.read(path)
-        return summarize(found_recipe), found_recipe
-
-    detail_outputs = [detail, selected, title, image, audio, text, recipe_view, download, confirm, *reopen.values()]
-    list_outputs = [grid, shown, count]
-
-    gr.on([refresh.click, kind.change, query.submit, tab.select, ctx.demo.load], listing, [kind, query],
-          list_outputs, api_name="gallery_list", show_progress="hidden", trigger_mode="always_last")
-    grid.select(pick, shown, detail_outputs, api_visibility="private", show_progress="hidden")
-    delete.click(lambda: gr.Row(visible=True), None, confirm, api_visibility="private", show_progress="hidden")
-    no.click(lambda: gr.Row(visible=False), None, confirm, api_visibility="private", show_progress="hidden")
-    yes.click(remove, [selected, kind, query], list_outputs + detail_outputs, api_visibility="private")
-    upload.change(what_made, upload, [found_summary, found], api_name="gallery_recipe")
-    for engine, button in reopen.items():
+    gr.on([ui.refresh.click, ui.kind.change, ui.query.submit, tab.select, ctx.demo.load], friendly(gallery_list),
+          [ui.kind, ui.query], list_outputs, api_name="gallery_list", show_progress="hidden",
+          trigger_mode="always_last")
+    ui.prev.click(friendly(newer_page), [ui.kind, ui.query, page], list_outputs, **quiet)
+    ui.next.click(friendly(older_page), [ui.kind, ui.query, page], list_outputs, **quiet)
+    ui.grid.select(friendly(pick), shown, detail_outputs, **quiet)
+    d.delete.click(lambda: gr.Row(visible=True), None, d.confirm, **quiet)
+    d.no.click(lambda: gr.Row(visible=False), None, d.confirm, **quiet)
+    d.yes.click(friendly(delete_and_list), [selected, ui.kind, ui.query, page], list_outputs + detail_outputs, **quiet)
+    x.upload.change(what_made, x.upload, [x.found_summary, x.found], api_name="gallery_recipe")
+    for engine, button in d.reopen.items():
         restorer = ctx.restorers[engine]
-
-        def reopen_in(oid: str | None, _restorer=restorer, _engine=engine) -> list:
-            updates = _restorer.fn(str(store.get(oid).path)) if oid else [gr.update()] * len(_restorer.outputs)
-            return [*updates, gr.Tabs(selected=_engine)]
-
-        button.click(friendly(reopen_in), selected, [*restorer.outputs, ctx.tabs], api_visibility="private")
-
-    # ------------------------------------------------------------------ script API
-    def gallery_items(kind: str = "all", query: str = "") -> list[dict]:
-        """Outputs newest first as dicts (id, kind, title, created, file, recipe); kind: all, image, sound, text."""
-        k = None if kind in ("", "all", None) else kind
-        try:
-            outs = store.list(kind=k, query=query or "")
-        except ValueError as err:
-            raise gr.Error(str(err), print_exception=False) from None
-        return [{"id": o.id, "kind": o.kind, "title": o.title, "created": o.created, "file": str(o.path),
-                 "recipe": o.recipe} for o in outs]
-
-    def gallery_delete(output_id: str) -> str:
-        """Delete one output by id; returns a confirmation line."""
-        try:
-            store.delete(output_id)
-        except KeyError as err:
-            raise gr.Error(str(err.args[0]), print_exception=False) from None
-        return f"deleted {output_id}"
-
+        button.click(friendly(reopen_in), [gr.State(engine), selected], [*restorer.outputs, ctx.tabs],
+                     api_visibility="private")
+    gr.on([tab.select, ctx.demo.load], workspace_note, None, x.ws_note, **quiet)
+    x.export_btn.click(gallery_export, None, x.export_file, api_name="gallery_export")
+    x.import_file.upload(gallery_import, x.import_file, x.import_note, api_name="gallery_import").then(
+        friendly(gallery_list), [ui.kind, ui.query], list_outputs, **quiet)
     gr.api(gallery_items, api_name="gallery_items")
     gr.api(gallery_delete, api_name="gallery_delete")
-

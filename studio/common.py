@@ -20,7 +20,7 @@ import gradio as gr
 from engines.checkpoints import Checkpoint, CheckpointError, file_hash
 from engines.checkpoints import load as load_checkpoint
 from engines import limits
-from engines.jobs import TRAINING, Busy, StopToken, Ticket
+from engines.jobs import LIVE, TRAINING, Busy, StopToken, Ticket
 from engines.recipe import RecipeError
 from engines.settings import Settings
 from engines.workspace import Workspace, Workspaces
@@ -157,6 +157,17 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - translated for the UI
             raise translate(err) from None
+    return wrapper
+
+
+def live(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a handler as live (a slider, a preview): while it runs, trainings pause between steps,
+    so sliders stay quick on a machine that is also training."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with LIVE.live():
+            return fn(*args, **kwargs)
     return wrapper
 
 

@@ -7,9 +7,9 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.conftest import assert_no_traceback
-
 from engines import recipe
+from tests.conftest import assert_no_traceback
+from tests.test_stylize_handlers import _huge_png
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 CONTENT = str(SAMPLES / "content" / "chelsea.jpg")
@@ -64,3 +64,21 @@ def test_a_kept_fast_recipe_names_its_bundled_samples(studio):
     kept = client.predict(*_fast_args(0.4), api_name="/stylize_keep")
     rec = recipe.read(kept)
     assert rec["content"] == "chelsea.jpg" and rec["method"] == "fast" and rec["weights"] == [1.0]
+
+
+def test_hostile_pictures_get_the_same_plain_message_through_the_api(studio, tmp_path):
+    client = Client(studio.url, verbose=False)
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not a picture\n" * 50)
+    frames = [Image.new("RGB", (64, 64), c) for c in ("red", "blue")]
+    frames[0].save(tmp_path / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
+    _huge_png(tmp_path / "huge.png")
+    for name, words in (("empty.png", "Your picture is an empty file"), ("text.png", "Your picture is not a picture"),
+                        ("moving.gif", "Your picture is animated"), ("huge.png", "400 megapixels")):
+        with pytest.raises(Exception, match=words):
+            client.predict(*_fast_args(content=str(tmp_path / name)), api_name="/stylize_fast")
+    mask = {"background": None, "layers": [handle_file(str(tmp_path / "text.png"))], "composite": None}
+    with pytest.raises(Exception, match="Brushed layer 1 is not a picture"):
+        client.predict(handle_file(CONTENT), handle_file(STYLE), None, None, None, 1, 0.5, 0.5, 0.5, 20, 128, 1.0,
+                       0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", mask, api_name="/stylize_gatys")
+    assert_no_traceback(studio)

@@ -183,6 +183,8 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
         while evals < budget:
             before = evals
             if settings.optimizer == "lbfgs":
+                # never plan more evaluations than the budget has left (a line search may still add a few)
+                opt.param_groups[0]["max_eval"] = min(settings.preview_every, budget - evals)
                 opt.step(closure)
             else:
                 for _ in range(min(settings.preview_every, budget - evals)):
@@ -190,7 +192,7 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
                     opt.step()
             with torch.no_grad():
                 x.clamp_(0, 1)
-            step += evals - before
+            step = min(step + evals - before, total)  # the reported step never passes the total
             history.append((step, round(last[0], 5), round(last[1], 5)))
             stopped = bool(stop and stop.stopped)
             if evals == before:  # converged: nothing left to improve at this scale
@@ -199,7 +201,7 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
                              "stopped" if stopped else "", time.time() - t0, list(history))
             if stopped:
                 return
-        step = max(step, sum(n for s_, n in _scales(settings) if s_ <= side))
+        step = min(max(step, sum(n for s_, n in _scales(settings) if s_ <= side)), total)
     assert x is not None
     yield GatysEvent(step, total, *last, _finish(x, content, settings, mask), True, "finished", time.time() - t0,
                      list(history))

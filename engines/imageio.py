@@ -65,9 +65,11 @@ def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, n
     except ImageInputError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageInputError(f"{label} is not a picture Atelier can read ({type(err).__name__})") from None
+        why = "it is far too large" if isinstance(err, (Image.DecompressionBombError, Image.DecompressionBombWarning)) \
+            else "add a PNG, JPEG or WebP file"
+        raise ImageInputError(f"{label} is not a picture Atelier can read ({why})") from None
     except (OSError, SyntaxError, ValueError) as err:
-        raise ImageInputError(f"{label} is damaged or not a picture ({err})") from None
+        raise ImageInputError(f"{label} is damaged or not a picture; add a PNG, JPEG or WebP file") from None
     image = to_rgb(to_srgb(ImageOps.exif_transpose(image)))
     if max_side and max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -85,7 +87,7 @@ def load_picture(source: str | os.PathLike | bytes, max_side: int | None = None,
     label = name or (Path(source).name if not isinstance(source, bytes) else "the upload")
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as probe:
-            if getattr(probe, "n_frames", 1) > 1:
+            if probe.format != "MPO" and getattr(probe, "n_frames", 1) > 1:  # MPO: a phone's photo pair
                 raise ImageInputError(f"{label} is animated ({probe.n_frames} frames); use a still picture")
     except ImageInputError:
         raise

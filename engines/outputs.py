@@ -184,7 +184,7 @@ class OutputStore:
         """Remove an output and its preview and record; KeyError if there is none."""
         out = self.get(oid)
         for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX),
-                     self.root / f"{out.id}.mp4"):
+                     self.root / f"{out.id}.mp4", self.root / f"{out.id}.mp4{recipes.SIDECAR_SUFFIX}"):
             path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals

@@ -1,31 +1,38 @@
 """Paint tab: steer a conditional GAN with live sliders, explore variations, render morphs,
-and train the same kind of model on your own pictures. Layout and wiring only."""
+and train the same kind of model on your own pictures. Handlers first, then the layout, then the
+wiring; the work itself lives in engines.paint (controls.py checks the controls and builds what
+the model needs)."""
 
 from __future__ import annotations
 
+import inspect
 import random
-import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import gradio as gr
 import pandas as pd
-import torch
 from PIL import Image
 
-from engines import checkpoints
+from engines import checkpoints, limits, tempfiles
 from engines import recipe as recipes
-from engines.paint import explore
+from engines.jobs import LIVE
+from engines.paint import controls, explore
 from engines.paint.data import MIN_IMAGES, load_image_set
-from engines.paint.train import TrainConfig, train
+from engines.paint.train import TrainConfig, TrainEvent, train
 from engines.video import save_gif, save_mp4
-from studio.common import Restorer, StudioContext, Trainings, add_model_file, friendly, how_it_works, label_for_recipe
+from studio import common
+from studio.common import Restorer, StudioContext, friendly, how_it_works
 
 NAME = "paint"
 TITLE = "Paint"
 N_SLIDERS = explore.N_DIRECTIONS
 DISPLAY = 320
-NO_BLEND = "(none)"
+NO_BLEND = controls.NO_BLEND
 OPENING_SEED = 23  # the bundled model's first picture: a clear face (a drooling smiley) at the tab's truncation
+TRAIN_STARTS = ("from scratch", "from the selected model")
 
 HELP = f"""
 Paint draws pictures with a **GAN**: a generator network that turns a list of random numbers
@@ -40,10 +47,20 @@ hands, birds, fruit, clocks, vehicles, ...).
 - **Variations**: nine neighbours of the current picture; click one to move there.
 - **Morph**: add keyframes, then render a smooth animation through them (GIF or MP4).
 - **Keep** saves the picture, with its recipe, to the Gallery.
-- **Train**: give it at least {MIN_IMAGES} pictures (or a zip; sub-folders become classes).
+- **Train**: give it at least {MIN_IMAGES} pictures (or a zip; its sub-folders become classes;
+  loose pictures are one class, named after the model).
 """
 
-_trainings = Trainings()
+
+# ------------------------------------------------------------------ models of this request
+def _models(request: gr.Request | None) -> dict[str, Path]:
+    """Bundled Paint models and the caller's own (from their workspace)."""
+    return explore.available_models(common.workspace(request).engine_models_dir(NAME))
+
+
+def _load(label: str | None, request: gr.Request | None) -> explore.PaintModel:
+    """The model a label names, for this caller, on the studio's device."""
+    return explore.load_model(common.pick_model(_models(request), label, "Paint model"), common.studio().device)
 
 
 def _display(image: Image.Image) -> Image.Image:
@@ -52,67 +69,317 @@ def _display(image: Image.Image) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.LANCZOS) if scale > 1 else image
 
 
-def _blend(class_a: str, class_b: str, amount: float) -> dict[str, float]:
-    if not class_b or class_b == NO_BLEND or class_b == class_a or amount <= 0:
-        return {class_a: 1.0}
-    return {class_a: 1.0 - float(amount), class_b: float(amount)}
+# ------------------------------------------------------------------ handlers: the picture
+@friendly
+def paint_generate(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
+                   sliders: list[float], nudges: list | None = None,
+                   request: gr.Request | None = None) -> Image.Image:
+    """One picture from model, class (optionally blended), seed, truncation and direction sliders."""
+    pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
+    with LIVE.live():
+        return _display(controls.draw(_load(model_label, request), pic))
 
 
-def build(ctx: StudioContext, tab: gr.Tab) -> None:
-    """Lay out the Paint tab and wire its events."""
-    device = str(ctx.settings.torch_device())
-    user_dir = ctx.settings.engine_models_dir(NAME)
+@friendly
+def keep_it(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
+            sliders: list[float], nudges: list | None, upscale: int, request: gr.Request | None = None) -> str:
+    """Save the current picture (enlarged `upscale` times) with its recipe to the caller's Gallery."""
+    pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
+    scale = controls.upscale(upscale)
+    model = _load(model_label, request)
+    ws = common.workspace(request)
+    ws.check_room()
+    out = ws.store.save_image(controls.draw(model, pic, scale), controls.recipe(model, pic, scale),
+                              title=controls.title(model, pic))
+    gr.Info("Kept in the Gallery.")
+    return str(out.path)
 
-    def models() -> dict[str, Path]:
-        return explore.available_models(user_dir)
 
-    def load(label: str | None) -> explore.PaintModel:
-        found = models()
-        if not found:
-            raise ValueError("No Paint model yet: train one in the Train panel below.")
-        if label not in found:
-            raise ValueError(f"unknown model {label!r}; choose one of: {', '.join(found)}")
-        return explore.load_model(found[label], device)
+@friendly
+def show_variations(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
+                    sliders: list[float], nudges: list | None, spread: float, var_seed: int,
+                    request: gr.Request | None = None) -> list[tuple[Image.Image, str | None]]:
+    """Nine neighbours of the current picture (the centre one is the picture itself)."""
+    pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
+    with LIVE.live():
+        pics = controls.variations(_load(model_label, request), pic, var_seed, spread)
+    return [(_display(p), "here" if i == controls.CENTRE else None) for i, p in enumerate(pics)]
 
-    first = next(iter(models()), None)  # models load lazily: on page load, not at start-up
-    first_names = list(checkpoints.load(models()[first]).meta.get("class_names", ["all"])) if first else ["all"]
-    first_classes = explore.class_choices(first_names)
 
-    how_it_works(HELP)
+@friendly
+def pick_variation(nudges: list | None, var_seed: int, spread: float, evt: gr.SelectData) -> tuple[list, int]:
+    """Move to the variation clicked in the grid (record it as a nudge); the centre one stays put."""
+    if evt.index is None or int(evt.index) == controls.CENTRE:
+        return list(nudges or []), var_seed
+    return controls.with_step(nudges, var_seed, evt.index, spread), int(var_seed) % limits.MAX_SEED + 1
+
+
+def new_seed() -> tuple[int, list]:
+    """A random seed, and no variation steps."""
+    return random.randint(0, limits.MAX_SEED), []
+
+
+@friendly
+def reset_all(model_label: str, request: gr.Request | None = None) -> list:
+    """No variation steps, every slider at 0, the model's own starting truncation."""
+    return [[]] + [0.0] * N_SLIDERS + [explore.default_psi(_load(model_label, request))]
+
+
+@friendly
+def on_model(model_label: str, request: gr.Request | None = None) -> tuple:
+    """A model was chosen: its classes, its direction names, its starting truncation."""
+    model = _load(model_label, request)
+    names, choices = model.class_names, explore.class_choices(model.class_names)
+    slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
+    slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
+    return (gr.Dropdown(choices=choices, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
+            [], gr.Slider(value=explore.default_psi(model)), *slider_updates)
+
+
+@friendly
+def model_choices(current: str | None, request: gr.Request | None = None) -> gr.Dropdown:
+    """The model list afresh (bundled and the caller's own), keeping the current choice if it is there."""
+    found = _models(request)
+    return gr.Dropdown(choices=list(found), value=current if current in found else next(iter(found), None))
+
+
+@friendly
+def model_file(model_label: str, request: gr.Request | None = None) -> str:
+    """The selected model's checkpoint, to download."""
+    return str(common.pick_model(_models(request), model_label, "Paint model"))
+
+
+@friendly
+def add_model(path: str | None, request: gr.Request | None = None) -> tuple[gr.Dropdown, str]:
+    """Add an uploaded Paint checkpoint to the caller's own models."""
+    if not path:
+        return gr.Dropdown(), ""
+    ws = common.workspace(request)
+    ws.check_room(Path(path).stat().st_size)
+    label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
+    return (gr.Dropdown(choices=list(_models(request)), value=label),
+            f"Added **{label}** ({ck.meta.get('data', 'unknown data')}).")
+
+
+@friendly
+def restore(path: str | None, request: gr.Request | None = None) -> list:
+    """The picture controls a Paint picture's recipe describes (model, classes, seed, truncation, sliders)."""
+    if not path:
+        return [gr.update()] * (8 + N_SLIDERS)
+    rec = recipes.read(path)
+    if rec.get("engine") != NAME or "seed" not in rec:
+        raise ValueError("That file's recipe was not made by Paint's picture controls.")
+    label = common.label_for_recipe(_models(request), rec)
+    classes = rec.get("classes") if isinstance(rec.get("classes"), dict) else {}
+    ranked = sorted(classes.items(), key=lambda kv: -kv[1])
+    a = ranked[0][0] if ranked else _load(label, request).class_names[0]
+    b, amt = (ranked[1][0], ranked[1][1]) if len(ranked) > 1 else (NO_BLEND, 0.5)
+    pic = controls.picture(rec["seed"], rec.get("psi", 1.0), a, b, amt, rec.get("sliders", []), rec.get("nudges", []))
+    vals = list(pic.sliders) + [0.0] * N_SLIDERS
+    return [label, a, b, amt, pic.seed, pic.psi, [list(n) for n in pic.nudges],
+            f"Restored the controls from **{Path(path).name}**.", *vals[:N_SLIDERS]]
+
+
+# ------------------------------------------------------------------ handlers: keyframes and morphs
+@friendly
+def add_keyframe(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
+                 sliders: list[float], nudges: list | None, keyframes: list | None,
+                 request: gr.Request | None = None) -> tuple[list[dict], list[Image.Image]]:
+    """Add the current picture to the morph's keyframes; returns the keyframes and their pictures."""
+    keys = controls.keyframe_list(keyframes, room_for=1)
+    model = _load(model_label, request)
+    pics = [controls.check_keyframe(model, k, i + 1) for i, k in enumerate(keys)]
+    pics.append(controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges))
+    keys = [*keys, controls.keyframe(model_label, model, pics[-1])]
+    return keys, [controls.draw(model, p) for p in pics]
+
+
+def clear_keyframes() -> tuple[list, list]:
+    """No keyframes."""
+    return [], []
+
+
+@friendly
+def paint_morph(model_label: str, keyframes: list | None, frames: int, fps: float, loop: bool, fmt: str,
+                upscale: int, progress: gr.Progress = gr.Progress(),
+                request: gr.Request | None = None) -> tuple[str, str]:
+    """Render a morph through keyframes [{seed, psi, classes, sliders, nudges}, ...] as GIF or MP4;
+    returns (preview, file)."""
+    n_frames, rate, scale, fmt = controls.morph_settings(frames, fps, upscale, fmt)
+    model = _load(model_label, request)
+    keys = controls.check_keyframes(model, keyframes)
+    ws = common.workspace(request)
+    ws.check_room()
+    progress(0.1, desc="drawing frames")
+    pics = controls.morph_pictures(model, keys, n_frames, bool(loop), scale)
+    progress(0.7, desc="writing the file")
+    rec = controls.morph_recipe(model, controls.keyframe_dicts(keys, model_label, model), n_frames, rate,
+                                bool(loop), scale)
+    title = f"{model.name} · morph of {len(keys)} keyframes"
+    with tempfiles.job_dir("paint-morph") as work:  # scratch, gone once the GIF is kept
+        gif = save_gif(pics, work / "morph.gif", rate, bool(loop), comment=recipes.gif_comment(rec))
+        ws.check_room(gif.stat().st_size)
+        out = ws.store.save_file(gif, "image", rec, pics[0], title=title)
+    if fmt != "MP4":
+        return str(out.path), str(out.path)
+    ws.check_room()
+    mp4 = save_mp4(pics, out.path.with_suffix(".mp4"), rate)  # beside the kept GIF: <output id>.mp4
+    recipes.write_sidecar(mp4, rec)
+    return str(out.path), str(mp4)
+
+
+# ------------------------------------------------------------------ handlers: training
+@friendly
+def paint_train(files: list | None, name: str, start: str, steps: float, minutes: float | None, resolution: int,
+                model_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+    """Train a Paint model on uploaded pictures into the caller's workspace, through the studio's
+    training queue; streams (status, losses, preview, model list)."""
+    name = limits.text(name, "The model's name", 100).strip()
+    n_steps, res = controls.training_request(steps, resolution)
+    budget = common.budget_s(minutes)
+    if start not in TRAIN_STARTS:
+        raise ValueError(f"Start must be one of: {', '.join(TRAIN_STARTS)}.")
+    if not files:
+        raise ValueError(f"Add your pictures first (at least {MIN_IMAGES}, or a zip).")
+    ws = common.workspace(request)
+    with common.training_ticket("Paint training", name, request) as ticket:
+        for line in common.wait_turn(ticket):
+            yield line, gr.update(), gr.update(), gr.update()
+        yield "Reading your pictures…", None, None, gr.update()
+        data = load_image_set([getattr(f, "name", f) for f in files], res, loose_class=name)
+        cfg = TrainConfig(steps=n_steps, checkpoint_every=200, preview_every=25, time_budget_s=budget)
+        events = train(data, ws.engine_models_dir(NAME) / f"{name}.pt", cfg=cfg,
+                       init_from=_init_from(start, model_label, res, request), stop=ticket.stop_token,
+                       device=common.studio().device, name=name, data_note=data.describe())
+        rows: list[dict] = []
+        for ev in common.finish_on_close(events, ticket.stop_token):
+            rows += _loss_rows(ev)
+            status = _train_status(ev, name, data.describe())
+            if ev.done:
+                status += _keep_preview(ev, name, data.describe(), request)
+            yield (status, pd.DataFrame(rows[-800:]), ev.preview if ev.preview is not None else gr.update(),
+                   gr.Dropdown(choices=list(_models(request))) if ev.done or ev.checkpoint else gr.update())
+
+
+def _init_from(start: str, model_label: str | None, resolution: int, request: gr.Request | None) -> Path | None:
+    """The checkpoint a training starts from: the selected model when asked and of the same size."""
+    found = _models(request)
+    if start != TRAIN_STARTS[1] or model_label not in found:
+        return None
+    return found[model_label] if _load(model_label, request).config.resolution == resolution else None
+
+
+def _loss_rows(ev: TrainEvent) -> list[dict]:
+    """The plot's rows for one training event (none before the first step or for a NaN loss)."""
+    if not ev.step or ev.d_loss != ev.d_loss:
+        return []
+    return [{"step": ev.step, "loss": ev.d_loss, "network": "critic (D)"},
+            {"step": ev.step, "loss": ev.g_loss, "network": "painter (G)"}]
+
+
+def _train_status(ev: TrainEvent, name: str, data_note: str) -> str:
+    """The status line for one training event."""
+    if ev.done:
+        return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
+    return (f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data_note} · "
+            f"{ev.img_per_s:.0f} pictures/s · {ev.elapsed_s:.0f} s")
+
+
+def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request | None) -> str:
+    """Keep a finished training's last preview in the caller's Gallery; '' or a note why not."""
+    if ev.preview is None:
+        return ""
+    ws = common.workspace(request)
+    try:
+        ws.check_room()
+    except ValueError as err:
+        return f" (its preview was not kept: {err})"
+    ws.store.save_image(ev.preview, controls.preview_recipe(name, ev.step, data_note),
+                        title=f"{name} · after {ev.step} steps")
+    return ""
+
+
+# ------------------------------------------------------------------ gradio's calling convention
+def _one_input_per_slider(handler: Callable[..., Any], before: int = 6) -> Callable[..., Any]:
+    """`handler` as gradio calls it: each direction slider is an input of its own (after the first
+    `before` inputs), while the handler takes them as one list, its parameter number `before`.
+    The signature gradio reads names the sliders direction_1.. and keeps the handler's other
+    parameters (so it still fills a `request: gr.Request | None`)."""
+    params = list(inspect.signature(handler).parameters.values())
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    shown = [*[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:before]],
+             *[inspect.Parameter(f"direction_{i + 1}", kind) for i in range(N_SLIDERS)],
+             *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[before + 1:]]]
+
+    def event(*args: Any) -> Any:
+        head, values, tail = args[:before], args[before:before + N_SLIDERS], args[before + N_SLIDERS:]
+        return handler(*head, list(values), *tail)
+
+    event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
+    event.__annotations__ = {"request": gr.Request | None} if "request" in {p.name for p in shown} else {}
+    event.__name__ = event.__qualname__ = handler.__name__
+    event.__doc__ = handler.__doc__
+    return event
+
+
+# ------------------------------------------------------------------ layout
+def _first_model() -> tuple[list[str], str | None, list[str], list[str]]:
+    """The bundled models (the page has no visitor yet), the one the tab opens with, its classes and choices."""
+    found = explore.available_models(None)
+    first = next(iter(found), None)  # models load lazily: on page load, not at start-up
+    names = list(checkpoints.load(found[first]).meta.get("class_names", ["all"])) if first else ["all"]
+    return list(found), first, names, explore.class_choices(names)
+
+
+def _picture_controls() -> SimpleNamespace:
+    """The controls column: model, classes and blend, seed, truncation, direction sliders."""
+    bundled, first, names, choices = _first_model()
     with gr.Row():
-        with gr.Column(scale=2):
-            with gr.Row():
-                model_dd = gr.Dropdown(list(models()), value=first, label="Model", elem_id="paint-model", scale=3,
-                                       allow_custom_value=True)  # models trained after launch, via the API
-                refresh_models = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
-            with gr.Row():
-                class_a = gr.Dropdown(first_classes, value=first_names[0], label="Class", elem_id="paint-class",
-                                      allow_custom_value=True)  # other models' classes, checked by the engine
-                class_b = gr.Dropdown([NO_BLEND, *first_classes], value=NO_BLEND, label="Blend with",
-                                      elem_id="paint-class-b", allow_custom_value=True)
-            blend_amt = gr.Slider(0, 1, value=0.5, step=0.01, label="Blend amount", elem_id="paint-blend")
-            with gr.Row(equal_height=True):
-                seed = gr.Number(value=OPENING_SEED, precision=0, label="Seed", elem_id="paint-seed", minimum=0, scale=3)
-                dice = gr.Button("🎲 New seed", elem_id="paint-dice", scale=1)
-            psi = gr.Slider(0.0, 1.5, value=explore.PSI_ANCHOR, step=0.01, elem_id="paint-psi",
-                            label="Truncation (lower = nearer a picture the model learnt; 1 = free)")
-            with gr.Accordion("Directions", open=True):
-                sliders = [gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
-                           for i in range(N_SLIDERS)]
-            reset = gr.Button("Reset sliders", elem_id="paint-reset")
-        with gr.Column(scale=3):
-            image = gr.Image(type="pil", format="png", label="Picture", height=DISPLAY, elem_id="paint-image",
-                             interactive=False, buttons=["fullscreen"])
-            with gr.Row(equal_height=True):
-                upscale = gr.Radio([1, 2, 4], value=2, label="Upscale on keep (smooth)", elem_id="paint-upscale")
-                keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="paint-keep")
-            kept = gr.File(label="Download with recipe", interactive=False, elem_id="paint-kept", height=80)
-            with gr.Row():
-                vary = gr.Button("Variations around here", elem_id="paint-vary")
-                spread = gr.Slider(0.1, 1.2, value=0.5, step=0.05, label="How far", elem_id="paint-spread")
-            var_grid = gr.Gallery(columns=3, height=300, allow_preview=False, show_label=False,
-                                  elem_id="paint-variations", format="png")
+        model_dd = gr.Dropdown(bundled, value=first, label="Model", elem_id="paint-model", scale=3,
+                               allow_custom_value=True)  # the visitor's own models arrive on page load
+        refresh = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
+    with gr.Row():
+        class_a = gr.Dropdown(choices, value=names[0], label="Class", elem_id="paint-class",
+                              allow_custom_value=True)  # other models' classes, checked by the engine
+        class_b = gr.Dropdown([NO_BLEND, *choices], value=NO_BLEND, label="Blend with",
+                              elem_id="paint-class-b", allow_custom_value=True)
+    blend_amt = gr.Slider(0, 1, value=0.5, step=0.01, label="Blend amount", elem_id="paint-blend")
+    with gr.Row(equal_height=True):
+        seed = gr.Number(value=OPENING_SEED, precision=0, label="Seed", elem_id="paint-seed",
+                         scale=3)  # no minimum here: controls.picture answers a bad seed with a sentence
+        dice = gr.Button("🎲 New seed", elem_id="paint-dice", scale=1)
+    psi = gr.Slider(0.0, 1.5, value=explore.PSI_ANCHOR, step=0.01, elem_id="paint-psi",
+                    label="Truncation (lower = nearer a picture the model learnt; 1 = free)")
+    with gr.Accordion("Directions", open=True):
+        sliders = [gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
+                   for i in range(N_SLIDERS)]
+    reset = gr.Button("Reset sliders", elem_id="paint-reset")
+    return SimpleNamespace(model_dd=model_dd, refresh=refresh, class_a=class_a, class_b=class_b,
+                           blend_amt=blend_amt, seed=seed, dice=dice, psi=psi, sliders=sliders, reset=reset)
 
+
+def _output_column() -> SimpleNamespace:
+    """The output column: the picture, Keep, and (secondary, hidden on phones) the variations."""
+    image = gr.Image(type="pil", format="png", label="Picture", height=DISPLAY, elem_id="paint-image",
+                     interactive=False, buttons=["fullscreen"], elem_classes=["atelier-main-output"])
+    with gr.Row(equal_height=True):
+        upscale = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale on keep (smooth)",
+                           elem_id="paint-upscale")
+        keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="paint-keep")
+    kept = gr.File(label="Download with recipe", interactive=False, elem_id="paint-kept", height=80,
+                   elem_classes=["atelier-secondary"])
+    with gr.Column(elem_classes=["atelier-secondary"]):
+        with gr.Row():
+            vary = gr.Button("Variations around here", elem_id="paint-vary")
+            spread = gr.Slider(0.1, 1.2, value=0.5, step=0.05, label="How far", elem_id="paint-spread")
+        var_grid = gr.Gallery(columns=3, height=300, allow_preview=False, show_label=False,
+                              elem_id="paint-variations", format="png", elem_classes=["atelier-secondary"])
+    return SimpleNamespace(image=image, upscale=upscale, keep=keep, kept=kept, vary=vary, spread=spread,
+                           var_grid=var_grid)
+
+
+def _morph_panel() -> SimpleNamespace:
+    """The Morph accordion: keyframes, settings, the rendered morph."""
     with gr.Accordion("Morph", open=False, elem_id="paint-morph-panel"):
         gr.Markdown("Add the current picture as a keyframe, move somewhere else, add another; then render.")
         with gr.Row():
@@ -120,234 +387,138 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             clear_keys = gr.Button("Clear keyframes", elem_id="paint-clear-keys")
         key_strip = gr.Gallery(columns=8, height=120, allow_preview=False, show_label=False, elem_id="paint-keys")
         with gr.Row():
-            frames = gr.Slider(8, 240, value=48, step=1, label="Frames", elem_id="paint-frames")
+            frames = gr.Slider(8, controls.MAX_FRAMES, value=48, step=1, label="Frames", elem_id="paint-frames")
             fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second", elem_id="paint-fps")
             loop = gr.Checkbox(value=True, label="Loop back to the start", elem_id="paint-loop")
-            fmt = gr.Radio(["GIF", "MP4"], value="GIF", label="Format", elem_id="paint-format")
-            morph_up = gr.Radio([1, 2, 4], value=2, label="Upscale", elem_id="paint-morph-upscale")
-        render_btn = gr.Button("Render morph", variant="primary", elem_id="paint-render")
+            fmt = gr.Radio(list(controls.FORMATS), value="GIF", label="Format", elem_id="paint-format")
+            morph_up = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale", elem_id="paint-morph-upscale")
+        render = gr.Button("Render morph", variant="primary", elem_id="paint-render")
         with gr.Row():
-            morph_preview = gr.Image(type="filepath", label="Morph", height=280, interactive=False,
-                                     elem_id="paint-morph-preview")
-            morph_file = gr.File(label="Download", interactive=False, elem_id="paint-morph-file")
+            preview = gr.Image(type="filepath", label="Morph", height=280, interactive=False,
+                               elem_id="paint-morph-preview")
+            file = gr.File(label="Download", interactive=False, elem_id="paint-morph-file")
+    return SimpleNamespace(add_key=add_key, clear_keys=clear_keys, key_strip=key_strip, frames=frames, fps=fps,
+                           loop=loop, fmt=fmt, morph_up=morph_up, render=render, preview=preview, file=file)
 
+
+def _train_panel() -> SimpleNamespace:
+    """The training accordion: pictures, name, settings, Start/Stop, status, losses and preview."""
     with gr.Accordion("Train on my own pictures", open=False, elem_id="paint-train-panel"):
-        gr.Markdown(f"At least {MIN_IMAGES} pictures (png, jpg, webp), or a zip. Sub-folders become classes. "
-                    "Training saves every few hundred steps; training again with the same name resumes.")
+        gr.Markdown(f"At least {MIN_IMAGES} pictures (png, jpg, webp), or a zip. Sub-folders of a zip become "
+                    "classes; loose pictures are one class. Training saves every few hundred steps; training "
+                    "again with the same name resumes.")
         with gr.Row():
-            train_files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your pictures",
-                                  elem_id="paint-train-files")
+            files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your pictures",
+                            elem_id="paint-train-files")
             with gr.Column():
-                train_name = gr.Textbox(value="my-pictures", label="Name of the new model", elem_id="paint-train-name")
-                start_from = gr.Radio(["from scratch", "from the selected model"], value="from the selected model",
-                                      label="Start", elem_id="paint-train-start")
-                steps = gr.Slider(50, 20000, value=1500, step=50, label="Steps", elem_id="paint-train-steps")
+                name = gr.Textbox(value="my-pictures", label="Name of the new model", elem_id="paint-train-name")
+                start = gr.Radio(list(TRAIN_STARTS), value=TRAIN_STARTS[1], label="Start", elem_id="paint-train-start")
+                steps = gr.Slider(50, controls.MAX_TRAIN_STEPS, value=1500, step=50, label="Steps",
+                                  elem_id="paint-train-steps")
                 minutes = gr.Number(value=0, label="Time limit in minutes (0 = none)", elem_id="paint-train-minutes")
-                resolution = gr.Radio([32, 64, 128], value=64, label="Size in pixels", elem_id="paint-train-res")
+                resolution = gr.Radio(list(controls.RESOLUTIONS), value=64, label="Size in pixels",
+                                      elem_id="paint-train-res")
         with gr.Row():
-            train_btn = gr.Button("Start training", variant="primary", elem_id="paint-train-start-btn")
+            start_btn = gr.Button("Start training", variant="primary", elem_id="paint-train-start-btn")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="paint-train-stop")
-        train_status = gr.Markdown(elem_id="paint-train-status")
+        status = gr.Markdown(elem_id="paint-train-status")
         with gr.Row():
-            loss_plot = gr.LinePlot(x="step", y="loss", color="network", height=260, label="Losses",
-                                    elem_id="paint-train-plot")
-            train_preview = gr.Image(type="pil", label="What it draws now", height=260, interactive=False,
-                                     elem_id="paint-train-preview")
+            plot = gr.LinePlot(x="step", y="loss", color="network", height=260, label="Losses",
+                               elem_id="paint-train-plot")
+            preview = gr.Image(type="pil", label="What it draws now", height=260, interactive=False,
+                               elem_id="paint-train-preview")
+    return SimpleNamespace(files=files, name=name, start=start, steps=steps, minutes=minutes, resolution=resolution,
+                           start_btn=start_btn, stop_btn=stop_btn, status=status, plot=plot, preview=preview)
 
+
+def _models_panel() -> SimpleNamespace:
+    """The models and recipes accordion: add a model, download the selected one, open a recipe."""
     with gr.Accordion("Models and recipes", open=False):
         with gr.Row():
-            upload_model = gr.File(label="Add a Paint model (.pt)", file_types=[".pt"], elem_id="paint-upload-model")
+            upload = gr.File(label="Add a Paint model (.pt)", file_types=[".pt"], elem_id="paint-upload-model")
             with gr.Column():
                 download_btn = gr.Button("Download the selected model", elem_id="paint-download-btn")
-                download_model = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
+                download = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
             open_recipe = gr.File(label="Open a picture's recipe (.png)", file_types=[".png"],
                                   elem_id="paint-open-recipe")
-        models_note = gr.Markdown()
+        note = gr.Markdown()
+    return SimpleNamespace(upload=upload, download_btn=download_btn, download=download, open_recipe=open_recipe,
+                           note=note)
 
-    nudges = gr.State([])
-    var_seed = gr.State(1)
-    keys = gr.JSON(value=[], visible=False, label="Keyframes")  # an input of /paint_morph for scripts
-    live_inputs = [model_dd, class_a, class_b, blend_amt, seed, psi, *sliders]
 
-    # ------------------------------------------------------------------ handlers
-    @friendly
-    def paint_generate(model_label, a, b, amount, seed_v, psi_v, *rest):
-        """One picture from model, class (optionally blended), seed, truncation and direction sliders."""
-        *slider_vals, nudge_list = rest
-        model = load(model_label)
-        pic = explore.generate(model, int(seed_v or 0), psi_v, _blend(a, b, amount), slider_vals, nudge_list or [])
-        return _display(pic)
+def build(ctx: StudioContext, tab: gr.Tab) -> None:
+    """Lay out the Paint tab and wire its events."""
+    how_it_works(HELP)
+    with gr.Row(elem_classes=["atelier-split"]):
+        with gr.Column(scale=2):
+            pic = _picture_controls()
+        with gr.Column(scale=3, elem_classes=["atelier-output"]):
+            out = _output_column()
+    ui = SimpleNamespace(pic=pic, out=out, morph=_morph_panel(), train=_train_panel(), models=_models_panel(),
+                         nudges=gr.State([]), var_seed=gr.State(1),
+                         keys=gr.JSON(value=[], visible=False, label="Keyframes"))  # an input of /paint_morph
+    _wire(ctx, tab, ui)
 
-    @friendly
-    def on_model(model_label):
-        model = load(model_label)
-        names, choices = model.class_names, explore.class_choices(model.class_names)
-        slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
-        slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
-        return (gr.Dropdown(choices=choices, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
-                [], gr.Slider(value=explore.default_psi(model)), *slider_updates)
 
-    @friendly
-    def keep_it(model_label, a, b, amount, seed_v, psi_v, *rest):
-        *slider_vals, nudge_list, up = rest
-        model = load(model_label)
-        blend = _blend(a, b, amount)
-        pic = explore.generate(model, int(seed_v or 0), psi_v, blend, slider_vals, nudge_list, int(up))
-        rec = explore.recipe(model, int(seed_v or 0), psi_v, blend, slider_vals, nudge_list, int(up))
-        out = ctx.store.save_image(pic, rec, title=f"{model.name} · {'+'.join(blend)} · seed {int(seed_v or 0)}")
-        gr.Info("Kept in the Gallery.")
-        return str(out.path)
+# ------------------------------------------------------------------ wiring
+LIVE_EVENT = dict(show_progress="hidden", concurrency_id="paint_live", concurrency_limit=4)
+QUIET = dict(api_visibility="private", show_progress="hidden")
 
-    @friendly
-    def show_variations(model_label, a, b, amount, seed_v, psi_v, spread_v, vseed, *rest):
-        *slider_vals, nudge_list = rest
-        model = load(model_label)
-        blend = _blend(a, b, amount)
-        y = explore.class_vector(model, blend)
-        # each neighbour is the current picture plus one more recorded nudge, as picking it would make
-        zs = [explore.latent(model, int(seed_v or 0), psi_v, slider_vals, [*nudge_list, [int(vseed), i, float(spread_v)]],
-                             blend) for i in range(9)]
-        pics = explore.render(model, torch.stack(zs), y)
-        return [(_display(p), "here" if i == 4 else None) for i, p in enumerate(pics)]
 
-    def pick_variation(nudge_list, vseed, spread_v, evt: gr.SelectData):
-        if evt.index is None or int(evt.index) == 4:
-            return nudge_list, vseed
-        return [*nudge_list, [int(vseed), int(evt.index), float(spread_v)]], int(vseed) + 1
+def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
+    """Connect the tab's events to the handlers above (api names as the README documents them)."""
+    _wire_picture(ctx, tab, ui)
+    _wire_morph(ui)
+    _wire_train(ui)
+    _wire_models(ctx, ui)
 
-    def new_seed():
-        return random.randint(0, 2**31 - 1), []
 
-    def reset_all(model_label):
-        return [[]] + [0.0] * N_SLIDERS + [explore.default_psi(load(model_label))]
+def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
+    """The picture: live drawing, model changes, seed, reset, keep, variations."""
+    pic, out = ui.pic, ui.out
+    live_inputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, *pic.sliders, ui.nudges]
+    generate = _one_input_per_slider(paint_generate)
+    gr.on([s.input for s in pic.sliders] + [pic.psi.input, pic.blend_amt.input, pic.seed.change, pic.class_a.change,
+                                            pic.class_b.change, ui.nudges.change, ctx.demo.load],
+          generate, live_inputs, out.image, trigger_mode="always_last", api_name="paint_generate", **LIVE_EVENT)
+    gr.on([pic.model_dd.change, ctx.demo.load], on_model, pic.model_dd,
+          [pic.class_a, pic.class_b, ui.nudges, pic.psi, *pic.sliders], **QUIET)
+    gr.on([tab.select, ctx.demo.load, pic.refresh.click], model_choices, pic.model_dd, pic.model_dd, **QUIET)
+    pic.dice.click(new_seed, None, [pic.seed, ui.nudges], **QUIET)
+    pic.reset.click(reset_all, pic.model_dd, [ui.nudges, *pic.sliders, pic.psi], **QUIET).then(
+        generate, live_inputs, out.image, api_visibility="private", **LIVE_EVENT)
+    out.keep.click(_one_input_per_slider(keep_it), [*live_inputs, out.upscale], out.kept, api_name="paint_keep",
+                   concurrency_id="paint_live")
+    out.vary.click(_one_input_per_slider(show_variations), [*live_inputs, out.spread, ui.var_seed], out.var_grid,
+                   api_visibility="private", **LIVE_EVENT)
+    out.var_grid.select(pick_variation, [ui.nudges, ui.var_seed, out.spread], [ui.nudges, ui.var_seed], **QUIET)
+    ui.morph.add_key.click(_one_input_per_slider(add_keyframe), [*live_inputs, ui.keys], [ui.keys, ui.morph.key_strip],
+                           **QUIET)
 
-    @friendly
-    def add_keyframe(model_label, a, b, amount, seed_v, psi_v, keyframes, *rest):
-        *slider_vals, nudge_list = rest
-        model = load(model_label)
-        key = {"model": model_label, "seed": int(seed_v or 0), "psi": float(psi_v), "classes": _blend(a, b, amount),
-               "sliders": [float(s) for s in slider_vals], "nudges": list(nudge_list),
-               "truncation": explore.truncation_of(model)}
-        keyframes = [*keyframes, key]
-        return keyframes, _strip(model, keyframes)
 
-    def _strip(model, keyframes):
-        return [explore.generate(model, k["seed"], k["psi"], k["classes"], k["sliders"], k["nudges"],
-                                 truncation=k.get("truncation", "mean")) for k in keyframes]
+def _wire_morph(ui: SimpleNamespace) -> None:
+    """Keyframes and the morph render (/paint_morph)."""
+    m = ui.morph
+    m.clear_keys.click(clear_keyframes, None, [ui.keys, m.key_strip], **QUIET)
+    m.render.click(paint_morph, [ui.pic.model_dd, ui.keys, m.frames, m.fps, m.loop, m.fmt, m.morph_up],
+                   [m.preview, m.file], api_name="paint_morph", concurrency_id="paint_export", concurrency_limit=1)
 
-    @friendly
-    def paint_morph(model_label, keyframes, n_frames, fps_v, loop_v, fmt_v, up, progress=gr.Progress()):
-        """Render a morph through keyframes [{seed, psi, classes, sliders, nudges}, ...] as GIF or MP4;
-        returns (preview, file)."""
-        keyframes = keyframes or []
-        if len(keyframes) < 2:
-            raise ValueError("Add at least two keyframes first (move somewhere, press Add keyframe, repeat).")
-        model = load(model_label)
-        progress(0.1, desc="drawing frames")
-        path_keys = [(explore.latent(model, int(k["seed"]), float(k.get("psi", 1.0)), k.get("sliders", []),
-                                     k.get("nudges", []), k.get("classes") or None, k.get("truncation", "anchor")),
-                      explore.class_vector(model, k.get("classes") or None)) for k in keyframes]
-        pics = explore.morph(model, path_keys, int(n_frames), bool(loop_v), int(up))
-        progress(0.7, desc="writing the file")
-        rec = {"engine": NAME, "model": model.name, "checkpoint": model.hash, "keyframes": keyframes,
-               "frames": int(n_frames), "fps": float(fps_v), "loop": bool(loop_v), "upscale": int(up)}
-        work = Path(tempfile.mkdtemp(prefix="atelier-morph-"))
-        gif = save_gif(pics, work / "morph.gif", fps_v, bool(loop_v), comment=recipes.gif_comment(rec))
-        out = ctx.store.save_file(gif, "image", rec, pics[0], title=f"{model.name} · morph of {len(keyframes)} keyframes")
-        download = str(out.path)
-        if fmt_v == "MP4":
-            mp4 = save_mp4(pics, work / "morph.mp4", fps_v)
-            recipes.write_sidecar(mp4, rec)
-            download = str(mp4)
-        return str(out.path), download
 
-    @friendly
-    def paint_train(files, name, start, n_steps, limit_min, res, model_label, request: gr.Request):
-        """Train a Paint model on uploaded pictures; streams status, losses and previews."""
-        name = (name or "").strip()
-        if not files:
-            raise ValueError(f"Add your pictures first (at least {MIN_IMAGES}, or a zip).")
-        with _trainings.hold("Paint training", name, request) as token:
-            yield "Reading your pictures…", None, None, gr.Dropdown()
-            data = load_image_set([getattr(f, "name", f) for f in files], int(res))
-            init = None
-            if start == "from the selected model" and model_label in models():
-                base = load(model_label)
-                init = models()[model_label] if base.config.resolution == int(res) else None
-            out = user_dir / f"{name}.pt"
-            cfg = TrainConfig(steps=int(n_steps), checkpoint_every=200, preview_every=25,
-                              time_budget_s=float(limit_min) * 60 if limit_min else None)
-            rows: list[dict] = []
-            for ev in train(data, out, cfg=cfg, init_from=init, stop=token, device=device, name=name,
-                            data_note=data.describe()):
-                if ev.step and ev.d_loss == ev.d_loss:
-                    rows += [{"step": ev.step, "loss": ev.d_loss, "network": "critic (D)"},
-                             {"step": ev.step, "loss": ev.g_loss, "network": "painter (G)"}]
-                status = (f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.describe()} · "
-                          f"{ev.img_per_s:.0f} pictures/s · {ev.elapsed_s:.0f} s")
-                if ev.done:
-                    status = f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
-                    ctx.store.save_image(ev.preview, {"engine": NAME, "model": name, "kind": "training preview",
-                                                      "steps": ev.step, "data": data.describe()},
-                                         title=f"{name} · after {ev.step} steps")
-                yield status, pd.DataFrame(rows[-800:]), ev.preview, gr.Dropdown(choices=list(models()))
+def _wire_train(ui: SimpleNamespace) -> None:
+    """Training (/paint_train) through the studio's queue, and Stop (any page of the workspace)."""
+    t = ui.train
+    t.start_btn.click(paint_train, [t.files, t.name, t.start, t.steps, t.minutes, t.resolution, ui.pic.model_dd],
+                      [t.status, t.plot, t.preview, ui.pic.model_dd], api_name="paint_train",
+                      concurrency_id="training", concurrency_limit=2, show_progress="minimal")
+    t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
 
-    @friendly
-    def add_model(path):
-        if not path:
-            return gr.Dropdown(), ""
-        label, ck = add_model_file(path, user_dir, NAME)
-        return gr.Dropdown(choices=list(models()), value=label), f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
 
-    @friendly
-    def restore(path):
-        if not path:
-            return [gr.update()] * (8 + N_SLIDERS)
-        rec = recipes.read(path)
-        if rec.get("engine") != NAME or "seed" not in rec:
-            raise ValueError("That file's recipe was not made by Paint's picture controls.")
-        label = label_for_recipe(models(), rec)
-        ranked = sorted(rec.get("classes", {}).items(), key=lambda kv: -kv[1])
-        a = ranked[0][0] if ranked else load(label).class_names[0]
-        b, amt = (ranked[1][0], ranked[1][1]) if len(ranked) > 1 else (NO_BLEND, 0.5)
-        vals = list(rec.get("sliders", [])) + [0.0] * N_SLIDERS
-        return [label, a, b, amt, rec["seed"], rec.get("psi", 1.0), rec.get("nudges", []),
-                f"Restored the controls from **{Path(path).name}**.", *vals[:N_SLIDERS]]
-
-    # ------------------------------------------------------------------ wiring
-    live = dict(show_progress="hidden", concurrency_id="paint_live", concurrency_limit=4)
-    gr.on([s.input for s in sliders] + [psi.input, blend_amt.input, seed.change, class_a.change, class_b.change,
-                                        nudges.change, ctx.demo.load],
-          paint_generate, [*live_inputs, nudges], image, trigger_mode="always_last", api_name="paint_generate",
-          **live)
-    gr.on([model_dd.change, ctx.demo.load], on_model, model_dd, [class_a, class_b, nudges, psi, *sliders],
-          api_visibility="private", show_progress="hidden")
-    download_btn.click(friendly(lambda label: str(load(label).path)), model_dd, download_model,
-                       api_visibility="private")
-    refresh_models.click(lambda v: gr.Dropdown(choices=list(models()), value=v if v in models() else next(iter(models()), None)),
-                         model_dd, model_dd, api_visibility="private", show_progress="hidden")
-    dice.click(new_seed, None, [seed, nudges], api_visibility="private", show_progress="hidden")
-    reset.click(reset_all, model_dd, [nudges, *sliders, psi], api_visibility="private", show_progress="hidden").then(
-        paint_generate, [*live_inputs, nudges], image, api_visibility="private", **live)
-    keep.click(keep_it, [*live_inputs, nudges, upscale], kept, api_name="paint_keep", concurrency_id="paint_live")
-    vary.click(show_variations, [*live_inputs[:6], spread, var_seed, *sliders, nudges], var_grid,
-               api_visibility="private", **live)
-    var_grid.select(pick_variation, [nudges, var_seed, spread], [nudges, var_seed], api_visibility="private",
-                    show_progress="hidden")
-    add_key.click(add_keyframe, [*live_inputs[:6], keys, *sliders, nudges], [keys, key_strip],
-                  api_visibility="private", show_progress="hidden")
-    clear_keys.click(lambda: ([], []), None, [keys, key_strip], api_visibility="private", show_progress="hidden")
-    render_btn.click(paint_morph, [model_dd, keys, frames, fps, loop, fmt, morph_up], [morph_preview, morph_file],
-                     api_name="paint_morph", concurrency_id="paint_export", concurrency_limit=1)
-    train_btn.click(paint_train, [train_files, train_name, start_from, steps, minutes, resolution, model_dd],
-                    [train_status, loss_plot, train_preview, model_dd], api_name="paint_train",
-                    concurrency_id="training", concurrency_limit=2, show_progress="minimal")
-    stop_btn.click(_trainings.stop, None, train_status, api_visibility="private", queue=False)
-    upload_model.upload(add_model, upload_model, [model_dd, models_note], api_visibility="private")
-    open_recipe.upload(restore, open_recipe,
-                       [model_dd, class_a, class_b, blend_amt, seed, psi, nudges, models_note, *sliders],
-                       api_visibility="private")
-    ctx.restorers[NAME] = Restorer(restore, [model_dd, class_a, class_b, blend_amt, seed, psi, nudges, models_note,
-                                             *sliders], lambda rec: "seed" in rec and "keyframes" not in rec)
-    tab.select(lambda v: gr.Dropdown(choices=list(models()), value=v), model_dd, model_dd,
-               api_visibility="private", show_progress="hidden")
+def _wire_models(ctx: StudioContext, ui: SimpleNamespace) -> None:
+    """Adding and downloading models, and restoring the controls from a recipe (here or from the Gallery)."""
+    pic, m = ui.pic, ui.models
+    m.download_btn.click(model_file, pic.model_dd, m.download, api_visibility="private")
+    m.upload.upload(add_model, m.upload, [pic.model_dd, m.note], api_visibility="private")
+    restored = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, ui.nudges, m.note,
+                *pic.sliders]
+    m.open_recipe.upload(restore, m.open_recipe, restored, api_visibility="private")
+    ctx.restorers[NAME] = Restorer(restore, restored, lambda rec: "seed" in rec and "keyframes" not in rec)

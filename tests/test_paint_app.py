@@ -72,7 +72,7 @@ def test_train_from_uploads_and_a_second_training_is_told_to_wait(studio, tmp_pa
     deadline = time.time() + 60
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
-    with pytest.raises(Exception, match="already running"):
+    with pytest.raises(Exception, match="already have a training"):  # the studio's queue: one per workspace
         second.predict(files, "other", "from scratch", 50, 0, 32, "emoji (bundled)", api_name="/paint_train")
     final = job.result(timeout=300)
     assert "Done" in final[0]

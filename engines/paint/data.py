@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from engines.archive import gather_files
+from engines import tempfiles
+from engines.archive import safe_extract
 from engines.imageio import ImageInputError, open_image, square
 
 MIN_IMAGES = 16
@@ -32,13 +33,17 @@ class ImageSet:
         return text
 
 
-def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, use_folders: bool = True) -> ImageSet:
-    """Read pictures from files, folders or zips; sub-folder names become classes when there
-    are at least two. Unreadable files are skipped and counted; fewer than MIN_IMAGES refuse."""
-    with tempfile.TemporaryDirectory(prefix="atelier-images-") as work:
-        files = gather_files(sources, work)
+def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, use_folders: bool = True,
+                   loose_class: str = "all") -> ImageSet:
+    """Read pictures from files, folders or zips. Classes come only from folders *inside* a zip or a
+    given folder (a picture's own folder names its class); pictures given one by one, or lying at
+    the top of a zip or folder, form one class named `loose_class` (the studio passes the model's
+    name: gradio keeps each upload in a hash-named folder of its own, which means nothing). With
+    fewer than two classes the set is one class, `loose_class`. Unreadable files are skipped and
+    counted; fewer than MIN_IMAGES refuse."""
+    with tempfiles.job_dir("paint-images") as work:
         images, folders, skipped = [], [], []
-        for path in files:
+        for path, folder in _gather(sources, work):
             if path.suffix.lower() not in IMAGE_SUFFIXES:
                 skipped.append(path.name)
                 continue
@@ -48,13 +53,28 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
                 skipped.append(path.name)
                 continue
             images.append(np.asarray(square(img, resolution)))
-            folders.append(path.parent.name)
+            folders.append(folder or loose_class)
     if len(images) < MIN_IMAGES:
         raise ValueError(f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
                          + (f" ({len(skipped)} file(s) were skipped as unreadable)" if skipped else ""))
-    names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else ["all"]
+    names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else [loose_class]
     labels = np.array([names.index(f) if len(names) > 1 else 0 for f in folders], dtype=np.int64)
     return ImageSet(np.stack(images), labels, names, skipped)
+
+
+def _gather(sources: Iterable[str | os.PathLike], work: Path) -> list[tuple[Path, str | None]]:
+    """(file, class folder) for every file the sources hold, sorted by file: a file inside a zip or a
+    given folder is classed by its own folder (None at the top), a loose file by nothing (None)."""
+    found: list[tuple[Path, str | None]] = []
+    for i, src in enumerate(sources):
+        src = Path(src)
+        if src.is_dir() or src.suffix.lower() == ".zip":
+            top = src if src.is_dir() else safe_extract(src, work / f"zip{i}")
+            found.extend((p, p.parent.name if p.parent != top else None) for p in top.rglob("*") if p.is_file())
+        elif src.is_file():
+            found.append((src, None))
+    return sorted(((f, c) for f, c in found if not any(part.startswith(("__MACOSX", ".")) for part in f.parts[-2:])),
+                  key=lambda fc: fc[0])
 
 
 EMOJI_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "

@@ -32,18 +32,26 @@ CSS = """
 .how-it-works { background: var(--background-fill-secondary); }
 footer { opacity: 0.6; }
 /* Every tab: controls and output side by side (.atelier-split); the output stays in view while the
-   controls scroll. Wide screens: the output column is sticky. Narrow screens: the output comes
-   first and stays pinned at the top (at most 45% of the screen) while the controls scroll beneath. */
+   controls scroll. Wide screens: the output column is sticky. Narrow screens: the main output comes
+   first and stays pinned at the top (at most 40% of the screen) while the controls scroll beneath;
+   the output's other parts (.atelier-secondary) follow the controls. */
+.gradio-container { overflow: visible !important; overflow-x: clip !important; }
 @media (min-width: 769px) {
   .atelier-split { align-items: flex-start !important; }
-  .atelier-output { position: sticky; top: 8px; align-self: flex-start; z-index: 4; }
+  .atelier-output { position: sticky; top: 8px; align-self: flex-start; z-index: 4;
+                    max-height: calc(100vh - 16px); overflow-y: auto; }
 }
 @media (max-width: 768px) {
-  .atelier-split { flex-direction: column-reverse !important; }
-  .atelier-output { position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
-                    box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.25); }
-  .atelier-output .atelier-main-output img, .atelier-output .atelier-main-output canvas { max-height: 38vh; object-fit: contain; }
-  .atelier-output .atelier-secondary { display: none; }
+  .atelier-split { flex-direction: column !important; flex-wrap: nowrap !important; }
+  .atelier-split > .atelier-output { display: contents !important; }
+  .atelier-split > :not(.atelier-output) { order: 1; }
+  .atelier-split > .atelier-output > * { order: 0; }
+  .atelier-split > .atelier-output > .atelier-secondary { order: 2; }
+  .atelier-split > .atelier-output > .atelier-main-output {
+    position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
+    box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.25); max-height: 40vh; }
+  .atelier-main-output img, .atelier-main-output canvas { max-height: 34vh !important; object-fit: contain; }
+  .atelier-main-output .image-container, .atelier-main-output .image-frame { max-height: 34vh !important; }
 }
 """
 

@@ -67,7 +67,7 @@ def test_bad_requests_get_messages(studio, tmp_path):
         client.predict(*_note_args(preset="Kazoo"), api_name="/sound_generate")
     with pytest.raises(Exception, match="no preset 'Kazoo'"):
         client.predict(MODEL, "Kazoo", 60, "Flute", 64, 3.0, 100, "Flute", None, *[0.0] * N, api_name="/sound_morph")
-    with pytest.raises(Exception, match="unknown continuation model"):
+    with pytest.raises(Exception, match="no continuation model called 'nobody"):
         client.predict("nobody (yours)", "the current note", None, 2.0, 0.4, 3, *_note_args(), api_name="/sound_continue")
     with pytest.raises(Exception, match="numbers"):
         client.predict(*_note_args(preset="(my encoded sound)", timbre=[0.1, 0.2]), api_name="/sound_generate")
@@ -97,7 +97,7 @@ def test_train_note_model_from_uploads_and_a_second_training_waits(studio, tmp_p
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
-    with pytest.raises(Exception, match="already running"):
+    with pytest.raises(Exception, match="already have a training running"):  # one per workspace
         second.predict(files, "continuation RNN", "other", "from scratch", 20, 0, MODEL, RNN, api_name="/sound_train")
     final = job.result(timeout=300)
     assert "Done" in final[0]

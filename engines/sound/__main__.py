@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         b_pitch = args.pitch if args.to_pitch is None else args.to_pitch
         wave, _ = instrument.morph(model, (instrument.timbre(model, args.a), args.pitch),
                                    (instrument.timbre(model, args.b), b_pitch), args.seconds, args.velocity)
-        rec = {"engine": "sound", "kind": "morph", "model": model.name, "checkpoint": model.hash, "from": args.a,
-               "to": args.b, "pitch": args.pitch, "to_pitch": b_pitch, "seconds": args.seconds}
+        rec = instrument.morph_recipe(model, args.a, args.pitch, args.b, b_pitch, args.seconds, args.velocity)
         sr = model.settings.sample_rate
     else:
         from engines.sound.audio import load_audio
@@ -68,8 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         model = instrument.load_continuation_model(path)
         clip = load_audio(args.primer, model.settings)
         wave, _, _ = instrument.continue_sound(model, clip.wave, args.seconds, args.temperature, args.seed)
-        rec = {"engine": "sound", "kind": "continuation", "model": model.name, "checkpoint": model.hash,
-               "primer": clip.name, "seconds": args.seconds, "temperature": args.temperature, "seed": args.seed}
+        rec = instrument.continuation_recipe(model, clip.name, args.seconds, args.temperature, args.seed)
         sr = model.settings.sample_rate
     recipes.write_wav(args.out, sr, wave, rec)
     what = f" at {note_name(int(round(args.pitch)))}" if args.cmd != "continue" else ""

@@ -1,5 +1,6 @@
-"""The artist's own audio: load (any rate, any channels, capped length), check, cut into notes by
-onsets with a pyin pitch for each, or into windows for the RNN."""
+"""The artist's own audio: load (any rate, any channels, capped length and size), check, cut into
+notes by onsets with a pyin pitch for each, or into windows for the RNN; and the whole preparation
+of a training upload (files and zips unpacked into the caller's scratch folder, capped in size)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
+from engines import limits
+from engines.archive import ArchiveError, safe_extract
 from engines.sound.render import HIGH, LOW, NOTE_FRAMES, NoteSet, level
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".m4a"}
-MAX_SECONDS = 600.0          # longer files are cut here, with a message
+MAX_SECONDS = 600.0          # longer training files are cut here, with a message
 SILENCE_PEAK = 1e-3          # a file quieter than this everywhere counts as silent
 MIN_NOTES = 8                # fewer usable notes cannot train a note model
+MAX_UPLOAD_SECONDS = limits.MAX_SOUND_SECONDS  # one sound to encode or continue (30 s)
+MAX_UPLOAD_BYTES = 50_000_000                  # its file (a 30 s 48 kHz 24-bit stereo WAV is 8.6 MB)
+MAX_TRAIN_BYTES = 500_000_000                  # what one training upload may come to, zips unpacked
+MAX_TRAIN_FILES = 2_000                        # audio files in one training upload
+MAX_TRAIN_SECONDS = 3_600.0                    # audio one training listens to; files beyond are skipped
 
 
 @dataclass
@@ -66,30 +74,89 @@ def load_audio(path: str | os.PathLike, settings: SpectrumSettings, max_seconds:
     return Clip(path.name, wave.astype(np.float32), messages)
 
 
-def gather_audio(sources: Iterable[str | os.PathLike], workdir: str | os.PathLike | None = None) -> tuple[list[Path], int]:
-    """Audio files among files, folders and zips; returns (files, skipped non-audio count)."""
-    import tempfile
+def load_upload(path: str | os.PathLike, settings: SpectrumSettings, what: str = "The sound") -> Clip:
+    """One uploaded sound (to encode, or to prime a continuation), refused with a message when its
+    file is over MAX_UPLOAD_BYTES or it lasts over MAX_UPLOAD_SECONDS."""
+    import soundfile as sf
 
-    from engines.archive import gather_files
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{what} was not received; upload it again.")
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{what} ({path.name}) is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+    try:
+        seconds = float(sf.info(str(path)).duration)
+    except Exception:  # noqa: BLE001 - a format libsndfile cannot read: measured after decoding below
+        seconds = None
+    def too_long(secs: float) -> ValueError:
+        return ValueError(f"{what} ({path.name}) lasts {secs:.0f} s; the limit is {MAX_UPLOAD_SECONDS:.0f} s. "
+                          "Trim it to the note or phrase you want.")
 
-    workdir = workdir or tempfile.mkdtemp(prefix="atelier-sound-")
-    found = gather_files(sources, workdir)
-    files = [f for f in found if f.suffix.lower() in AUDIO_SUFFIXES]
+    if seconds is not None and seconds > MAX_UPLOAD_SECONDS + 0.05:
+        raise too_long(seconds)
+    clip = load_audio(path, settings, max_seconds=MAX_UPLOAD_SECONDS + 1.0)
+    if len(clip.wave) > (MAX_UPLOAD_SECONDS + 0.05) * settings.sample_rate:
+        raise too_long(len(clip.wave) / settings.sample_rate)
+    return clip
+
+
+def gather_audio(sources: Iterable[str | os.PathLike], workdir: str | os.PathLike,
+                 max_bytes: int | None = None) -> tuple[list[Path], int]:
+    """Audio files among uploaded files, folders and zips; zips unpack into `workdir` (the caller's
+    scratch folder, which the caller removes). Everything together may come to `max_bytes`
+    (MAX_TRAIN_BYTES); a zip that would unpack past it is refused before anything is written.
+    Returns (audio files, count of skipped non-audio files)."""
+    limit = MAX_TRAIN_BYTES if max_bytes is None else int(max_bytes)
+    found: list[Path] = []
+    used = 0
+    for i, src in enumerate(Path(s) for s in sources):
+        if src.suffix.lower() == ".zip":
+            try:
+                out = safe_extract(src, Path(workdir) / f"zip{i}", max_bytes=max(0, limit - used))
+            except ArchiveError as err:
+                raise ValueError(f"{src.name} was refused: {err}. Your sounds may come to "
+                                 f"{limit / 1e6:.0f} MB in all, zips unpacked.") from None
+            new = [p for p in out.rglob("*") if p.is_file()]
+        elif src.is_dir():
+            new = [p for p in src.rglob("*") if p.is_file()]
+        else:
+            new = [src] if src.is_file() else []
+        found += new
+        used += sum(p.stat().st_size for p in new)
+        if used > limit:
+            raise ValueError(f"your sounds come to more than {limit / 1e6:.0f} MB; one training takes at most "
+                             "that much (zips unpacked). Upload fewer or shorter recordings.")
+    found = [f for f in found if not any(part.startswith(("__MACOSX", ".")) for part in f.parts[-2:])]
+    files = sorted(f for f in found if f.suffix.lower() in AUDIO_SUFFIXES)
+    if len(files) > MAX_TRAIN_FILES:
+        raise ValueError(f"the upload holds {len(files):,} audio files; one training takes at most "
+                         f"{MAX_TRAIN_FILES:,}.")
     return files, len(found) - len(files)
 
 
-def load_many(sources: Iterable[str | os.PathLike], settings: SpectrumSettings) -> list[Clip]:
-    """Every readable clip among `sources`; unreadable ones are skipped (the error says how many)."""
-    files, skipped = gather_audio(sources)
-    clips, bad = [], []
+def load_many(sources: Iterable[str | os.PathLike], settings: SpectrumSettings,
+              workdir: str | os.PathLike, max_bytes: int | None = None) -> list[Clip]:
+    """Every readable clip among `sources` (zips unpacked into `workdir`), up to MAX_TRAIN_SECONDS
+    of audio in all; unreadable files are skipped (the error says how many when none is left)."""
+    files, skipped = gather_audio(sources, workdir, max_bytes)
+    clips, bad, seconds = [], [], 0.0
     for f in files:
+        if seconds >= MAX_TRAIN_SECONDS:
+            bad.append(f"{f.name}: skipped, the first {MAX_TRAIN_SECONDS / 60:.0f} minutes of audio are enough")
+            continue
         try:
-            clips.append(load_audio(f, settings))
+            clip = load_audio(f, settings, max_seconds=min(MAX_SECONDS, MAX_TRAIN_SECONDS - seconds))
         except ValueError as err:
             bad.append(str(err))
+            continue
+        clips.append(clip)
+        seconds += len(clip.wave) / settings.sample_rate
     if not clips:
         raise ValueError("no usable audio found" + (f": {bad[0]}" if bad else "") +
                          (f" ({skipped} non-audio file(s) skipped)" if skipped else ""))
+    if bad:
+        clips[-1].notes.append(f"{len(bad)} file(s) not used ({bad[0]})")
     return clips
 
 
@@ -177,3 +244,31 @@ def sequences_from_clips(clips: list[Clip], settings: SpectrumSettings, frames: 
         seconds = frames * settings.hop / settings.sample_rate
         raise ValueError(f"the upload is too short: the RNN needs at least about {2 * seconds:.0f} s of audio")
     return np.stack(out)
+
+
+@dataclass
+class TrainingData:
+    """A training upload, prepared: note pictures with preset names for the note model, or
+    windows for the RNN, with a line describing it and remarks about how the files were read."""
+
+    kind: str                          # "vae" (note model) or "rnn" (continuation)
+    notes: NoteSet | None              # vae: the notes cut from the clips
+    names: dict[int, str]              # vae: source index -> preset name (the file's stem)
+    sequences: np.ndarray | None       # rnn: (N, n_mels, frames) log-mel windows
+    described: str                     # "123 notes from 4 file(s)"
+    remarks: str                       # "a.wav: resampled 44100 Hz to 16000 Hz; ..."
+
+
+def prepare_training_data(sources: Iterable[str | os.PathLike], kind: str, settings: SpectrumSettings,
+                          workdir: str | os.PathLike, max_bytes: int | None = None) -> TrainingData:
+    """Read a training upload (files and zips; zips unpack into `workdir`, at most `max_bytes`,
+    MAX_TRAIN_BYTES by default) and cut it into what a `kind` ('vae' or 'rnn') model learns from."""
+    if kind not in ("vae", "rnn"):
+        raise ValueError(f"a Sound model is a 'vae' or an 'rnn', not {kind!r}")
+    clips = load_many(sources, settings, workdir, max_bytes)
+    remarks = "; ".join(f"{c.name}: {', '.join(c.notes)}" for c in clips if c.notes)
+    if kind == "rnn":
+        seqs = sequences_from_clips(clips, settings)
+        return TrainingData(kind, None, {}, seqs, f"{len(seqs)} windows from {len(clips)} file(s)", remarks)
+    notes, names = notes_from_clips(clips, settings)
+    return TrainingData(kind, notes, names, None, f"{len(notes)} notes from {len(clips)} file(s)", remarks)

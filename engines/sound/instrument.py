@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines import checkpoints
-from engines.sound.render import NOTE_FRAMES
+from engines import checkpoints, limits
+from engines.sound.audio import estimate_pitch, find_onsets, note_window
+from engines.sound.render import NOTE_FRAMES, level
 from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel, logmel_to_audio
 from engines.sound.vae import NoteVAE, NoteVAEConfig
@@ -24,8 +25,17 @@ BUNDLED_DIR = ASSETS / "models" / "sound"
 N_SLIDERS = 8
 RELEASE_START = 94          # first frame after the key is released in a rendered note (1.5 s)
 ATTACK_FRAMES = 6
-MIN_SECONDS, MAX_SECONDS = 0.25, 30.0
+MIN_SECONDS, MAX_SECONDS = 0.25, limits.MAX_SOUND_SECONDS   # how long a key may be held
 VOCODER_ITERS = 32
+
+# ---------------------------------------------------------------- what a request may ask for
+VELOCITY_RANGE = (1, 127)             # MIDI velocity
+SLIDER_RANGE = (-3.0, 3.0)            # a timbre slider, in spreads of its principal direction
+TIMBRE_LIMIT = 50.0                   # |number| in an explicit timbre (encoded notes stay within a few)
+MORPH_SECONDS = (1.0, limits.MAX_SOUND_SECONDS)
+MORPH_STEPS = (2, 64)                 # latents decoded along a morph's path
+CONTINUE_SECONDS = (0.5, limits.MAX_SOUND_SECONDS)
+TEMPERATURE_RANGE = (0.0, 1.5)        # continuation sampling (0: smooth and predictable)
 
 
 @dataclass
@@ -120,18 +130,33 @@ def timbre(model: NoteModel, preset: str | None = None, sliders: Sequence[float]
     """The latent for a preset (or an explicit `base`, or the centre) moved along the principal
     directions by `sliders`, each in units of that direction's spread."""
     if base is not None:
-        z = torch.tensor(list(base), dtype=torch.float32)
-        if z.shape != model.mean.shape:
-            raise ValueError(f"a timbre for this model has {model.mean.numel()} numbers, not {z.numel()}")
+        z = torch.tensor(check_timbre(model, base), dtype=torch.float32)
     elif preset:
         if preset not in model.presets:
-            raise ValueError(f"{model.name} has no preset '{preset}'")
+            raise ValueError(f"{model.name} has no preset '{str(preset)[:80]}'")
         z = model.presets[preset].clone()
     else:
         z = model.mean.clone()
-    for i, s in enumerate(list(sliders)[: len(model.directions)]):
-        z = z + float(s) * model.std[i] * model.directions[i]
+    for i, s in enumerate(check_sliders(sliders)[: len(model.directions)]):
+        z = z + s * model.std[i] * model.directions[i]
     return z
+
+
+def check_sliders(sliders: Sequence[float]) -> list[float]:
+    """Timbre slider values as finite floats within SLIDER_RANGE (at most N_SLIDERS of them)."""
+    sliders = list(sliders or [])
+    if len(sliders) > N_SLIDERS:
+        raise ValueError(f"give at most {N_SLIDERS} timbre slider values, not {len(sliders)}")
+    return limits.numbers(sliders, "Timbre", *SLIDER_RANGE)
+
+
+def check_timbre(model: NoteModel, base: Sequence[float]) -> list[float]:
+    """An explicit timbre (an encoded sound): exactly the model's latent size of finite numbers."""
+    if isinstance(base, (str, bytes)) or not hasattr(base, "__len__"):
+        raise ValueError("a timbre is a list of numbers (as 'Encode my sound' makes)")
+    if len(base) != model.mean.numel():
+        raise ValueError(f"a timbre for this model has {model.mean.numel()} numbers, not {len(base)}")
+    return limits.numbers(base, "Timbre number", -TIMBRE_LIMIT, TIMBRE_LIMIT)
 
 
 def coordinates(model: NoteModel, z: torch.Tensor, base: torch.Tensor) -> list[float]:
@@ -140,11 +165,24 @@ def coordinates(model: NoteModel, z: torch.Tensor, base: torch.Tensor) -> list[f
     return (d / model.std[:N_SLIDERS].clamp_min(1e-6)).tolist()
 
 
-def check_pitch(model: NoteModel, pitch: float) -> float:
+def check_pitch(model: NoteModel, pitch: float, what: str = "The pitch") -> float:
+    """A finite MIDI pitch within the range the model learned (the bundled one plays 45-84)."""
+    pitch = limits.number(pitch, what)
     lo, hi = model.pitch_range
-    if not (lo - 12 <= pitch <= hi + 12):
-        raise ValueError(f"{model.name} plays MIDI {lo}-{hi} (an octave beyond at most); {pitch:g} is outside")
-    return float(pitch)
+    if not lo <= pitch <= hi:
+        raise ValueError(f"{model.name} plays MIDI {lo}-{hi}; {what.lower()} {pitch:g} is outside that range. "
+                         f"Choose a pitch from {lo} to {hi}.")
+    return pitch
+
+
+def check_velocity(velocity: float) -> int:
+    """A whole MIDI velocity from 1 to 127."""
+    return limits.whole(velocity, "The velocity", *VELOCITY_RANGE)
+
+
+def check_hold(seconds: float) -> float:
+    """How long the key is held: MIN_SECONDS to MAX_SECONDS (limits.MAX_SOUND_SECONDS)."""
+    return limits.number(seconds, "The hold (seconds)", MIN_SECONDS, MAX_SECONDS)
 
 
 @torch.no_grad()
@@ -184,7 +222,7 @@ def note(model: NoteModel, pitch: float = 60, velocity: int = 100, seconds: floa
          sliders: Sequence[float] = (), base: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of one note with the given timbre, the key held for `seconds` (the
     instrument's release rings on for about half a second more)."""
-    pitch = check_pitch(model, pitch)
+    pitch, velocity, seconds = check_pitch(model, pitch), check_velocity(velocity), check_hold(seconds)
     z = timbre(model, preset, sliders, base)
     mel = note_logmels(model, z[None], torch.tensor([pitch]), torch.tensor([float(velocity)]))[0]
     mel = fit_duration(mel, seconds, model.settings)
@@ -197,8 +235,9 @@ def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor
     `seconds` (plus the release) while each moment takes its spectrum from the latent (and pitch) at that point of
     the straight path."""
     (za, pa), (zb, pb) = a, b
-    check_pitch(model, pa)
-    check_pitch(model, pb)
+    pa, pb = check_pitch(model, pa, "The start pitch"), check_pitch(model, pb, "The end pitch")
+    seconds = limits.number(seconds, "The morph's length (seconds)", *MORPH_SECONDS)
+    velocity, steps = check_velocity(velocity), limits.whole(steps, "The morph's steps", *MORPH_STEPS)
     t = torch.linspace(0, 1, steps)[:, None]
     zs = (1 - t) * za + t * zb
     pitches = (1 - t[:, 0]) * pa + t[:, 0] * pb
@@ -216,9 +255,6 @@ def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor
 def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tuple[torch.Tensor, float]:
     """The timbre latent and MIDI pitch of a recorded note (from its first onset; pitch by pyin
     unless given). Raises ValueError for silence or unpitched sound."""
-    from engines.sound.audio import estimate_pitch, find_onsets, note_window
-    from engines.sound.render import level
-
     s = model.settings
     if np.abs(wave).max() < 1e-3:
         raise ValueError("the sound is silent")
@@ -229,7 +265,7 @@ def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tu
         if pitch is None:
             raise ValueError("no clear pitch found in the sound; record or upload a single sustained note")
     lo, hi = model.pitch_range
-    pitch = float(np.clip(round(pitch), lo - 12, hi + 12))
+    pitch = float(np.clip(round(pitch), lo, hi))  # a note beyond the model's range is read at its edge
     mel = torch.as_tensor(audio_to_logmel(seg, s)[:, :NOTE_FRAMES])[None]
     with torch.no_grad():
         mu, _ = model.vae.encode(mel, torch.tensor([pitch]), torch.tensor([100.0]))
@@ -250,17 +286,16 @@ def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float 
     """The primer (its last `primer_seconds`) followed by `seconds` the RNN writes. Returns the
     wave, its log-mel and the frame where the continuation starts."""
     s = model.settings
-    if not 0.1 <= seconds <= 60:
-        raise ValueError("continue for between 0.1 and 60 seconds")
+    seconds = limits.number(seconds, "The seconds to add", *CONTINUE_SECONDS)
+    temperature = limits.number(temperature, "The temperature", *TEMPERATURE_RANGE)
+    seed = limits.seed(seed)
     primer = np.asarray(primer, dtype=np.float32)[-int(primer_seconds * s.sample_rate):]
     if len(primer) < s.hop * 4 or np.abs(primer).max() < 1e-3:
         raise ValueError("the primer is too short or silent; give at least a fraction of a second of sound")
-    from engines.sound.render import level
-
     mel = trim_tail(torch.as_tensor(audio_to_logmel(level(primer, 110), s)))
     n = int(round(seconds * s.sample_rate / s.hop))
-    gen = torch.Generator().manual_seed(int(seed))
-    frames = list(model.rnn.continue_frames(mel, n, float(temperature), gen))
+    gen = torch.Generator().manual_seed(seed)
+    frames = list(model.rnn.continue_frames(mel, n, temperature, gen))
     full = torch.cat([mel, torch.stack(frames, 1)], 1)
     return to_audio(full, s), full.numpy(), mel.shape[1]
 
@@ -279,3 +314,20 @@ def note_recipe(model: NoteModel, pitch: float, velocity: int, seconds: float, p
     if base is not None:
         rec["timbre"] = [round(float(x), 5) for x in base]
     return rec
+
+
+def morph_recipe(model: NoteModel, a: str, pitch_a: float, b: str, pitch_b: float, seconds: float, velocity: int,
+                 current: dict | None = None) -> dict:
+    """The recipe of a morph from timbre `a` to `b` (preset names, or the current sound described
+    by `current`: its preset, sliders and explicit timbre)."""
+    return {"engine": ENGINE, "kind": "morph", "model": model.name, "checkpoint": model.hash, "from": a, "to": b,
+            "pitch": float(pitch_a), "to_pitch": float(pitch_b), "seconds": float(seconds), "velocity": int(velocity),
+            **({"current": current} if current is not None else {})}
+
+
+def continuation_recipe(model: ContinuationModel, primer: str | dict, seconds: float, temperature: float,
+                        seed: int) -> dict:
+    """The recipe of a continuation: the RNN, what it listened to (a file name or a note's recipe),
+    how long it played on, how boldly, from which seed."""
+    return {"engine": ENGINE, "kind": "continuation", "model": model.name, "checkpoint": model.hash,
+            "primer": primer, "seconds": float(seconds), "temperature": float(temperature), "seed": int(seed)}

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines import checkpoints
+from engines import checkpoints, tempfiles
 from engines.checkpoints import Checkpoint
 from engines.device import configure
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
+from engines.sound.audio import TrainingData
 from engines.sound.render import NoteSet
 from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings
@@ -283,6 +284,25 @@ def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings
             return
 
 
+def studio_config(kind: str, steps: int, time_budget_s: float | None = None) -> SoundTrainConfig:
+    """The studio's recipe for a training on the artist's sounds: frequent evaluations (a live
+    loss plot and preview), a checkpoint every 250 steps, the KL weight warming over a quarter."""
+    return SoundTrainConfig(steps=int(steps), batch=32 if kind == "rnn" else 64, eval_every=50,
+                            checkpoint_every=250, kl_warmup=max(1, int(steps) // 4), time_budget_s=time_budget_s)
+
+
+def train_on(data: TrainingData, out: str | Path, settings: SpectrumSettings, cfg: SoundTrainConfig,
+             stop: StopToken | None = None, name: str | None = None, init_from: str | Path | None = None,
+             device: str = "auto") -> Iterator[SoundEvent]:
+    """Train the kind of model `data` was prepared for (`prepare_training_data`): a note VAE or
+    a continuation RNN, written to `out` (resumed when it exists)."""
+    if data.kind == "rnn":
+        return train_rnn(data.sequences, out, settings, cfg=cfg, stop=stop, name=name, data_note=data.described,
+                         init_from=init_from, device=device)
+    return train_vae(data.notes, out, settings, cfg=cfg, names=data.names, stop=stop, name=name,
+                     data_note=data.described, init_from=init_from, device=device)
+
+
 def main(argv: list[str] | None = None) -> None:
     from engines.sound import render
 
@@ -318,7 +338,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from engines.sound import audio
 
-        clips = audio.load_many(args.data, settings)
+        with tempfiles.job_dir("sound-train") as work:  # unpacked zips go once the data is read
+            clips = audio.load_many(args.data, settings, work, max_bytes=10**12)  # the artist's own folders
         if args.model == "vae":
             notes, names = audio.notes_from_clips(clips, settings)
             note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"

@@ -36,6 +36,7 @@ footer { opacity: 0.6; }
    first and stays pinned at the top (at most 40% of the screen) while the controls scroll beneath;
    the output's other parts (.atelier-secondary) follow the controls. */
 .gradio-container { overflow: visible !important; overflow-x: clip !important; }
+#paint-kept, #stylize-kept, #sound-kept, #words-kept { max-height: 120px; overflow: hidden; }
 @media (min-width: 769px) {
   .atelier-split { align-items: flex-start !important; }
   .atelier-output { position: sticky; top: 8px; align-self: flex-start; z-index: 4;
@@ -48,7 +49,7 @@ footer { opacity: 0.6; }
   .atelier-split > .atelier-output > * { order: 0; }
   .atelier-split > .atelier-output > .atelier-secondary { order: 2; }
   .atelier-split > .atelier-output > .atelier-main-output {
-    position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary);
+    position: sticky; top: 0; z-index: 1000; background: var(--background-fill-primary);
     box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.25); max-height: 40vh; }
   .atelier-main-output img, .atelier-main-output canvas { max-height: 34vh !important; object-fit: contain; }
   .atelier-main-output .image-container, .atelier-main-output .image-frame { max-height: 34vh !important; }

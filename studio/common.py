@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
+from engines import limits
 from engines.checkpoints import Checkpoint, CheckpointError, file_hash
 from engines.checkpoints import load as load_checkpoint
-from engines import limits
 from engines.jobs import LIVE, TRAINING, Busy, StopToken, Ticket
 from engines.recipe import RecipeError
 from engines.settings import Settings
@@ -237,6 +237,27 @@ def stop_training(request: gr.Request | None) -> str:
 def page_closed(request: gr.Request) -> None:
     """When a page goes away, the trainings it started stop (and save) instead of running unseen."""
     TRAINING.stop(session=getattr(request, "session_hash", None))
+
+
+def one_input_per_slider(handler: Callable[..., Any], n: int, name: str, param: str = "sliders") -> Callable[..., Any]:
+    """`handler` as gradio calls it: each of `n` sliders is an input of its own, while the handler takes
+    them as one list, its parameter `param`. gradio reads the returned function's signature (sliders
+    named `<name>_1`..), so it still fills a `request: gr.Request | None` and the API names each slider."""
+    params = list(inspect.signature(handler).parameters.values())
+    at = [p.name for p in params].index(param)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    shown = [*[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:at]],
+             *[inspect.Parameter(f"{name}_{i + 1}", kind) for i in range(n)],
+             *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[at + 1:]]]
+
+    def event(*args: Any) -> Any:
+        return handler(*args[:at], list(args[at:at + n]), *args[at + n:])
+
+    event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
+    event.__annotations__ = {"request": gr.Request | None} if "request" in {p.name for p in shown} else {}
+    event.__name__ = event.__qualname__ = getattr(handler, "__name__", "handler")
+    event.__doc__ = handler.__doc__
+    return event
 
 
 def pick_model(found: dict[str, Path], label: str | None, what: str) -> Path:

@@ -5,7 +5,6 @@ the model needs)."""
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from engines.paint.data import MIN_IMAGES, load_image_set
 from engines.paint.train import TrainConfig, TrainEvent, train
 from engines.video import save_gif, save_mp4
 from studio import common
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, friendly, how_it_works, one_input_per_slider
 
 NAME = "paint"
 TITLE = "Paint"
@@ -300,26 +299,9 @@ def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request
 
 
 # ------------------------------------------------------------------ gradio's calling convention
-def _one_input_per_slider(handler: Callable[..., Any], before: int = 6) -> Callable[..., Any]:
-    """`handler` as gradio calls it: each direction slider is an input of its own (after the first
-    `before` inputs), while the handler takes them as one list, its parameter number `before`.
-    The signature gradio reads names the sliders direction_1.. and keeps the handler's other
-    parameters (so it still fills a `request: gr.Request | None`)."""
-    params = list(inspect.signature(handler).parameters.values())
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    shown = [*[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:before]],
-             *[inspect.Parameter(f"direction_{i + 1}", kind) for i in range(N_SLIDERS)],
-             *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[before + 1:]]]
-
-    def event(*args: Any) -> Any:
-        head, values, tail = args[:before], args[before:before + N_SLIDERS], args[before + N_SLIDERS:]
-        return handler(*head, list(values), *tail)
-
-    event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
-    event.__annotations__ = {"request": gr.Request | None} if "request" in {p.name for p in shown} else {}
-    event.__name__ = event.__qualname__ = handler.__name__
-    event.__doc__ = handler.__doc__
-    return event
+def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """`handler` with one gradio input per direction slider (see common.one_input_per_slider)."""
+    return one_input_per_slider(handler, N_SLIDERS, "direction")
 
 
 # ------------------------------------------------------------------ layout

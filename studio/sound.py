@@ -6,7 +6,6 @@ in engines.sound."""
 from __future__ import annotations
 
 import contextlib
-import inspect
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,7 +24,7 @@ from engines.sound.render import midi_to_hz, note_name
 from engines.sound.spectrum import SpectrumSettings
 from engines.sound.train import SoundEvent, studio_config, train_on
 from studio import common
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio.common import Restorer, StudioContext, friendly, how_it_works, one_input_per_slider
 
 NAME = "sound"
 TITLE = "Sound"
@@ -325,26 +324,9 @@ def restore(path: str | None, request: gr.Request | None = None) -> list:
             f"Restored the controls from **{Path(path).name}**.", *sliders]
 
 
-# ------------------------------------------------------------------ gradio's calling convention
 def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """`handler` as gradio calls it: each timbre slider is an input of its own (where the handler
-    takes them as one list, its `sliders` parameter). The signature gradio reads names the sliders
-    timbre_1.. and keeps the handler's other parameters (so it still fills `request`)."""
-    params = list(inspect.signature(handler).parameters.values())
-    at = [p.name for p in params].index("sliders")
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    shown = [*[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:at]],
-             *[inspect.Parameter(f"timbre_{i + 1}", kind) for i in range(N_SLIDERS)],
-             *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[at + 1:]]]
-
-    def event(*args: Any) -> Any:
-        return handler(*args[:at], list(args[at:at + N_SLIDERS]), *args[at + N_SLIDERS:])
-
-    event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
-    event.__annotations__ = {"request": gr.Request | None}
-    event.__name__ = event.__qualname__ = handler.__name__
-    event.__doc__ = handler.__doc__
-    return event
+    """`handler` with one gradio input per timbre slider (see common.one_input_per_slider)."""
+    return one_input_per_slider(handler, N_SLIDERS, "timbre")
 
 
 # ------------------------------------------------------------------ layout

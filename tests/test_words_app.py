@@ -69,7 +69,7 @@ def test_morph_and_line_sliders(studio):
 
 def test_bad_requests_get_messages(studio):
     client = _client(studio)
-    with pytest.raises(Exception, match="unknown model"):
+    with pytest.raises(Exception, match="no Transformer called"):
         client.predict("nobody (yours)", "x", 20, 0.8, 0, 0.95, 1.0, 0, "", api_name="/words_generate")
     with pytest.raises(Exception, match="Write something first"):
         client.predict(*_args(), "  ", api_name="/words_keep")
@@ -87,7 +87,7 @@ def test_train_on_pasted_text_and_a_second_training_waits(studio):
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
-    with pytest.raises(Exception, match="already running"):
+    with pytest.raises(Exception, match="already have a training"):
         second.predict(None, text, "RNN-VAE (lines)", "other", "from scratch", 20, 0, GPT, VAE, api_name="/words_train")
     final = job.result(timeout=300)
     assert "Done" in final[0]

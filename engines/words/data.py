@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engines.limits import MAX_TRAIN_TEXT_BYTES
+
 MIN_CHARS = 2_000  # shorter texts cannot teach a model anything
 
 
@@ -46,9 +48,10 @@ def shakespeare_files() -> list[Path]:
 
 
 def clean(text: str) -> str:
-    """Normalise line endings and collapse runs of blank lines and trailing spaces."""
+    """Normalise line endings and collapse runs of blank lines and trailing spaces (in linear time:
+    a regex for 'spaces before a newline' backtracks quadratically over a long run of spaces)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
@@ -87,13 +90,35 @@ def shakespeare() -> Corpus:
     return split_by_work([(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in shakespeare_files()])
 
 
-def user_corpus(sources: Iterable[str | os.PathLike], pasted: str = "") -> Corpus:
-    """The artist's .txt/.md files and pasted text."""
-    texts = []
+def check_text_size(sources: Iterable[str | os.PathLike], pasted: str = "",
+                    max_bytes: int | None = MAX_TRAIN_TEXT_BYTES) -> int:
+    """The bytes of the artist's files and pasted text, checked against `max_bytes` before
+    anything is read (file sizes come from the disk; pasted text is measured cheaply first)."""
+    total = 0
+    max_bytes = float("inf") if max_bytes is None else max_bytes
     for src in sources:
         p = Path(src)
         if p.suffix.lower() not in {".txt", ".md", ".text"}:
             raise ValueError(f"{p.name} is not a .txt or .md file")
+        total += p.stat().st_size
+    if len(pasted) > max_bytes:  # characters never outnumber their UTF-8 bytes
+        total += len(pasted)
+    elif total <= max_bytes:
+        total += len(pasted.encode("utf-8", errors="replace"))
+    if total > max_bytes:
+        raise ValueError(f"The text to train on is {total / 1e6:.1f} MB; the studio trains on at most "
+                         f"{max_bytes / 1e6:.0f} MB. Choose fewer or shorter texts.")
+    return total
+
+
+def user_corpus(sources: Iterable[str | os.PathLike], pasted: str = "",
+                max_bytes: int | None = MAX_TRAIN_TEXT_BYTES) -> Corpus:
+    """The artist's .txt/.md files and pasted text (at most `max_bytes` of it; None: no cap)."""
+    sources = list(sources)
+    check_text_size(sources, pasted, max_bytes)
+    texts = []
+    for src in sources:
+        p = Path(src)
         texts.append((p.name, read_text_file(p)))
     if pasted.strip():
         texts.append(("pasted text", pasted))

@@ -52,7 +52,10 @@ class CausalSelfAttention(nn.Module):
         q, k, v = (z.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for z in (q, k, v))
         if cache is not None:  # prepend what earlier positions already computed
             k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
-        if cache is None or t > 1:
+        if cache is None:  # a whole window: the fused causal kernel, no (T, T) mask in memory
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                               dropout_p=self.dropout if self.training else 0.0)
+        elif t > 1:
             # new queries see the cached past and each other causally
             past = k.shape[2] - t
             mask = torch.ones(t, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=past)

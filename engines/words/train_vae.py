@@ -22,7 +22,7 @@ from engines.device import configure
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words.data import Corpus
 from engines.words.tokenizer import CharTokenizer
-from engines.words.train import ENGINE, WordsEvent, _load_words_model
+from engines.words.train import ENGINE, WordsEvent, _load_words_model, step_estimate
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     from engines.words.rnn_vae import OFFSET, RNNVAE, VAEConfig
 
     cfg, out = cfg or VAETrainConfig(), Path(out)
+    t0 = time.time()  # the time budget counts from here: preparing the lines is part of the run
     dev = configure(device)
     torch.manual_seed(cfg.seed)
     step, history, seconds_before, message = 0, [], 0.0, "started"
@@ -174,10 +175,11 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         seconds_before, message = float(ck.meta.get("train_seconds", 0.0)), f"resumed at step {step}"
         lineage = ck.meta.get("lineage", [])
     ids, lengths = lines_to_ids(tok, train_lines, model_cfg.max_len)
-    by_length = torch.argsort(lengths.float() + torch.rand(len(lengths), generator=torch.Generator().manual_seed(cfg.seed)))
+    jitter = torch.rand(len(lengths), generator=torch.Generator().manual_seed(cfg.seed))
+    by_length = torch.argsort(lengths.float() + jitter)
     probe = val_lines[:: max(1, len(val_lines) // 256)][:256]  # spread over the held-out text, not its first page
     gen = torch.Generator().manual_seed(cfg.seed + step)
-    t0, recon_avg, metrics = time.time(), float("nan"), {}
+    recon_avg, metrics = float("nan"), {}
 
     def save() -> Path:
         meta = {"data": data_note or f"{len(train_lines):,} lines", "steps": step, "train_config": asdict(cfg),
@@ -195,7 +197,9 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
 
     yield WordsEvent(step, cfg.steps, recon_avg, None, message=message)
     model.train()
+    step_s = None
     while step < cfg.steps:
+        tick = time.time()
         if cfg.bucket:  # lines of similar length together: little padding, so each step costs less
             start = int(torch.randint(0, max(1, len(ids) - cfg.batch), (1,), generator=gen))
             idx = by_length[start:start + cfg.batch]
@@ -214,9 +218,11 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         optimizer_step(opt, loss, model.parameters())
         step += 1
         recon_avg = running_mean(recon_avg, recon.item())
-        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
+        step_s = step_estimate(step_s, time.time() - tick)
+        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time() + step_s)
         if step % cfg.eval_every == 0 or reason:
-            metrics = vae_metrics(model, tok, probe)
+            early = reason is not None and reason != "finished"  # a budget or Stop: a quick closing look
+            metrics = vae_metrics(model, tok, probe[::8] if early else probe)
             history.append((step, round(recon_avg, 4), round(metrics["kl"], 3)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
             note = f"reconstructs {metrics['recon_char_acc']:.0%} of held-out characters"
@@ -235,7 +241,8 @@ def main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     print(note, flush=True)
     model_cfg = VAEConfig(hidden=args.width, latent=args.latent)
     cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight, seed=args.seed,
-                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16, kl_ramp=args.kl_ramp,
+                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16,
+                         kl_ramp=args.kl_ramp,
                          checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
     if args.init_from:
         note += f"; fine-tuned from {Path(args.init_from).name}"

@@ -22,7 +22,8 @@ ENGINE = "words"
 ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
 BUNDLED_DIR = ASSETS / "models" / "words"
 N_SLIDERS = 8
-MAX_NEW = 5000
+MAX_NEW = 5000      # characters one request may write
+MAX_MORPH_STEPS = 40
 CHUNK = 8   # characters per streamed chunk
 
 
@@ -146,7 +147,9 @@ def stream(w: Writer, prompt: str, length: int = 400, temperature: float = 0.8, 
     for nxt in w.model.stream(ids, length, temperature=temperature, top_k=top_k or None, top_p=top_p,
                               repetition_penalty=repetition_penalty, generator=gen):
         written += w.tok.decode([nxt])
-        hit = min((written.find(s) for s in stops if s in written), default=-1)
+        # one character arrives at a time, so a stop sequence that just appeared ends here: checking
+        # the end keeps each step's cost independent of how much was written
+        hit = min((len(written) - len(s) for s in stops if written.endswith(s)), default=-1)
         if hit >= 0:
             if hit > sent:
                 yield written[sent:hit]
@@ -195,8 +198,8 @@ def decode(m: LineModel, z: torch.Tensor, greedy: bool = True, temperature: floa
 def morph(m: LineModel, a: str, b: str, steps: int = 8, path: str = "straight", greedy: bool = True,
           temperature: float = 0.8, seed: int = 0) -> list[str]:
     """Lines along the latent path from line `a` to line `b` (both ends included)."""
-    if not 2 <= steps <= 40:
-        raise ValueError("choose between 2 and 40 steps")
+    if not 2 <= steps <= MAX_MORPH_STEPS:
+        raise ValueError(f"choose between 2 and {MAX_MORPH_STEPS} steps")
     za, zb = encode_line(m, a), encode_line(m, b)
     zs = slerp_path(za, zb, steps) if path == "spherical" else lerp(za, zb, steps)
     return decode(m, zs, greedy, temperature, seed)

@@ -53,6 +53,7 @@ footer { opacity: 0.6; }
     position: sticky; top: 0; z-index: 1000; background: var(--background-fill-primary);
     box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.25); max-height: 40vh; }
   .atelier-main-output img, .atelier-main-output canvas { max-height: 34vh !important; object-fit: contain; }
+  .atelier-main-output textarea { max-height: 30vh; overflow-y: auto; }
   .atelier-main-output .image-container, .atelier-main-output .image-frame { max-height: 34vh !important; }
 }
 """

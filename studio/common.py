@@ -175,6 +175,11 @@ def live(fn: Callable[..., Any]) -> Callable[..., Any]:
 MODEL_NAME = re.compile(r"[\w.-]{1,60}")
 
 
+TRAINING_EVENT = dict(concurrency_id="training", concurrency_limit=16, show_progress="minimal")
+"""How every tab wires its Train button: many handlers may wait at once, each showing its place in
+the studio's own training queue (which lets `--trainings` of them run)."""
+
+
 @contextlib.contextmanager
 def training_ticket(what: str, name: str, request: gr.Request | None) -> Iterator[Ticket]:
     """Check the model's name and take a place in the studio's training queue for this workspace

@@ -491,7 +491,7 @@ def _wire_train(ui: SimpleNamespace) -> None:
     t = ui.train
     t.start_btn.click(paint_train, [t.files, t.name, t.start, t.steps, t.minutes, t.resolution, ui.pic.model_dd],
                       [t.status, t.plot, t.preview, ui.pic.model_dd], api_name="paint_train",
-                      concurrency_id="training", concurrency_limit=2, show_progress="minimal")
+                      **common.TRAINING_EVENT)
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
 
 

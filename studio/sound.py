@@ -548,7 +548,7 @@ def _wire_panels(ui: SimpleNamespace) -> None:
                 [c.out, c.spec], api_name="sound_continue", **EXPORT_EVENT)
     t.start_btn.click(sound_train, [t.files, t.kind, t.name, t.start, t.steps, t.minutes, n.model_dd, c.rnn_dd],
                       [t.status, t.plot, t.preview, n.model_dd, c.rnn_dd], api_name="sound_train",
-                      concurrency_id="training", concurrency_limit=2, show_progress="minimal")
+                      **common.TRAINING_EVENT)
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
 
 

@@ -406,8 +406,7 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     s.encode.click(use_line, [m.vae, s.base_line], [s.base, *s.sliders], api_visibility="private", **live)
     s.surprise.click(surprise, m.vae, [s.base, *s.sliders], api_visibility="private", **live)
     t.train.click(words_train, [t.files, t.pasted, t.kind, t.name, t.start, t.steps, t.minutes, c.model, m.vae],
-                  [t.status, t.plot, t.sample, c.model, m.vae], api_name="words_train", concurrency_id="training",
-                  concurrency_limit=2, show_progress="minimal")
+                  [t.status, t.plot, t.sample, c.model, m.vae], api_name="words_train", **common.TRAINING_EVENT)
     t.stop.click(stop_training, None, t.status, api_visibility="private", queue=False)
     p.upload.upload(add_model, p.upload, [c.model, m.vae, p.note], api_visibility="private")
     p.download.click(download_model, c.model, p.downloaded, api_visibility="private")

@@ -7,6 +7,7 @@ carrying its recipe), a ``.thumb.png`` preview, and a ``.json`` record for fast 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from engines.fsutil import atomic_write, atomic_write_bytes
 KINDS = ("image", "sound", "text")
 _EXT = {"image": ".png", "sound": ".wav", "text": ".txt"}
 _KIND_OF = {".png": "image", ".gif": "image", ".wav": "sound", ".txt": "text"}
+_INPUT_REF = re.compile(r"inputs/[0-9a-f]{24}\.[a-z0-9]{1,5}")
 _ID = re.compile(r"^\d{8}-\d{6}-\d{6}-[0-9a-f]{4}$")
 
 
@@ -84,6 +86,28 @@ class OutputStore:
         atomic_write_bytes(path, Path(source).read_bytes())
         recipes.write_sidecar(path, recipe)
         return self._record(oid, kind, path, thumbs.image_thumb(thumb), recipe, title)
+
+    # ------------------------------------------------------------ inputs an output depends on
+    def keep_input(self, source: str | os.PathLike | bytes, suffix: str) -> str:
+        """Keep a file an output was made from (an uploaded picture, a primer sound) under
+        ``inputs/``, named by its content so each is kept once; returns the reference a recipe stores
+        (``"inputs/<hash><suffix>"``), which `input_path` turns back into a path."""
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix.lower()) else ".bin"
+        ref = f"inputs/{hashlib.sha256(data).hexdigest()[:24]}{suffix.lower()}"
+        target = self.root / ref
+        if not target.exists():
+            atomic_write_bytes(target, data)
+        return ref
+
+    def input_path(self, ref: str) -> Path:
+        """The kept input a recipe refers to; KeyError (with a message) when it is not here."""
+        if not isinstance(ref, str) or not _INPUT_REF.fullmatch(ref):
+            raise KeyError(f"{str(ref)[:60]!r} is not a kept input")
+        path = self.root / ref
+        if not path.is_file():
+            raise KeyError(f"the input this was made from ({ref}) is no longer in the gallery")
+        return path
 
     # ------------------------------------------------------------ finding
     def list(self, kind: str | None = None, query: str = "") -> list[Output]:

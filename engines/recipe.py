@@ -120,6 +120,12 @@ def _wav_chunks(blob: bytes) -> dict[bytes, bytes]:
     return chunks
 
 
+def wav_sound_bytes(blob: bytes) -> tuple[bytes, bytes]:
+    """The format and sample chunks of a WAV (what is heard, without the recipe), for comparing sounds."""
+    chunks = _wav_chunks(blob)
+    return chunks.get(b"fmt ", b""), chunks.get(b"data", b"")
+
+
 def _read_wav(path: Path) -> Recipe | None:
     body = _wav_chunks(path.read_bytes()).get(WAV_CHUNK)
     return None if body is None else _loads(body.decode("utf-8", errors="replace"))

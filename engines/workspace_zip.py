@@ -38,6 +38,9 @@ def export_zip(ws: Workspace, dest: str | os.PathLike, ids: Iterable[str] | None
             extra = out.path.with_suffix(".mp4")  # a morph's MP4 kept beside its GIF
             if extra != out.path and extra.exists():
                 zf.write(extra, f"outputs/{extra.name}")
+        inputs = store.root / "inputs"
+        for kept in sorted(inputs.iterdir()) if inputs.is_dir() else []:
+            zf.write(kept, f"outputs/inputs/{kept.name}")
         if with_models and ids is None:
             for engine in ENGINES:
                 folder = ws.models_dir / engine
@@ -56,6 +59,9 @@ def import_zip(ws: Workspace, zip_path: str | os.PathLike, workdir: str | os.Pat
     store = ws.store
     outputs = models = skipped = 0
     for path in sorted(files):
+        if path.parent.name == "inputs":  # inputs outputs were made from, kept by content
+            store.keep_input(path, path.suffix)
+            continue
         if path.suffix.lower() == ".pt":
             engine = path.parent.name
             if engine not in ENGINES or not _loads(path, engine):

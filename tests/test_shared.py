@@ -96,7 +96,7 @@ def test_workspace_zip_goes_out_and_comes_back(shared):
 
 def test_temp_folder_is_empty_after_the_calls(shared):
     tmp = shared.home / "tmp"
-    leftovers = [p for p in tmp.rglob("*") if p.is_file() and "exports" not in p.parts] if tmp.exists() else []
+    leftovers = [p for p in tmp.rglob("*") if p.is_file() and "downloads" not in p.parts] if tmp.exists() else []
     assert leftovers == []
 
 

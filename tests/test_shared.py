@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
 from engines.outputs import OutputStore
 from tests.conftest import Studio, assert_no_traceback
@@ -77,7 +77,7 @@ def test_a_full_workspace_is_refused_with_a_message(shared):
     assert visitor(shared).predict("all", "", api_name="/gallery_items") == []  # others are unaffected
 
 
-@pytest.mark.parametrize("psi, seed, message", [(5.0, 1, "between 0 and 3"), (0.2, -5, "between 0 and")])
+@pytest.mark.parametrize("psi, seed, message", [(5.0, 1, "greater than maximum value 1.5|between 0 and 3"), (0.2, -5, "between 0 and")])
 def test_bad_numbers_get_sentences_not_black_pictures(shared, psi, seed, message):
     # (NaN and infinity cannot travel as JSON; the handlers' own tests send them directly)
     client = visitor(shared)
@@ -89,7 +89,7 @@ def test_workspace_zip_goes_out_and_comes_back(shared):
     alice, bob = visitor(shared), visitor(shared)
     keep_picture(alice, 7)
     archive = alice.predict(api_name="/gallery_export")
-    note = bob.predict(archive, api_name="/gallery_import")
+    note = bob.predict(handle_file(archive), api_name="/gallery_import")
     assert note.startswith("Added 1 output")
     assert [i["recipe"]["seed"] for i in bob.predict("all", "", api_name="/gallery_items")] == [7]
 

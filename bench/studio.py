@@ -1,6 +1,8 @@
 """Studio benchmark: cold start to HTTP 200, and memory once every tab's model has been used.
 
-Keys: cold_start_s, rss_mb_all_loaded (plus rss_mb_idle, tabs, machine).
+Keys: cold_start_s, rss_mb_all_loaded (plus rss_mb_idle, tabs, machine), replay_exact (the share of
+deterministic kept outputs, a Paint picture, a Stylize fast result, a Sound note and a Words text at a
+seed, that /gallery_replay remakes identical to the kept file; target 1.0) with replay_checked.
 """
 
 from __future__ import annotations
@@ -35,6 +37,37 @@ def _warm_args() -> dict[str, list[tuple[str, tuple]]]:
     }
 
 
+def _keep_calls() -> list[tuple[str, tuple]]:
+    """One kept output per deterministic path, through the tabs' own Keep endpoints."""
+    from gradio_client import handle_file
+
+    content, style = handle_file(str(SAMPLES / "content" / "chelsea.jpg")), handle_file(str(SAMPLES / "styles" / "swirls.jpg"))
+    return [
+        ("/paint_keep", ("emoji (bundled)", "faces", "(none)", 0.5, 42, 0.2, 0.5, *[0.0] * 9, 2)),
+        ("/stylize_keep", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 0.8, False, 384)),
+        ("/sound_keep", ("notes (bundled)", "Violin", 64, 100, 1.0, None, 1.0, *[0.0] * 8)),
+        ("/words_keep", ("shakespeare (bundled)", "ROMEO:\n", 120, 0.8, 0, 0.95, 1.0, 7, "", None)),
+    ]
+
+
+def _replay_exact(client, endpoints: dict) -> tuple[float, int]:
+    """Keep one output of each deterministic kind, remake each through /gallery_replay; (share identical, count)."""
+    if "/gallery_replay" not in endpoints:
+        return float("nan"), 0
+    for api_name, args in _keep_calls():
+        if api_name not in endpoints:
+            continue
+        if api_name == "/words_keep":  # keep what the tab wrote at that seed
+            text = client.predict(*args[:-1], api_name="/words_generate")
+            text = text[0] if isinstance(text, (list, tuple)) else text
+            args = (*args[:-1], text)
+        client.predict(*args, api_name=api_name)
+    results = [client.predict(item["id"], api_name="/gallery_replay")[1]
+               for item in client.predict("all", "", api_name="/gallery_items")]
+    exact = [r for r in results if r.get("exact")]
+    return (round(sum(bool(r.get("matches")) for r in exact) / len(exact), 3) if exact else float("nan")), len(exact)
+
+
 def _cold_start(home: Path) -> float:
     server = StudioProcess(home)
     try:
@@ -61,6 +94,7 @@ def run(quick: bool = False) -> dict:
                         client.predict(*args, api_name=api_name)
                         used.append(tab)
             loaded = rss_mb(server.proc.pid)
+            replay_share, replay_n = _replay_exact(client, endpoints)
         finally:
             server.stop()
     return {
@@ -68,5 +102,7 @@ def run(quick: bool = False) -> dict:
         "rss_mb_all_loaded": loaded,
         "rss_mb_idle": idle,
         "tabs": sorted(set(used)),
+        "replay_exact": replay_share,
+        "replay_checked": replay_n,
         "machine": " ".join(filter(None, [platform.machine(), platform.processor(), f"{os.cpu_count()} cpus"])),
     }

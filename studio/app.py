@@ -133,7 +133,10 @@ def build_app(settings: Settings | None = None, *, shared: bool = False, quota_m
     # gradio's cache: every 15 minutes, files older than an hour go
     with gr.Blocks(title="Atelier", delete_cache=(900, 3600)) as demo:
         ctx = StudioContext(demo=demo)
-        gr.HTML(HEADER)
+        with gr.Row(equal_height=True):
+            gr.HTML(HEADER)
+            if os.environ.get("OAUTH_CLIENT_ID"):  # a Space with Hugging Face sign-in: the account is the workspace
+                gr.LoginButton(scale=0, min_width=200)
         with gr.Tabs(elem_id="atelier-tabs") as tabs:
             ctx.tabs = tabs
             for module in tab_modules():

@@ -1,5 +1,8 @@
 """Stylize benchmark. Keys: fast_512_ms, gatys_384_s_per_100it, gatys_speedup_vs_naive,
-gatys_style_loss_drop, gatys_content_loss (plus settings and machine)."""
+gatys_style_loss_drop, gatys_content_loss, streak_ratio (the fast path's horizontal stripes on a
+noise-free 1200x800 gradient sky, top 60%, at strength 1 and 768 px through the tab's own job: about
+1 is clean, the target is <= 1.5), keep_reuse_ms (Keep of the result on screen) and sweep_5x5_s
+(a 5x5 fast sweep at 256 px, 1 thread), plus settings and machine."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ import torch
 from PIL import Image
 
 from bench.timing import median_ms
+from engines import tempfiles
 from engines.device import configure
-from engines.stylize import fast
+from engines.stylize import fast, jobs
+from engines.stylize import sweep as stylize_sweep
 from engines.stylize.gatys import GatysSettings, paint
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
@@ -32,6 +37,35 @@ def _gatys_seconds(content: Image.Image, style: Image.Image, iterations: int, na
     for _ in paint(content, [style], [1.0], settings):
         pass
     return time.perf_counter() - t
+
+
+def streak_ratio() -> float:
+    """Stripes on a noise-free gradient, through the fast job the tab runs (768 px, strength 1)."""
+    with tempfiles.job_dir("bench-streak") as folder:
+        fast.gradient_sky(1200, 800).save(folder / "sky.png")
+        job = jobs.fast_job(str(folder / "sky.png"), [str(SAMPLES / "styles" / "swirls.jpg"), None, None, None],
+                            [1.0, 0.5, 0.5, 0.5], 1.0, False, 768)
+        return round(fast.streak_ratio(job.paint(), top=0.6), 3)
+
+
+def keep_and_sweep() -> tuple[float, float]:
+    """(ms to reuse the shown picture for Keep, seconds of a 5x5 sweep at 256 px with one thread)."""
+    content, style = str(SAMPLES / "content" / "chelsea.jpg"), str(SAMPLES / "styles" / "swirls.jpg")
+    job = jobs.fast_job(content, [style, None, None, None], [1.0, 0.5, 0.5, 0.5], 0.8, False, 512)
+    job.shown()
+    t = time.perf_counter()
+    jobs.fast_job(content, [style, None, None, None], [1.0, 0.5, 0.5, 0.5], 0.8, False, 512).shown()
+    keep_ms = (time.perf_counter() - t) * 1000
+    base = jobs.fast_job(content, [style, None, None, None], [1.0, 0.5, 0.5, 0.5], 0.8, False, 256).recipe()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    t = time.perf_counter()
+    *_, events = stylize_sweep.run(base, ("strength", "0:1:5"), ("size", "128:256:5"), None, preview_every=0)
+    for _ in events:
+        pass
+    seconds = time.perf_counter() - t
+    torch.set_num_threads(threads)
+    return round(keep_ms, 1), round(seconds, 2)
 
 
 def run(quick: bool = False) -> dict:
@@ -54,7 +88,11 @@ def run(quick: bool = False) -> dict:
     for last in paint(content, [style], [1.0], GatysSettings(iterations=drop_its, size=drop_size)):
         pass
     assert last is not None
+    keep_ms, sweep_s = keep_and_sweep()
     return {
+        "streak_ratio": streak_ratio(),
+        "keep_reuse_ms": keep_ms,
+        "sweep_5x5_s": sweep_s,
         "fast_512_ms": fast_ms,
         "gatys_384_s_per_100it": round(smart * 100 / its, 2),
         "gatys_speedup_vs_naive": round(naive / smart, 2),

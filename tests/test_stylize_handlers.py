@@ -193,8 +193,10 @@ def test_a_kept_stylisation_lands_in_the_callers_workspace_only():
     assert len(mine.store.list()) == 1 and theirs.store.list() == []
     rec = recipe.read(path)
     assert rec["strength"] == 0.7 and rec["styles"] == ["mosaic.jpg"] and rec["size"] == 128
-    restored = stylize.restore(path)
-    assert restored[0] == CONTENT and restored[1].endswith("mosaic.jpg") and restored[-3:] == [0.7, False, 128]
+    restored = dict(zip(stylize.RESTORED, stylize.restore(path, request=_request(KEY_A))))
+    assert Path(restored["content"]).read_bytes() == Path(CONTENT).read_bytes() and mine.owns(restored["content"])
+    assert Path(restored["style_0"]).read_bytes() == Path(STYLE).read_bytes()
+    assert [restored[k] for k in ("strength", "keep_colours", "size")] == [0.7, False, 128]
     preset = stylize.keep_presets(CONTENT, True, 128, *([0.5] + [0.0] * 25), request=_request(KEY_B))
     assert theirs.owns(preset) and recipe.read(preset)["presets"] == {"1": 0.5}
     assert len(mine.store.list()) == 1

@@ -7,6 +7,12 @@ content with it. Strength interpolates between the content's own style vector an
 and several styles blend by averaging their vectors. The shipped transform graph is declared
 at 384x384, but every op in it is size-free (convolutions, per-channel reshapes, scale-based
 resizes), so we free the input's height and width and run it at the content's own size.
+
+Clean output: a convolutional network maps a picture that is constant along its rows to an output
+constant along its rows, so a noise-free gradient (a smooth sky, vector art) came out as horizontal
+stripes. `soften_flat` adds a faint, fixed-seed noise (1.5 grey levels) where the content is flat
+before the network; textured regions of a photo are left as they are, and the result stays
+deterministic (the same picture gives the same noise). `streak_ratio` measures the stripes.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from engines.device import cpu_threads
 from engines.stylize import color
@@ -28,6 +35,9 @@ MULTIPLE = 4            # the transform net halves twice and doubles twice
 TILE = 2048             # larger prints are painted in overlapping tiles (memory)
 OVERLAP = 64
 N_PRESETS = 26
+FLAT_NOISE = 1.5 / 255  # grey levels of fixed-seed noise added to flat regions before the network
+FLAT_ACTIVITY = 3 / 255  # local change (summed over channels) below which a region counts as flat
+FLAT_SEED = 20170530
 _lock = threading.Lock()
 
 
@@ -100,6 +110,38 @@ def blend(vectors: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray
     return (np.tensordot(w / w.sum(), np.stack(vectors), axes=1)).astype(np.float32)
 
 
+def soften_flat(content: np.ndarray, amplitude: float = FLAT_NOISE, seed: int = FLAT_SEED) -> np.ndarray:
+    """Float content (H, W, 3) in [0, 1] with faint fixed-seed noise where it is flat (a noise-free
+    gradient), fading out where the picture has texture of its own; the same input always gets the
+    same noise, so the fast path stays exact."""
+    if amplitude <= 0:
+        return content
+    activity = (np.abs(np.diff(content, axis=0, append=content[-1:])).sum(-1)
+                + np.abs(np.diff(content, axis=1, append=content[:, -1:])).sum(-1))
+    flat = np.clip(1.0 - ndimage.uniform_filter(activity, 7) / FLAT_ACTIVITY, 0.0, 1.0)
+    noise = np.random.default_rng(seed).standard_normal(content.shape) * amplitude
+    return np.clip(content + noise * flat[..., None], 0.0, 1.0)
+
+
+def streak_ratio(picture: Image.Image | np.ndarray, top: float = 1.0) -> float:
+    """(mean |difference between rows| + 0.5) / (mean |difference between columns| + 0.5), in grey
+    levels, over the top `top` fraction of the picture: about 1 for a natural texture, far above 1
+    for horizontal stripes."""
+    a = np.asarray(picture, dtype=np.float64)
+    a = a[:max(2, int(a.shape[0] * top))]
+    rows, cols = np.abs(np.diff(a, axis=0)).mean(), np.abs(np.diff(a, axis=1)).mean()
+    return float((rows + 0.5) / (cols + 0.5))
+
+
+def gradient_sky(width: int = 1200, height: int = 800, sky: float = 0.6) -> Image.Image:
+    """A noise-free test picture: a blue sky graded from top to bottom (constant along each row)
+    over a flat green ground; the fast path's stripes show on it."""
+    y = np.linspace(0.0, 1.0, int(height * sky))[:, None, None]
+    top = (np.array([70, 130, 220]) + y * np.array([100, 90, 30])) * np.ones((1, width, 1))
+    ground = np.ones((height - top.shape[0], width, 3)) * np.array([60, 140, 50])
+    return Image.fromarray(np.concatenate([top, ground]).round().astype(np.uint8))
+
+
 def _transform(content: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """Run the transform net on float content (H, W, 3) in [0, 1], padding to a multiple of 4."""
     h, w, _ = content.shape
@@ -147,7 +189,7 @@ def stylize(content: Image.Image, styles: Sequence[Image.Image] | Sequence[np.nd
     target = blend(vectors, weights)
     own = style_vector(content)
     vector = (1 - strength) * own + strength * target
-    painted = color.to_image(_tiled(color.to_array(content), vector))
+    painted = color.to_image(_tiled(soften_flat(color.to_array(content)), vector))
     return color.keep_luminance_only(painted, content) if preserve_color else painted
 
 
@@ -163,7 +205,7 @@ def presets(content: Image.Image, weights: Sequence[float], preserve_color: bool
     if max_side and max(content.size) > max_side:
         content = content.copy()
         content.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    arr = color.to_array(content).astype(np.float32)
+    arr = soften_flat(color.to_array(content)).astype(np.float32)
     h, w_, _ = arr.shape
     ph, pw = (-h) % MULTIPLE, (-w_) % MULTIPLE
     x = np.pad(arr, ((0, ph), (0, pw), (0, 0)), mode="reflect").transpose(2, 0, 1)[None]

@@ -18,7 +18,8 @@ def panel(prefix: str, axes: list[str], x: tuple[str, str], y: tuple[str, str],
           kind: str = "picture") -> SimpleNamespace:
     """The panel's components: axis pickers and values, Run and Stop, progress, and the result
     (a picture grid, a sound track plus per-cell players, or a table of texts, by `kind`)."""
-    with gr.Accordion("Sweep: see a control's whole range at once", open=False, elem_id=f"{prefix}-sweep-panel"):
+    with gr.Accordion("Sweep: see a control's whole range at once", open=False,
+                      elem_id=f"{prefix}-sweep-panel") as accordion:
         gr.Markdown(HELP)
         with gr.Row():
             x_axis = gr.Dropdown(axes, value=x[0], label="Across (X)", allow_custom_value=True,
@@ -41,5 +42,5 @@ def panel(prefix: str, axes: list[str], x: tuple[str, str], y: tuple[str, str],
                            allow_preview=False, object_fit="contain", elem_id=f"{prefix}-sweep-cells", format="png",
                            visible=kind != "text")
         kept = gr.File(label="Kept in the Gallery", interactive=False, elem_id=f"{prefix}-sweep-kept", height=60)
-    return SimpleNamespace(x_axis=x_axis, x_values=x_values, y_axis=y_axis, y_values=y_values, run=run, stop=stop,
+    return SimpleNamespace(panel=accordion, x_axis=x_axis, x_values=x_values, y_axis=y_axis, y_values=y_values, run=run, stop=stop,
                            status=status, grid=grid, track=track, table=table, cells=cells, kept=kept)

@@ -14,23 +14,36 @@ import gradio as gr
 import pandas as pd
 
 from engines import checkpoints, limits
-from engines import recipe as recipes
-from engines.words import service, writer
+from engines.words import data, service, writer
+from engines.words import replay as words_replay
+from engines.words import sweep as words_sweep
 from engines.words.data import MIN_CHARS
 from engines.words.service import MorphSettings, WriteSettings
 from engines.words.train import WordsEvent
-from studio import common
-from studio.common import Restorer, StudioContext, friendly, how_it_works
+from studio import common, history
+from studio import words_panels as panels
+from studio.common import Restorer, StudioContext, friendly, how_it_works, one_input_per_slider
+from studio.words_panels import (  # noqa: F401
+    GPT_WHAT,
+    RESTORED,
+    VAE_WHAT,
+    history_pick,
+    open_cell,
+    recipe_updates,
+    restore,
+    stop_sweep,
+    words_sweep_run,
+)
+from studio.words_panels import line_model_for as _line_model
+from studio.words_panels import models as _models
+from studio.words_panels import writer_for as _writer
 
 NAME = "words"
 TITLE = "Words"
 N_SLIDERS = writer.N_SLIDERS
 assert N_SLIDERS == 8, "words_line takes eight direction sliders"
-EXAMPLE_A = "Shall I compare thee to a summer's day?"
-EXAMPLE_B = "The quality of mercy is not strained."
-TRAIN_KINDS = ("Transformer (writes on)", "RNN-VAE (lines)")
-TRAIN_STARTS = ("from scratch", "from the selected model")
-GPT_WHAT, VAE_WHAT = "Transformer", "line model (RNN-VAE)"
+EXAMPLE_A, EXAMPLE_B = panels.EXAMPLE_A, panels.EXAMPLE_B
+TRAIN_KINDS, TRAIN_STARTS = panels.TRAIN_KINDS, panels.TRAIN_STARTS
 
 HELP = f"""
 Words writes with two small networks that read and write one character at a time.
@@ -38,39 +51,20 @@ Words writes with two small networks that read and write one character at a time
 - The **Transformer** continues your prompt in the voice it learned (the bundled one read
   Shakespeare's plays and poems). **Temperature** adds daring (0 = always the likeliest
   letter); **top-k** and **top-p** keep only the likeliest letters; the **repetition penalty**
-  discourages loops; the same **seed** writes the same text again (🎲 draws a new one). **Stop at**
+  discourages loops; the same **seed** writes the same text again (🎲 draws a new one; with **New seed
+  each time** on, every Write draws one, and the seed shown is the one that wrote the text). **Stop at**
   ends the text before a word or mark you name (write a new line as `\\n`). Up to
   {writer.MAX_NEW:,} characters at a time (the slider goes to 2,000).
 - The **RNN-VAE** squeezes a whole line into a few numbers (its *latent*). **Morph** walks the
   straight (or spherical) path between two lines and writes a line at each step; the **sliders**
-  move a line along the ways lines differ most; **Surprise me** draws a line nobody wrote.
+  move a line along the ways lines differ most, each named by the trait it was measured to change
+  and limited to where lines stay readable; **Surprise me** draws a line nobody wrote.
+- **Recent** keeps your last 12 results: click one to go back to it. **Sweep** writes a table of
+  short texts over two settings; click a cell to open it.
 - **Keep** saves the text, with its recipe, to the Gallery (up to {limits.MAX_TEXT_CHARS:,} characters).
 - **Train**: upload .txt or .md files (UTF-8) or paste text, at least {MIN_CHARS:,} characters and at
   most {limits.MAX_TRAIN_TEXT_BYTES // 1_000_000} MB.
 """
-
-
-# ------------------------------------------------------------------ models of the caller
-def _models(kind: str, request: gr.Request | None) -> dict[str, Path]:
-    """The bundled models of one kind ('gpt' or 'vae') and the caller's own."""
-    return writer.available_models(common.workspace(request).engine_models_dir(NAME), kind)
-
-
-def _writer(label: str | None, request: gr.Request | None) -> writer.Writer:
-    """The Transformer a label names, among those the caller may use."""
-    return writer.load_writer(common.pick_model(_models("gpt", request), label, GPT_WHAT))
-
-
-def _line_model(label: str | None, request: gr.Request | None) -> writer.LineModel:
-    """The line model (RNN-VAE) a label names, among those the caller may use."""
-    return writer.load_line_model(common.pick_model(_models("vae", request), label, VAE_WHAT))
-
-
-def _initial(kind: str) -> dict[str, Path]:
-    """The models the page opens with: a local studio's own and bundled; a shared one's bundled only
-    (each visitor's own appear when the tab opens)."""
-    own = None if common.studio().shared else common.studio().workspaces.local.engine_models_dir(NAME)
-    return writer.available_models(own, kind)
 
 
 # ------------------------------------------------------------------ writing
@@ -110,6 +104,23 @@ def new_seed() -> int:
     return random.randint(0, limits.MAX_SEED)
 
 
+def next_seed(fresh: bool, seed: float | None) -> int:
+    """Before Write: a new seed when 'New seed each time' is on, else the seed shown (checked)."""
+    return new_seed() if fresh else limits.seed(seed)
+
+
+@friendly
+def remember_writing(model_label: str | None, prompt: str | None, length: float, temperature: float, top_k: float,
+                     top_p: float, penalty: float, seed: float | None, stop: str | None, text: str | None,
+                     entries: list | None, request: gr.Request | None = None) -> tuple:
+    """After Write: the written text and its recipe in front of the history strip."""
+    if not (text or "").strip():
+        return entries or [], gr.update()
+    s = WriteSettings.checked(prompt, length, temperature, top_k, top_p, penalty, seed, stop)
+    rec = service.writing_recipe(_writer(model_label, request), s, text)
+    return history.push(entries, text, {**rec, "shown": text}, f"seed {s.seed}")
+
+
 # ------------------------------------------------------------------ lines (RNN-VAE)
 @friendly
 def words_morph(vae_label: str | None, a: str | None, b: str | None, steps: float, path: str, decoding: str,
@@ -132,6 +143,48 @@ def words_line(vae_label: str | None, base: list | None, d1: float, d2: float, d
     moved by the eight direction sliders."""
     m = _line_model(vae_label, request)
     return service.line_at(m, base or None, [d1, d2, d3, d4, d5, d6, d7, d8])
+
+
+@friendly
+def words_keep_line(vae_label: str | None, base: list | None, sliders: list, request: gr.Request | None = None) -> str:
+    """Keep the line the sliders show, with its recipe (latent and sliders), in the caller's Gallery."""
+    m = _line_model(vae_label, request)
+    line = service.line_at(m, base or None, sliders)
+    ws = common.workspace(request)
+    ws.check_room(8192)
+    out = service.keep(ws.store, line, service.line_recipe(m, base or None, sliders), f"{m.name} · {line[:40]}")
+    gr.Info("Kept in the Gallery.")
+    return str(out.path)
+
+
+@friendly
+def remember_line(vae_label: str | None, base: list | None, sliders: list, line: str | None, entries: list | None,
+                  request: gr.Request | None = None) -> tuple:
+    """When a slider settles (or a line is drawn): the line and its recipe in front of the history strip."""
+    if not (line or "").strip():
+        return entries or [], gr.update()
+    rec = service.line_recipe(_line_model(vae_label, request), base or None, sliders)
+    return history.push(entries, line, {**rec, "shown": line}, "line")
+
+
+@friendly
+def remember_morph(vae_label: str | None, a: str | None, b: str | None, steps: float, path: str, decoding: str,
+                   seed: float | None, poem: str | None, entries: list | None,
+                   request: gr.Request | None = None) -> tuple:
+    """After Morph: the poem and its recipe in front of the history strip."""
+    if not (poem or "").strip():
+        return entries or [], gr.update()
+    rec = MorphSettings.checked(a, b, steps, path, decoding, seed).recipe(_line_model(vae_label, request))
+    return history.push(entries, poem, {**rec, "shown": poem + "\n"}, "morph")
+
+
+@friendly
+def line_model_changed(vae_label: str | None, request: gr.Request | None = None) -> list:
+    """A new line model: its sliders' names and readable ranges (back to 0), and the sweep's axes."""
+    found = _models("vae", request)
+    m = writer.load_line_model(found[vae_label]) if vae_label in found else None
+    axes = words_sweep.axis_names(m)
+    return [*panels.slider_updates(m), gr.update(choices=axes), gr.update(choices=axes)]
 
 
 @common.live
@@ -187,9 +240,9 @@ def _loss_rows(ev: WordsEvent, vae: bool) -> list[dict]:
     """The loss plot's rows for one training event (none before the first step or for a NaN loss)."""
     if not ev.step or ev.train_loss != ev.train_loss:
         return []
-    rows = [{"step": ev.step, "loss": ev.train_loss, "split": "training"}]
+    rows = [{"step": ev.step, "loss": round(ev.train_loss, 3), "split": "training"}]
     if ev.val_loss is not None:
-        rows.append({"step": ev.step, "loss": ev.val_loss, "split": "held-out KL" if vae else "held out"})
+        rows.append({"step": ev.step, "loss": round(ev.val_loss, 3), "split": "held-out KL" if vae else "held out"})
     return rows
 
 
@@ -207,6 +260,13 @@ def _model_lists(request: gr.Request | None, gpt: str | None = None, vae: str | 
         found = list(_models(kind, request))
         out.append(gr.Dropdown(choices=found, value=value if value in found else (found[0] if found else None)))
     return tuple(out)
+
+
+@friendly
+def describe_upload(files: list | None, pasted: str | None) -> str:
+    """What the uploaded and pasted text holds (files, characters, lines, a sample), before training."""
+    pasted = limits.text(pasted, "The pasted text", limits.MAX_TRAIN_TEXT_BYTES)
+    return data.describe_sources([str(getattr(f, "name", f)) for f in files or []], pasted or "")
 
 
 def stop_training(request: gr.Request | None = None) -> str:
@@ -243,175 +303,87 @@ def refresh_models(gpt_label: str | None, vae_label: str | None, request: gr.Req
     return _model_lists(request, gpt_label, vae_label)
 
 
-@friendly
-def restore(path: str | None, request: gr.Request | None = None) -> list:
-    """The writing controls from a text's recipe (a kept .txt), and a note."""
-    if not path:
-        return [gr.update()] * 10
-    rec = recipes.read(path)
-    if rec.get("engine") != NAME or rec.get("kind") != "writing":
-        raise ValueError("That file's recipe was not made by the Words Transformer.")
-    label = common.label_for_recipe(_models("gpt", request), rec)
-    return [label, rec.get("prompt", ""), rec.get("length", 400), rec.get("temperature", 0.8), rec.get("top_k", 0),
-            rec.get("top_p", 0.95), rec.get("repetition_penalty", 1.0), rec.get("seed", 0),
-            service.stop_text(rec.get("stop", [])), f"Restored the controls from **{Path(path).name}**."]
-
-
-# ------------------------------------------------------------------ layout
-def _writing_controls() -> SimpleNamespace:
-    """The controls column: model, prompt, length, sampling, seed, stop sequences."""
-    first = _initial("gpt")
-    with gr.Row():
-        model = gr.Dropdown(list(first), value=next(iter(first), None), label="Transformer", elem_id="words-model",
-                            scale=3, allow_custom_value=True)
-        refresh = gr.Button("↻", scale=0, min_width=40, elem_id="words-models-refresh")
-    prompt = gr.Textbox(value="ROMEO:\n", lines=4, label="Prompt", elem_id="words-prompt",
-                        max_length=service.MAX_PROMPT_CHARS,
-                        placeholder="Begin a line, a speech, a poem… (or leave empty)")
-    length = gr.Slider(1, 2000, value=400, step=1, label="Length (characters)", elem_id="words-length")
-    with gr.Row():
-        temperature = gr.Slider(*service.TEMPERATURE, value=0.8, step=0.05, label="Temperature",
-                                elem_id="words-temperature")
-        top_p = gr.Slider(*service.TOP_P, value=0.95, step=0.01, label="Top-p", elem_id="words-top-p")
-    with gr.Row():
-        top_k = gr.Slider(*service.TOP_K, value=0, step=1, label="Top-k (0 = off)", elem_id="words-top-k")
-        penalty = gr.Slider(*service.PENALTY, value=1.0, step=0.05, label="Repetition penalty", elem_id="words-penalty")
-    with gr.Row(equal_height=True):
-        seed = gr.Number(value=1, precision=0, minimum=0, maximum=limits.MAX_SEED, label="Seed", elem_id="words-seed",
-                         scale=2)
-        dice = gr.Button("🎲", elem_id="words-dice", scale=0, min_width=50)
-        stop_at = gr.Textbox(value="", label="Stop at (comma-separated)", elem_id="words-stop", scale=3,
-                             placeholder="\\n\\n, THE END", max_length=service.MAX_STOP_CHARS)
-    return SimpleNamespace(model=model, refresh=refresh, prompt=prompt, length=length, temperature=temperature,
-                           top_k=top_k, top_p=top_p, penalty=penalty, seed=seed, dice=dice, stop_at=stop_at)
-
-
-def _writing_output() -> SimpleNamespace:
-    """The output column: Write and Stop, the written text, Keep and the kept file."""
-    with gr.Row():
-        write = gr.Button("Write", variant="primary", elem_id="words-write")
-        stop = gr.Button("Stop", elem_id="words-stop-writing")
-    output = gr.Textbox(lines=18, max_lines=40, label="Written", elem_id="words-output", interactive=False,
-                        buttons=["copy"], elem_classes=["atelier-main-output"])
-    notes = gr.Markdown(elem_id="words-notes", elem_classes=["atelier-secondary"])
-    keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="words-keep")
-    kept = gr.File(label="Download TXT with recipe", interactive=False, elem_id="words-kept", height=80,
-                   elem_classes=["atelier-secondary"])
-    return SimpleNamespace(write=write, stop=stop, output=output, notes=notes, keep=keep, kept=kept)
-
-
-def _morph_panel() -> SimpleNamespace:
-    """Morph between two lines (RNN-VAE)."""
-    first = _initial("vae")
-    with gr.Accordion("Morph between two lines (RNN-VAE)", open=False, elem_id="words-morph-panel"):
-        with gr.Row():
-            vae = gr.Dropdown(list(first), value=next(iter(first), None), label="Line model",
-                              elem_id="words-vae-model", allow_custom_value=True)
-            steps = gr.Slider(2, 20, value=8, step=1, label="Steps", elem_id="words-morph-steps")
-            path = gr.Radio(["straight", "spherical"], value="straight", label="Path", elem_id="words-morph-path")
-            decoding = gr.Radio(["likeliest", "sampled"], value="likeliest", label="Decoding",
-                                elem_id="words-morph-decode")
-        with gr.Row():
-            line_a = gr.Textbox(value=EXAMPLE_A, label="From", elem_id="words-line-a")
-            line_b = gr.Textbox(value=EXAMPLE_B, label="To", elem_id="words-line-b")
-        morph = gr.Button("Morph", variant="primary", elem_id="words-morph-btn")
-        poem = gr.Textbox(lines=10, label="The path, as a poem", interactive=False, elem_id="words-poem",
-                          buttons=["copy"])
-    return SimpleNamespace(vae=vae, steps=steps, path=path, decoding=decoding, line_a=line_a, line_b=line_b,
-                           morph=morph, poem=poem)
-
-
-def _sliders_panel() -> SimpleNamespace:
-    """Line sliders (RNN-VAE), with the hidden latent a script may set."""
-    with gr.Accordion("Line sliders (RNN-VAE)", open=False, elem_id="words-sliders-panel"):
-        with gr.Row():
-            base_line = gr.Textbox(value=EXAMPLE_A, label="Start from this line", elem_id="words-base-line", scale=3)
-            encode = gr.Button("Use this line", elem_id="words-encode", scale=1)
-            surprise_btn = gr.Button("🎲 Surprise me", elem_id="words-surprise", scale=1)
-        sliders = [gr.Slider(-service.SLIDER, service.SLIDER, value=0, step=0.05, label=f"Direction {i + 1}",
-                             elem_id=f"words-dir-{i}") for i in range(N_SLIDERS)]
-        line = gr.Textbox(label="The line now", interactive=False, elem_id="words-slider-line")
-    base = gr.JSON(value=[], visible=False, label="Line latent")  # an input of /words_line for scripts
-    return SimpleNamespace(base_line=base_line, encode=encode, surprise=surprise_btn, sliders=sliders, line=line,
-                           base=base)
-
-
-def _train_panel() -> SimpleNamespace:
-    """Train on my own text."""
-    with gr.Accordion("Train on my own text", open=False, elem_id="words-train-panel"):
-        gr.Markdown(f"Upload .txt or .md files (UTF-8), or paste text: at least {MIN_CHARS:,} characters and at most "
-                    f"{limits.MAX_TRAIN_TEXT_BYTES // 1_000_000} MB; a few hundred thousand characters give a voice of "
-                    "its own. Training saves as it goes; training again with the same name resumes.")
-        with gr.Row():
-            files = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="Your texts",
-                            elem_id="words-train-files")
-            pasted = gr.Textbox(lines=6, label="…or paste text here", elem_id="words-train-pasted")
-        with gr.Row():
-            kind = gr.Radio(list(TRAIN_KINDS), value=TRAIN_KINDS[0], label="Train", elem_id="words-train-kind")
-            name = gr.Textbox(value="my-words", label="Name of the new model", elem_id="words-train-name")
-            start = gr.Radio(list(TRAIN_STARTS), value=TRAIN_STARTS[1], label="Start", elem_id="words-train-start")
-            steps = gr.Slider(20, 20000, value=1000, step=10, label="Steps", elem_id="words-train-steps")
-            minutes = gr.Number(value=0, label="Time limit in minutes (0 = none)", elem_id="words-train-minutes")
-        with gr.Row():
-            train = gr.Button("Start training", variant="primary", elem_id="words-train-btn")
-            stop = gr.Button("Stop", variant="stop", elem_id="words-train-stop")
-        status = gr.Markdown(elem_id="words-train-status")
-        with gr.Row():
-            plot = gr.LinePlot(x="step", y="loss", color="split", height=240, label="Loss", elem_id="words-train-plot")
-            sample = gr.Textbox(lines=8, label="What it writes now", interactive=False, elem_id="words-train-sample")
-    return SimpleNamespace(files=files, pasted=pasted, kind=kind, name=name, start=start, steps=steps,
-                           minutes=minutes, train=train, stop=stop, status=status, plot=plot, sample=sample)
-
-
-def _models_panel() -> SimpleNamespace:
-    """Models and recipes: add a model, download the selected one, open a text's recipe."""
-    with gr.Accordion("Models and recipes", open=False):
-        with gr.Row():
-            upload = gr.File(label="Add a Words model (.pt)", file_types=[".pt"], elem_id="words-upload-model")
-            with gr.Column():
-                download = gr.Button("Download the selected Transformer", elem_id="words-download-btn")
-                downloaded = gr.File(label="The selected model", interactive=False, elem_id="words-download-model")
-            open_recipe = gr.File(label="Open a text's recipe (.txt)", file_types=[".txt"], elem_id="words-open-recipe")
-        note = gr.Markdown()
-    return SimpleNamespace(upload=upload, download=download, downloaded=downloaded, open_recipe=open_recipe, note=note)
-
-
+# ------------------------------------------------------------------ layout and wiring
 def build(ctx: StudioContext, tab: gr.Tab) -> None:
     """Lay out the Words tab and wire its events."""
     how_it_works(HELP)
     with gr.Row(elem_classes=["atelier-split"]):
         with gr.Column(scale=2):
-            c = _writing_controls()
+            c = panels.writing_controls()
         with gr.Column(scale=3, elem_classes=["atelier-output"]):
-            o = _writing_output()
-    ui = SimpleNamespace(c=c, o=o, m=_morph_panel(), s=_sliders_panel(), t=_train_panel(), p=_models_panel())
+            o = panels.writing_output()
+    ui = SimpleNamespace(c=c, o=o, m=panels.morph_panel(), s=panels.sliders_panel(), w=panels.sweep_panel(),
+                         t=panels.train_panel(), p=panels.models_panel())
     _wire(ctx, tab, ui)
+    _wire_lines(ui)
+    _wire_more(ctx, tab, ui)
 
 
-# ------------------------------------------------------------------ wiring
+def _restored(ui: SimpleNamespace) -> list:
+    """The components reopening sets, in the order of RESTORED."""
+    c, o, m, s, w, p = ui.c, ui.o, ui.m, ui.s, ui.w, ui.p
+    return [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at, o.output,
+            m.vae, m.line_a, m.line_b, m.steps, m.path, m.decoding, m.poem, s.base, *s.sliders, s.line,
+            w.x_axis, w.x_values, w.y_axis, w.y_values, w.table, w.recipe, p.note]
+
+
 def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
-    """Connect the events (api names and their parameter order are the scripts' contract)."""
-    c, o, m, s, t, p = ui.c, ui.o, ui.m, ui.s, ui.t, ui.p
+    """Writing, keeping and history (api names and their parameter order are the scripts' contract)."""
+    c, o, m = ui.c, ui.o, ui.m
     gen_inputs = [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at]
-    writing = o.write.click(words_generate, gen_inputs, [o.output, o.notes], api_name="words_generate",
-                            concurrency_id="words_write", concurrency_limit=2, show_progress="hidden")
+    writing = o.write.click(next_seed, [c.fresh, c.seed], c.seed, api_visibility="private", show_progress="hidden",
+                            queue=False).success(
+        words_generate, gen_inputs, [o.output, o.notes], api_name="words_generate", concurrency_id="words_write",
+        concurrency_limit=2, show_progress="hidden")
+    writing.success(remember_writing, [*gen_inputs, o.output, o.entries], [o.entries, o.strip],
+                    api_visibility="private", show_progress="hidden")
     o.stop.click(None, None, None, cancels=[writing], api_visibility="private", queue=False)
     c.dice.click(new_seed, None, c.seed, api_visibility="private", show_progress="hidden")
     o.keep.click(words_keep, [*gen_inputs, o.output], o.kept, api_name="words_keep")
-    m.morph.click(words_morph, [m.vae, m.line_a, m.line_b, m.steps, m.path, m.decoding, c.seed], m.poem,
-                  api_name="words_morph", concurrency_id="words_write", concurrency_limit=2)
+    morph_inputs = [m.vae, m.line_a, m.line_b, m.steps, m.path, m.decoding, c.seed]
+    m.morph.click(words_morph, morph_inputs, m.poem, api_name="words_morph", concurrency_id="words_write",
+                  concurrency_limit=2).success(remember_morph, [*morph_inputs, m.poem, o.entries],
+                                               [o.entries, o.strip], api_visibility="private", show_progress="hidden")
+    o.strip.select(history_pick, o.entries, _restored(ui), api_visibility="private")
+
+
+def _wire_lines(ui: SimpleNamespace) -> None:
+    """The line sliders: live moves, history when they settle, keeping a line, a new line model."""
+    m, s, o, w = ui.m, ui.s, ui.o, ui.w
     live = dict(show_progress="hidden", concurrency_id="words_live", concurrency_limit=4)
     gr.on([sl.input for sl in s.sliders] + [s.base.change], words_line, [m.vae, s.base, *s.sliders], s.line,
           trigger_mode="always_last", api_name="words_line", **live)
+    remember = one_input_per_slider(remember_line, N_SLIDERS, "direction")
+    settled = dict(fn=remember, inputs=[m.vae, s.base, *s.sliders, s.line, o.entries], outputs=[o.entries, o.strip],
+                   api_visibility="private", show_progress="hidden")
+    gr.on([sl.release for sl in s.sliders], **settled)
     s.encode.click(use_line, [m.vae, s.base_line], [s.base, *s.sliders], api_visibility="private", **live)
-    s.surprise.click(surprise, m.vae, [s.base, *s.sliders], api_visibility="private", **live)
+    s.surprise.click(surprise, m.vae, [s.base, *s.sliders], api_visibility="private", **live).then(
+        words_line, [m.vae, s.base, *s.sliders], s.line, api_visibility="private", **live).success(**settled)
+    s.keep_line.click(one_input_per_slider(words_keep_line, N_SLIDERS, "direction"), [m.vae, s.base, *s.sliders],
+                      s.kept_line, api_name="words_keep_line")
+    m.vae.change(line_model_changed, m.vae, [*s.sliders, w.x_axis, w.y_axis], api_visibility="private",
+                 show_progress="hidden")
+
+
+def _wire_more(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
+    """Sweep, training, models and reopening."""
+    c, m, s, w, t, p = ui.c, ui.m, ui.s, ui.w, ui.t, ui.p
+    gen_inputs = [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at]
+    w.run.click(one_input_per_slider(words_sweep_run, N_SLIDERS, "direction"),
+                [*gen_inputs, m.vae, s.base, *s.sliders, w.x_axis, w.x_values, w.y_axis, w.y_values],
+                [w.status, w.table, w.kept, w.recipe], api_name="words_sweep", concurrency_id="words_write",
+                concurrency_limit=2, show_progress="minimal")
+    w.stop.click(stop_sweep, None, w.status, api_visibility="private", queue=False)
+    w.table.select(open_cell, w.recipe, _restored(ui), api_visibility="private")
     t.train.click(words_train, [t.files, t.pasted, t.kind, t.name, t.start, t.steps, t.minutes, c.model, m.vae],
                   [t.status, t.plot, t.sample, c.model, m.vae], api_name="words_train", **common.TRAINING_EVENT)
     t.stop.click(stop_training, None, t.status, api_visibility="private", queue=False)
+    for trigger in (t.files.change, t.pasted.blur):
+        trigger(describe_upload, [t.files, t.pasted], t.found, api_visibility="private", show_progress="hidden")
     p.upload.upload(add_model, p.upload, [c.model, m.vae, p.note], api_visibility="private")
     p.download.click(download_model, c.model, p.downloaded, api_visibility="private")
     for trigger in (c.refresh.click, tab.select):
         trigger(refresh_models, [c.model, m.vae], [c.model, m.vae], api_visibility="private", show_progress="hidden")
-    restore_outputs = [*gen_inputs, p.note]
-    p.open_recipe.upload(restore, p.open_recipe, restore_outputs, api_visibility="private")
-    ctx.restorers[NAME] = Restorer(restore, restore_outputs, lambda rec: rec.get("kind") == "writing")
+    p.open_recipe.upload(restore, p.open_recipe, _restored(ui), api_visibility="private")
+    ctx.restorers[NAME] = Restorer(restore, _restored(ui), lambda rec: rec.get("kind") in words_replay.KINDS)

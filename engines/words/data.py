@@ -140,3 +140,21 @@ def verse_lines(text: str, min_len: int = 12, max_len: int = 80) -> list[str]:
             continue  # speaker names, headings, stage directions, cast lists ("ADRIANA, wife to ...")
         out.append(line)
     return out
+
+
+def describe_sources(sources: Iterable[str | os.PathLike], pasted: str = "", sample_chars: int = 240) -> str:
+    """What a training would read, in a few lines of Markdown (files, characters, lines, usable verse
+    lines, a sample), or a message naming the problem; checked for size before anything is read."""
+    sources = list(sources)
+    if not sources and not (pasted or "").strip():
+        return ""
+    check_text_size(sources, pasted or "")
+    texts = [(Path(src).name, read_text_file(src)) for src in sources]
+    if (pasted or "").strip():
+        texts.append(("pasted text", pasted))
+    whole = clean("\n".join(t for _, t in texts))
+    names = ", ".join(name for name, _ in texts[:6]) + (f" and {len(texts) - 6} more" if len(texts) > 6 else "")
+    sample = whole[:sample_chars].strip().replace("\n", " / ")
+    short = "" if len(whole) >= MIN_CHARS else f" **Too short**: training needs at least {MIN_CHARS:,} characters."
+    return (f"**Found** {len(texts)} text(s) ({names}): {len(whole):,} characters, {whole.count(chr(10)):,} lines, "
+            f"{len(verse_lines(whole)):,} lines the line model can use.{short}\n\n> {sample}…")

@@ -27,6 +27,8 @@ from pathlib import Path
 from engines import limits
 from engines.jobs import StopToken
 from engines.outputs import Output, OutputStore
+from engines.words import lines as line_measures
+from engines.words import plan as planner
 from engines.words import writer
 from engines.words.data import MIN_CHARS, check_text_size, user_corpus, verse_lines
 from engines.words.gpt import GPTConfig
@@ -167,13 +169,54 @@ class MorphSettings:
                 "decoding": "likeliest" if self.greedy else "sampled", "seed": self.seed}
 
 
-def line_at(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> str:
-    """The line at a latent (a script's list of numbers, or the centre) moved by the sliders."""
+def checked_line(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]
+                 ) -> tuple[list[float] | None, list[float]]:
+    """A latent (a script's list of numbers, or None for the centre) and slider values, checked: each
+    slider within its measured readable range (`LineModel.slider_ranges`, at most +-SLIDER)."""
     vals = limits.numbers(sliders, "Direction", -SLIDER, SLIDER)
+    for i, (v, reach) in enumerate(zip(vals, m.slider_ranges(len(vals)))):
+        if abs(v) > reach:
+            raise ValueError(f"Direction {i + 1} ({m.slider_names()[i]}) stays readable between {-reach:g} and "
+                             f"{reach:g} on this model (got {v:g}).")
     if base is not None and not isinstance(base, (list, tuple)):
         raise ValueError("The line's latent must be a list of numbers (or empty for the centre).")
     z_base = limits.numbers(base, "Latent number", -LATENT_MAX, LATENT_MAX) if base else None
+    return z_base, vals
+
+
+def line_at(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> str:
+    """The line at a latent (a script's list of numbers, or the centre) moved by the sliders."""
+    z_base, vals = checked_line(m, base, sliders)
     return writer.decode(m, writer.latent(m, z_base, vals)[None])[0]
+
+
+def line_recipe(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> dict:
+    """The recipe of a line made with the sliders (its latent, or None for the centre, and the sliders)."""
+    z_base, vals = checked_line(m, base, sliders)
+    return {"engine": ENGINE, "kind": "line", "model": m.name, "checkpoint": m.hash, "base": z_base,
+            "sliders": (vals + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS],
+            "slider_names": m.slider_names()}
+
+
+# ---------------------------------------------------------------- recipes -> controls
+def controls_of(rec: dict) -> dict:
+    """The tab's control values a recipe restores (only the keys its kind sets)."""
+    kind = rec.get("kind")
+    if kind == "writing" or (kind == "sweep" and rec.get("mode") != "line"):
+        src = rec if kind == "writing" else dict(rec.get("base") or {})
+        return {"prompt": src.get("prompt", ""), "length": src.get("length", 400),
+                "temperature": src.get("temperature", 0.8), "top_k": src.get("top_k", 0),
+                "top_p": src.get("top_p", 0.95), "penalty": src.get("repetition_penalty", 1.0),
+                "seed": src.get("seed", 0), "stop": stop_text(src.get("stop", []))}
+    if kind == "morph":
+        return {"from": rec.get("from", ""), "to": rec.get("to", ""), "steps": rec.get("steps", 8),
+                "path": rec.get("path", "straight"), "decoding": rec.get("decoding", "likeliest"),
+                "seed": rec.get("seed", 0)}
+    if kind in ("line", "sweep"):
+        src = rec if kind == "line" else dict(rec.get("base") or {})
+        sliders = [float(v) for v in (src.get("sliders") or [])]
+        return {"base": src.get("base") or [], "sliders": (sliders + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS]}
+    raise ValueError("That recipe was not made by the Words tab.")
 
 
 # ---------------------------------------------------------------- training
@@ -210,13 +253,35 @@ def prepare_training(vae: bool, paths: Sequence[str], pasted: str, out: Path, in
         cfg = finetune_config(init, **settings) if init else VAETrainConfig(**settings)
         events = train_vae(train_lines, val_lines, out, cfg=cfg, stop=stop, name=name, data_note=described,
                            init_from=init, device=device)
+        events = measured_at_end(events, out, val_lines, line_measures.vocabulary(train_lines))
     else:
         described = corpus.describe()
-        cfg = GPTTrainConfig(steps=steps, eval_every=50, eval_batches=4, checkpoint_every=250,
-                             lr=3e-4 if init else 1e-3, warmup=20, time_budget_s=budget_s)
-        events = train_gpt(corpus, out, STUDIO_GPT, cfg, stop=stop, name=name, data_note=described, init_from=init,
+        model_cfg, cfg = STUDIO_GPT, GPTTrainConfig(steps=steps, eval_every=50, eval_batches=4, checkpoint_every=250,
+                                                    lr=3e-4 if init else 1e-3, warmup=20, time_budget_s=budget_s)
+        if budget_s and init is None and not out.is_file():  # from scratch against the clock: plan for the budget
+            p = planner.plan(budget_s, device=device, max_steps=steps)
+            model_cfg, cfg, described = p.model, p.train, f"{described}; {p.reason}"
+        events = train_gpt(corpus, out, model_cfg, cfg, stop=stop, name=name, data_note=described, init_from=init,
                            device=device)
     return TrainingRun(released(events), described, vae, _checkpoint_bytes(out, init, vae))
+
+
+MEASURE_LINES = 12  # held-out lines a finished line-model training measures its sliders on
+
+
+def measured_at_end(events: Iterator[WordsEvent], out: Path, val_lines: list[str], vocab: set[str]
+                    ) -> Iterator[WordsEvent]:
+    """Pass a line-model training's events through; when it ends with a checkpoint, measure what its
+    sliders do and how far they stay readable (`lines.measure`), stored beside the checkpoint."""
+    for ev in events:
+        if ev.done and out.is_file() and len(val_lines) >= 4:
+            try:
+                line_measures.save(out, line_measures.measure(writer.load_line_model(out), val_lines, vocab,
+                                                              n_lines=MEASURE_LINES))
+                ev.message = f"{ev.message}; sliders named by what they change"
+            except ValueError:
+                pass
+        yield ev
 
 
 def _checkpoint_bytes(out: Path, init: Path | None, vae: bool) -> int:

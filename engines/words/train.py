@@ -62,11 +62,16 @@ class WordsEvent:
     history: list[tuple[int, float, float | None]] = field(default_factory=list)
 
 
-def _lr(cfg: GPTTrainConfig, step: int) -> float:
-    """Linear warm-up then cosine decay to min_lr."""
+def _lr(cfg: GPTTrainConfig, step: int, elapsed_s: float = 0.0) -> float:
+    """Linear warm-up then cosine decay to min_lr. The decay follows the steps, or the clock when a
+    time budget would end the run sooner: a time-limited run reaches min_lr as its budget runs out
+    (less the closing evaluation), not at a step count it never gets to."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    if cfg.time_budget_s:
+        progress = max(progress, elapsed_s / max(1e-3, cfg.time_budget_s - 3 * END_ALLOWANCE_S))
+    progress = min(1.0, progress)
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
@@ -190,7 +195,7 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
     while step < cfg.steps:
         tick = time.time()
         for group in opt.param_groups:
-            group["lr"] = _lr(cfg, step)
+            group["lr"] = _lr(cfg, step, tick - t0)
         x, y = batches(train_ids, model_cfg.block_size, cfg.batch, gen)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             _, loss, _ = model(x.to(dev), y.to(dev))

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from engines import checkpoints
+from engines.words import lines as line_measures
 from engines.words.gpt import GPT
 from engines.words.rnn_vae import RNNVAE, lerp, slerp_path
 from engines.words.tokenizer import CharTokenizer
@@ -25,6 +26,7 @@ N_SLIDERS = 8
 MAX_NEW = 5000      # characters one request may write
 MAX_MORPH_STEPS = 40
 CHUNK = 8   # characters per streamed chunk
+DEFAULT_RANGE = 3.0  # a slider's reach (in spreads) when its model's directions were never measured
 
 
 @dataclass
@@ -54,10 +56,21 @@ class LineModel:
     mean: torch.Tensor
     directions: torch.Tensor
     std: torch.Tensor
+    measured: dict | None = None  # what each direction changes and how far it stays readable (lines.measure)
 
     @property
     def name(self) -> str:
         return self.meta.get("name") or self.path.stem
+
+    def slider_names(self, n: int = N_SLIDERS) -> list[str]:
+        """Each slider's name: the measured trait it changes, else its number."""
+        found = (self.measured or {}).get("directions", [])
+        return [str(found[i]["name"]) if i < len(found) else f"Direction {i + 1}" for i in range(n)]
+
+    def slider_ranges(self, n: int = N_SLIDERS) -> list[float]:
+        """How far each slider goes either way (in spreads): the measured readable range, else the default."""
+        found = (self.measured or {}).get("directions", [])
+        return [float(found[i].get("range", DEFAULT_RANGE)) if i < len(found) else DEFAULT_RANGE for i in range(n)]
 
 
 @dataclass
@@ -79,10 +92,11 @@ def _build(path: str) -> Writer | LineModel:
         model, tok, ck = load_vae(path)
         atlas = ck.extra.get("atlas") or {}
         n = model.cfg.latent
+        measured = ck.extra.get("directions") or line_measures.read(path, h)
         return LineModel(model.requires_grad_(False), tok, ck.meta, Path(path), h,
                          torch.tensor(atlas.get("mean", [0.0] * n)),
                          torch.tensor(atlas.get("directions", torch.eye(n).tolist())),
-                         torch.tensor(atlas.get("std", [1.0] * n)))
+                         torch.tensor(atlas.get("std", [1.0] * n)), measured)
     raise checkpoints.CheckpointError(f"{Path(path).name} is not a Words model this version can use")
 
 
@@ -101,6 +115,8 @@ def load_line_model(path: str | os.PathLike) -> LineModel:
     m = load(path)
     if not isinstance(m, LineModel):
         raise checkpoints.CheckpointError(f"{Path(path).name} is a Transformer, not a line model (RNN-VAE)")
+    if m.measured is None:  # measured after it was first loaded (a training's end): read them now
+        m.measured = line_measures.read(path, m.hash)
     return m
 
 

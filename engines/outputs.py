@@ -176,8 +176,8 @@ class OutputStore:
                 continue
             if (self.root / f"{oid}.json").exists():
                 continue
-            if media.suffix.lower() == ".mp4" and media.with_suffix(".gif").exists():
-                continue  # a morph's MP4, kept beside its GIF
+            if media.suffix.lower() in (".mp4", ".mid") and any(media.with_suffix(x).exists() for x in (".gif", ".wav")):
+                continue  # a morph's MP4 beside its GIF, a melody's MIDI beside its WAV
             kind = _KIND_OF.get(media.suffix.lower())
             try:
                 if kind is None:
@@ -208,7 +208,8 @@ class OutputStore:
         """Remove an output and its preview and record; KeyError if there is none."""
         out = self.get(oid)
         for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX),
-                     self.root / f"{out.id}.mp4", self.root / f"{out.id}.mp4{recipes.SIDECAR_SUFFIX}"):
+                     self.root / f"{out.id}.mp4", self.root / f"{out.id}.mp4{recipes.SIDECAR_SUFFIX}",
+                     self.root / f"{out.id}.mid"):
             path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals

@@ -42,6 +42,24 @@ def job_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+DOWNLOADS_KEPT_S = 600  # a download is handed to the browser at once; older ones go
+
+
+def download_dir() -> Path:
+    """A fresh folder for one file the browser downloads (a zip, a MIDI file, a remake): it must
+    outlive the request that made it, so it lives under `downloads/` and goes after ten minutes."""
+    folder = root() / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > DOWNLOADS_KEPT_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="download-", dir=folder))
+
+
 def sweep(older_than_s: float = 0.0) -> int:
     """Remove what earlier jobs left in the temp folder (older than `older_than_s`); returns the count."""
     removed, now = 0, time.time()
@@ -59,6 +77,8 @@ def sweep(older_than_s: float = 0.0) -> int:
     return removed
 
 
-def count_files() -> int:
-    """Files now in the studio's temp folder (0 when every job cleaned up)."""
-    return sum(len(files) for _d, _s, files in os.walk(root()))
+def count_files(downloads: bool = False) -> int:
+    """Files now in the studio's temp folder (0 when every job cleaned up); downloads waiting for
+    the browser are not counted unless `downloads`."""
+    skip = root() / "downloads"
+    return sum(len(files) for d, _s, files in os.walk(root()) if downloads or not Path(d).is_relative_to(skip))

@@ -4,8 +4,6 @@ where the visitor's work lives. Downloads are written to the studio's temp folde
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,6 @@ from engines import replay, tempfiles
 from engines.settings import on_space, space_storage
 from engines.workspace_zip import export_zip, import_zip
 from studio.common import friendly, studio, workspace, workspace_key
-
-DOWNLOADS_KEPT_S = 600  # a download is handed to the browser at once; older ones go
 
 
 @friendly
@@ -95,11 +91,4 @@ def workspace_note(request: gr.Request | None = None) -> str:
 
 
 def _download_folder() -> Path:
-    """A fresh folder for one download under the studio's temp folder (older downloads pruned)."""
-    root = tempfiles.root() / "downloads"
-    root.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for folder in root.iterdir():
-        if now - folder.stat().st_mtime > DOWNLOADS_KEPT_S:
-            shutil.rmtree(folder, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix="download-", dir=root))
+    return tempfiles.download_dir()

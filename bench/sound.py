@@ -1,6 +1,9 @@
 """Sound benchmark. Keys: note_2s_ms, vocoder_speedup_vs_librosa (with vocoder_sc and
 vocoder_sc_librosa), pitch_accuracy (pitch_notes), recon_logmel_l1 (recon_notes), rnn_rtf
-(plus slider_roundtrip_ms, machine).
+(plus slider_roundtrip_ms, machine), onset_click_ratio (the largest first sample over peak, every
+preset at MIDI 60, through the tab's generate path; <= 0.01), tail_cut_db (the loudest level of a
+note's last 10 ms before its end fade, relative to its peak; below -40 dB), sweep_5x5_s (a 5 x 5
+sweep through the tab's handler, one torch thread).
 
 recon_logmel_l1 re-renders the bundled model's held-out notes from the soundfont (the same
 seeded 5% split the recipe held out), so it needs Debian's fluid-soundfont-gm and tinysoundfont."""
@@ -101,6 +104,47 @@ def _roundtrip_ms(n: int) -> float:
                                                       *([0.0] * (instrument.N_SLIDERS - 1))), n)
 
 
+def _studio_path() -> dict:
+    """onset_click_ratio, tail_cut_db and sweep_5x5_s, measured through the Sound tab's handlers
+    (a shared studio over a scratch folder, one torch thread)."""
+    import io
+    from types import SimpleNamespace
+
+    import soundfile as sf
+
+    from engines import tempfiles
+    from engines.settings import Settings
+    from studio import common, sound
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    request = SimpleNamespace(headers={"x-atelier-workspace": "bench" * 5}, cookies={}, session_hash="b", session={})
+    model = instrument.load_note_model(NOTE_MODEL)
+    label = next(k for k, v in instrument.available_models(None).items() if v.resolve() == NOTE_MODEL.resolve())
+    onset, tail, flat = 0.0, -200.0, [0.0] * instrument.N_SLIDERS
+    try:
+        with tempfiles.job_dir("bench-sound") as work:
+            common.configure(Settings(models_dir=work / "m", outputs_dir=work / "o", workspaces_dir=work / "w"),
+                             shared=True)
+            for preset in model.presets:
+                wav, _ = sound.sound_generate(label, preset, 60, 100, 1.0, None, flat, request=request)
+                wave, sr = sf.read(io.BytesIO(wav), dtype="float32")
+                peak, end = float(np.abs(wave).max()), int(instrument.END_FADE_S * sr)
+                onset = max(onset, abs(float(wave[0])) / peak)
+                level = float(np.sqrt(np.mean(wave[-2 * end:-end] ** 2)))
+                tail = max(tail, 20 * np.log10(level / peak + 1e-12))
+            t = time.perf_counter()
+            for _ in sound.sound_sweep_run(label, "Flute", 60, 100, 1.0, None, flat, "pitch", "48:72:5",
+                                           "timbre 1", "-2:2:5", request=request):
+                pass
+            sweep_s = time.perf_counter() - t
+    finally:
+        torch.set_num_threads(threads)
+        common.configure()
+    return {"onset_click_ratio": round(float(onset), 5), "tail_cut_db": round(float(tail), 1),
+            "sweep_5x5_s": round(sweep_s, 2)}
+
+
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = instrument.load_note_model(NOTE_MODEL)
@@ -122,6 +166,7 @@ def run(quick: bool = False) -> dict:
         result["recon_note"] = "needs apt fluid-soundfont-gm and pip --no-deps tinysoundfont to re-render held-out notes"
     if RNN_MODEL.is_file():
         result.update(_rnn_rtf(5.0 if quick else 20.0))
+    result.update(_studio_path())
     result["slider_roundtrip_ms"] = _roundtrip_ms(15 if quick else 40)
     result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
                                                f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))

@@ -164,7 +164,7 @@ def test_encode_reads_a_note_and_refuses_long_or_large_uploads(tmp_path, monkeyp
     tone = sum(0.3 / k * np.sin(2 * np.pi * 392.0 * k * t) for k in range(1, 6)) * np.exp(-2 * t)
     sf.write(tmp_path / "g4.wav", tone, 16000)
     preset, timbre, pitch, note, *sliders = sound.sound_encode(MODEL, str(tmp_path / "g4.wav"), request=_request())
-    assert preset.value == sound.MY_SOUND and len(timbre) == 16 and pitch == 67 and "G4" in note
+    assert preset.value == sound.MY_SOUND and len(timbre["timbre"]) == 16 and pitch == 67 and "G4" in note
     wave, *_ = _note(preset=sound.MY_SOUND, pitch=pitch, timbre=timbre)
     assert np.abs(wave).max() > 0.05
     sf.write(tmp_path / "long.wav", 0.3 * np.sin(2 * np.pi * 220 * np.arange(31 * 8000) / 8000), 8000)  # 31 s

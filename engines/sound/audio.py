@@ -255,8 +255,17 @@ class TrainingData:
     notes: NoteSet | None              # vae: the notes cut from the clips
     names: dict[int, str]              # vae: source index -> preset name (the file's stem)
     sequences: np.ndarray | None       # rnn: (N, n_mels, frames) log-mel windows
-    described: str                     # "123 notes from 4 file(s)"
+    described: str                     # "123 notes from 4 file(s), 95 s of audio"
     remarks: str                       # "a.wav: resampled 44100 Hz to 16000 Hz; ..."
+    files: int = 0                     # audio files read
+    seconds: float = 0.0               # seconds of audio in them
+    found: int = 0                     # notes (vae) or windows (rnn) cut from them
+
+    def summary(self) -> str:
+        """What was found in the upload, in one line for the artist."""
+        what = "pitched notes" if self.kind == "vae" else "4-second windows"
+        return (f"Found **{self.files} file(s)**, **{self.seconds:.0f} s of audio**, **{self.found} {what}**"
+                + (f" ({self.remarks})" if self.remarks else "") + ".")
 
 
 def prepare_training_data(sources: Iterable[str | os.PathLike], kind: str, settings: SpectrumSettings,
@@ -267,8 +276,20 @@ def prepare_training_data(sources: Iterable[str | os.PathLike], kind: str, setti
         raise ValueError(f"a Sound model is a 'vae' or an 'rnn', not {kind!r}")
     clips = load_many(sources, settings, workdir, max_bytes)
     remarks = "; ".join(f"{c.name}: {', '.join(c.notes)}" for c in clips if c.notes)
+    seconds = sum(len(c.wave) for c in clips) / settings.sample_rate
+    heard = f"{len(clips)} file(s), {seconds:.0f} s of audio"
     if kind == "rnn":
         seqs = sequences_from_clips(clips, settings)
-        return TrainingData(kind, None, {}, seqs, f"{len(seqs)} windows from {len(clips)} file(s)", remarks)
+        return TrainingData(kind, None, {}, seqs, f"{len(seqs)} windows from {heard}", remarks, len(clips), seconds,
+                            len(seqs))
     notes, names = notes_from_clips(clips, settings)
-    return TrainingData(kind, notes, names, None, f"{len(notes)} notes from {len(clips)} file(s)", remarks)
+    return TrainingData(kind, notes, names, None, f"{len(notes)} notes from {heard}", remarks, len(clips), seconds,
+                        len(notes))
+
+
+def sf_read(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """A WAV the studio kept, as (mono float32 wave, sample rate)."""
+    import soundfile as sf
+
+    wave, sr = sf.read(str(path), dtype="float32", always_2d=False)
+    return (wave.mean(1) if wave.ndim > 1 else wave).astype(np.float32), int(sr)

@@ -5,6 +5,8 @@ continuations. Everything is deterministic for a given model and settings."""
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,12 @@ RELEASE_START = 94          # first frame after the key is released in a rendere
 ATTACK_FRAMES = 6
 MIN_SECONDS, MAX_SECONDS = 0.25, limits.MAX_SOUND_SECONDS   # how long a key may be held
 VOCODER_ITERS = 32
+ONSET_RAMP_S = 0.004        # a raised-cosine fade-in from silence: no click at the note's first sample
+END_FADE_S = 0.01           # the last moment fades to silence (after the tail has decayed)
+TAIL_FLOOR_DB = 70.0        # a note ends when its level is this far below its peak
+TAIL_MAX_S = 1.5            # at most this much ring is added after the learned release
+TAIL_FIT_FRAMES = 12        # frames of the learned release whose slope the added tail continues
+NOTE_CACHE = 12             # notes kept in memory (a slider's release and Keep reuse the note just played)
 
 # ---------------------------------------------------------------- what a request may ask for
 VELOCITY_RANGE = (1, 127)             # MIDI velocity
@@ -218,15 +226,73 @@ def to_audio(log_mel: torch.Tensor | np.ndarray, settings: SpectrumSettings, ite
     return logmel_to_audio(log_mel.astype(np.float32), settings, iters=iters, length=length).astype(np.float32)
 
 
+def extend_tail(log_mel: torch.Tensor, settings: SpectrumSettings) -> torch.Tensor:
+    """A note picture (n_mels, frames) that still sounds at its last frame, rung on until it is
+    TAIL_FLOOR_DB below its peak (or near the picture's silence floor): the last frame's spectrum
+    repeated, falling at the slope of the learned release (at least fast enough to fall silent
+    within TAIL_MAX_S). A note that has already decayed is returned as it is."""
+    energy = torch.logsumexp(log_mel, dim=0) * (10 / np.log(10))  # dB per frame
+    silence = 10 * np.log10(settings.n_mels * settings.log_floor) + 6  # the picture's own floor, plus a margin
+    drop = float(energy[-1] - max(float(energy.max()) - TAIL_FLOOR_DB, silence))
+    if drop <= 0:
+        return log_mel
+    k = min(TAIL_FIT_FRAMES, log_mel.shape[1] - 1)
+    slope = float(energy[-k - 1] - energy[-1]) / max(k, 1)          # dB per frame, positive when falling
+    max_frames = int(TAIL_MAX_S * settings.sample_rate / settings.hop)
+    rate = max(slope, drop / max_frames)                               # dB per frame
+    frames = int(np.ceil(drop / rate))
+    fall = torch.arange(1, frames + 1, dtype=log_mel.dtype) * rate * (np.log(10) / 10)  # in nats
+    return torch.cat([log_mel, log_mel[:, -1:] - fall[None]], 1)
+
+
+def finish_wave(wave: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A rendered sound made clean at both ends: a raised-cosine ramp of ONSET_RAMP_S from silence
+    at the start (no click) and a fade over the last END_FADE_S (no cut)."""
+    wave = np.array(wave, dtype=np.float32, copy=True)
+    for n, at_start in ((int(ONSET_RAMP_S * sample_rate), True), (int(END_FADE_S * sample_rate), False)):
+        n = min(n, len(wave) // 2)
+        if n <= 0:
+            continue
+        ramp = (0.5 - 0.5 * np.cos(np.pi * np.arange(n) / n)).astype(np.float32)  # 0 .. just under 1
+        if at_start:
+            wave[:n] *= ramp
+        else:
+            wave[-n:] *= ramp[::-1]
+    return wave
+
+
+def render(log_mel: torch.Tensor, settings: SpectrumSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(wave, log-mel) of a sound picture: its ringing tail extended, vocoded, clean at both ends."""
+    log_mel = extend_tail(log_mel, settings)
+    return finish_wave(to_audio(log_mel, settings), settings.sample_rate), log_mel.numpy()
+
+
+_NOTES: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_NOTES_LOCK = threading.Lock()
+
+
 def note(model: NoteModel, pitch: float = 60, velocity: int = 100, seconds: float = 1.5, preset: str | None = None,
          sliders: Sequence[float] = (), base: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of one note with the given timbre, the key held for `seconds` (the
-    instrument's release rings on for about half a second more)."""
+    instrument's release rings on after it, until it has decayed). The last NOTE_CACHE notes are
+    remembered, so playing the same note again (a Keep, a slider's release) costs nothing."""
     pitch, velocity, seconds = check_pitch(model, pitch), check_velocity(velocity), check_hold(seconds)
+    sliders = check_sliders(sliders)
+    base = None if base is None else check_timbre(model, base)
+    key = (model.hash, pitch, velocity, seconds, preset, tuple(sliders), None if base is None else tuple(base))
+    with _NOTES_LOCK:
+        if key in _NOTES:
+            _NOTES.move_to_end(key)
+            wave, mel = _NOTES[key]
+            return wave.copy(), mel.copy()
     z = timbre(model, preset, sliders, base)
     mel = note_logmels(model, z[None], torch.tensor([pitch]), torch.tensor([float(velocity)]))[0]
-    mel = fit_duration(mel, seconds, model.settings)
-    return to_audio(mel, model.settings), mel.numpy()
+    wave, mel = render(fit_duration(mel, seconds, model.settings), model.settings)
+    with _NOTES_LOCK:
+        _NOTES[key] = (wave, mel)
+        while len(_NOTES) > NOTE_CACHE:
+            _NOTES.popitem(last=False)
+    return wave.copy(), mel.copy()
 
 
 def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor, float], seconds: float = 4.0,
@@ -249,7 +315,7 @@ def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor
     w = (pos - lo.float())[None]
     cols = torch.arange(frames)
     mel = shaped[lo, :, cols].T * (1 - w) + shaped[lo + 1, :, cols].T * w
-    return to_audio(mel, model.settings), mel.numpy()
+    return render(mel, model.settings)
 
 
 def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tuple[torch.Tensor, float]:
@@ -296,8 +362,8 @@ def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float 
     n = int(round(seconds * s.sample_rate / s.hop))
     gen = torch.Generator().manual_seed(seed)
     frames = list(model.rnn.continue_frames(mel, n, temperature, gen))
-    full = torch.cat([mel, torch.stack(frames, 1)], 1)
-    return to_audio(full, s), full.numpy(), mel.shape[1]
+    wave, full = render(torch.cat([mel, torch.stack(frames, 1)], 1), s)
+    return wave, full, mel.shape[1]
 
 
 def available_models(user_dir: str | os.PathLike | None = None, kind: str = "vae") -> dict[str, Path]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -47,6 +48,15 @@ class SoundTrainConfig:
     seed: int = 0
     bf16: bool = False
     time_budget_s: float | None = None
+    lr_schedule: str = "constant"  # or "cosine": from lr down to a tenth of it over `steps`
+
+
+def learning_rate(cfg: SoundTrainConfig, step: int) -> float:
+    """The learning rate at a step under the config's schedule."""
+    if cfg.lr_schedule != "cosine":
+        return cfg.lr
+    t = min(1.0, step / max(1, cfg.steps))
+    return cfg.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))
 
 
 @dataclass
@@ -193,6 +203,8 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
     yield SoundEvent(step, cfg.steps, l1_avg, None, message="resumed at step %d" % step if step else "started")
     model.train()
     while step < cfg.steps:
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(cfg, step)
         idx = torch.randint(0, len(data), (min(cfg.batch, len(data)),), generator=gen)
         x = data[idx].float().to(dev)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -265,6 +277,8 @@ def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings
     yield SoundEvent(step, cfg.steps, avg, None, message="resumed at step %d" % step if step else "started")
     model.train()
     while step < cfg.steps:
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(cfg, step)
         idx = torch.randint(0, len(data), (min(cfg.batch, len(data)),), generator=gen)
         start = int(torch.randint(0, data.shape[2] - window + 1, (1,), generator=gen))
         x = data[idx, :, start:start + window].float().to(dev)
@@ -289,6 +303,69 @@ def studio_config(kind: str, steps: int, time_budget_s: float | None = None) -> 
     loss plot and preview), a checkpoint every 250 steps, the KL weight warming over a quarter."""
     return SoundTrainConfig(steps=int(steps), batch=32 if kind == "rnn" else 64, eval_every=50,
                             checkpoint_every=250, kl_warmup=max(1, int(steps) // 4), time_budget_s=time_budget_s)
+
+
+PLAN_SHARE = 0.9          # of the budget planned for steps; evaluations, saves and the plan itself take the rest
+PLAN_MIN_STEPS = 200      # below this many steps, a smaller batch is tried
+PLAN_FINISH = 0.05        # of the budget kept for the last evaluation and save after the run stops
+
+
+def _step_seconds(kind: str, data: TrainingData, model: torch.nn.Module, batch: int, dev: torch.device,
+                  repeats: int = 3) -> float:
+    """Seconds one optimiser step takes at this batch (after one warm-up step)."""
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    source = data.sequences if kind == "rnn" else data.notes.logmels
+    n = min(batch, len(source))
+    x = torch.as_tensor(source[:n]).float().to(dev)
+    if kind == "rnn":
+        x = x[:, :, :128]
+    else:
+        p, v = torch.as_tensor(data.notes.pitches[:n]).to(dev), torch.as_tensor(data.notes.velocities[:n]).to(dev)
+    times = []
+    for _ in range(repeats + 1):
+        t = time.perf_counter()
+        loss = model.loss(x) if kind == "rnn" else model(x, p, v)[1]
+        optimizer_step(opt, loss, model.parameters())
+        times.append(time.perf_counter() - t)
+    return float(np.median(times[1:]))
+
+
+def plan_budget(data: TrainingData, settings: SpectrumSettings, budget_s: float, device: str = "auto",
+                init_from: str | Path | None = None) -> tuple[SoundTrainConfig, str]:
+    """A training that fits `budget_s`: times a few steps of the model on this data, then picks the
+    batch (halved while fewer than PLAN_MIN_STEPS would fit), the steps that fill PLAN_SHARE of the
+    budget after the evaluations, a cosine learning-rate schedule and a KL warm-up over a quarter of
+    the run. The run also stops on the clock (time_budget_s: the budget less the planning and a
+    PLAN_FINISH share for the last evaluation and save), so it ends on time on a busy machine too.
+    Returns (config, a line saying so)."""
+    t0 = time.perf_counter()
+    dev = configure(device)
+    kind = data.kind
+    if init_from:
+        config = checkpoints.load(init_from, engine=ENGINE).config
+        model = FrameRNN(FrameRNNConfig(**config["rnn"])) if kind == "rnn" else NoteVAE(NoteVAEConfig(**config["vae"]))
+    elif kind == "rnn":
+        model = FrameRNN(replace(FrameRNNConfig(), n_mels=data.sequences.shape[1]))
+    else:
+        shape = data.notes.logmels.shape
+        model = NoteVAE(replace(NoteVAEConfig(), n_mels=shape[1], frames=shape[2]))
+    model = model.to(dev).train()
+    batch = 32 if kind == "rnn" else 64
+    while True:
+        per_step = _step_seconds(kind, data, model, batch, dev)
+        usable = PLAN_SHARE * budget_s - (time.perf_counter() - t0)
+        steps = int(usable / (per_step * 1.15))  # ~15% for evaluations every 5% of the run
+        if steps >= PLAN_MIN_STEPS or batch <= 16:
+            break
+        batch //= 2
+    steps = max(10, steps)
+    every = max(10, steps // 20)
+    left = budget_s - (time.perf_counter() - t0) - PLAN_FINISH * budget_s  # the last check and save fit in the rest
+    cfg = SoundTrainConfig(steps=steps, batch=batch, eval_every=every, checkpoint_every=max(every, steps // 4),
+                           kl_warmup=max(1, steps // 4), time_budget_s=max(left, 0.5 * budget_s), lr_schedule="cosine")
+    line = (f"Planned for {budget_s / 60:.1f} min: {per_step * 1000:.0f} ms a step at batch {batch}, so "
+            f"**{steps} steps**, learning rate falling on a cosine, a check every {every} steps.")
+    return cfg, line
 
 
 def train_on(data: TrainingData, out: str | Path, settings: SpectrumSettings, cfg: SoundTrainConfig,

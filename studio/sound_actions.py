@@ -1,0 +1,282 @@
+"""Sound tab, part three: the handlers behind the panels: training on the artist's sounds (with a
+plan that fits a time limit), adding and downloading models, the Sweep, and reopening any Sound
+recipe (a note, a morph, a continuation, a sweep) as every control and output of the tab."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from engines import checkpoints, limits, tempfiles
+from engines import recipe as recipes
+from engines import sweep as sweeps_engine
+from engines.jobs import StopToken, Ticket
+from engines.replay import ReplayContext
+from engines.sound import audio, instrument
+from engines.sound import replay as sound_replay
+from engines.sound import sweep as sound_sweep
+from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
+from engines.sound.train import SoundEvent, plan_budget, studio_config, train_on
+from studio import common, history
+from studio.common import friendly
+from studio.sound_panels import (
+    CENTRE,
+    CURRENT,
+    KINDS,
+    MY_SOUND,
+    N_SLIDERS,
+    NAME,
+    PRIMERS,
+    STARTS,
+    models_of,
+    note_model,
+    play,
+    rnn_model,
+    spec,
+)
+
+RESTORE_OUTPUTS: list = []  # the components restore_recipe updates, in its order (studio.sound.build fills it)
+RESTORE_KINDS = sound_replay.KINDS
+BASE_OUTPUTS = 7 + N_SLIDERS + 2 + 7 + 8 + 8  # note controls, note output, morph, continue, sweep
+_SWEEP_STOPS: dict[str, StopToken] = {}
+
+
+# ------------------------------------------------------------------ handlers: training and models
+def _status(ev: SoundEvent, data: audio.TrainingData, name: str) -> str:
+    """One line about a training event for the status box."""
+    if ev.done:
+        return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
+    return (f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.described} · {ev.seconds:.0f} s"
+            + (f" · {data.remarks}" if data.remarks else ""))
+
+
+def _stream(events: Iterator[SoundEvent], ticket: Ticket, data: audio.TrainingData, name: str, sample_rate: int,
+            request: gr.Request | None) -> Iterator[tuple]:
+    """The training's outputs as it runs: status, loss plot, what it plays now, the model lists. If
+    the reader goes away, the training is stopped and saved here, before its queue ticket is given up."""
+    rows: list[dict] = []
+    preview: bytes | None = None
+    with contextlib.closing(common.finish_on_close(events, ticket.stop_token)) as watched:
+        for ev in watched:
+            if ev.step and ev.loss == ev.loss:
+                rows.append({"step": ev.step, "loss": ev.loss, "split": "training"})
+                if ev.val is not None:
+                    rows.append({"step": ev.step, "loss": ev.val, "split": "held out"})
+            if ev.preview is not None:
+                preview = recipes.wav_bytes(sample_rate, ev.preview)
+            lists = ((gr.Dropdown(choices=list(models_of(request))),
+                      gr.Dropdown(choices=list(models_of(request, "rnn")))) if ev.done else (gr.update(), gr.update()))
+            yield (_status(ev, data, name), pd.DataFrame(rows[-800:]), preview, *lists)
+
+
+@friendly
+def sound_train(files: list | None, kind: str, name: str, start: str, steps: float, minutes: float | None,
+                model_label: str | None, rnn_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+    """Train a note model or a continuation RNN on uploaded sounds in the caller's workspace, through
+    the studio's training queue; streams (status, loss plot, preview clip, note models, RNNs). It first
+    says what it found (files, seconds, notes); with a time limit it times a few steps and plans the
+    batch, steps and schedule to end on time (the Steps slider then does not apply)."""
+    if kind not in KINDS:
+        raise ValueError(f"Choose what to train: {' or '.join(KINDS)}.")
+    name, kind = (name or "").strip(), KINDS[kind]
+    if not files:
+        raise ValueError("Add your sounds first (wav, flac, ogg, mp3 or a zip).")
+    steps = limits.whole(steps, "Steps", 1, limits.MAX_TRAIN_STEPS)
+    budget = common.budget_s(minutes)
+    paths = [str(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in files]
+    same = (gr.update(),) * 4
+    with common.training_ticket("Sound training", name, request) as ticket:
+        for line in common.wait_turn(ticket):
+            yield (line, *same)
+        yield ("Listening to your sounds…", *same)
+        note_path = models_of(request).get(model_label)
+        settings = instrument.load_note_model(note_path).settings if note_path else SpectrumSettings(n_mels=128)
+        with tempfiles.job_dir("sound-train") as work:  # unpacked zips go as soon as the sounds are read
+            data = audio.prepare_training_data(paths, kind, settings, work)
+        yield (data.summary() + " Training starts…", *same)
+        init = models_of(request, kind).get(rnn_label if kind == "rnn" else model_label) if start == STARTS[1] else None
+        out = common.workspace(request).engine_models_dir(NAME) / f"{name}.pt"
+        device = common.studio().device
+        planned = budget and limits.number(minutes or 0, "The time limit in minutes", 0, 24 * 60) > 0
+        cfg, plan = (plan_budget(data, settings, budget, device, init) if planned  # the artist's own limit
+                     else (studio_config(kind, steps, budget), ""))              # steps as asked (a cap still ends it)
+        yield (f"{data.summary()} {plan}", *same)
+        events = train_on(data, out, settings, cfg, ticket.stop_token, name, init, device)
+        yield from _stream(events, ticket, data, name, settings.sample_rate, request)
+
+
+@friendly
+def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
+    """Add an uploaded Sound model (.pt) to the caller's models: (note models, RNNs, a note)."""
+    if not path:
+        return gr.update(), gr.update(), ""
+    ws = common.workspace(request)
+    ws.check_room(Path(path).stat().st_size)
+    if checkpoints.load(path, engine=NAME).config.get("kind") not in ("vae", "rnn"):
+        raise ValueError(f"{Path(path).name} is not a Sound model this version can play")
+    label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
+    note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
+    if ck.config["kind"] == "rnn":
+        return gr.update(), gr.Dropdown(choices=list(models_of(request, "rnn")), value=label), note
+    return gr.Dropdown(choices=list(models_of(request)), value=label), gr.update(), note
+
+
+@friendly
+def model_file(label: str | None, request: gr.Request | None = None) -> str:
+    """The selected note model's checkpoint, to download."""
+    return str(common.pick_model(models_of(request), label, "Sound model"))
+
+
+
+# ------------------------------------------------------------------ sweep
+def _stop_token(request: gr.Request | None) -> StopToken:
+    """This workspace's sweep stop token, fresh for a new sweep."""
+    token = _SWEEP_STOPS[common.workspace(request).name] = StopToken()
+    return token
+
+
+def sweep_stop(request: gr.Request | None = None) -> str:
+    """The sweep's Stop button: stop this workspace's running sweep after its current cell."""
+    token = _SWEEP_STOPS.get(common.workspace(request).name)
+    if token is None:
+        return "No sweep is running."
+    token.stop()
+    return "Stopping after this cell…"
+
+
+def _cells_shown(model: instrument.NoteModel, waves: list[np.ndarray], labels: list[str]) -> list:
+    """The cells gallery: a small spectrogram per cell, captioned with its values."""
+    return [(sound_sweep.thumbnail(model, w), label) for w, label in zip(waves, labels)]
+
+
+@friendly
+def sound_sweep_run(model_label: str, preset: str, pitch: float, velocity: float, seconds: float,
+                    timbre: list | dict | None, sliders: list[float], x_axis: str, x_values: str, y_axis: str,
+                    y_values: str, request: gr.Request | None = None) -> Iterator[tuple]:
+    """Sweep two note settings around the current note (at most 100 cells; Stop ends it early):
+    streams (status, the track of every cell in turn, the cells' spectrograms, the kept file, each
+    cell's recipe). The track is kept in the Gallery with the sweep's recipe."""
+    ws = common.workspace(request)
+    model, _, _, base = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
+    xa, ya = sound_sweep.axes(model, (x_axis, x_values), (y_axis, y_values))
+    stop, same = _stop_token(request), (gr.update(),) * 4
+    cells: list[sweeps_engine.Cell] = []
+    for event in sound_sweep.run(model, base, xa, ya, stop):
+        cells = event.cells
+        if not event.done:
+            yield (f"Sweeping: {event.message}…", *same)
+    if not cells:
+        raise ValueError("The sweep was stopped before its first cell.")
+    sr, track = sweeps_engine.sound_track(cells)
+    rec = sound_sweep.recipe(model, base, xa, ya, cells)
+    ws.check_room(2 * len(track) + 50_000)
+    out = ws.store.save_sound(sr, track, rec, title=f"{model.name} · sweep {xa.name} × {ya.name}")
+    labels = [label for label, _ in sweeps_engine.cell_sounds(cells)]
+    done = f"{len(cells)} cells" + (" (stopped early)" if stop.stopped else "") + ", kept in the Gallery."
+    yield (done, str(out.path), _cells_shown(model, [c.output[1] for c in cells], labels), str(out.path),
+           sound_sweep.cell_recipes(rec)[:len(cells)])
+
+
+# ------------------------------------------------------------------ reopening: recipe -> controls and output
+def _note_part(rec: dict, request: gr.Request | None, message: str) -> list:
+    """The note controls (model, preset, pitch, velocity, hold, timbre, message, *sliders) from a note recipe."""
+    label = common.label_for_recipe(models_of(request), rec)
+    base = rec.get("timbre")
+    timbre = {"timbre": base, "source": rec["source"]} if base and rec.get("source") else base
+    sliders = instrument.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
+    return [label, MY_SOUND if base else (rec.get("preset") or CENTRE), rec.get("pitch", 60),
+            rec.get("velocity", 100), rec.get("seconds", 1.5), timbre, message, *sliders]
+
+
+def _kept_or_remade(rec: dict, request: gr.Request | None) -> tuple[str | bytes, np.ndarray, int]:
+    """(the kept file, or the remade WAV; its wave; sample rate)."""
+    kept = rec.get("_kept")
+    if kept and Path(kept).is_file():
+        wave, sr = audio.sf_read(kept)
+        return kept, wave, sr
+    ws = common.workspace(request)
+    sr, wave = sound_replay.remake(rec, ReplayContext(ws.models_dir, ws.store))
+    return recipes.wav_bytes(sr, wave, {k: v for k, v in rec.items() if k != "_kept"}), wave, sr
+
+
+def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
+    """Every control and output of the tab (RESTORE_OUTPUTS, in order) from a Sound recipe: a note
+    (its note remade exactly), a morph, a continuation or a sweep (the kept file, or remade). Parts
+    a recipe does not set stay as they are."""
+    kind, keep = rec.get("kind"), gr.update()
+    where = Path(rec["_kept"]).name if rec.get("_kept") else "the recipe"
+    primer = rec.get("primer") if isinstance(rec.get("primer"), dict) else None
+    note_rec = {"note": rec, "morph": {**rec, **(rec.get("current") or {})},
+                "sweep": {**rec, **(rec.get("base") or {})}, "continuation": primer}.get(kind)
+    if kind not in RESTORE_KINDS:
+        raise ValueError("That recipe was not made by Sound.")
+    note_rec = note_rec if note_rec and note_rec.get("checkpoint") else None
+    if note_rec and note_rec.get("preset") in (None, MY_SOUND, CURRENT) and not note_rec.get("timbre"):
+        note_rec = {**note_rec, "preset": None}
+    parts = _note_part(note_rec, request, f"Reopened **{where}**.") if note_rec else [keep] * (7 + N_SLIDERS)
+    if kind == "morph" and note_rec:
+        parts[2] = parts[4] = keep  # a morph keeps its own pitches and length; the note's stay as they are
+    main = [keep, keep]
+    if kind == "note":
+        made, wave, sr = _kept_or_remade(rec, request)
+        model = note_model(parts[0], request)
+        main = [made, spec(audio_to_logmel(wave, model.settings), model)]
+    morph, cont, sweep = [keep] * 7, [keep] * 8, [keep] * 8
+    if kind == "morph":
+        made, wave, _ = _kept_or_remade(rec, request)
+        model = note_model(parts[0], request)
+        morph = [rec.get("from"), rec.get("pitch"), rec.get("to"), rec.get("to_pitch"), rec.get("seconds"), made,
+                 spec(audio_to_logmel(wave, model.settings), model)]
+    elif kind == "continuation":
+        cont = _continuation_part(rec, request)
+    elif kind == "sweep":
+        sweep = _sweep_part(rec, request)
+    extra = [keep] * max(0, len(RESTORE_OUTPUTS) - BASE_OUTPUTS)  # components the melody panel added
+    return [*parts, *main, *morph, *cont, *sweep, *extra]
+
+
+def _continuation_part(rec: dict, request: gr.Request | None) -> list:
+    """The Continue panel from a continuation recipe: model, primer source, seconds, temperature, seed, output."""
+    label = common.label_for_recipe(models_of(request, "rnn"), rec)
+    made, wave, _ = _kept_or_remade(rec, request)
+    rnn = rnn_model(label, request)
+    primer = rec.get("primer") if isinstance(rec.get("primer"), dict) else {}
+    upload = gr.update()
+    if primer.get("input"):
+        upload = str(common.workspace(request).store.input_path(primer["input"]))
+    return [label, PRIMERS[1] if primer.get("input") else PRIMERS[0], upload, rec.get("seconds"),
+            rec.get("temperature"), rec.get("seed"), made, spec(audio_to_logmel(wave, rnn.settings), rnn)]
+
+
+def _sweep_part(rec: dict, request: gr.Request | None) -> list:
+    """The Sweep panel from a sweep recipe: axes, values, the track, the cells and their recipes."""
+    made, wave, sr = _kept_or_remade(rec, request)
+    model = note_model(common.label_for_recipe(models_of(request), rec), request)
+    xa, ya = sweeps_engine.axes_of(rec)
+    waves = sound_sweep.cells_of_track(rec, wave, sr) if rec.get("_kept") else []
+    labels = [f"{sweeps_engine.format_value(x)}, {sweeps_engine.format_value(y)}" for y in ya.values for x in xa.values]
+    values = ", ".join(str(v) for v in xa.values), ", ".join(str(v) for v in ya.values)
+    return [xa.name, values[0], ya.name, values[1], f"Reopened a sweep of {len(labels)} cells.", made,
+            _cells_shown(model, waves, labels), sound_sweep.cell_recipes(rec)]
+
+
+@friendly
+def history_open(entries: list | None, evt: gr.SelectData, request: gr.Request | None = None) -> list:
+    """A click on the history strip: that result's controls and output come back (undo)."""
+    return restore_recipe(history.picked(entries, evt), request)
+
+
+@friendly
+def sweep_cell_open(cell_recipes: list | None, evt: gr.SelectData, request: gr.Request | None = None) -> list:
+    """A click on a sweep cell: the note controls take that cell's values and it plays."""
+    cell_recipes = cell_recipes or []
+    if evt.index is None or not 0 <= int(evt.index) < len(cell_recipes):
+        raise ValueError("That cell is no longer shown.")
+    return restore_recipe(cell_recipes[int(evt.index)], request)
+
+

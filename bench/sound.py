@@ -17,6 +17,8 @@ import time
 import numpy as np
 import torch
 
+from bench import melody as melody_bench
+from bench import sound_melody as sound_melody_bench
 from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.device import configure
@@ -168,6 +170,8 @@ def run(quick: bool = False) -> dict:
         result.update(_rnn_rtf(5.0 if quick else 20.0))
     result.update(_studio_path())
     result["slider_roundtrip_ms"] = _roundtrip_ms(15 if quick else 40)
+    result.update(melody_bench.run(quick))        # melody_val_nll(_unigram), melody_in_key, melody_pitch_match, ...
+    result.update(sound_melody_bench.run(quick))  # continuation_active, melody_ms_per_bar (the tab's Continue)
     result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
                                                f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
     return result

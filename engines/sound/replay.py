@@ -16,7 +16,7 @@ import torch
 
 from engines import checkpoints
 from engines.replay import ReplayContext
-from engines.sound import instrument
+from engines.sound import instrument, melody_replay
 
 ENGINE = instrument.ENGINE
 KINDS = ("note", "morph", "continuation", "sweep")
@@ -101,6 +101,8 @@ def continuation(rec: dict, ctx: ReplayContext) -> tuple[np.ndarray, np.ndarray,
 def remake(recipe: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
     """A Sound output made again from its recipe: (sample rate, wave)."""
     kind = recipe.get("kind")
+    if kind in melody_replay.KINDS:
+        return melody_replay.remake(recipe, ctx)
     if kind == "continuation":
         rnn_rate = instrument.load_continuation_model(find_model(recipe, ctx.models_dir, "rnn")).settings.sample_rate
         return rnn_rate, continuation(recipe, ctx)[0]
@@ -117,4 +119,6 @@ def remake(recipe: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
 
 def exact(recipe: dict) -> bool:
     """Notes, morphs and sweeps of notes are remade bit for bit on the same machine."""
+    if recipe.get("kind") in melody_replay.KINDS:
+        return melody_replay.exact(recipe)
     return recipe.get("kind") in EXACT

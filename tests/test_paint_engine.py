@@ -151,7 +151,7 @@ def test_tiny_training_moves_losses_and_learns_colours(tmp_path):
     d_losses = [e.d_loss for e in events[1:]]
     assert len(set(round(v, 4) for v in d_losses)) > 3  # losses move
     assert d_losses[-1] < 2.0  # D beats chance (hinge loss 2.0 means it cannot tell)
-    assert all(e.preview is not None for e in events)
+    assert all(e.preview is not None for e in events if e.step % 25 == 0 or e.done)  # early reports: rate, ETA
     model = explore.load_model(tmp_path / "m.pt")
     # pictures move from the untrained mid-grey (about 128) toward the data's white background
     pics = np.stack([np.asarray(explore.generate(model, s, 1.0, "discs")) for s in range(8)]).astype(float)

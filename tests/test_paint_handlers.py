@@ -3,7 +3,6 @@ keyframes, morphs, temp files and training."""
 
 from __future__ import annotations
 
-import functools
 import math
 import zipfile
 from pathlib import Path
@@ -12,15 +11,15 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from engines import checkpoints, limits, recipe, tempfiles
 from engines.jobs import TRAINING
 from engines.paint.data import load_image_set
 from engines.paint.explore import bundled_models
-from engines.paint.train import TrainConfig
 from engines.settings import Settings
-from studio import common, paint
+from studio import common, paint, paint_train
 from tests.paint_helpers import shapes, write_pictures
 
 pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled Paint model in assets/")
@@ -39,6 +38,7 @@ ANNA, BEN = visitor("anna-" + "a" * 20), visitor("ben-" + "b" * 20)
 @pytest.fixture(autouse=True)
 def shared_studio(tmp_path):
     """A shared studio in tmp_path with its own temp folder."""
+    torch.set_num_threads(1)
     tempfiles.set_root(tmp_path / "tmp")
     studio = common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
                                        workspaces_dir=tmp_path / "w"), shared=True)
@@ -167,9 +167,9 @@ def test_new_seed_and_reset():
 def test_kept_recipe_restores_the_controls():
     path = paint.keep_it(*args(seed=11, psi=0.6, sliders=[1.0] + ZERO[1:], blend_with="animals & nature",
                                amount=0.25), [[3, 1, 0.5]], 1, request=ANNA)
-    back = paint.restore(path, request=ANNA)
+    back = [getattr(u, "value", u) for u in paint.restore(path, request=ANNA)]
     assert back[0] == MODEL and back[1:6] == ["faces", "animals & nature", 0.25, 11, 0.6]
-    assert back[6] == [[3, 1, 0.5]] and back[8] == 1.0 and back[9:] == ZERO[1:]
+    assert back[6] == [[3, 1, 0.5]] and back[8] == 1.0 and back[9:18] == ZERO[1:]
 
 
 # ---------------------------------------------------------------- keyframes and morphs
@@ -292,7 +292,8 @@ def test_training_needs_pictures_and_a_plain_name(tmp_path):
 
 
 def test_training_on_loose_uploads_makes_a_one_class_model_in_the_callers_workspace(tmp_path, monkeypatch):
-    monkeypatch.setattr(paint, "TrainConfig", functools.partial(TrainConfig, anchor_steps=0))  # skip 20 s of anchors
+    plain = paint_train.bundled_recipe
+    monkeypatch.setattr(paint_train, "bundled_recipe", lambda meta: {**plain(meta), "anchor_steps": 0})  # skip anchors
     files = write_loose(tmp_path / "uploads")
     updates = list(paint.paint_train(files, "loose-16", "from scratch", 2, 0, 32, MODEL, request=ANNA))
     assert "Done" in updates[-1][0] and not TRAINING.busy

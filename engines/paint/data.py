@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from engines import tempfiles
 from engines.archive import safe_extract
@@ -41,6 +42,19 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
     name: gradio keeps each upload in a hash-named folder of its own, which means nothing). With
     fewer than two classes the set is one class, `loose_class`. Unreadable files are skipped and
     counted; fewer than MIN_IMAGES refuse."""
+    images, folders, skipped = _read(sources, resolution, loose_class)
+    if len(images) < MIN_IMAGES:
+        raise ValueError(f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
+                         + (f" ({len(skipped)} file(s) were skipped as unreadable)" if skipped else ""))
+    names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else [loose_class]
+    labels = np.array([names.index(f) if len(names) > 1 else 0 for f in folders], dtype=np.int64)
+    return ImageSet(np.stack(images), labels, names, skipped)
+
+
+def _read(sources: Iterable[str | os.PathLike], resolution: int, loose_class: str
+          ) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """Every readable picture the sources hold, made square at `resolution`, with its class folder
+    (`loose_class` for loose ones) and the names of the files skipped."""
     with tempfiles.job_dir("paint-images") as work:
         images, folders, skipped = [], [], []
         for path, folder in _gather(sources, work):
@@ -54,12 +68,58 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
                 continue
             images.append(np.asarray(square(img, resolution)))
             folders.append(folder or loose_class)
-    if len(images) < MIN_IMAGES:
-        raise ValueError(f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
-                         + (f" ({len(skipped)} file(s) were skipped as unreadable)" if skipped else ""))
-    names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else [loose_class]
-    labels = np.array([names.index(f) if len(names) > 1 else 0 for f in folders], dtype=np.int64)
-    return ImageSet(np.stack(images), labels, names, skipped)
+    return images, folders, skipped
+
+
+SHEET_THUMB = 48        # a contact sheet's pictures, in pixels
+SHEET_PER_CLASS = 12    # pictures of each class a contact sheet shows
+SHEET_CLASSES = 12      # classes a contact sheet shows
+
+
+@dataclass
+class Survey:
+    """What an upload holds before training: its classes, pictures per class, skipped files and a
+    contact sheet (a row of pictures per class, labelled)."""
+
+    class_names: list[str]
+    counts: list[int]
+    skipped: list[str]
+    sheet: Image.Image | None
+
+    def describe(self) -> str:
+        n = sum(self.counts)
+        parts = [f"**{n} picture{'s' if n != 1 else ''}** in {len(self.class_names)} class(es): "
+                 + ", ".join(f"{c} ({k})" for c, k in zip(self.class_names, self.counts))]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} file(s) skipped as unreadable")
+        if n < MIN_IMAGES:
+            parts.append(f"training needs at least {MIN_IMAGES}")
+        return "; ".join(parts) + "."
+
+
+def survey(sources: Iterable[str | os.PathLike], loose_class: str = "all", use_folders: bool = True) -> Survey:
+    """The classes an upload would train (as `load_image_set` would make them), their counts and a contact sheet."""
+    images, folders, skipped = _read(sources, SHEET_THUMB, loose_class)
+    names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else ([loose_class] if images else [])
+    folders = folders if len(names) > 1 else [loose_class] * len(images)
+    counts = [folders.count(n) for n in names]
+    return Survey(names, counts, skipped, contact_sheet(images, folders, names) if images else None)
+
+
+def contact_sheet(images: list[np.ndarray], folders: list[str], names: list[str]) -> Image.Image:
+    """A row of up to SHEET_PER_CLASS pictures per class (at most SHEET_CLASSES), each row labelled."""
+    shown = names[:SHEET_CLASSES]
+    label_h, pad, side = 16, 4, SHEET_THUMB
+    width = pad + SHEET_PER_CLASS * (side + pad)
+    sheet = Image.new("RGB", (width, len(shown) * (label_h + side + pad) + pad), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for r, name in enumerate(shown):
+        top = pad + r * (label_h + side + pad)
+        members = [im for im, f in zip(images, folders) if f == name]
+        draw.text((pad, top), f"{name[:60]} ({len(members)})", fill=(30, 30, 30))
+        for c, im in enumerate(members[:SHEET_PER_CLASS]):
+            sheet.paste(Image.fromarray(im), (pad + c * (side + pad), top + label_h))
+    return sheet
 
 
 def _gather(sources: Iterable[str | os.PathLike], work: Path) -> list[tuple[Path, str | None]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import shlex
 import shutil
 import sys
@@ -71,19 +72,77 @@ class TrainConfig:
     imle: float = 0.0              # weight of the nearest-seed pull (imle.py); 0 turns it off
     imle_every: int = 250          # steps between choosing each real picture's nearest seed afresh
     imle_per_image: int = 8        # random seeds per real picture in its class's candidate pool
-    anchor_steps: int = 100        # inversion steps for each picture's anchor, found at the end (0: none)
-    glo: float = 0.0               # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
-    glo_spread: float = 0.0        # share of fakes drawn near a real picture's learnt z, as the tab draws (with glo)
+    anchor_steps: int = 60         # inversion steps for each picture's anchor, found at the end (0: none)
+    glo: float = 10.0              # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
+    glo_spread: float = 0.5        # share of fakes drawn near a real picture's learnt z, as the tab draws (with glo)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
     time_budget_s: float | None = None
+    fit_budget: bool = True        # with a time budget: time the first steps, then fit batch and steps to it
+    lr_tail: float = 0.3           # share of the run's end over which the learning rates fall (cosine) to 10%; 0: flat
+    early_reports: tuple[int, ...] = (1, 3, 10, 30)  # steps also reported (rate, ETA) before the first preview
 
     @classmethod
     def plain(cls, **kw: object) -> TrainConfig:
-        """The article's DCGAN recipe: BCE, Adam(0.5, 0.999), no augmentation, no EMA."""
+        """The article's DCGAN recipe: BCE, Adam(0.5, 0.999), no augmentation, no EMA, no anchors."""
         return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), balance_classes=False, class_weight=0.0,
-                   **kw)  # type: ignore[arg-type]
+                   glo=0.0, glo_spread=0.0, lr_tail=0.0, **kw)  # type: ignore[arg-type]
+
+
+# The defaults above are the bundled emoji model's recipe (assets/models/paint/emoji.pt: --glo 10
+# --glo-spread 0.5 --anchor-steps 60); `bundled_recipe` reads them from a checkpoint's metadata.
+RECIPE_KEYS = ("glo", "glo_spread", "anchor_steps", "class_weight", "augment", "ema", "balance_classes", "loss",
+               "lr_g", "lr_d", "betas", "imle")
+
+
+def bundled_recipe(meta: dict) -> dict:
+    """The recipe settings (RECIPE_KEYS) a checkpoint's metadata records, to train the same way."""
+    saved = meta.get("train_config") or {}
+    out = {k: saved[k] for k in RECIPE_KEYS if k in saved}
+    if "betas" in out:
+        out["betas"] = tuple(out["betas"])
+    return out
+
+
+def lr_scale(step: int, total: int, tail: float) -> float:
+    """The learning rates' factor at `step` of `total`: 1, then a cosine fall to 0.1 over the last `tail`."""
+    if tail <= 0 or total <= 0:
+        return 1.0
+    start = total * (1 - tail)
+    if step <= start:
+        return 1.0
+    t = min(1.0, (step - start) / max(total - start, 1e-9))
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t))
+
+
+BATCHES = (64, 32, 16)   # batch sizes a budgeted run may pick, largest first
+MIN_FIT_STEPS = 300      # a budgeted run takes a smaller batch rather than fewer steps than this
+TIMING_STEPS = 3         # steps timed (after one warm-up step) before a budgeted run fits itself
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a budgeted run fitted: its batch, its total steps, and the seconds kept for the final save."""
+
+    batch: int
+    steps: int
+    reserve_s: float
+
+
+def fit_plan(budget_s: float, elapsed_s: float, step: int, s_per_step: float, batch: int, max_steps: int,
+             n_images: int, anchor_steps: int) -> Plan:
+    """Batch and total steps that end a run within `budget_s`, from the measured seconds per step at
+    `batch` (time per step taken as proportional to the batch), keeping time for the final snapshot
+    (the anchors' inversion: `anchor_steps` passes over `n_images`)."""
+    per_image = s_per_step / batch
+    reserve = 3.0 + 0.5 * anchor_steps * per_image * n_images  # an inversion step: about half a training step's work
+    left = max(0.0, budget_s - elapsed_s - reserve)
+    for b in [b for b in BATCHES if b <= batch] or [batch]:
+        steps = int(left / (per_image * b))
+        if steps >= MIN_FIT_STEPS or b == min(BATCHES):
+            return Plan(b, min(max_steps, step + max(1, steps)), reserve)
+    return Plan(batch, min(max_steps, step + max(1, int(left / s_per_step))), reserve)
 
 
 @dataclass
@@ -101,6 +160,8 @@ class TrainEvent:
     done: bool = False
     message: str = ""
     history: list[tuple[int, float, float]] = field(default_factory=list)
+    eta_s: float | None = None     # seconds left, from the recent rate (None before the first steps)
+    batch: int = 0                 # the batch the run uses (a budgeted run may pick a smaller one)
 
 
 def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:
@@ -202,8 +263,10 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         G, D, G_ema = (m.to(memory_format=torch.channels_last) for m in (G, D, G_ema))
         x_all = x_all.contiguous(memory_format=torch.channels_last)
     y_all = torch.from_numpy(data.labels).long().to(dev)
-    group = STD_GROUP if model_cfg.minibatch_std and cfg.batch % STD_GROUP == 0 else 1
+    batch, total = cfg.batch, cfg.steps  # a budgeted run fits both after timing its first steps
+    group = STD_GROUP if model_cfg.minibatch_std and batch % STD_GROUP == 0 else 1
     draw = class_sampler(y_all, n_cls, cfg.balance_classes, group)
+    fit_at = step + 1 + TIMING_STEPS if (cfg.time_budget_s and cfg.fit_budget) else None
 
     def augment(x: torch.Tensor) -> torch.Tensor:  # one draw per minibatch-std group, so its std is content
         return diff_augment(x, cfg.augment, group)
@@ -252,19 +315,24 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         with torch.no_grad():
             return grid(G_ema(fixed_z, fixed_y), cols=8)
 
-    yield TrainEvent(step, cfg.steps, d_avg, g_avg, 0.0, 0.0, preview(), message=message or "started")
-    if step >= cfg.steps:
-        yield TrainEvent(step, cfg.steps, d_avg, g_avg, 0.0, 0.0, preview(), out, True,
+    yield TrainEvent(step, total, d_avg, g_avg, 0.0, 0.0, preview(), message=message or "started", batch=batch)
+    if step >= total:
+        yield TrainEvent(step, total, d_avg, g_avg, 0.0, 0.0, preview(), out, True,
                          f"already trained for {step} steps; ask for more steps to continue", list(history))
         return
-    while step < cfg.steps:
-        idx = draw(cfg.batch)
+    first_step, timed_from, fitted = step, None, None
+    while step < total:
+        scale = lr_scale(step, total, cfg.lr_tail)
+        for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
+            for group_ in opt.param_groups:
+                group_["lr"] = lr * scale
+        idx = draw(batch)
         real, labels = x_all[idx], y_all[idx]
         y = one_hot(labels, n_cls)
         if cfg.mirror:
-            flip = torch.rand(cfg.batch, device=dev) < 0.5
+            flip = torch.rand(batch, device=dev) < 0.5
             real = torch.where(flip[:, None, None, None], real.flip(3), real)
-        z = torch.randn(cfg.batch, model_cfg.z_dim, device=dev)
+        z = torch.randn(batch, model_cfg.z_dim, device=dev)
         zi = None if glo is None else torch.nn.functional.normalize(glo(idx), dim=1) * radius  # own z, typical length
         if zi is not None and cfg.glo_spread > 0:
             z = spread(z, zi.detach(), cfg.glo_spread)
@@ -307,16 +375,36 @@ def train(data: ImageSet, out: str | Path, model_cfg: GANConfig | None = None, c
         step += 1
         d_run = running_mean(d_run, d_loss.detach())
         g_run = running_mean(g_run, g_loss.detach())
-        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
-        if step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason:
+        if step == first_step + 1:
+            timed_from = (time.time(), step)  # the first step warms up; time the ones after it
+        fit_now = fit_at is not None and step > timed_from[1] and (  # once, after TIMING_STEPS timed steps
+            step >= fit_at or time.time() - t0 > 0.15 * cfg.time_budget_s)     # or sooner on a slow machine
+        if fit_now:
+            fit_at = None
+            plan = fit_plan(cfg.time_budget_s, time.time() - t0, step, (time.time() - timed_from[0]) /
+                            (step - timed_from[1]), batch, cfg.steps, len(x_all), cfg.anchor_steps)
+            batch, total, fitted = plan.batch, plan.steps, (time.time(), step, plan.reserve_s)
+            message = f"fitted to the time budget: batch {batch}, {total} steps"
+        elif fitted and step % 10 == 0 and step > fitted[1]:  # slower than timed (a busy machine): end sooner
+            s_per_step = (time.time() - fitted[0]) / (step - fitted[1])
+            left = cfg.time_budget_s - (time.time() - t0) - fitted[2]
+            total = max(step + 1, min(total, step + int(left / s_per_step)))
+        reason = end_reason(step, total, stop, t0, cfg.time_budget_s, time.time())
+        early = step - first_step in cfg.early_reports or fit_now  # a fitted plan is shown at once
+        if step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason or early:
             d_avg, g_avg = float(d_run), float(g_run)
             now = time.time()
-            rate = (step - last_step) * cfg.batch / max(now - last_t, 1e-6)
+            rate = (step - last_step) * batch / max(now - last_t, 1e-6)
             last_t, last_step = now, step
             history.append((step, round(d_avg, 4), round(g_avg, 4)))
             ckpt = snapshot(bool(reason)) if (step % cfg.checkpoint_every == 0 or reason) else None
-            yield TrainEvent(step, cfg.steps, d_avg, g_avg, rate, now - t0, preview(), ckpt, bool(reason),
-                             "" if reason == "finished" else (reason or ""), list(history))
+            eta = (total - step) * batch / max(rate, 1e-6)
+            if cfg.time_budget_s:
+                eta = min(eta, max(0.0, cfg.time_budget_s - (now - t0)))
+            show = None if early and step % cfg.preview_every else preview()
+            note = reason if reason and reason != "finished" else (message if early and not reason else "")
+            yield TrainEvent(step, total, d_avg, g_avg, rate, now - t0, show, ckpt, bool(reason), note,
+                             list(history), eta_s=0.0 if reason else eta, batch=batch)
         if reason:
             return
 
@@ -346,11 +434,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--imle", type=float, default=0.0, help="weight of the nearest-seed pull: every real picture "
                    "gets a seed that draws it (e.g. 4; 0: off)")
     p.add_argument("--imle-every", type=int, default=250, help="steps between choosing those seeds afresh")
-    p.add_argument("--glo", type=float, default=0.0, help="weight of the anchor pull: each picture gets its own z, "
-                   "learnt with G, that must draw it (e.g. 10; 0: off)")
-    p.add_argument("--glo-spread", type=float, default=0.0, help="with --glo: the share of fakes truncated "
-                   "toward a real picture's z by a random psi, as the tab draws (e.g. 0.5)")
-    p.add_argument("--anchor-steps", type=int, default=100, help="inversion steps for the anchors found at the end")
+    p.add_argument("--glo", type=float, default=TrainConfig.glo, help="weight of the anchor pull: each picture "
+                   "gets its own z, learnt with G, that must draw it (the bundled model's 10; 0: off)")
+    p.add_argument("--glo-spread", type=float, default=TrainConfig.glo_spread, help="with --glo: the share of fakes "
+                   "truncated toward a real picture's z by a random psi, as the tab draws (the bundled model's 0.5)")
+    p.add_argument("--anchor-steps", type=int, default=TrainConfig.anchor_steps,
+                   help="inversion steps for the anchors found at the end (the bundled model's 60)")
+    p.add_argument("--lr-tail", type=float, default=TrainConfig.lr_tail, help="share of the run's end over which "
+                   "the learning rates fall to 10%% (0: flat)")
+    p.add_argument("--fit-budget", action="store_true", help="with --time-budget: time a few steps, then fit the "
+                   "batch and steps (and the learning-rate tail) to end within it, as the tab does (without it a "
+                   "budget just stops a resumable run)")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--preview-every", type=int, default=250)
     p.add_argument("--previews", help="folder for preview grids")
@@ -373,7 +467,9 @@ def main(argv: list[str] | None = None) -> None:
         cfg = replace(cfg, class_weight=args.class_weight)
     if args.imle:
         cfg = replace(cfg, imle=args.imle, imle_every=args.imle_every)
-    cfg = replace(cfg, glo=args.glo, glo_spread=args.glo_spread, anchor_steps=args.anchor_steps)
+    if not args.plain:
+        cfg = replace(cfg, glo=args.glo, glo_spread=args.glo_spread, anchor_steps=args.anchor_steps)
+    cfg = replace(cfg, lr_tail=0.0 if args.plain else args.lr_tail, fit_budget=args.fit_budget)
     if args.resume_from and not Path(args.out).exists():
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(args.resume_from, args.out)

@@ -105,9 +105,10 @@ def keep_it(model_label: str, class_a: str, class_b: str, amount: float, seed: f
     return str(out.path)
 
 
-def after_keep(fresh: bool) -> tuple:
-    """With 'new seed each time': a fresh seed (and no variation steps) once a picture is kept."""
-    if not fresh:
+def after_keep(fresh: bool, base: dict | None = None) -> tuple:
+    """With 'new seed each time': a fresh seed (and no variation steps) once a picture is kept (not while
+    the picture is drawn from an artist's picture, where the seed plays no part)."""
+    if not fresh or base:
         return gr.update(), gr.update(), gr.update()
     seed, nudges = new_seed()
     return seed, nudges, f"New seed **{seed}**."
@@ -191,6 +192,16 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple[gr.D
 def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
     """`handler` with one gradio input per direction slider (see common.one_input_per_slider)."""
     return one_input_per_slider(handler, N_SLIDERS, "direction")
+
+
+def _based(handler: Callable[..., Any], base_fn: str, base: gr.State) -> tuple[Callable[..., Any], list]:
+    """(event, extra inputs): `handler` with one input per slider and, when the My picture panel is there,
+    one more input, the base (a gr.State, so the API does not show it); while a base is set,
+    paint_panels.`base_fn` answers instead, drawing from it (see paint_panels.with_base)."""
+    event = _one_input_per_slider(handler)
+    if paint_panels is None:
+        return event, []
+    return paint_panels.with_base(event, getattr(paint_panels, base_fn)), [base]
 
 
 # ------------------------------------------------------------------ layout
@@ -284,9 +295,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     ui = SimpleNamespace(pic=pic, out=out, morph=morph_panel.panel(),
                          sweep=sweep_panel.panel(explore.load_model(first) if first else None),
                          train=train_panel.panel(), models=_models_panel(), nudges=gr.State([]), var_seed=gr.State(1),
-                         keys=gr.JSON(value=[], visible=False, label="Keyframes"))  # an input of /paint_morph
+                         keys=gr.JSON(value=[], visible=False, label="Keyframes"),  # an input of /paint_morph
+                         base=gr.State(None))  # the artist's picture the picture is drawn from (paint_panels)
     ui.restore_outputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, ui.nudges,
-                          out.note, *pic.sliders, out.image]
+                          out.note, *pic.sliders, out.image, ui.base]
     RESTORE_OUTPUTS[:] = ui.restore_outputs
     _wire(ctx, tab, ui)
     if paint_panels is not None:
@@ -301,8 +313,8 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
                       ui.nudges]
     _wire_picture(ctx, tab, ui)
     _wire_compare(ui)
-    ui.morph.add_key.click(_one_input_per_slider(add_keyframe), [*ui.live_inputs, ui.keys],
-                           [ui.keys, ui.morph.key_strip], **QUIET)
+    add_key, with_base = _based(add_keyframe, "add_base_keyframe", ui.base)
+    ui.morph.add_key.click(add_key, [*ui.live_inputs, ui.keys, *with_base], [ui.keys, ui.morph.key_strip], **QUIET)
     morph_panel.wire(ui.morph, ui.keys, pic.model_dd)
     sweep_panel.wire(ui.sweep, ui.live_inputs, ui.restore_outputs)
     train_panel.wire(ui.train, pic.model_dd)
@@ -310,37 +322,45 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
 
 
 def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
-    """The picture: live drawing, model changes, seed, reset, keep, variations."""
+    """The picture: live drawing (from the seed, or from the base while one is set), model changes, seed,
+    reset, keep, variations."""
     pic, out, live_inputs = ui.pic, ui.out, ui.live_inputs
-    generate = _one_input_per_slider(paint_generate)
+    generate, with_base = _based(paint_generate, "paint_from_base", ui.base)
     gr.on([s.input for s in pic.sliders] + [pic.psi.input, pic.blend_amt.input, pic.seed.change, pic.class_a.change,
-                                            pic.class_b.change, ui.nudges.change, ctx.demo.load],
-          generate, live_inputs, out.image, trigger_mode="always_last", api_name="paint_generate", **LIVE_EVENT)
+                                            pic.class_b.change, ui.nudges.change, ui.base.change, ctx.demo.load],
+          generate, [*live_inputs, *with_base], out.image, trigger_mode="always_last", api_name="paint_generate",
+          **LIVE_EVENT)
     gr.on([pic.model_dd.input, ctx.demo.load], on_model, pic.model_dd,  # .input: a restore sets its own values
           [pic.class_a, pic.class_b, ui.nudges, pic.psi, *pic.sliders], **QUIET)
     gr.on([tab.select, ctx.demo.load, pic.refresh.click], model_choices, pic.model_dd, pic.model_dd, **QUIET)
     pic.dice.click(new_seed, None, [pic.seed, ui.nudges], **QUIET)
     pic.reset.click(reset_all, pic.model_dd, [ui.nudges, *pic.sliders, pic.psi], **QUIET).then(
-        generate, live_inputs, out.image, api_visibility="private", **LIVE_EVENT)
-    out.keep.click(_one_input_per_slider(keep_it), [*live_inputs, out.upscale], out.kept, api_name="paint_keep",
-                   concurrency_id="paint_live").success(after_keep, pic.fresh, [pic.seed, ui.nudges, out.note],
-                                                        **QUIET)
+        generate, [*live_inputs, *with_base], out.image, api_visibility="private", **LIVE_EVENT)
+    keep, _ = _based(keep_it, "keep_base", ui.base)
+    out.keep.click(keep, [*live_inputs, out.upscale, *with_base], out.kept, api_name="paint_keep",
+                   concurrency_id="paint_live").success(after_keep, [pic.fresh, ui.base],
+                                                        [pic.seed, ui.nudges, out.note], **QUIET)
+    vary, _ = _based(show_variations, "base_variations", ui.base)
     out.vary.click(variation_seed, [pic.fresh, ui.var_seed], [ui.var_seed, out.note], **QUIET).then(
-        _one_input_per_slider(show_variations), [*live_inputs, out.spread, ui.var_seed], out.var_grid,
-        api_visibility="private", **LIVE_EVENT)
+        vary, [*live_inputs, out.spread, ui.var_seed, *with_base], out.var_grid, api_visibility="private",
+        **LIVE_EVENT)
     out.var_grid.select(pick_variation, [ui.nudges, ui.var_seed, out.spread], [ui.nudges, ui.var_seed], **QUIET)
 
 
 def _wire_compare(ui: SimpleNamespace) -> None:
-    """The Recent strip (a settled picture goes in; a click goes back) and A/B (hold, swap)."""
+    """The Recent strip (a settled picture goes in; a click goes back) and A/B (hold, swap), each on the
+    base's picture while one is set."""
     pic, out = ui.pic, ui.out
     settled = [s.release for s in pic.sliders] + [pic.psi.release, pic.blend_amt.release, pic.seed.change,
-                                                  pic.class_a.change, pic.class_b.change, ui.nudges.change]
-    gr.on(settled, _one_input_per_slider(remember), [*ui.live_inputs, out.entries], [out.entries, out.strip],
+                                                  pic.class_a.change, pic.class_b.change, ui.nudges.change,
+                                                  ui.base.change]
+    keep_recent, with_base = _based(remember, "remember_base", ui.base)
+    gr.on(settled, keep_recent, [*ui.live_inputs, out.entries, *with_base], [out.entries, out.strip],
           trigger_mode="always_last", **QUIET)
     out.strip.select(undo, out.entries, ui.restore_outputs, **QUIET)
-    out.hold.click(_one_input_per_slider(hold_a), ui.live_inputs, [out.held, out.held_rec, out.swap], **QUIET)
-    out.swap.click(_one_input_per_slider(swap_ab), [out.held_rec, *ui.live_inputs],
+    out.hold.click(_one_input_per_slider(hold_a), [*ui.live_inputs, ui.base], [out.held, out.held_rec, out.swap],
+                   **QUIET)
+    out.swap.click(_one_input_per_slider(swap_ab), [out.held_rec, *ui.live_inputs, ui.base],
                    [*ui.restore_outputs, out.held, out.held_rec], **QUIET)
 
 

@@ -24,9 +24,10 @@ NO_BLEND = controls.NO_BLEND
 LIVE_EVENT = dict(show_progress="hidden", concurrency_id="paint_live", concurrency_limit=4)
 QUIET = dict(api_visibility="private", show_progress="hidden")
 
-# The components `restore_recipe` fills, in order (studio.paint.RESTORE_OUTPUTS holds them once built).
+# The components `restore_recipe` fills, in order (studio.paint.RESTORE_OUTPUTS holds them once built);
+# "base" is the artist's picture the Paint picture is drawn from (None: a seed's picture; see paint_panels).
 RESTORE_FIELDS = ("model", "class_a", "class_b", "blend", "seed", "psi", "nudges", "note",
-                  *(f"direction_{i + 1}" for i in range(N_SLIDERS)), "image")
+                  *(f"direction_{i + 1}" for i in range(N_SLIDERS)), "image", "base")
 
 
 def models(request: gr.Request | None) -> dict[str, Path]:
@@ -108,7 +109,8 @@ PANEL_RESTORERS: dict[str, PanelRestorer] = {}
 
 def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
     """A Paint picture recipe -> updates for RESTORE_FIELDS: model, classes (with the model's choices),
-    blend, seed, truncation, nudges, a note, the direction sliders (named) and the picture, redrawn."""
+    blend, seed, truncation, nudges, a note, the direction sliders (named), the picture, redrawn, and no
+    base (a seed's picture leaves "my picture"); other kinds (PANEL_RESTORERS) fill the base themselves."""
     if not isinstance(rec, dict):
         raise ValueError("That is not a Paint recipe.")
     if rec.get("kind") in PANEL_RESTORERS:
@@ -125,4 +127,4 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
     return [gr.Dropdown(choices=list(models(request)), value=label), gr.Dropdown(choices=choices, value=a),
             gr.Dropdown(choices=[NO_BLEND, *choices], value=b), amount, pic.seed, pic.psi,
             [list(n) for n in pic.nudges], f"Restored **{model.name}**, seed {pic.seed}.",
-            *slider_updates(model, pic.sliders), picture]
+            *slider_updates(model, pic.sliders), picture, None]

@@ -1,5 +1,6 @@
 """Paint's Morph panel: keyframes (a strip of whole small pictures), a morph rendered as GIF or MP4
-and kept in the Gallery, and reopening a kept morph with its keyframes and settings."""
+and kept in the Gallery, and reopening a kept morph with its keyframes and settings. A keyframe is a
+seed's or, with `base`, an artist's picture found in the model (engines/paint/based.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PIL import Image
 
 from engines import recipe as recipes
 from engines import tempfiles
-from engines.paint import controls
+from engines.paint import based, controls, explore, invert
 from engines.paint import replay as paint_replay
 from engines.replay import ReplayContext
 from engines.video import save_gif, save_mp4
@@ -23,6 +24,11 @@ MORPH_FIELDS = ("keyframes", "key_strip", "frames", "fps", "loop", "upscale", "p
 
 
 # ------------------------------------------------------------------ handlers
+def key_picture(model: explore.PaintModel, pic: controls.Picture | invert.BasePicture) -> Image.Image:
+    """A keyframe's small picture for the strip: a seed's (the shown one, when remembered) or a base's."""
+    return native(model, pic) if isinstance(pic, controls.Picture) else based.draw(model, pic)
+
+
 @friendly
 def add_keyframe(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
                  sliders: list[float], nudges: list | None, keyframes: list | None,
@@ -30,10 +36,10 @@ def add_keyframe(model_label: str, class_a: str, class_b: str, amount: float, se
     """Add the current picture to the morph's keyframes; returns the keyframes and their pictures."""
     keys = controls.keyframe_list(keyframes, room_for=1)
     model = load(model_label, request)
-    pics = [controls.check_keyframe(model, k, i + 1) for i, k in enumerate(keys)]
+    pics = [based.check_keyframe(model, k, i + 1) for i, k in enumerate(keys)]
     pics.append(controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges))
     keys = [*keys, controls.keyframe(model_label, model, pics[-1])]
-    return keys, [native(model, p) for p in pics]
+    return keys, [key_picture(model, p) for p in pics]
 
 
 def clear_keyframes() -> tuple[list, list]:
@@ -45,17 +51,17 @@ def clear_keyframes() -> tuple[list, list]:
 def paint_morph(model_label: str, keyframes: list | None, frames: int, fps: float, loop: bool, fmt: str,
                 upscale: int, progress: gr.Progress = gr.Progress(),
                 request: gr.Request | None = None) -> tuple[str, str]:
-    """Render a morph through keyframes [{seed, psi, classes, sliders, nudges}, ...] as GIF or MP4;
+    """Render a morph through keyframes [{seed | base, psi, classes, sliders, nudges}, ...] as GIF or MP4;
     returns (preview, file)."""
     n_frames, rate, scale, fmt = controls.morph_settings(frames, fps, upscale, fmt)
     model = load(model_label, request)
-    keys = controls.check_keyframes(model, keyframes)
+    keys = based.check_keyframes(model, keyframes, at_least=2)
     ws = common.workspace(request)
     ws.check_room()
     progress(0.1, desc="drawing frames")
     pics = controls.morph_pictures(model, keys, n_frames, bool(loop), scale)
     progress(0.7, desc="writing the file")
-    rec = controls.morph_recipe(model, controls.keyframe_dicts(keys, model_label, model), n_frames, rate,
+    rec = controls.morph_recipe(model, based.keyframe_dicts(model_label, model, keys), n_frames, rate,
                                 bool(loop), scale)
     title = f"{model.name} · morph of {len(keys)} keyframes"
     with tempfiles.job_dir("paint-morph") as work:  # scratch, gone once the GIF is kept
@@ -74,14 +80,21 @@ def restore_morph(path: str, rec: dict, request: gr.Request | None) -> tuple[lis
     """A kept morph -> (picture updates from its first keyframe, updates for MORPH_FIELDS: its keyframes
     with their pictures, its settings and the kept GIF itself)."""
     model = paint_replay.find_model(rec, _replay_context(request))
-    keys = controls.check_keyframes(model, rec.get("keyframes"))
-    first = {**controls.recipe(model, keys[0]), "truncation": keys[0].truncation}
-    picture = restore_recipe(first, request)
+    keys = based.check_keyframes(model, rec.get("keyframes"), at_least=2)
+    picture = restore_recipe(first_recipe(model, keys[0], rec["keyframes"][0]), request)
     picture[7] = f"Reopened a morph of {len(keys)} keyframes from **{Path(path).name}**."
     shown = path if Path(path).suffix.lower() == ".gif" else str(Path(path).with_suffix(".gif"))
-    morph = [list(rec.get("keyframes") or []), [native(model, k) for k in keys], int(rec.get("frames", 48)),
+    morph = [list(rec.get("keyframes") or []), [key_picture(model, k) for k in keys], int(rec.get("frames", 48)),
              float(rec.get("fps", 12)), bool(rec.get("loop", True)), int(rec.get("upscale", 1)), shown]
     return picture, morph
+
+
+def first_recipe(model: explore.PaintModel, pic: controls.Picture | invert.BasePicture, key: dict) -> dict:
+    """The picture recipe of a morph's first keyframe: a seed's, or a picture of kind "my picture"
+    (reopened with its base by paint_panels' restorer)."""
+    if isinstance(pic, invert.BasePicture):
+        return based.recipe(model, pic, key)
+    return {**controls.recipe(model, pic), "truncation": pic.truncation}
 
 
 def _replay_context(request: gr.Request | None) -> ReplayContext:

@@ -1,20 +1,22 @@
 """Paint's reopening (a kept picture, morph or sweep back in the tab), its Recent strip (the last 12
-pictures; a click goes back) and A/B (hold the current picture as A beside the live one; swap)."""
+pictures; a click goes back) and A/B (hold the current picture as A beside the live one; swap). While
+an artist's picture is the base (`base`, see paint_panels), A/B holds and swaps the picture drawn from it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from engines import recipe as recipes
-from engines.paint import controls
+from engines.paint import based, controls, invert
 from engines.paint import replay as paint_replay
 from studio import history
 from studio import paint_morph as morph_panel
 from studio import paint_sweep as sweep_panel
 from studio.common import friendly
-from studio.paint_base import NAME, PANEL_RESTORERS, RESTORE_FIELDS, current, display, native, restore_recipe
+from studio.paint_base import NAME, PANEL_RESTORERS, RESTORE_FIELDS, current, display, load, native, restore_recipe
 
 N_MORPH, N_SWEEP = len(morph_panel.MORPH_FIELDS), len(sweep_panel.SWEEP_FIELDS)
 
@@ -72,22 +74,38 @@ def undo(entries: list | None, evt: gr.SelectData, request: gr.Request | None = 
     return restore_recipe(history.picked(entries, evt), request)
 
 
+def live(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
+         sliders: list[float], nudges: list | None, base: dict | None = None,
+         request: gr.Request | None = None) -> tuple[Image.Image, dict]:
+    """The live picture (native size) and its recipe: drawn from the base while one is set, else the seed's."""
+    if base:
+        model = load(model_label, request)
+        checked = based.check_state(model, base)
+        pic = based.picture(model, checked, psi, sliders, nudges)
+        return invert.draw(model, pic), based.recipe(model, pic, checked)
+    model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
+    return native(model, pic), controls.recipe(model, pic)
+
+
 @friendly
 def hold_a(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-           sliders: list[float], nudges: list | None, request: gr.Request | None = None) -> tuple:
-    """Hold the current picture as A, shown beside the live one; returns (A's picture, A's recipe, Swap)."""
-    model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
-    return (gr.update(value=display(native(model, pic)), visible=True), controls.recipe(model, pic),
-            gr.Button(interactive=True))
+           sliders: list[float], nudges: list | None, base: dict | None = None,
+           request: gr.Request | None = None) -> tuple:
+    """Hold the current picture (a seed's or the base's) as A, shown beside the live one; returns (A's
+    picture, A's recipe, Swap)."""
+    image, rec = live(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, base, request)
+    return gr.update(value=display(image), visible=True), rec, gr.Button(interactive=True)
 
 
 @friendly
 def swap_ab(held: dict | None, model_label: str, class_a: str, class_b: str, amount: float, seed: float | None,
-            psi: float, sliders: list[float], nudges: list | None, request: gr.Request | None = None) -> list:
-    """Swap A and the live picture: A's controls and picture come back, the live one becomes A."""
+            psi: float, sliders: list[float], nudges: list | None, base: dict | None = None,
+            request: gr.Request | None = None) -> list:
+    """Swap A and the live picture: A's controls and picture (and base, or none) come back, the live one
+    becomes A."""
     if not held:
         raise ValueError("Hold a picture as A first.")
-    model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
+    image, rec = live(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, base, request)
     back = restore_recipe(held, request)
-    back[7] = "Swapped: this is A; the picture you had is now held as A."
-    return [*back, gr.update(value=display(native(model, pic)), visible=True), controls.recipe(model, pic)]
+    back[RESTORE_FIELDS.index("note")] = "Swapped: this is A; the picture you had is now held as A."
+    return [*back, gr.update(value=display(image), visible=True), rec]

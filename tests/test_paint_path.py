@@ -223,3 +223,18 @@ def test_bad_sweeps_get_messages(x, y, words):
         list(paint.paint_sweep_run(*sweep_args(x, y), request=ANNA))
     assert words in message(err)
     assert common.workspace(ANNA).store.list() == []
+
+
+def test_a_sound_timed_morph_is_not_remade_as_a_plain_morph():
+    keys = [{"seed": 1, "psi": 0.8, "classes": {"faces": 1}}, {"seed": 2, "psi": 0.8, "classes": {"people": 1}}]
+    model = paint_base.load(MODEL, ANNA)
+    rec = {"engine": "paint", "kind": "sound morph", "model": model.name, "checkpoint": model.hash,
+           "keyframes": keys, "fps": 12.0, "mode": "step", "timing": "onsets", "upscale": 1, "glide": 0.25,
+           "direction": 0, "push": 2.0, "decay": 0.35, "sound": "clicks.wav", "seconds": 3.0, "frames": 36,
+           "onsets": [0.5, 1.25], "tempo": None}
+    assert paint_replay.kind(rec) == paint_replay.SOUND_MORPH and not replays.exact(rec)
+    with pytest.raises(ValueError, match="reopened, not remade"):
+        replays.remake(rec, replay_ctx())
+    plain = {k: v for k, v in rec.items() if k != "kind"}
+    assert paint_replay.kind(plain) == paint_replay.MORPH and replays.exact(plain)  # without its kind: a morph
+    assert paint.accepts(rec)  # still opens in Paint (its first keyframe)

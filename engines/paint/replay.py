@@ -1,12 +1,17 @@
 """Remaking a Paint output from its recipe (see engines/replay.py for the contract).
 
-Kinds of Paint outputs, all deterministic for a given checkpoint, so all exact:
+Kinds of Paint outputs that are remade, all deterministic for a given checkpoint, so all exact:
 - a picture (seed, truncation, classes, sliders, nudges, upscale): drawn again;
-- a morph (keyframes, frames, fps, loop, upscale): its frames drawn again and written as the same GIF
-  (the remake is the GIF's first frame as decoded, what `engines.replay.same` compares; `morph_frames`
-  gives every frame);
+- a picture drawn from an artist's picture (kind 'my picture': a base z found by inversion in place
+  of the seed, see engines/paint/based.py): drawn again from its base;
+- a morph (keyframes, each a seed's or a base's; frames, fps, loop, upscale): its frames drawn again
+  and written as the same GIF (the remake is the GIF's first frame as decoded, what
+  `engines.replay.same` compares; `morph_frames` gives every frame);
 - a sweep (kind 'sweep': axes and base settings): the same labelled grid.
-A training preview cannot be remade (it is a snapshot of a training run).
+A sound-timed morph (kind 'sound morph') is reopened in the tab but not remade: its frames follow the
+onsets librosa found in a sound (kept beside it), its GIF is a resized preview of an MP4, and push mode
+needs each onset's strength, which the recipe does not keep. A training preview cannot be remade
+either (it is a snapshot of a training run).
 """
 
 from __future__ import annotations
@@ -18,19 +23,22 @@ from PIL import Image
 
 from engines import sweep as sweeps
 from engines.checkpoints import file_hash
-from engines.paint import controls, explore
+from engines.paint import based, controls, explore, invert
 from engines.paint import sweep as paint_sweep
 from engines.replay import ReplayContext
 
-PICTURE, MORPH, SWEEP = "picture", "morph", "sweep"
+PICTURE, MORPH, SWEEP, MINE, SOUND_MORPH = "picture", "morph", "sweep", based.KIND, "sound morph"
 
 
 def kind(rec: dict) -> str:
-    """'picture', 'morph' or 'sweep'; ValueError for a Paint recipe that cannot be remade."""
+    """'picture', 'my picture', 'morph', 'sound morph' or 'sweep'; ValueError for a Paint recipe that is
+    none of them (a training preview)."""
     if not isinstance(rec, dict) or rec.get("engine") != explore.ENGINE:
         raise ValueError("That recipe was not made by Paint.")
-    if rec.get("kind") == "sweep":
-        return SWEEP
+    if rec.get("kind") in ("sweep", SOUND_MORPH):  # before "keyframes": a sound morph has them too
+        return SWEEP if rec["kind"] == "sweep" else SOUND_MORPH
+    if rec.get("kind") == MINE or (rec.get("source") == invert.SOURCE and "keyframes" not in rec):
+        return MINE
     if "keyframes" in rec:
         return MORPH
     if "seed" in rec:
@@ -39,12 +47,12 @@ def kind(rec: dict) -> str:
 
 
 def exact(rec: dict) -> bool:
-    """Every Paint output that can be remade is deterministic: pictures, morphs and sweeps."""
+    """Every Paint output that is remade is deterministic: pictures (a seed's or a base's), morphs and
+    sweeps; a sound-timed morph is not remade."""
     try:
-        kind(rec)
+        return kind(rec) != SOUND_MORPH
     except ValueError:
         return False
-    return True
 
 
 def find_model(rec: dict, ctx: ReplayContext) -> explore.PaintModel:
@@ -66,6 +74,13 @@ def picture(model: explore.PaintModel, rec: dict) -> Image.Image:
     return controls.draw(model, pic, controls.upscale(rec.get("upscale", 1)))
 
 
+def mine(model: explore.PaintModel, rec: dict) -> Image.Image:
+    """The picture a 'my picture' recipe describes (its base, truncation, sliders, nudges), at its upscale."""
+    base, psi, sliders, nudges = based.from_recipe(rec)
+    pic = based.picture(model, {**base, "checkpoint": None}, psi, sliders, nudges)  # find_model chose the model
+    return invert.draw(model, pic, controls.upscale(rec.get("upscale", 1)))
+
+
 def picture_of(rec: dict) -> controls.Picture:
     """A picture recipe's place in the model's space, every value checked."""
     blend = rec.get("classes") if isinstance(rec.get("classes"), dict) else {}
@@ -79,8 +94,8 @@ def picture_of(rec: dict) -> controls.Picture:
 
 
 def morph_frames(model: explore.PaintModel, rec: dict) -> list[Image.Image]:
-    """Every frame of the morph a recipe describes."""
-    keys = controls.check_keyframes(model, rec.get("keyframes"))
+    """Every frame of the morph a recipe describes (keyframes a seed's or a base's)."""
+    keys = based.check_keyframes(model, rec.get("keyframes"), at_least=2)
     n, fps, scale, _ = controls.morph_settings(rec.get("frames", 24), rec.get("fps", 12), rec.get("upscale", 1), "GIF")
     return controls.morph_pictures(model, keys, n, bool(rec.get("loop", True)), scale)
 
@@ -103,9 +118,14 @@ def sweep_grid(model: explore.PaintModel, rec: dict) -> Image.Image:
 def remake(rec: dict, ctx: ReplayContext) -> Image.Image:
     """A Paint output again: the picture, the morph's first frame (as its GIF holds it) or the sweep's grid."""
     what = kind(rec)
+    if what == SOUND_MORPH:
+        raise ValueError("A sound-timed morph is reopened, not remade: its frames follow the onsets of its sound "
+                         "(open it in Paint, then render it again from Move with sound).")
     model = find_model(rec, ctx)
     if what == PICTURE:
         return picture(model, rec)
+    if what == MINE:
+        return mine(model, rec)
     if what == SWEEP:
         return sweep_grid(model, rec)
     with Image.open(io.BytesIO(morph_gif(morph_frames(model, rec), rec))) as gif:

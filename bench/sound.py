@@ -1,9 +1,10 @@
 """Sound benchmark. Keys: note_2s_ms, vocoder_speedup_vs_librosa (with vocoder_sc and
-vocoder_sc_librosa), pitch_accuracy (pitch_notes), recon_logmel_l1 (recon_notes), rnn_rtf
+vocoder_sc_librosa), pitch_accuracy (pitch_notes), recon_logmel_l1 (recon_notes)
 (plus slider_roundtrip_ms, machine), onset_click_ratio (the largest first sample over peak, every
 preset at MIDI 60, through the tab's generate path; <= 0.01), tail_cut_db (the loudest level of a
 note's last 10 ms before its end fade, relative to its peak; below -40 dB), sweep_5x5_s (a 5 x 5
-sweep through the tab's handler, one torch thread).
+sweep through the tab's handler, one torch thread). The tab's Continue, the Melody panel, adds the
+keys of bench/melody.py and bench/sound_melody.py (continuation_active, melody_ms_per_bar, ...).
 
 recon_logmel_l1 re-renders the bundled model's held-out notes from the soundfont (the same
 seeded 5% split the recipe held out), so it needs Debian's fluid-soundfont-gm and tinysoundfont."""
@@ -26,7 +27,6 @@ from engines.sound import instrument, render, spectrum
 from engines.sound.train import split
 
 NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
-RNN_MODEL = instrument.BUNDLED_DIR / "phrases.pt"
 HOLD_FOR_2S = 2.0 - (render.NOTE_FRAMES - instrument.RELEASE_START - 4) * 256 / 16000  # held + release = 2 s
 
 
@@ -90,15 +90,6 @@ def _held_out(model: instrument.NoteModel, n: int) -> render.NoteSet:
             for p, q, v in pick]
     return render.NoteSet(np.stack(mels).astype(np.float16), np.array([c[1] for c in pick]),
                           np.array([c[2] for c in pick]), np.array([c[0] for c in pick]))
-
-
-def _rnn_rtf(seconds: float) -> dict:
-    model = instrument.load_continuation_model(RNN_MODEL)
-    primer = _tone(model.settings)
-    t = time.perf_counter()
-    wave, _, _ = instrument.continue_sound(model, primer, seconds, 0.5, 0)
-    total = time.perf_counter() - t
-    return {"rnn_rtf": round(seconds / total, 2), "rnn_seconds_generated": seconds}
 
 
 def _roundtrip_ms(n: int) -> float:
@@ -166,8 +157,6 @@ def run(quick: bool = False) -> dict:
     else:
         result["recon_logmel_l1"] = None
         result["recon_note"] = "needs apt fluid-soundfont-gm and pip --no-deps tinysoundfont to re-render held-out notes"
-    if RNN_MODEL.is_file():
-        result.update(_rnn_rtf(5.0 if quick else 20.0))
     result.update(_studio_path())
     result["slider_roundtrip_ms"] = _roundtrip_ms(15 if quick else 40)
     result.update(melody_bench.run(quick))        # melody_val_nll(_unigram), melody_in_key, melody_pitch_match, ...

@@ -11,6 +11,7 @@ import os
 import platform
 import statistics
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.server import StudioProcess
@@ -19,8 +20,19 @@ from bench.timing import rss_mb
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 
 
-def _warm_args() -> dict[str, list[tuple[str, tuple]]]:
-    """One quick call per engine that loads its default model; calls for absent tabs are skipped."""
+def _continue_the_note(last: tuple) -> tuple:
+    """/sound_melody's inputs to continue the note /sound_generate just played (its WAV carries the
+    note's recipe), by 2 bars at the panel's defaults, with the bundled models and the Flute."""
+    from gradio_client import handle_file
+
+    note = last[0] if isinstance(last, (list, tuple)) else last
+    return ("melody (bundled)", "the current note", None, None, handle_file(str(note)), 2, 0.8, 0, 120.0, 0.0,
+            "auto (from the primer)", "auto (from the primer)", "notes (bundled)", "Flute", [], *[0.0] * 8)
+
+
+def _warm_args() -> dict[str, list[tuple[str, tuple | Callable[[tuple], tuple]]]]:
+    """One quick call per engine that loads its default model; calls for absent tabs are skipped. A
+    callable in place of the inputs makes them from the previous call's result."""
     from gradio_client import handle_file
 
     content, style = handle_file(str(SAMPLES / "content" / "chelsea.jpg")), handle_file(str(SAMPLES / "styles" / "swirls.jpg"))
@@ -30,9 +42,7 @@ def _warm_args() -> dict[str, list[tuple[str, tuple]]]:
         "stylize": [("/stylize_fast", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 1.0, False, 512)),
                     ("/stylize_gatys", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 20, 256, 1.0, 0.15, 0.3,
                                         "efficientnet-lite0", "lbfgs", "none", None))],
-        "sound": [("/sound_generate", ()),
-                  ("/sound_continue", ("phrases (bundled)", "the current note", None, 4.0, 0.5, 0, "notes (bundled)",
-                                       "Flute", 60, 100, 1.5, [], *[0.0] * 8))],
+        "sound": [("/sound_generate", ()), ("/sound_melody", _continue_the_note)],
         "words": [("/words_generate", ()), ("/words_line", ())],
     }
 
@@ -89,9 +99,10 @@ def run(quick: bool = False) -> dict:
             endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
             used = []
             for tab, calls in _warm_args().items():
+                last: tuple = ()
                 for api_name, args in calls:
                     if api_name in endpoints:
-                        client.predict(*args, api_name=api_name)
+                        last = client.predict(*(args(last) if callable(args) else args), api_name=api_name)
                         used.append(tab)
             loaded = rss_mb(server.proc.pid)
             replay_share, replay_n = _replay_exact(client, endpoints)

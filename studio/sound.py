@@ -1,7 +1,8 @@
-"""Sound tab: play a note VAE with named timbre sliders, morph between timbres, encode your own
-sound, let an RNN continue a sound, sweep two settings, and train on your own recordings. Handlers
-first, then the layout (studio/sound_panels.py), then the wiring; the work itself (bounds, recipes,
-remakes, spectrograms, sweeps, slider names, training plans) lives in engines.sound."""
+"""Sound tab: play a note VAE with named timbre sliders, continue a tune or compose one (the Melody
+panel, studio/sound_melody.py), morph between timbres, encode your own sound, sweep two settings, and
+train on your own recordings. Handlers first, then the layout (studio/sound_panels.py), then the
+wiring; the work itself (bounds, recipes, remakes, spectrograms, sweeps, slider names, training
+plans) lives in engines.sound."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from engines import limits
 from engines import recipe as recipes
 from engines.jobs import LIVE
 from engines.sound import audio, instrument
@@ -44,14 +44,12 @@ from studio.sound_panels import (  # noqa: F401
     MY_SOUND,
     N_SLIDERS,
     PITCH_RANGE,
-    PRIMERS,
     _explicit,
     _source,
     models_of,
     note_model,
     pitch_label,
     play,
-    rnn_model,
     slider_looks,
     spec,
 )
@@ -84,8 +82,9 @@ learned. The bundled model learned from about 13,000 notes of 111 General MIDI i
 - **Encode my sound**: upload a recording of one note (up to {audio.MAX_UPLOAD_SECONDS:.0f} s); its
   timbre lands on the sliders to edit.
 - **Morph** turns one timbre (and pitch) into another over several seconds, as one sound.
-- **Continue**: a recurrent network (RNN) listens to a sound and goes on playing; *temperature*
-  adds surprise (0 = smooth and predictable).
+- **Melody: continue a tune or compose one**: sing, hum or play a few notes (or start from the note
+  above, or a MIDI file) and a melody model carries on, played with the timbre above; or it composes
+  from nothing in a key and metre. *Temperature* adds surprise (0 = the likeliest notes).
 - **Sweep** plays two settings across a grid (pitch, velocity, hold, preset, any timbre slider) as
   one WAV with short gaps; click a cell to open it.
 - **Keep** saves the WAV, with its recipe, to the Gallery; anything kept reopens here with every control.
@@ -158,7 +157,7 @@ def note_settled(entries: list | None, model_label: str, preset: str, pitch: flo
 
 @friendly
 def file_settled(entries: list | None, path: str | None) -> tuple[list, list]:
-    """A morph, continuation or sweep finished: its kept file joins the history strip."""
+    """A morph or sweep finished: its kept file joins the history strip."""
     if not path or not Path(path).is_file():
         return entries or [], history.shown(entries or [])
     wave, sr = audio.sf_read(path)
@@ -192,15 +191,13 @@ def model_changed(model_label: str, preset: str, pitch: float, pitch_a: float, p
 
 
 @friendly
-def model_lists(model_label: str | None, rnn_label: str | None,
-                request: gr.Request | None = None) -> tuple[gr.Dropdown, gr.Dropdown]:
-    """The note and continuation model lists of this caller (a vanished choice falls back to the first)."""
-    notes, rnns = models_of(request), models_of(request, "rnn")
-    return (gr.Dropdown(choices=list(notes), value=model_label if model_label in notes else next(iter(notes), None)),
-            gr.Dropdown(choices=list(rnns), value=rnn_label if rnn_label in rnns else next(iter(rnns), None)))
+def model_lists(model_label: str | None, request: gr.Request | None = None) -> gr.Dropdown:
+    """The note model list of this caller (a vanished choice falls back to the first)."""
+    notes = models_of(request)
+    return gr.Dropdown(choices=list(notes), value=model_label if model_label in notes else next(iter(notes), None))
 
 
-# ------------------------------------------------------------------ morph and continue
+# ------------------------------------------------------------------ morph
 @friendly
 def sound_morph(model_label: str, a: str, pitch_a: float, b: str, pitch_b: float, seconds: float, velocity: float,
                 preset: str, timbre: list | dict | None, sliders: list[float],
@@ -217,34 +214,6 @@ def sound_morph(model_label: str, a: str, pitch_a: float, b: str, pitch_b: float
     ws.check_room(2 * len(wave) + 50_000)
     out = ws.store.save_sound(model.settings.sample_rate, wave, rec, title=f"{model.name} · morph {a} → {b}")
     return str(out.path), spec(mel, model)
-
-
-@friendly
-def sound_continue(rnn_label: str, source: str, primer_path: str | None, seconds: float, temperature: float,
-                   seed: float | None, model_label: str, preset: str, pitch: float, velocity: float, hold: float,
-                   timbre: list | dict | None, sliders: list[float],
-                   request: gr.Request | None = None) -> tuple[str, Image.Image]:
-    """Let the RNN continue a primer (the current note, or an upload, kept with the result) for some
-    seconds; kept in the caller's Gallery. Returns (the kept WAV's path, its spectrogram with a line
-    where the RNN takes over)."""
-    ws = common.workspace(request)
-    rnn = rnn_model(rnn_label, request)
-    seed = limits.seed(seed)
-    if source == PRIMERS[1]:
-        if not primer_path:
-            raise ValueError("Upload a primer sound first (or choose the current note).")
-        clip = audio.load_upload(primer_path, rnn.settings, "The primer")
-        ws.check_room(Path(primer_path).stat().st_size)
-        primer = {"input": ws.store.keep_input(primer_path, Path(primer_path).suffix.lower() or ".wav"),
-                  "name": clip.name}
-        wave_in = clip.wave
-    else:
-        _, wave_in, _, primer = play(model_label, preset, pitch, velocity, hold, timbre, sliders, request)
-    wave, mel, at = instrument.continue_sound(rnn, wave_in, seconds, temperature, seed)
-    rec = instrument.continuation_recipe(rnn, primer, seconds, temperature, seed)
-    ws.check_room(2 * len(wave) + 50_000)
-    out = ws.store.save_sound(rnn.settings.sample_rate, wave, rec, title=f"{rnn.name} · continuation")
-    return str(out.path), spec(mel, rnn, at)
 
 
 @friendly
@@ -269,8 +238,10 @@ def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 # ------------------------------------------------------------------ layout
 def build(ctx: StudioContext, tab: gr.Tab) -> None:
-    """Lay out the Sound tab (controls beside the note, which stays in view) and wire its events; the
-    melody panel (studio/sound_melody.py), when present, adds itself at the end."""
+    """Lay out the Sound tab (controls beside the note, which stays in view) and wire its events. The
+    melody panel (studio/sound_melody.py, the tab's Continue), when present, sits right below the note:
+    its place is kept by an empty column there and filled once RESTORE_OUTPUTS holds the tab's own
+    components, so the panel finds them and appends only its own."""
     start = panels.first_models()
     how_it_works(HELP)
     with gr.Row(elem_classes=["atelier-split"]):
@@ -279,23 +250,24 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             encode = panels.layout_encode()
         with gr.Column(scale=3, elem_classes=["atelier-output"]):
             out = panels.layout_output()
+    melody_place = gr.Column()
     lo, hi = start.range
     ui = SimpleNamespace(note=note, encode=encode, out=out, morph=panels.layout_morph(start.presets, lo, hi),
-                         cont=panels.layout_continue(start.first_rnn), sweep=panels.layout_sweep(start.axes),
-                         train=panels.layout_train(), models=panels.layout_models())
+                         sweep=panels.layout_sweep(start.axes), train=panels.layout_train(),
+                         models=panels.layout_models())
     RESTORE_OUTPUTS[:] = _restore_outputs(ui)
     _wire(ctx, tab, ui)
     if sound_melody is not None:
-        sound_melody.build(ctx, tab, ui)
+        with melody_place:
+            sound_melody.build(ctx, tab, ui)
     _wire_restore(ctx, ui)
 
 
 def _restore_outputs(ui: SimpleNamespace) -> list:
     """The components restore_recipe updates, in its order."""
-    n, m, c, s = ui.note, ui.morph, ui.cont, ui.sweep
+    n, m, s = ui.note, ui.morph, ui.sweep
     return [n.model_dd, n.preset, n.pitch, n.velocity, n.seconds, n.timbre, ui.models.note, *n.sliders,
             ui.out.audio, ui.out.spec, m.a, m.pitch_a, m.b, m.pitch_b, m.seconds, m.out, m.spec,
-            c.rnn_dd, c.source, c.primer, c.seconds, c.temperature, c.seed, c.out, c.spec,
             s.x_axis, s.x_values, s.y_axis, s.y_values, s.status, s.track, s.cells, s.recipes]
 
 
@@ -332,8 +304,7 @@ def _wire_note(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     gr.on([n.model_dd.change, ctx.demo.load], one_input_per_slider(model_changed, N_SLIDERS, "timbre"),
           [n.model_dd, n.preset, n.pitch, m.pitch_a, m.pitch_b, *n.sliders],
           [n.preset, m.a, m.b, n.pitch, m.pitch_a, m.pitch_b, *n.sliders, s.x_axis, s.y_axis], **QUIET)
-    gr.on([tab.select, ctx.demo.load, n.refresh.click], model_lists, [n.model_dd, ui.cont.rnn_dd],
-          [n.model_dd, ui.cont.rnn_dd], **QUIET)
+    gr.on([tab.select, ctx.demo.load, n.refresh.click], model_lists, n.model_dd, n.model_dd, **QUIET)
     n.reset.click(reset_sliders, None, n.sliders, **QUIET).then(
         generate, _note_inputs(ui), [out.audio, out.spec], api_visibility="private", **LIVE_EVENT)
     out.keep.click(_one_input_per_slider(sound_keep), _note_inputs(ui), out.kept, api_name="sound_keep",
@@ -349,22 +320,18 @@ def _wire_history(ui: SimpleNamespace) -> None:
                                                 n.preset.input, n.model_dd.input, n.reset.click, ui.encode.file.change]
     gr.on(settled, _one_input_per_slider(note_settled), [out.entries, *_note_inputs(ui)], [out.entries, out.strip],
           trigger_mode="always_last", **QUIET)
-    for done, path in ((ui.morph.out.change, ui.morph.out), (ui.cont.out.change, ui.cont.out),
-                       (ui.sweep.kept.change, ui.sweep.kept)):
+    for done, path in ((ui.morph.out.change, ui.morph.out), (ui.sweep.kept.change, ui.sweep.kept)):
         done(file_settled, [out.entries, path], [out.entries, out.strip], **QUIET)
 
 
 def _wire_panels(ui: SimpleNamespace) -> None:
-    """Morph (/sound_morph), Continue (/sound_continue) and training (/sound_train, Stop)."""
-    n, m, c, t = ui.note, ui.morph, ui.cont, ui.train
+    """Morph (/sound_morph) and training (/sound_train, Stop)."""
+    n, m, t = ui.note, ui.morph, ui.train
     m.render.click(_one_input_per_slider(sound_morph),
                    [n.model_dd, m.a, m.pitch_a, m.b, m.pitch_b, m.seconds, n.velocity, n.preset, n.timbre, *n.sliders],
                    [m.out, m.spec], api_name="sound_morph", **EXPORT_EVENT)
-    c.run.click(_one_input_per_slider(sound_continue),
-                [c.rnn_dd, c.source, c.primer, c.seconds, c.temperature, c.seed, *_note_inputs(ui)],
-                [c.out, c.spec], api_name="sound_continue", **EXPORT_EVENT)
-    t.start_btn.click(sound_train, [t.files, t.kind, t.name, t.start, t.steps, t.minutes, n.model_dd, c.rnn_dd],
-                      [t.status, t.plot, t.preview, n.model_dd, c.rnn_dd], api_name="sound_train",
+    t.start_btn.click(sound_train, [t.files, t.kind, t.name, t.start, t.steps, t.minutes, n.model_dd],
+                      [t.status, t.plot, t.preview, n.model_dd], api_name="sound_train",
                       **common.TRAINING_EVENT)
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
 
@@ -380,7 +347,7 @@ def _wire_sweep(ui: SimpleNamespace) -> None:
 def _wire_models(ui: SimpleNamespace) -> None:
     """Adding and downloading models."""
     n, mm = ui.note, ui.models
-    mm.upload.upload(add_model, mm.upload, [n.model_dd, ui.cont.rnn_dd, mm.note], api_visibility="private")
+    mm.upload.upload(add_model, mm.upload, [n.model_dd, mm.note], api_visibility="private")
     mm.download_btn.click(model_file, n.model_dd, mm.download, api_visibility="private")
 
 

@@ -1,6 +1,6 @@
 """Sound tab, part three: the handlers behind the panels: training on the artist's sounds (with a
 plan that fits a time limit), adding and downloading models, the Sweep, and reopening any Sound
-recipe (a note, a morph, a continuation, a sweep) as every control and output of the tab."""
+recipe (a note, a morph, a sweep; an old frame continuation's note only) as every control and output of the tab."""
 
 from __future__ import annotations
 
@@ -31,18 +31,17 @@ from studio.sound_panels import (
     MY_SOUND,
     N_SLIDERS,
     NAME,
-    PRIMERS,
     STARTS,
     models_of,
     note_model,
     play,
-    rnn_model,
     spec,
 )
 
 RESTORE_OUTPUTS: list = []  # the components restore_recipe updates, in its order (studio.sound.build fills it)
 RESTORE_KINDS = sound_replay.KINDS
-BASE_OUTPUTS = 7 + N_SLIDERS + 2 + 7 + 8 + 8  # note controls, note output, morph, continue, sweep
+RETIRED_KIND = "continuation RNN"  # Train's old choice for the frame continuation RNN (retired, issue #21)
+BASE_OUTPUTS = 7 + N_SLIDERS + 2 + 7 + 8  # note controls, note output, morph, sweep
 _SWEEP_STOPS: dict[str, StopToken] = {}
 
 
@@ -69,27 +68,28 @@ def _stream(events: Iterator[SoundEvent], ticket: Ticket, data: audio.TrainingDa
                     rows.append({"step": ev.step, "loss": ev.val, "split": "held out"})
             if ev.preview is not None:
                 preview = recipes.wav_bytes(sample_rate, ev.preview)
-            lists = ((gr.Dropdown(choices=list(models_of(request))),
-                      gr.Dropdown(choices=list(models_of(request, "rnn")))) if ev.done else (gr.update(), gr.update()))
-            yield (_status(ev, data, name), pd.DataFrame(rows[-800:]), preview, *lists)
+            models = gr.Dropdown(choices=list(models_of(request))) if ev.done else gr.update()
+            yield _status(ev, data, name), pd.DataFrame(rows[-800:]), preview, models
 
 
 @friendly
 def sound_train(files: list | None, kind: str, name: str, start: str, steps: float, minutes: float | None,
-                model_label: str | None, rnn_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
-    """Train a note model or a continuation RNN on uploaded sounds in the caller's workspace, through
-    the studio's training queue; streams (status, loss plot, preview clip, note models, RNNs). It first
+                model_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+    """Train a note model on uploaded sounds in the caller's workspace, through the studio's training
+    queue; streams (status, loss plot, preview clip, note models). It first
     says what it found (files, seconds, notes); with a time limit it times a few steps and plans the
     batch, steps and schedule to end on time (the Steps slider then does not apply)."""
+    if kind == RETIRED_KIND:
+        raise ValueError("The continuation RNN was retired; train a melody model in the Melody panel instead.")
     if kind not in KINDS:
         raise ValueError(f"Choose what to train: {' or '.join(KINDS)}.")
-    name, kind = (name or "").strip(), KINDS[kind]
+    name = (name or "").strip()
     if not files:
         raise ValueError("Add your sounds first (wav, flac, ogg, mp3 or a zip).")
     steps = limits.whole(steps, "Steps", 1, limits.MAX_TRAIN_STEPS)
     budget = common.budget_s(minutes)
     paths = [str(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in files]
-    same = (gr.update(),) * 4
+    same = (gr.update(),) * 3
     with common.training_ticket("Sound training", name, request) as ticket:
         for line in common.wait_turn(ticket):
             yield (line, *same)
@@ -97,14 +97,14 @@ def sound_train(files: list | None, kind: str, name: str, start: str, steps: flo
         note_path = models_of(request).get(model_label)
         settings = instrument.load_note_model(note_path).settings if note_path else SpectrumSettings(n_mels=128)
         with tempfiles.job_dir("sound-train") as work:  # unpacked zips go as soon as the sounds are read
-            data = audio.prepare_training_data(paths, kind, settings, work)
+            data = audio.prepare_training_data(paths, settings, work)
         yield (data.summary() + " Training starts…", *same)
-        init = models_of(request, kind).get(rnn_label if kind == "rnn" else model_label) if start == STARTS[1] else None
+        init = models_of(request).get(model_label) if start == STARTS[1] else None
         out = common.workspace(request).engine_models_dir(NAME) / f"{name}.pt"
         device = common.studio().device
         planned = budget and limits.number(minutes or 0, "The time limit in minutes", 0, 24 * 60) > 0
         cfg, plan = (plan_budget(data, settings, budget, device, init) if planned  # the artist's own limit
-                     else (studio_config(kind, steps, budget), ""))              # steps as asked (a cap still ends it)
+                     else (studio_config(steps, budget), ""))              # steps as asked (a cap still ends it)
         yield (f"{data.summary()} {plan}", *same)
         events = train_on(data, out, settings, cfg, ticket.stop_token, name, init, device)
         yield from _stream(events, ticket, data, name, settings.sample_rate, request)
@@ -112,18 +112,20 @@ def sound_train(files: list | None, kind: str, name: str, start: str, steps: flo
 
 @friendly
 def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
-    """Add an uploaded Sound model (.pt) to the caller's models: (note models, RNNs, a note)."""
+    """Add an uploaded Sound note model (.pt) to the caller's models: (note models, a note)."""
     if not path:
-        return gr.update(), gr.update(), ""
+        return gr.update(), ""
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
-    if checkpoints.load(path, engine=NAME).config.get("kind") not in ("vae", "rnn"):
+    kind = checkpoints.load(path, engine=NAME).config.get("kind")
+    if kind == instrument.RETIRED_KIND:
+        raise ValueError(f"{Path(path).name} is a frame continuation RNN, which was retired; the Melody panel "
+                         "continues a tune now.")
+    if kind != "vae":
         raise ValueError(f"{Path(path).name} is not a Sound model this version can play")
     label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
     note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
-    if ck.config["kind"] == "rnn":
-        return gr.update(), gr.Dropdown(choices=list(models_of(request, "rnn")), value=label), note
-    return gr.Dropdown(choices=list(models_of(request)), value=label), gr.update(), note
+    return gr.Dropdown(choices=list(models_of(request)), value=label), note
 
 
 @friendly
@@ -206,19 +208,23 @@ def _kept_or_remade(rec: dict, request: gr.Request | None) -> tuple[str | bytes,
 
 def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
     """Every control and output of the tab (RESTORE_OUTPUTS, in order) from a Sound recipe: a note
-    (its note remade exactly), a morph, a continuation or a sweep (the kept file, or remade). Parts
-    a recipe does not set stay as they are."""
+    (its note remade exactly), a morph or a sweep (the kept file, or remade). An old frame
+    continuation (retired, issue #21) brings back the note it listened to, if any, with a line
+    saying so. Parts a recipe does not set stay as they are."""
     kind, keep = rec.get("kind"), gr.update()
+    if kind not in RESTORE_KINDS:
+        raise ValueError("That recipe was not made by Sound.")
     where = Path(rec["_kept"]).name if rec.get("_kept") else "the recipe"
     primer = rec.get("primer") if isinstance(rec.get("primer"), dict) else None
     note_rec = {"note": rec, "morph": {**rec, **(rec.get("current") or {})},
                 "sweep": {**rec, **(rec.get("base") or {})}, "continuation": primer}.get(kind)
-    if kind not in RESTORE_KINDS:
-        raise ValueError("That recipe was not made by Sound.")
     note_rec = note_rec if note_rec and note_rec.get("checkpoint") else None
     if note_rec and note_rec.get("preset") in (None, MY_SOUND, CURRENT) and not note_rec.get("timbre"):
         note_rec = {**note_rec, "preset": None}
-    parts = _note_part(note_rec, request, f"Reopened **{where}**.") if note_rec else [keep] * (7 + N_SLIDERS)
+    message = _retired_message(where, note_rec) if kind == "continuation" else f"Reopened **{where}**."
+    parts = _note_part(note_rec, request, message) if note_rec else [keep] * (7 + N_SLIDERS)
+    if kind == "continuation" and not note_rec:
+        parts[6] = message
     if kind == "morph" and note_rec:
         parts[2] = parts[4] = keep  # a morph keeps its own pitches and length; the note's stay as they are
     main = [keep, keep]
@@ -226,31 +232,23 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
         made, wave, sr = _kept_or_remade(rec, request)
         model = note_model(parts[0], request)
         main = [made, spec(audio_to_logmel(wave, model.settings), model)]
-    morph, cont, sweep = [keep] * 7, [keep] * 8, [keep] * 8
+    morph, sweep = [keep] * 7, [keep] * 8
     if kind == "morph":
         made, wave, _ = _kept_or_remade(rec, request)
         model = note_model(parts[0], request)
         morph = [rec.get("from"), rec.get("pitch"), rec.get("to"), rec.get("to_pitch"), rec.get("seconds"), made,
                  spec(audio_to_logmel(wave, model.settings), model)]
-    elif kind == "continuation":
-        cont = _continuation_part(rec, request)
     elif kind == "sweep":
         sweep = _sweep_part(rec, request)
     extra = [keep] * max(0, len(RESTORE_OUTPUTS) - BASE_OUTPUTS)  # components the melody panel added
-    return [*parts, *main, *morph, *cont, *sweep, *extra]
+    return [*parts, *main, *morph, *sweep, *extra]
 
 
-def _continuation_part(rec: dict, request: gr.Request | None) -> list:
-    """The Continue panel from a continuation recipe: model, primer source, seconds, temperature, seed, output."""
-    label = common.label_for_recipe(models_of(request, "rnn"), rec)
-    made, wave, _ = _kept_or_remade(rec, request)
-    rnn = rnn_model(label, request)
-    primer = rec.get("primer") if isinstance(rec.get("primer"), dict) else {}
-    upload = gr.update()
-    if primer.get("input"):
-        upload = str(common.workspace(request).store.input_path(primer["input"]))
-    return [label, PRIMERS[1] if primer.get("input") else PRIMERS[0], upload, rec.get("seconds"),
-            rec.get("temperature"), rec.get("seed"), made, spec(audio_to_logmel(wave, rnn.settings), rnn)]
+def _retired_message(where: str, note_rec: dict | None) -> str:
+    """What reopening an old frame continuation says: its note only (if it listened to one)."""
+    what = "its note is back on the controls" if note_rec else "it listened to an upload, so the controls stay"
+    return (f"Reopened **{where}**: a frame continuation, which was retired, so {what}; the sound itself is "
+            "kept as it was (the Gallery plays it). Continue a tune in the Melody panel.")
 
 
 def _sweep_part(rec: dict, request: gr.Request | None) -> list:

@@ -28,8 +28,9 @@ def first_choices() -> SimpleNamespace:
 
 
 def layout(start: SimpleNamespace) -> SimpleNamespace:
-    """The whole panel: an open 'Melody' accordion (the tab's music maker) with its parts."""
-    with gr.Accordion("Melody", open=True, elem_id="sound-melody-panel"):
+    """The whole panel: an open 'Melody: continue a tune or compose one' accordion (the tab's Continue)
+    with its parts."""
+    with gr.Accordion("Melody: continue a tune or compose one", open=True, elem_id="sound-melody-panel"):
         gr.Markdown("Sing, hum or play a few notes (or upload a MIDI file, or start from the note above) and the "
                     "melody model carries on, played with the timbre above; or compose from nothing in a key and "
                     "metre. The piano roll shows your notes in blue and the model's in orange.")

@@ -1,6 +1,7 @@
 """Sound tab, part two: what the tab's handlers share (its constants and model pickers), the
 training and model-file handlers, and the layout functions that return the components (the note,
-its output with the history strip, Encode, Morph, Continue, Sweep, Train, Models)."""
+its output with the history strip, Encode, Morph, Sweep, Train, Models). The Melody panel, the tab's
+Continue, is studio/sound_melody_panels.py's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from engines import limits
 from engines.sound import audio, instrument, named, pictures
 from engines.sound import replay as sound_replay
 from engines.sound import sweep as sound_sweep
@@ -24,26 +24,20 @@ N_SLIDERS = instrument.N_SLIDERS
 CENTRE = sound_sweep.CENTRE
 MY_SOUND = "(my encoded sound)"
 CURRENT = "(the current sound)"
-PRIMERS = ("the current note", "my upload")
-KINDS = {"note model (timbre sliders)": "vae", "continuation RNN": "rnn"}
+KINDS = {"note model (timbre sliders)": "vae"}  # what Train makes (the frame continuation RNN was retired, #21)
 STARTS = ("from scratch", "from the selected model")
 PITCH_RANGE = (45, 84)  # the bundled note model's range; a chosen model sets its own
 
 
 # ------------------------------------------------------------------ models of this request
-def models_of(request: gr.Request | None, kind: str = "vae") -> dict[str, Path]:
-    """Bundled Sound models of one kind ('vae' or 'rnn') and the caller's own (from their workspace)."""
-    return instrument.available_models(common.workspace(request).models_dir / NAME, kind)
+def models_of(request: gr.Request | None) -> dict[str, Path]:
+    """Bundled Sound note models and the caller's own (from their workspace)."""
+    return instrument.available_models(common.workspace(request).models_dir / NAME)
 
 
 def note_model(label: str | None, request: gr.Request | None) -> instrument.NoteModel:
     """The note model a label names, for this caller."""
     return instrument.load_note_model(common.pick_model(models_of(request), label, "Sound model"))
-
-
-def rnn_model(label: str | None, request: gr.Request | None) -> instrument.ContinuationModel:
-    """The continuation RNN a label names, for this caller."""
-    return instrument.load_continuation_model(common.pick_model(models_of(request, "rnn"), label, "continuation model"))
 
 
 def pitch_label(pitch: float) -> str:
@@ -110,21 +104,20 @@ def play(model_label: str, preset: str, pitch: float, velocity: float, seconds: 
     return model, wave, mel, rec
 
 
-def spec(mel: np.ndarray, model: Any, mark_frame: int | None = None) -> Image.Image:
+def spec(mel: np.ndarray, model: Any) -> Image.Image:
     """The spectrogram picture of a sound, with its time and frequency axes."""
-    return pictures.spectrogram(mel, mark_frame=mark_frame, settings=model.settings)
+    return pictures.spectrogram(mel, settings=model.settings)
 
 
 
 # ------------------------------------------------------------------ layout
 def first_models() -> SimpleNamespace:
-    """What the tab opens with (bundled models: the page has no visitor yet): note model, RNN,
+    """What the tab opens with (bundled models: the page has no visitor yet): note model,
     preset choices, pitch range, the sliders' names and ranges, the sweep's axes."""
-    notes, rnns = instrument.available_models(None), instrument.available_models(None, "rnn")
+    notes = instrument.available_models(None)
     first = next(iter(notes), None)
     model = instrument.load_note_model(notes[first]) if first else None
-    return SimpleNamespace(first=first, first_rnn=next(iter(rnns), None),
-                           presets=[CENTRE, *model.presets] if model else [CENTRE],
+    return SimpleNamespace(first=first, presets=[CENTRE, *model.presets] if model else [CENTRE],
                            range=model.pitch_range if model else PITCH_RANGE, sliders=slider_looks(model),
                            axes=sound_sweep.axis_names(model) if model else list(sound_sweep.AXES))
 
@@ -204,46 +197,21 @@ def layout_morph(presets: list[str], lo: int, hi: int) -> SimpleNamespace:
                            spec=spec)
 
 
-def layout_continue(first_rnn: str | None) -> SimpleNamespace:
-    """Continue: the RNN listens to a primer and keeps playing."""
-    with gr.Accordion("Continue (RNN)", open=False, elem_id="sound-continue-panel"):
-        gr.Markdown("The RNN listens to the primer (the current note, or your upload) and keeps playing. "
-                    "The result is kept in the Gallery.")
-        with gr.Row():
-            rnn_dd = gr.Dropdown([first_rnn] if first_rnn else [], value=first_rnn, label="Continuation model",
-                                 elem_id="sound-rnn-model", allow_custom_value=True)
-            source = gr.Radio(list(PRIMERS), value=PRIMERS[0], label="Primer", elem_id="sound-primer-src")
-            primer = gr.Audio(type="filepath", label="Primer upload", sources=["upload", "microphone"],
-                              elem_id="sound-primer-file")
-        with gr.Row():
-            seconds = gr.Slider(*instrument.CONTINUE_SECONDS, value=6, step=0.5, label="Seconds to add",
-                                elem_id="sound-cont-seconds")
-            temperature = gr.Slider(*instrument.TEMPERATURE_RANGE, value=0.5, step=0.05, label="Temperature",
-                                    elem_id="sound-temperature")
-            seed = gr.Number(value=0, precision=0, label="Seed", elem_id="sound-cont-seed", minimum=0,
-                             maximum=limits.MAX_SEED)
-        run = gr.Button("Continue", variant="primary", elem_id="sound-cont-btn")
-        with gr.Row():
-            out = gr.Audio(type="filepath", label="Primer + continuation", interactive=False,
-                           elem_id="sound-cont-audio")
-            spec = gr.Image(type="pil", label="Spectrogram (the line marks where the RNN takes over)", height=200,
-                            interactive=False, elem_id="sound-cont-spec", buttons=[])
-    return SimpleNamespace(rnn_dd=rnn_dd, source=source, primer=primer, seconds=seconds, temperature=temperature,
-                           seed=seed, run=run, out=out, spec=spec)
-
-
 def layout_train() -> SimpleNamespace:
     """Training on the artist's own sounds, with its status, loss plot and preview."""
     with gr.Accordion("Train on my own sounds", open=False, elem_id="sound-train-panel"):
         gr.Markdown(f"Recordings of notes or melodies (wav, flac, ogg, mp3), or a zip: up to "
                     f"{audio.MAX_TRAIN_BYTES / 1e6:.0f} MB in all (zips unpacked). The note model needs at least "
-                    f"{audio.MIN_NOTES} pitched notes; the continuation RNN about 10 seconds of sound. Training saves "
-                    "every 250 steps; training again with the same name resumes.")
+                    f"{audio.MIN_NOTES} pitched notes. Training saves every 250 steps; training again with the "
+                    "same name resumes. (The melodies Continue plays come from a melody model: train one on your "
+                    "MIDI files in the Melody panel.)")
         with gr.Row():
             files = gr.File(file_count="multiple", file_types=["audio", ".zip"], label="Your sounds",
                             elem_id="sound-train-files")
             with gr.Column():
-                kind = gr.Radio(list(KINDS), value=next(iter(KINDS)), label="Train", elem_id="sound-train-kind")
+                # one kind left (a note model); kept, hidden, as /sound_train's second input for scripts
+                kind = gr.Radio(list(KINDS), value=next(iter(KINDS)), label="Train", elem_id="sound-train-kind",
+                                visible=False)
                 name = gr.Textbox(value="my-sounds", label="Name of the new model", elem_id="sound-train-name")
                 start = gr.Radio(list(STARTS), value=STARTS[1], label="Start", elem_id="sound-train-start")
                 steps = gr.Slider(20, 20000, value=1000, step=10, label="Steps", elem_id="sound-train-steps")

@@ -13,7 +13,8 @@ from tests.conftest import assert_no_traceback
 
 pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
 MODEL = "notes (bundled)"
-RNN = "phrases (bundled)"
+MELODY = "melody (bundled)"
+AUTO = "auto (from the primer)"
 N = instrument.N_SLIDERS
 
 
@@ -49,16 +50,20 @@ def test_keep_saves_a_wav_with_its_recipe_to_the_gallery(studio):
     assert any(i["recipe"].get("pitch") == 67 for i in items)
 
 
-def test_morph_and_continue(studio):
+def test_morph_and_continue_the_current_note_as_a_melody(studio):
     client = _client(studio)
     wav, _ = client.predict(MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, *[0.0] * N,
                             api_name="/sound_morph")
     wave, sr = _read(wav)
     assert abs(len(wave) / sr - 3.53) < 0.05 and recipe.read(wav)["to"] == "Trumpet"
-    if instrument.available_models(None, "rnn"):
-        wav, _ = client.predict(RNN, "the current note", None, 2.0, 0.4, 3, *_note_args(), api_name="/sound_continue")
-        wave, sr = _read(wav)
-        assert len(wave) / sr > 2.5 and recipe.read(wav)["kind"] == "continuation"
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert "/sound_continue" not in endpoints  # the frame RNN's Continue was retired (issue #21)
+    if "/sound_melody" in endpoints:  # the tab's Continue now: the Melody panel, from the note just played
+        note, _ = client.predict(*_note_args(), api_name="/sound_generate")
+        wav, _, _, said = client.predict(MELODY, "the current note", None, None, handle_file(note), 1, 0.8, 0, 120.0,
+                                         0.0, AUTO, AUTO, MODEL, "Flute", None, *[0.0] * N, api_name="/sound_melody")
+        rec = recipe.read(wav)
+        assert rec["kind"] == "melody" and rec["primer"]["source"] == "note" and "Continued" in said
 
 
 def test_bad_requests_get_messages(studio, tmp_path):
@@ -67,12 +72,8 @@ def test_bad_requests_get_messages(studio, tmp_path):
         client.predict(*_note_args(preset="Kazoo"), api_name="/sound_generate")
     with pytest.raises(Exception, match="no preset 'Kazoo'"):
         client.predict(MODEL, "Kazoo", 60, "Flute", 64, 3.0, 100, "Flute", None, *[0.0] * N, api_name="/sound_morph")
-    with pytest.raises(Exception, match="no continuation model called 'nobody"):
-        client.predict("nobody (yours)", "the current note", None, 2.0, 0.4, 3, *_note_args(), api_name="/sound_continue")
     with pytest.raises(Exception, match="numbers"):
         client.predict(*_note_args(preset="(my encoded sound)", timbre=[0.1, 0.2]), api_name="/sound_generate")
-    with pytest.raises(Exception, match="Upload a primer"):
-        client.predict(RNN, "my upload", None, 2.0, 0.4, 3, *_note_args(), api_name="/sound_continue")
     assert_no_traceback(studio)
 
 
@@ -92,13 +93,14 @@ def test_train_note_model_from_uploads_and_a_second_training_waits(studio, tmp_p
         z.writestr("notes.txt", "not audio")
     files = [handle_file(str(_melody(tmp_path / "m0.wav"))), handle_file(str(tmp_path / "more.zip"))]
     first, second = _client(studio), _client(studio)
-    job = first.submit(files, "note model (timbre sliders)", "api-sound", "from the selected model", 40, 0, MODEL, RNN,
+    job = first.submit(files, "note model (timbre sliders)", "api-sound", "from the selected model", 40, 0, MODEL,
                        api_name="/sound_train")
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
     with pytest.raises(Exception, match="already have a training running"):  # one per workspace
-        second.predict(files, "continuation RNN", "other", "from scratch", 20, 0, MODEL, RNN, api_name="/sound_train")
+        second.predict(files, "note model (timbre sliders)", "other", "from scratch", 20, 0, MODEL,
+                       api_name="/sound_train")
     final = job.result(timeout=300)
     assert "Done" in final[0]
     assert (studio.home / "models" / "sound" / "api-sound.pt").is_file()

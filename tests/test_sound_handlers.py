@@ -22,7 +22,7 @@ from engines.sound import audio, instrument
 from studio import common, sound
 
 pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
-MODEL, RNN = "notes (bundled)", "phrases (bundled)"
+MODEL = "notes (bundled)"
 N = instrument.N_SLIDERS
 KEY_A, KEY_B = "a" * 24, "b" * 24
 
@@ -125,7 +125,7 @@ def test_the_pitch_sliders_follow_the_models_range():
     assert update[4].value == 45 and update[5].value == 45
 
 
-# ---------------------------------------------------------------- morph, continue, encode
+# ---------------------------------------------------------------- morph, the retired continuation, encode
 def test_morph_is_kept_in_the_workspace_and_leaves_no_scratch():
     path, pic = sound.sound_morph(MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, [0.0] * N,
                                   request=_request())
@@ -141,22 +141,34 @@ def test_morph_is_kept_in_the_workspace_and_leaves_no_scratch():
         instrument.morph(model, (model.mean, 60), (model.mean, 62), 2.0, steps=10_000)
 
 
-@pytest.mark.skipif(not instrument.available_models(None, "rnn"), reason="no bundled continuation model")
-def test_continue_bounds_temperature_seconds_and_seed():
-    note = [MODEL, "Flute", 60, 100, 1.0, None, [0.0] * N]
-    path, _ = sound.sound_continue(RNN, "the current note", None, 1.0, 0.4, 3, *note, request=_request())
-    wave, sr = sf.read(path, dtype="float32")
-    assert len(wave) / sr > 1.5 and recipe.read(path)["kind"] == "continuation"
-    for args, message in [((1.0, float("nan"), 3), "temperature must be a finite number"),
-                          ((1e9, 0.4, 3), "seconds to add must be between 0.5 and 30"),
-                          ((1.0, 0.4, None), "Type a seed"),
-                          ((1.0, 0.4, -1), "seed must be between 0")]:
-        with pytest.raises(gr.Error, match=message):
-            sound.sound_continue(RNN, "the current note", None, *args, *note, request=_request())
-    with pytest.raises(gr.Error, match="Upload a primer"):
-        sound.sound_continue(RNN, "my upload", None, 1.0, 0.4, 3, *note, request=_request())
-    with pytest.raises(gr.Error, match="no continuation model called 'nobody"):
-        sound.sound_continue("nobody (yours)", "the current note", None, 1.0, 0.4, 3, *note, request=_request())
+def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
+    assert not hasattr(sound, "sound_continue") and "continuation RNN" not in sound.KINDS
+    with pytest.raises(gr.Error, match="continuation RNN was retired; train a melody model"):
+        list(sound.sound_train([str(tmp_path / "x.wav")], "continuation RNN", "x", "from scratch", 20, 0, MODEL,
+                               request=_request()))
+    from engines import checkpoints
+    bundled = checkpoints.load(instrument.available_models(None)[MODEL], engine="sound")
+    old = tmp_path / "phrases.pt"
+    checkpoints.save(old, checkpoints.Checkpoint("sound", {}, {**bundled.config, "kind": "rnn"}))
+    with pytest.raises(gr.Error, match="frame continuation RNN, which was retired"):
+        sound.add_model(str(old), request=_request())
+    assert not (common.workspace(_request()).models_dir / "sound").exists()
+
+
+def test_an_old_continuation_reopens_its_note_only_with_a_line_saying_so(tmp_path):
+    note = instrument.note_recipe(instrument.load_note_model(instrument.available_models(None)[MODEL]), 62, 90, 1.0,
+                                  "Flute", [0.0] * N)
+    rec = {"engine": "sound", "kind": "continuation", "model": "phrases", "checkpoint": "0" * 64, "primer": note,
+           "seconds": 4.0, "temperature": 0.5, "seed": 0}
+    kept = tmp_path / "old.wav"
+    kept.write_bytes(recipe.wav_bytes(16000, (0.2 * np.sin(np.arange(16000) / 8)).astype(np.float32), rec))
+    out = sound.restore(str(kept), request=_request())
+    assert out[:5] == [MODEL, "Flute", 62.0, 90, 1.0] and "retired" in out[6] and "old.wav" in out[6]
+    assert all(u == gr.update() for u in out[7 + N:])  # no output, no other panel is touched
+    upload = {**rec, "primer": {"input": "inputs/x.wav", "name": "x.wav"}}
+    kept.write_bytes(recipe.wav_bytes(16000, np.zeros(1600, np.float32), upload))
+    out = sound.restore(str(kept), request=_request())
+    assert out[0] == gr.update() and "retired" in out[6] and "the controls stay" in out[6]
 
 
 def test_encode_reads_a_note_and_refuses_long_or_large_uploads(tmp_path, monkeypatch):
@@ -178,7 +190,7 @@ def test_encode_reads_a_note_and_refuses_long_or_large_uploads(tmp_path, monkeyp
 # ---------------------------------------------------------------- training uploads
 def _train(files, key=KEY_A, name="mine", steps=20):
     return sound.sound_train([str(f) for f in files], "note model (timbre sliders)", name, "from the selected model",
-                             steps, 0, MODEL, RNN, request=_request(key))
+                             steps, 0, MODEL, request=_request(key))
 
 
 def test_training_from_a_zip_leaves_no_scratch_and_saves_to_the_callers_workspace(tmp_path):

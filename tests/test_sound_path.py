@@ -21,7 +21,7 @@ from engines.sound import instrument, named
 from studio import common, sound
 
 pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
-MODEL, RNN = "notes (bundled)", "phrases (bundled)"
+MODEL = "notes (bundled)"
 N = instrument.N_SLIDERS
 KEY = "p" * 24
 
@@ -94,20 +94,6 @@ def test_an_encoded_sound_keeps_its_recording_and_reopens_with_it(tmp_path):
     out = sound.restore(path, request=_request())
     assert out[1] == sound.MY_SOUND and out[5] == timbre
     assert replay.same(replay.remake(recipe.read(path), _ctx()), Path(path))
-
-
-@pytest.mark.skipif(not instrument.available_models(None, "rnn"), reason="no bundled continuation model")
-def test_a_continuation_keeps_its_uploaded_primer_and_reopens_with_it(tmp_path):
-    sr = 16000
-    sf.write(tmp_path / "p.wav", (0.3 * np.sin(2 * np.pi * 330 * np.arange(sr) / sr)).astype(np.float32), sr)
-    path, _ = sound.sound_continue(RNN, sound.PRIMERS[1], str(tmp_path / "p.wav"), 0.5, 0.3, 4, MODEL, "Flute", 60,
-                                   100, 1.0, None, [0.0] * N, request=_request())
-    rec = recipe.read(path)
-    kept = common.workspace(_request()).store.input_path(rec["primer"]["input"])
-    out = sound.restore(path, request=_request())
-    cont = out[16 + N:24 + N]
-    assert cont[:6] == [RNN, sound.PRIMERS[1], str(kept), 0.5, 0.3, 4] and cont[6] == path
-    assert not replay.exact(rec) and len(replay.remake(rec, _ctx())[1]) == len(_samples(path))
 
 
 def test_the_history_strip_keeps_settled_notes_and_a_click_goes_back():
@@ -185,8 +171,8 @@ def test_a_sweep_plays_every_cell_with_gaps_is_kept_reopens_and_remakes_exactly(
     opened = sound.sweep_cell_open(recipes, SimpleNamespace(index=3), request=_request())
     assert opened[2:4] == [64.0, 110]
     out = sound.restore(kept, request=_request())
-    assert out[24 + N:28 + N] == ["pitch", "60.0, 64.0", "velocity", "80, 110"] and out[29 + N] == kept
-    assert len(out[30 + N]) == 4
+    assert out[16 + N:20 + N] == ["pitch", "60.0, 64.0", "velocity", "80, 110"] and out[21 + N] == kept
+    assert len(out[22 + N]) == 4
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(kept))
 
 

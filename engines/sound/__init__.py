@@ -1,1 +1,1 @@
-"""Sound: log-mel spectra, a fast Griffin-Lim vocoder, and (to come) a timbre VAE and an RNN."""
+"""Sound: log-mel spectra, a fast Griffin-Lim vocoder, a timbre VAE, and a melody model over note events."""

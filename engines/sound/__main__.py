@@ -2,10 +2,11 @@
 
     python -m engines.sound note --pitch 60 --preset "Violin" --seconds 2 --out violin.wav
     python -m engines.sound morph --from "Flute" --to "Distortion Guitar" --seconds 6 --out morph.wav
-    python -m engines.sound continue --primer my_note.wav --seconds 8 --temperature 0.5 --out more.wav
     python -m engines.sound train --model vae --data my_recordings/ --out ~/atelier/models/sound/mine.pt
 
 Every file carries its recipe, as in the studio. --model picks a checkpoint (default: bundled).
+Melodies (continue a tune, compose one) are the studio's Melody panel; see engines.sound.melody_train
+to train a melody model.
 """
 
 from __future__ import annotations
@@ -35,43 +36,27 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--to", dest="b", required=True)
     m.add_argument("--pitch", type=float, default=60)
     m.add_argument("--to-pitch", type=float)
-    c = sub.add_parser("continue")
-    c.add_argument("--primer", required=True, help="an audio file")
-    c.add_argument("--temperature", type=float, default=0.5)
-    c.add_argument("--seed", type=int, default=0)
-    for s in (n, m, c):
+    for s in (n, m):
         s.add_argument("--model", default=None, help="a Sound checkpoint (default: the bundled one)")
         s.add_argument("--seconds", type=float, default=2.0 if s is n else 6.0)
         s.add_argument("--velocity", type=int, default=100)
         s.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    kind = "rnn" if args.cmd == "continue" else "vae"
-    path = args.model or next(iter(instrument.available_models(None, kind).values()), None)
+    path = args.model or next(iter(instrument.available_models(None).values()), None)
     if path is None:
         p.error("no bundled Sound model found; pass --model")
+    model = instrument.load_note_model(path)
     if args.cmd == "note":
-        model = instrument.load_note_model(path)
         wave, _ = instrument.note(model, args.pitch, args.velocity, args.seconds, args.preset, args.sliders)
         rec = instrument.note_recipe(model, args.pitch, args.velocity, args.seconds, args.preset, args.sliders)
-        sr = model.settings.sample_rate
-    elif args.cmd == "morph":
-        model = instrument.load_note_model(path)
+    else:
         b_pitch = args.pitch if args.to_pitch is None else args.to_pitch
         wave, _ = instrument.morph(model, (instrument.timbre(model, args.a), args.pitch),
                                    (instrument.timbre(model, args.b), b_pitch), args.seconds, args.velocity)
         rec = instrument.morph_recipe(model, args.a, args.pitch, args.b, b_pitch, args.seconds, args.velocity)
-        sr = model.settings.sample_rate
-    else:
-        from engines.sound.audio import load_audio
-
-        model = instrument.load_continuation_model(path)
-        clip = load_audio(args.primer, model.settings)
-        wave, _, _ = instrument.continue_sound(model, clip.wave, args.seconds, args.temperature, args.seed)
-        rec = instrument.continuation_recipe(model, clip.name, args.seconds, args.temperature, args.seed)
-        sr = model.settings.sample_rate
+    sr = model.settings.sample_rate
     recipes.write_wav(args.out, sr, wave, rec)
-    what = f" at {note_name(int(round(args.pitch)))}" if args.cmd != "continue" else ""
-    print(f"wrote {args.out} ({len(wave) / sr:.2f} s{what})")
+    print(f"wrote {args.out} ({len(wave) / sr:.2f} s at {note_name(int(round(args.pitch)))})")
 
 
 if __name__ == "__main__":

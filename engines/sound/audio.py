@@ -1,5 +1,5 @@
 """The artist's own audio: load (any rate, any channels, capped length and size), check, cut into
-notes by onsets with a pyin pitch for each, or into windows for the RNN; and the whole preparation
+notes by onsets with a pyin pitch for each; and the whole preparation
 of a training upload (files and zips unpacked into the caller's scratch folder, capped in size)."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def load_audio(path: str | os.PathLike, settings: SpectrumSettings, max_seconds:
 
 
 def load_upload(path: str | os.PathLike, settings: SpectrumSettings, what: str = "The sound") -> Clip:
-    """One uploaded sound (to encode, or to prime a continuation), refused with a message when its
+    """One uploaded sound (to encode), refused with a message when its
     file is over MAX_UPLOAD_BYTES or it lasts over MAX_UPLOAD_SECONDS."""
     import soundfile as sf
 
@@ -231,59 +231,35 @@ def notes_from_clips(clips: list[Clip], settings: SpectrumSettings) -> tuple[Not
     return notes, {i: Path(c.name).stem for i, c in enumerate(clips)}
 
 
-def sequences_from_clips(clips: list[Clip], settings: SpectrumSettings, frames: int = 256) -> np.ndarray:
-    """Overlapping log-mel windows (N, n_mels, frames) over the artist's clips, for the RNN."""
-    out = []
-    for clip in clips:
-        mel = audio_to_logmel(level(clip.wave, 110), settings).astype(np.float16)
-        if mel.shape[1] < frames:
-            continue
-        for start in range(0, mel.shape[1] - frames + 1, frames // 2):
-            out.append(mel[:, start:start + frames])
-    if len(out) < 4:
-        seconds = frames * settings.hop / settings.sample_rate
-        raise ValueError(f"the upload is too short: the RNN needs at least about {2 * seconds:.0f} s of audio")
-    return np.stack(out)
-
-
 @dataclass
 class TrainingData:
-    """A training upload, prepared: note pictures with preset names for the note model, or
-    windows for the RNN, with a line describing it and remarks about how the files were read."""
+    """A training upload, prepared: note pictures with preset names for the note model, with a
+    line describing it and remarks about how the files were read."""
 
-    kind: str                          # "vae" (note model) or "rnn" (continuation)
-    notes: NoteSet | None              # vae: the notes cut from the clips
-    names: dict[int, str]              # vae: source index -> preset name (the file's stem)
-    sequences: np.ndarray | None       # rnn: (N, n_mels, frames) log-mel windows
+    notes: NoteSet                     # the notes cut from the clips
+    names: dict[int, str]              # source index -> preset name (the file's stem)
     described: str                     # "123 notes from 4 file(s), 95 s of audio"
     remarks: str                       # "a.wav: resampled 44100 Hz to 16000 Hz; ..."
     files: int = 0                     # audio files read
     seconds: float = 0.0               # seconds of audio in them
-    found: int = 0                     # notes (vae) or windows (rnn) cut from them
+    found: int = 0                     # notes cut from them
 
     def summary(self) -> str:
         """What was found in the upload, in one line for the artist."""
-        what = "pitched notes" if self.kind == "vae" else "4-second windows"
-        return (f"Found **{self.files} file(s)**, **{self.seconds:.0f} s of audio**, **{self.found} {what}**"
+        return (f"Found **{self.files} file(s)**, **{self.seconds:.0f} s of audio**, **{self.found} pitched notes**"
                 + (f" ({self.remarks})" if self.remarks else "") + ".")
 
 
-def prepare_training_data(sources: Iterable[str | os.PathLike], kind: str, settings: SpectrumSettings,
+def prepare_training_data(sources: Iterable[str | os.PathLike], settings: SpectrumSettings,
                           workdir: str | os.PathLike, max_bytes: int | None = None) -> TrainingData:
     """Read a training upload (files and zips; zips unpack into `workdir`, at most `max_bytes`,
-    MAX_TRAIN_BYTES by default) and cut it into what a `kind` ('vae' or 'rnn') model learns from."""
-    if kind not in ("vae", "rnn"):
-        raise ValueError(f"a Sound model is a 'vae' or an 'rnn', not {kind!r}")
+    MAX_TRAIN_BYTES by default) and cut it into the notes a note model learns from."""
     clips = load_many(sources, settings, workdir, max_bytes)
     remarks = "; ".join(f"{c.name}: {', '.join(c.notes)}" for c in clips if c.notes)
     seconds = sum(len(c.wave) for c in clips) / settings.sample_rate
     heard = f"{len(clips)} file(s), {seconds:.0f} s of audio"
-    if kind == "rnn":
-        seqs = sequences_from_clips(clips, settings)
-        return TrainingData(kind, None, {}, seqs, f"{len(seqs)} windows from {heard}", remarks, len(clips), seconds,
-                            len(seqs))
     notes, names = notes_from_clips(clips, settings)
-    return TrainingData(kind, notes, names, None, f"{len(notes)} notes from {heard}", remarks, len(clips), seconds,
+    return TrainingData(notes, names, f"{len(notes)} notes from {heard}", remarks, len(clips), seconds,
                         len(notes))
 
 

@@ -1,6 +1,7 @@
 """Playing Sound models: notes from a timbre latent (presets + principal-direction sliders),
-notes of any length, morphs along a latent path, encoding the artist's own sound, and RNN
-continuations. Everything is deterministic for a given model and settings."""
+notes of any length, morphs along a latent path and encoding the artist's own sound. Everything is
+deterministic for a given model and settings. (Melodies are engines.sound.melody's: the frame RNN that
+once continued a sound here was retired, issue #21.)"""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ import torch
 from engines import checkpoints, limits
 from engines.sound.audio import estimate_pitch, find_onsets, note_window
 from engines.sound.render import NOTE_FRAMES, level
-from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel, logmel_to_audio
 from engines.sound.vae import NoteVAE, NoteVAEConfig
 
 ENGINE = "sound"
+RETIRED_KIND = "rnn"       # the frame continuation RNN's checkpoints (retired, issue #21)
 ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
 BUNDLED_DIR = ASSETS / "models" / "sound"
 N_SLIDERS = 8
@@ -42,8 +43,6 @@ SLIDER_RANGE = (-3.0, 3.0)            # a timbre slider, in spreads of its princ
 TIMBRE_LIMIT = 50.0                   # |number| in an explicit timbre (encoded notes stay within a few)
 MORPH_SECONDS = (1.0, limits.MAX_SOUND_SECONDS)
 MORPH_STEPS = (2, 64)                 # latents decoded along a morph's path
-CONTINUE_SECONDS = (0.5, limits.MAX_SOUND_SECONDS)
-TEMPERATURE_RANGE = (0.0, 1.5)        # continuation sampling (0: smooth and predictable)
 
 
 @dataclass
@@ -70,32 +69,17 @@ class NoteModel:
         return int(lo), int(hi)
 
 
-@dataclass
-class ContinuationModel:
-    rnn: FrameRNN
-    settings: SpectrumSettings
-    meta: dict
-    path: Path
-    hash: str
-
-    @property
-    def name(self) -> str:
-        return self.meta.get("name") or self.path.stem
-
-
 def _float_state(ck: checkpoints.Checkpoint) -> dict:
     return {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict.items()}
 
 
-def _build(path: str) -> NoteModel | ContinuationModel:
+def _build(path: str) -> NoteModel:
     ck = checkpoints.load(path, engine=ENGINE)
     settings = SpectrumSettings(**ck.config["spectrum"])
     kind = ck.config.get("kind")
-    if kind == "rnn":
-        rnn = FrameRNN(FrameRNNConfig(**ck.config["rnn"]))
-        rnn.load_state_dict(_float_state(ck))
-        return ContinuationModel(rnn.eval().requires_grad_(False), settings, ck.meta, Path(path),
-                                 checkpoints.file_hash(path))
+    if kind == RETIRED_KIND:
+        raise checkpoints.CheckpointError(f"{Path(path).name} is a frame continuation RNN: it was retired "
+                                          "(the Melody panel continues a tune now)")
     if kind != "vae":
         raise checkpoints.CheckpointError(f"{Path(path).name} is not a Sound model this version can play")
     vae = NoteVAE(NoteVAEConfig(**ck.config["vae"]))
@@ -114,22 +98,14 @@ load = checkpoints.file_cached(_build, "Sound model")
 
 
 def load_note_model(path: str | os.PathLike) -> NoteModel:
-    model = load(path)
-    if not isinstance(model, NoteModel):
-        raise checkpoints.CheckpointError(f"{Path(path).name} is a continuation RNN, not a note model")
-    return model
-
-
-def load_continuation_model(path: str | os.PathLike) -> ContinuationModel:
-    model = load(path)
-    if not isinstance(model, ContinuationModel):
-        raise checkpoints.CheckpointError(f"{Path(path).name} is a note model, not a continuation RNN")
-    return model
+    """The note model at `path` (CheckpointError for any other kind of file)."""
+    return load(path)
 
 
 def kind_of(path: str | os.PathLike) -> str:
-    """'vae' or 'rnn' for a Sound checkpoint."""
-    return "rnn" if isinstance(load(path), ContinuationModel) else "vae"
+    """'vae' for a Sound note model (the only kind this module plays; CheckpointError otherwise)."""
+    load(path)
+    return "vae"
 
 
 # ---------------------------------------------------------------- notes
@@ -338,36 +314,9 @@ def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tu
     return mu[0], pitch
 
 
-# ---------------------------------------------------------------- continuation
-def trim_tail(log_mel: torch.Tensor, below: float = 8.0) -> torch.Tensor:
-    """Drop the fading tail of a log-mel (frames quieter than the loudest by `below` nats, about
-    35 dB), so a continuation carries on from the sound, not from the silence after it."""
-    energy = torch.logsumexp(log_mel, dim=0)
-    loud = torch.nonzero(energy >= energy.max() - below)
-    return log_mel[:, : int(loud[-1]) + 1] if len(loud) else log_mel
-
-
-def continue_sound(model: ContinuationModel, primer: np.ndarray, seconds: float = 4.0, temperature: float = 0.5,
-                   seed: int = 0, primer_seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, int]:
-    """The primer (its last `primer_seconds`) followed by `seconds` the RNN writes. Returns the
-    wave, its log-mel and the frame where the continuation starts."""
-    s = model.settings
-    seconds = limits.number(seconds, "The seconds to add", *CONTINUE_SECONDS)
-    temperature = limits.number(temperature, "The temperature", *TEMPERATURE_RANGE)
-    seed = limits.seed(seed)
-    primer = np.asarray(primer, dtype=np.float32)[-int(primer_seconds * s.sample_rate):]
-    if len(primer) < s.hop * 4 or np.abs(primer).max() < 1e-3:
-        raise ValueError("the primer is too short or silent; give at least a fraction of a second of sound")
-    mel = trim_tail(torch.as_tensor(audio_to_logmel(level(primer, 110), s)))
-    n = int(round(seconds * s.sample_rate / s.hop))
-    gen = torch.Generator().manual_seed(seed)
-    frames = list(model.rnn.continue_frames(mel, n, temperature, gen))
-    wave, full = render(torch.cat([mel, torch.stack(frames, 1)], 1), s)
-    return wave, full, mel.shape[1]
-
-
 def available_models(user_dir: str | os.PathLike | None = None, kind: str = "vae") -> dict[str, Path]:
-    """Display name -> checkpoint for the bundled and the artist's Sound models of one kind."""
+    """Display name -> checkpoint for the bundled and the artist's Sound note models ('vae', the only
+    kind: other Sound checkpoints, melody models and retired frame RNNs, are left out)."""
     return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE, lambda p: kind_of(p) == kind)
 
 
@@ -389,11 +338,3 @@ def morph_recipe(model: NoteModel, a: str, pitch_a: float, b: str, pitch_b: floa
     return {"engine": ENGINE, "kind": "morph", "model": model.name, "checkpoint": model.hash, "from": a, "to": b,
             "pitch": float(pitch_a), "to_pitch": float(pitch_b), "seconds": float(seconds), "velocity": int(velocity),
             **({"current": current} if current is not None else {})}
-
-
-def continuation_recipe(model: ContinuationModel, primer: str | dict, seconds: float, temperature: float,
-                        seed: int) -> dict:
-    """The recipe of a continuation: the RNN, what it listened to (a file name or a note's recipe),
-    how long it played on, how boldly, from which seed."""
-    return {"engine": ENGINE, "kind": "continuation", "model": model.name, "checkpoint": model.hash,
-            "primer": primer, "seconds": float(seconds), "temperature": float(temperature), "seed": int(seed)}

@@ -67,19 +67,15 @@ def _draw_axes(canvas: Image.Image, frames: int, s: SpectrumSettings, plot: tupl
 
 
 def spectrogram(log_mel: np.ndarray, width: int = 640, height: int = 200, floor_db: float = 70.0,
-                mark_frame: int | None = None, settings: SpectrumSettings | None = None) -> Image.Image:
-    """The log-mel (n_mels, frames) as a picture `width` x `height`, its loudest 70 dB shown;
-    `mark_frame` draws a line at that frame (where a continuation takes over from its primer).
-    With `settings`, the picture has a left margin of frequencies (Hz/kHz, on the mel scale it is
+                settings: SpectrumSettings | None = None) -> Image.Image:
+    """The log-mel (n_mels, frames) as a picture `width` x `height`, its loudest 70 dB shown. With
+    `settings`, the picture has a left margin of frequencies (Hz/kHz, on the mel scale it is
     drawn in) and a bottom margin of times (seconds)."""
     db = 10 / np.log(10) * np.asarray(log_mel, np.float32)
     x = 1 - (db.max() - db) / floor_db
     frames = int(np.shape(log_mel)[1])
     plot = (LEFT, 0, width - LEFT - 4, height - BOTTOM) if settings is not None else (0, 0, width, height)
     img = Image.fromarray(_ramp(x[::-1])).resize(plot[2:], Image.Resampling.BILINEAR)
-    if mark_frame is not None:
-        at = int(plot[2] * mark_frame / max(1, frames))
-        ImageDraw.Draw(img).line([(at, 0), (at, plot[3])], fill=tuple(int(c) for c in _STOPS[-1]), width=2)
     if settings is None:
         return img
     canvas = Image.new("RGB", (width, height), PAPER)

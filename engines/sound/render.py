@@ -1,4 +1,4 @@
-"""Render an NSynth-like set of notes (and short melodic phrases) from a General MIDI soundfont.
+"""Render an NSynth-like set of notes from a General MIDI soundfont.
 
 The bundled Sound models learn from notes this module renders itself: General MIDI programs x
 pitches x velocities, each note held for 1.5 s and released, from Debian's `fluid-soundfont-gm`
@@ -107,30 +107,6 @@ class Renderer:
         self._silence()
         return np.concatenate([a, b])
 
-    def phrase(self, program: int, notes: Iterable[tuple[int, float, float, int]], seconds: float) -> np.ndarray:
-        """A monophonic phrase: (pitch, start_s, length_s, velocity) notes in time order."""
-        sr = self.sample_rate
-        total = int(seconds * sr)
-        events = []
-        for pitch, start, length, vel in notes:
-            events += [(int(start * sr), 1, pitch, vel), (int((start + length) * sr), 0, pitch, 0)]
-        events.sort(key=lambda e: (e[0], e[1]))
-        self.synth.program_select(0, self.sfid, 0, program)
-        parts, t = [], 0
-        for at, on, pitch, vel in events:
-            at = min(at, total)
-            if at > t:
-                parts.append(self._take(at - t))
-                t = at
-            if on:
-                self.synth.noteon(0, pitch, vel)
-            else:
-                self.synth.noteoff(0, pitch)
-        if total > t:
-            parts.append(self._take(total - t))
-        self._silence()
-        return np.concatenate(parts) if parts else np.zeros(total, np.float32)
-
 
 def level(wave: np.ndarray, velocity: int) -> np.ndarray:
     """Peak-normalise so loudness follows velocity alone, whatever the instrument's own gain."""
@@ -169,32 +145,3 @@ def render_notes(settings: SpectrumSettings, programs: Iterable[int] = PROGRAMS,
                 vs.append(vel)
                 progs.append(prog)
     return NoteSet(np.stack(mels), np.array(ps), np.array(vs), np.array(progs))
-
-
-def random_phrase(rng: np.random.Generator, seconds: float) -> list[tuple[int, float, float, int]]:
-    """A short melody: a random walk over a major or minor scale, with varied note lengths."""
-    scale = (0, 2, 4, 5, 7, 9, 11) if rng.random() < 0.5 else (0, 2, 3, 5, 7, 8, 10)
-    root = int(rng.integers(LOW, HIGH - 12))
-    degree, t, notes = int(rng.integers(0, 7)), 0.0, []
-    while t < seconds:
-        length = float(rng.choice([0.125, 0.25, 0.25, 0.375, 0.5, 0.75]))
-        degree = int(np.clip(degree + rng.integers(-2, 3), 0, 13))
-        pitch = root + 12 * (degree // 7) + scale[degree % 7]
-        gap = float(rng.choice([0.0, 0.0, 0.05, 0.125]))
-        notes.append((min(pitch, 108), t, length, int(rng.integers(70, 128))))
-        t += length + gap
-    return notes
-
-
-def render_phrases(settings: SpectrumSettings, count: int, seconds: float = 4.0, programs: Iterable[int] = PROGRAMS,
-                   seed: int = 0, soundfont: str | None = None) -> np.ndarray:
-    """(count, n_mels, frames) log-mels of random melodies, each on a random program."""
-    r = Renderer(soundfont, settings.sample_rate)
-    rng = np.random.default_rng(seed)
-    programs = list(programs)
-    out = []
-    for _ in range(count):
-        prog = int(rng.choice(programs))
-        wave = r.phrase(prog, random_phrase(rng, seconds - 0.3), seconds)
-        out.append(audio_to_logmel(level(wave, 110), settings).astype(np.float16))
-    return np.stack(out)

@@ -1,10 +1,12 @@
-"""Remaking Sound outputs from their recipes (see engines/replay.py): notes, morphs, continuations
-and sweeps. Notes, morphs and sweeps are deterministic (a decoded spectrum, vocoded from a fixed
-seed), so a remake on the same machine equals the kept file; a continuation samples an RNN step by
-step and is remade faithfully but not promised bit for bit.
+"""Remaking Sound outputs from their recipes (see engines/replay.py): notes, morphs and sweeps (and
+melodies, through engines.sound.melody_replay). Notes, morphs and sweeps are deterministic (a decoded
+spectrum, vocoded from a fixed seed), so a remake on the same machine equals the kept file.
 
-Inputs an output depends on are kept in the workspace's Gallery: an uploaded primer is referenced
-as {"input": "inputs/<hash>.wav"}, an encoded sound's recording as the note recipe's "source"."""
+Old "continuation" recipes came from the frame RNN, which was retired (issue #21): they cannot be
+made again (a ValueError says so); the kept file stays in the Gallery and plays as it was.
+
+Inputs an output depends on are kept in the workspace's Gallery: an encoded sound's recording is
+referenced as the note recipe's "source" ("inputs/<hash>.wav")."""
 
 from __future__ import annotations
 
@@ -19,23 +21,24 @@ from engines.replay import ReplayContext
 from engines.sound import instrument, melody_replay
 
 ENGINE = instrument.ENGINE
-KINDS = ("note", "morph", "continuation", "sweep")
+KINDS = ("note", "morph", "continuation", "sweep")  # what the tab reopens ("continuation": its note only)
 EXACT = ("note", "morph", "sweep")
 CURRENT = "(the current sound)"   # a morph's end that is the note the controls played
+RETIRED = ("This sound came from the frame continuation, which was retired, so it cannot be made again; "
+           "it is kept as it was (the Gallery still plays the kept file). The Melody panel continues a tune now.")
 
 
-def find_model(rec: dict, models_dir: Path | None, kind: str = "vae") -> Path:
+def find_model(rec: dict, models_dir: Path | None) -> Path:
     """The checkpoint a recipe names (by its hash, else by its name), bundled or the workspace's;
     ValueError naming the missing model otherwise."""
-    found = instrument.available_models(None if models_dir is None else Path(models_dir) / ENGINE, kind)
+    found = instrument.available_models(None if models_dir is None else Path(models_dir) / ENGINE)
     for path in found.values():
         if checkpoints.file_hash(path) == rec.get("checkpoint"):
             return path
     for label, path in found.items():
         if label.startswith(f"{rec.get('model')} ("):
             return path
-    what = "continuation model" if kind == "rnn" else "note model"
-    raise ValueError(f"The {what} that made this ({str(rec.get('model'))[:60]}) is not here; add it under Models.")
+    raise ValueError(f"The note model that made this ({str(rec.get('model'))[:60]}) is not here; add it under Models.")
 
 
 def timbre_of(rec: dict) -> list | None:
@@ -73,39 +76,13 @@ def morph(model: instrument.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarra
                             rec.get("velocity", 100))
 
 
-def primer_wave(rec: dict, ctx: ReplayContext, settings) -> np.ndarray:
-    """The sound a continuation listened to: a note (remade from its recipe) or an upload kept in the Gallery."""
-    from engines.sound import audio
-
-    primer = rec.get("primer")
-    if isinstance(primer, dict) and primer.get("kind") == "note":
-        model = instrument.load_note_model(find_model(primer, ctx.models_dir))
-        return note(model, primer)[0]
-    if isinstance(primer, dict) and primer.get("input"):
-        try:
-            path = ctx.store.input_path(primer["input"])
-        except KeyError as err:
-            raise ValueError(str(err.args[0])) from None
-        return audio.load_upload(path, settings, "The primer").wave
-    raise ValueError("This continuation's primer was not kept with it, so it cannot be made again.")
-
-
-def continuation(rec: dict, ctx: ReplayContext) -> tuple[np.ndarray, np.ndarray, int]:
-    """(wave, log-mel, frame where the RNN takes over) of a continuation recipe."""
-    rnn = instrument.load_continuation_model(find_model(rec, ctx.models_dir, "rnn"))
-    primer = primer_wave(rec, ctx, rnn.settings)
-    return instrument.continue_sound(rnn, primer, rec.get("seconds", 4), rec.get("temperature", 0.5),
-                                     rec.get("seed", 0))
-
-
 def remake(recipe: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
     """A Sound output made again from its recipe: (sample rate, wave)."""
     kind = recipe.get("kind")
     if kind in melody_replay.KINDS:
         return melody_replay.remake(recipe, ctx)
     if kind == "continuation":
-        rnn_rate = instrument.load_continuation_model(find_model(recipe, ctx.models_dir, "rnn")).settings.sample_rate
-        return rnn_rate, continuation(recipe, ctx)[0]
+        raise ValueError(RETIRED)
     if kind == "sweep":
         from engines.sound import sweep as sound_sweep
 

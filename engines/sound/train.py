@@ -1,10 +1,9 @@
-"""Train Sound models: the note VAE (timbre sliders) and the frame RNN (continuations).
+"""Train Sound's note VAE (timbre sliders). The melody model trains in engines.sound.melody_train.
 
     python -m engines.sound.train --model vae --data fluidr3 --out runs/sound/notes.pt --steps 6000 --bundle assets/models/sound
-    python -m engines.sound.train --model rnn --data fluidr3 --out runs/sound/phrases.pt --steps 3000 --bundle assets/models/sound
     python -m engines.sound.train --model vae --data my_recordings/ --out ~/atelier/models/sound/mine.pt --steps 1500
 
-As a library, `train_vae(...)` and `train_rnn(...)` are generators of SoundEvent (progress,
+As a library, `train_vae(...)` is a generator of SoundEvent (progress,
 losses, a preview clip) so the UI can stream and stop them. A run resumes from `out` when it
 exists, so killing it loses at most `checkpoint_every` steps.
 """
@@ -28,7 +27,6 @@ from engines.device import configure
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.audio import TrainingData
 from engines.sound.render import NoteSet
-from engines.sound.rnn import FrameRNN, FrameRNNConfig
 from engines.sound.spectrum import SpectrumSettings
 from engines.sound.vae import NoteVAE, NoteVAEConfig
 
@@ -42,7 +40,6 @@ class SoundTrainConfig:
     lr: float = 1e-3
     kl_weight: float = 3e-4       # final weight of KL (nats per note) against L1 (per mel value)
     kl_warmup: int = 1000         # steps over which the KL weight rises from 0
-    window: int = 128             # RNN: frames per training window
     eval_every: int = 250
     checkpoint_every: int = 500
     seed: int = 0
@@ -225,83 +222,10 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
             return
 
 
-def train_rnn(sequences: np.ndarray, out: str | Path, settings: SpectrumSettings | None = None,
-              model_cfg: FrameRNNConfig | None = None, cfg: SoundTrainConfig | None = None,
-              stop: StopToken | None = None, device: str = "auto", data_note: str = "", name: str | None = None,
-              init_from: str | Path | None = None) -> Iterator[SoundEvent]:
-    """Train (or resume, or fine-tune) the frame RNN on log-mel sequences (N, n_mels, frames)."""
-    cfg, out = cfg or SoundTrainConfig(steps=3000, batch=32), Path(out)
-    settings = settings or SpectrumSettings(n_mels=sequences.shape[1])
-    dev = configure(device)
-    torch.manual_seed(cfg.seed)
-    ck = _resume(out, "rnn")
-    if ck is not None:
-        model_cfg = FrameRNNConfig(**ck.config["rnn"])
-    elif init_from:
-        base = checkpoints.load(init_from, engine=ENGINE)
-        model_cfg = FrameRNNConfig(**base.config["rnn"])
-    else:
-        model_cfg = replace(model_cfg or FrameRNNConfig(), n_mels=sequences.shape[1])
-    model = FrameRNN(model_cfg).to(dev)
-    if ck is None and init_from:
-        model.load_state_dict(base.state_dict)
-    opt, step, history, seconds_before = _optimiser(model, cfg, ck)
-    train_idx, val_idx = split(len(sequences), seed=cfg.seed)
-    data, val = torch.as_tensor(sequences[train_idx]), torch.as_tensor(sequences[val_idx][:64])
-    window = min(cfg.window, sequences.shape[2])
-    gen = torch.Generator().manual_seed(cfg.seed + step)
-    t0, avg, val_loss = time.time(), float("nan"), None
-
-    def save() -> Path:
-        meta = {"data": data_note or f"{len(sequences):,} sequences", "steps": step, "train_config": asdict(cfg),
-                "metrics": {"train_nll": avg, "val_nll": val_loss}, "history": history[-400:],
-                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1)}
-        config = {"kind": "rnn", "rnn": model_cfg.to_dict(), "spectrum": settings.to_dict()}
-        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, {"opt": opt.state_dict()}))
-
-    def evaluate() -> float:
-        model.eval()
-        with torch.no_grad():
-            value = float(model.loss(val[:, :, :window].float().to(dev)))
-        model.train()
-        return value
-
-    def preview() -> np.ndarray:
-        from engines.sound.spectrum import logmel_to_audio
-        primer = val[0, :, :32].float().to(dev)
-        frames = list(model.continue_frames(primer, 64, 0.3, torch.Generator().manual_seed(0)))
-        model.train()
-        mel = torch.cat([primer, torch.stack(frames, 1)], 1).cpu().numpy()
-        return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
-
-    yield SoundEvent(step, cfg.steps, avg, None, message="resumed at step %d" % step if step else "started")
-    model.train()
-    while step < cfg.steps:
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, step)
-        idx = torch.randint(0, len(data), (min(cfg.batch, len(data)),), generator=gen)
-        start = int(torch.randint(0, data.shape[2] - window + 1, (1,), generator=gen))
-        x = data[idx, :, start:start + window].float().to(dev)
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-            loss = model.loss(x)
-        optimizer_step(opt, loss.float(), model.parameters())
-        step += 1
-        avg = running_mean(avg, loss.item())
-        reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
-        if step % cfg.eval_every == 0 or reason:
-            val_loss = evaluate()
-            history.append((step, round(avg, 4), round(val_loss, 4)))
-            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
-            yield SoundEvent(step, cfg.steps, avg, val_loss, preview(), ckpt, bool(reason), reason or "",
-                             time.time() - t0, list(history))
-        if reason:
-            return
-
-
-def studio_config(kind: str, steps: int, time_budget_s: float | None = None) -> SoundTrainConfig:
+def studio_config(steps: int, time_budget_s: float | None = None) -> SoundTrainConfig:
     """The studio's recipe for a training on the artist's sounds: frequent evaluations (a live
     loss plot and preview), a checkpoint every 250 steps, the KL weight warming over a quarter."""
-    return SoundTrainConfig(steps=int(steps), batch=32 if kind == "rnn" else 64, eval_every=50,
+    return SoundTrainConfig(steps=int(steps), batch=64, eval_every=50,
                             checkpoint_every=250, kl_warmup=max(1, int(steps) // 4), time_budget_s=time_budget_s)
 
 
@@ -310,21 +234,17 @@ PLAN_MIN_STEPS = 200      # below this many steps, a smaller batch is tried
 PLAN_FINISH = 0.05        # of the budget kept for the last evaluation and save after the run stops
 
 
-def _step_seconds(kind: str, data: TrainingData, model: torch.nn.Module, batch: int, dev: torch.device,
+def _step_seconds(data: TrainingData, model: torch.nn.Module, batch: int, dev: torch.device,
                   repeats: int = 3) -> float:
-    """Seconds one optimiser step takes at this batch (after one warm-up step)."""
+    """Seconds one optimiser step of the note VAE takes at this batch (after one warm-up step)."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    source = data.sequences if kind == "rnn" else data.notes.logmels
-    n = min(batch, len(source))
-    x = torch.as_tensor(source[:n]).float().to(dev)
-    if kind == "rnn":
-        x = x[:, :, :128]
-    else:
-        p, v = torch.as_tensor(data.notes.pitches[:n]).to(dev), torch.as_tensor(data.notes.velocities[:n]).to(dev)
+    n = min(batch, len(data.notes.logmels))
+    x = torch.as_tensor(data.notes.logmels[:n]).float().to(dev)
+    p, v = torch.as_tensor(data.notes.pitches[:n]).to(dev), torch.as_tensor(data.notes.velocities[:n]).to(dev)
     times = []
     for _ in range(repeats + 1):
         t = time.perf_counter()
-        loss = model.loss(x) if kind == "rnn" else model(x, p, v)[1]
+        loss = model(x, p, v)[1]
         optimizer_step(opt, loss, model.parameters())
         times.append(time.perf_counter() - t)
     return float(np.median(times[1:]))
@@ -340,19 +260,15 @@ def plan_budget(data: TrainingData, settings: SpectrumSettings, budget_s: float,
     Returns (config, a line saying so)."""
     t0 = time.perf_counter()
     dev = configure(device)
-    kind = data.kind
     if init_from:
-        config = checkpoints.load(init_from, engine=ENGINE).config
-        model = FrameRNN(FrameRNNConfig(**config["rnn"])) if kind == "rnn" else NoteVAE(NoteVAEConfig(**config["vae"]))
-    elif kind == "rnn":
-        model = FrameRNN(replace(FrameRNNConfig(), n_mels=data.sequences.shape[1]))
+        model = NoteVAE(NoteVAEConfig(**checkpoints.load(init_from, engine=ENGINE).config["vae"]))
     else:
         shape = data.notes.logmels.shape
         model = NoteVAE(replace(NoteVAEConfig(), n_mels=shape[1], frames=shape[2]))
     model = model.to(dev).train()
-    batch = 32 if kind == "rnn" else 64
+    batch = 64
     while True:
-        per_step = _step_seconds(kind, data, model, batch, dev)
+        per_step = _step_seconds(data, model, batch, dev)
         usable = PLAN_SHARE * budget_s - (time.perf_counter() - t0)
         steps = int(usable / (per_step * 1.15))  # ~15% for evaluations every 5% of the run
         if steps >= PLAN_MIN_STEPS or batch <= 16:
@@ -371,11 +287,7 @@ def plan_budget(data: TrainingData, settings: SpectrumSettings, budget_s: float,
 def train_on(data: TrainingData, out: str | Path, settings: SpectrumSettings, cfg: SoundTrainConfig,
              stop: StopToken | None = None, name: str | None = None, init_from: str | Path | None = None,
              device: str = "auto") -> Iterator[SoundEvent]:
-    """Train the kind of model `data` was prepared for (`prepare_training_data`): a note VAE or
-    a continuation RNN, written to `out` (resumed when it exists)."""
-    if data.kind == "rnn":
-        return train_rnn(data.sequences, out, settings, cfg=cfg, stop=stop, name=name, data_note=data.described,
-                         init_from=init_from, device=device)
+    """Train a note VAE on what `prepare_training_data` found, written to `out` (resumed when it exists)."""
     return train_vae(data.notes, out, settings, cfg=cfg, names=data.names, stop=stop, name=name,
                      data_note=data.described, init_from=init_from, device=device)
 
@@ -384,52 +296,38 @@ def main(argv: list[str] | None = None) -> None:
     from engines.sound import render
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=["vae", "rnn"], default="vae")
+    p.add_argument("--model", choices=["vae"], default="vae", help="the note VAE (the only kind trained here)")
     p.add_argument("--data", nargs="+", required=True, help="'fluidr3' (the bundled recipe) or audio files/folders/zips")
     p.add_argument("--out", required=True)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--latent", type=int, default=16)
-    p.add_argument("--phrases", type=int, default=3000, help="rnn + fluidr3: how many melodies to render")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
     p.add_argument("--init-from", help="fine-tune from this Sound model")
     p.add_argument("--bundle", help="also write a compact float16 copy into this folder when done")
     p.add_argument("--device", default="auto")
     args = p.parse_args(argv)
     settings = SpectrumSettings(n_mels=128)
-    batch = args.batch or (64 if args.model == "vae" else 32)
+    batch = args.batch or 64
     cfg = SoundTrainConfig(steps=args.steps, batch=batch, lr=args.lr, bf16=args.bf16)
     t0 = time.time()
     if args.data == ["fluidr3"]:
-        if args.model == "vae":
-            notes = render.render_notes(settings)
-            note = (f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
-                    f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
-                    f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out")
-            names = {prog: render.GM_NAMES[prog] for prog in render.PRESETS}
-        else:
-            seqs = render.render_phrases(settings, args.phrases)
-            note = (f"FluidR3_GM via tinysoundfont: {len(seqs):,} random 4 s melodies over "
-                    f"{len(render.PROGRAMS)} General MIDI programs, 5% held out")
+        notes = render.render_notes(settings)
+        note = (f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
+                f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
+                f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out")
+        names = {prog: render.GM_NAMES[prog] for prog in render.PRESETS}
     else:
         from engines.sound import audio
 
         with tempfiles.job_dir("sound-train") as work:  # unpacked zips go once the data is read
             clips = audio.load_many(args.data, settings, work, max_bytes=10**12)  # the artist's own folders
-        if args.model == "vae":
-            notes, names = audio.notes_from_clips(clips, settings)
-            note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
-        else:
-            seqs = audio.sequences_from_clips(clips, settings)
-            note = f"{len(seqs):,} windows from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
+        notes, names = audio.notes_from_clips(clips, settings)
+        note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
     print(f"{note} (prepared in {time.time() - t0:.0f} s)", flush=True)
-    if args.model == "vae":
-        events = train_vae(notes, args.out, settings, NoteVAEConfig(latent=args.latent), cfg, names,
-                           device=args.device, data_note=note, init_from=args.init_from)
-    else:
-        events = train_rnn(seqs, args.out, settings, FrameRNNConfig(), cfg, device=args.device, data_note=note,
-                           init_from=args.init_from)
+    events = train_vae(notes, args.out, settings, NoteVAEConfig(latent=args.latent), cfg, names,
+                       device=args.device, data_note=note, init_from=args.init_from)
     for ev in events:
         print(json.dumps({"step": ev.step, "loss": round(ev.loss, 4), "val": None if ev.val is None else round(ev.val, 4),
                           "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)

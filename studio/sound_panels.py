@@ -49,18 +49,20 @@ def pitch_label(pitch: float) -> str:
     return f"**{note_name(p)}** · MIDI {p} · {midi_to_hz(p):.1f} Hz"
 
 
-def slider_looks(model: instrument.NoteModel | None, values: list | None = None) -> list[gr.Slider]:
+def slider_looks(model: instrument.NoteModel | None, values: list | None = None,
+                 render: bool = True) -> list[gr.Slider]:
     """Each timbre slider named by what it was measured to change, over its safe range (widened to
-    show a value outside it, as a recipe may hold)."""
+    show a value outside it, as a recipe may hold). `render=False` while laying out the tab, where
+    only the names and ranges are read (a slider made inside the layout would be drawn)."""
     if model is None:
-        return [gr.Slider(label=f"Timbre {i + 1}") for i in range(N_SLIDERS)]
+        return [gr.Slider(label=f"Timbre {i + 1}", render=render) for i in range(N_SLIDERS)]
     info = named.slider_info(model, N_SLIDERS)
     out = []
     for i in range(N_SLIDERS):
         r = float(info["ranges"][i]) if i < len(info["ranges"]) else instrument.SLIDER_RANGE[1]
         name = info["names"][i] if i < len(info["names"]) else ""
         v = _number(values[i] if values and i < len(values) else 0.0)
-        out.append(gr.Slider(minimum=min(-r, v), maximum=max(r, v), label=f"{i + 1}. {name}", value=v))
+        out.append(gr.Slider(minimum=min(-r, v), maximum=max(r, v), label=f"{i + 1}. {name}", value=v, render=render))
     return out
 
 
@@ -118,7 +120,7 @@ def first_models() -> SimpleNamespace:
     first = next(iter(notes), None)
     model = instrument.load_note_model(notes[first]) if first else None
     return SimpleNamespace(first=first, presets=[CENTRE, *model.presets] if model else [CENTRE],
-                           range=model.pitch_range if model else PITCH_RANGE, sliders=slider_looks(model),
+                           range=model.pitch_range if model else PITCH_RANGE, sliders=slider_looks(model, render=False),
                            axes=sound_sweep.axis_names(model) if model else list(sound_sweep.AXES))
 
 

@@ -37,16 +37,22 @@ def _held_out() -> list[melody.Tune] | None:
 def _nll(model: melody.MelodyModel, held: list[melody.Tune] | None) -> dict:
     metrics = model.meta.get("metrics", {})
     if held is None:
-        return {"melody_val_nll": metrics.get("val_nll"), "melody_val_nll_unigram": metrics.get("val_nll_unigram"),
-                "melody_nll_source": "checkpoint metadata"}
+        return {
+            "melody_val_nll": metrics.get("val_nll"),
+            "melody_val_nll_unigram": metrics.get("val_nll_unigram"),
+            "melody_nll_source": "checkpoint metadata",
+        }
     from engines.sound import melody_data
     from engines.sound.melody_train import event_set, held_out_nll, unigram_nll
 
     train = melody_data.split_by_tune(melody_data.read_corpus(CORPUS_CACHE, parse=False))[0]
     held_set = event_set(held, max_len=1024)
-    return {"melody_val_nll": round(held_out_nll(model.rnn, held_set), 4),
-            "melody_val_nll_unigram": round(unigram_nll(event_set(train, max_len=4096), held_set), 4),
-            "melody_held_out_tunes": len(held_set), "melody_nll_source": "held-out tunes"}
+    return {
+        "melody_val_nll": round(held_out_nll(model.rnn, held_set), 4),
+        "melody_val_nll_unigram": round(unigram_nll(event_set(train, max_len=4096), held_set), 4),
+        "melody_held_out_tunes": len(held_set),
+        "melody_nll_source": "held-out tunes",
+    }
 
 
 def _primer(tune: melody.Tune, bars: int = 2) -> melody.Tune:
@@ -64,8 +70,11 @@ def _in_key(model: melody.MelodyModel, held: list[melody.Tune] | None, count: in
         out = melody.continue_tune(model, _primer(tune), bars=4, temperature=0.8, seed=i)
         shares.append(melody.in_key_share(out.new_notes, tune.key) * len(out.new_notes))
         notes += len(out.new_notes)
-    return {"melody_in_key": round(sum(shares) / max(notes, 1), 4), "melody_in_key_continuations": len(usable),
-            "melody_in_key_notes": notes}
+    return {
+        "melody_in_key": round(sum(shares) / max(notes, 1), 4),
+        "melody_in_key_continuations": len(usable),
+        "melody_in_key_notes": notes,
+    }
 
 
 def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, pieces: int) -> dict:
@@ -76,10 +85,17 @@ def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, p
     lo, hi = notes_model.pitch_range
     hits = total = skipped = 0
     for i in range(pieces):
-        tune = melody.compose(model, melody.Key(i * 5 % 12, "major" if i % 2 == 0 else "minor"), (4, 4), bars=4,
-                              temperature=0.8, seed=100 + i).tune
-        sr, wave = melody_render.render_tracks(notes_model, [Track("m", tune.notes)],
-                                               melody_render.Timbre(PRESETS[i % len(PRESETS)]), 120.0)
+        tune = melody.compose(
+            model,
+            melody.Key(i * 5 % 12, "major" if i % 2 == 0 else "minor"),
+            (4, 4),
+            bars=4,
+            temperature=0.8,
+            seed=100 + i,
+        ).tune
+        sr, wave = melody_render.render_tracks(
+            notes_model, [Track("m", tune.notes)], melody_render.Timbre(PRESETS[i % len(PRESETS)]), 120.0
+        )
         hop = 256
         f0, voiced, _ = librosa.pyin(wave, fmin=80, fmax=1400, sr=sr, frame_length=1024, hop_length=hop)
         for n in tune.notes:
@@ -92,8 +108,11 @@ def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, p
             target = melody_render.fit_pitch(n.pitch, lo, hi)
             total += 1
             hits += bool(len(seg) and abs(librosa.hz_to_midi(np.median(seg)) - target) < 0.5)
-    return {"melody_pitch_match": round(hits / max(total, 1), 4), "melody_pitch_notes": total,
-            "melody_pitch_notes_too_short": skipped}
+    return {
+        "melody_pitch_match": round(hits / max(total, 1), 4),
+        "melody_pitch_notes": total,
+        "melody_pitch_notes_too_short": skipped,
+    }
 
 
 def _speed(model: melody.MelodyModel, notes_model: instrument.NoteModel, repeats: int) -> dict:
@@ -109,8 +128,11 @@ def _speed(model: melody.MelodyModel, notes_model: instrument.NoteModel, repeats
         melody_render.clear_cache()
         cold.append(once(r + 1))
     warm = [once(r + 1) for r in range(repeats)]
-    return {"melody_ms_per_bar": round(float(np.median(cold)), 1),
-            "melody_ms_per_bar_warm": round(float(np.median(warm)), 1), "melody_threads": torch.get_num_threads()}
+    return {
+        "melody_ms_per_bar": round(float(np.median(cold)), 1),
+        "melody_ms_per_bar_warm": round(float(np.median(warm)), 1),
+        "melody_threads": torch.get_num_threads(),
+    }
 
 
 def run(quick: bool = False) -> dict:

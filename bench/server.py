@@ -34,15 +34,24 @@ class StudioProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.home / "studio.log"
-        env = {**os.environ, "GRADIO_TEMP_DIR": str(self.home / "gradio-tmp"), "ATELIER_HOME": str(self.home),
-               "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
-               "ATELIER_TMP": str(self.home / "tmp")}
+        env = {
+            **os.environ,
+            "GRADIO_TEMP_DIR": str(self.home / "gradio-tmp"),
+            "ATELIER_HOME": str(self.home),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1",
+            "ATELIER_TMP": str(self.home / "tmp"),
+        }
         env.pop("GRADIO_SERVER_NAME", None)
         self.started = time.time()
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(self.port),
-                                      "--device", "cpu", *(extra_args or [])],
-                                     cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "launch.py"), "--port", str(self.port), "--device", "cpu", *(extra_args or [])],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, timeout: float = 120) -> float:
         """Block until the page answers HTTP 200; returns seconds since the process started."""

@@ -74,15 +74,29 @@ def _mixed_call(client, i: int) -> None:
     if turn == 0:
         _paint(client, (i % 40) / 20 - 1)
     elif turn == 1:
-        client.predict(handle_file(str(SAMPLES / "content" / "chelsea.jpg")),
-                       handle_file(str(SAMPLES / "styles" / "swirls.jpg")), None, None, None,
-                       0.5 + (i % 10) / 20, 0.5, 0.5, 0.5, 0.8, False, 256, api_name="/stylize_fast")
+        client.predict(
+            handle_file(str(SAMPLES / "content" / "chelsea.jpg")),
+            handle_file(str(SAMPLES / "styles" / "swirls.jpg")),
+            None,
+            None,
+            None,
+            0.5 + (i % 10) / 20,
+            0.5,
+            0.5,
+            0.5,
+            0.8,
+            False,
+            256,
+            api_name="/stylize_fast",
+        )
     elif turn == 2:
-        client.predict("notes (bundled)", "Violin", 60 + i % 12, 100, 0.5, None, 1.0, *[0.0] * 7,
-                       api_name="/sound_generate")
+        client.predict(
+            "notes (bundled)", "Violin", 60 + i % 12, 100, 0.5, None, 1.0, *[0.0] * 7, api_name="/sound_generate"
+        )
     else:
-        result = client.predict("shakespeare (bundled)", "ROMEO:\n", 40, 0.8, 0, 0.95, 1.0, i, "",
-                                api_name="/words_generate")
+        result = client.predict(
+            "shakespeare (bundled)", "ROMEO:\n", 40, 0.8, 0, 0.95, 1.0, i, "", api_name="/words_generate"
+        )
         assert result
 
 

@@ -40,13 +40,20 @@ def _vocoder(model: instrument.NoteModel, repeats: int) -> dict:
     ours_ms = median_ms(lambda: spectrum.mel_to_audio(mel, s, length=len(wave)), repeats=repeats, warmup=1)
 
     def theirs():
-        return librosa.feature.inverse.mel_to_audio(mel, sr=s.sample_rate, n_fft=s.n_fft, hop_length=s.hop,
-                                                    n_iter=32, norm="slaney", length=len(wave))
+        return librosa.feature.inverse.mel_to_audio(
+            mel, sr=s.sample_rate, n_fft=s.n_fft, hop_length=s.hop, n_iter=32, norm="slaney", length=len(wave)
+        )
+
     librosa_ms = median_ms(theirs, repeats=max(1, repeats // 3), warmup=1)
     sc = spectrum.spectral_convergence(spectrum.mel_to_audio(mel, s, length=len(wave)), wave, s)
     sc_ref = spectrum.spectral_convergence(theirs(), wave, s)
-    return {"vocoder_speedup_vs_librosa": round(librosa_ms / ours_ms, 2), "vocoder_ms": round(ours_ms, 1),
-            "vocoder_librosa_ms": round(librosa_ms, 1), "vocoder_sc": round(sc, 4), "vocoder_sc_librosa": round(sc_ref, 4)}
+    return {
+        "vocoder_speedup_vs_librosa": round(librosa_ms / ours_ms, 2),
+        "vocoder_ms": round(ours_ms, 1),
+        "vocoder_librosa_ms": round(librosa_ms, 1),
+        "vocoder_sc": round(sc, 4),
+        "vocoder_sc_librosa": round(sc_ref, 4),
+    }
 
 
 def _tone(s: spectrum.SpectrumSettings) -> np.ndarray:
@@ -58,6 +65,7 @@ def _has_soundfont() -> bool:
     try:
         render.find_soundfont()
         import tinysoundfont  # noqa: F401
+
         return True
     except (FileNotFoundError, ImportError):
         return False
@@ -86,15 +94,24 @@ def _held_out(model: instrument.NoteModel, n: int) -> render.NoteSet:
     pick = [combos[i] for i in val[np.linspace(0, len(val) - 1, n).astype(int)]]
     r, s = render.Renderer(), model.settings
     total = (render.NOTE_FRAMES - 1) * s.hop
-    mels = [spectrum.audio_to_logmel(render.level(r.note(p, q, v, total_samples=total), v), s)[:, :render.NOTE_FRAMES]
-            for p, q, v in pick]
-    return render.NoteSet(np.stack(mels).astype(np.float16), np.array([c[1] for c in pick]),
-                          np.array([c[2] for c in pick]), np.array([c[0] for c in pick]))
+    mels = [
+        spectrum.audio_to_logmel(render.level(r.note(p, q, v, total_samples=total), v), s)[:, : render.NOTE_FRAMES]
+        for p, q, v in pick
+    ]
+    return render.NoteSet(
+        np.stack(mels).astype(np.float16),
+        np.array([c[1] for c in pick]),
+        np.array([c[2] for c in pick]),
+        np.array([c[0] for c in pick]),
+    )
 
 
 def _roundtrip_ms(n: int) -> float:
-    return roundtrip_ms("/sound_generate", lambda v: ("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, v,
-                                                      *([0.0] * (instrument.N_SLIDERS - 1))), n)
+    return roundtrip_ms(
+        "/sound_generate",
+        lambda v: ("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, v, *([0.0] * (instrument.N_SLIDERS - 1))),
+        n,
+    )
 
 
 def _studio_path() -> dict:
@@ -117,33 +134,41 @@ def _studio_path() -> dict:
     onset, tail, flat = 0.0, -200.0, [0.0] * instrument.N_SLIDERS
     try:
         with tempfiles.job_dir("bench-sound") as work:
-            common.configure(Settings(models_dir=work / "m", outputs_dir=work / "o", workspaces_dir=work / "w"),
-                             shared=True)
+            common.configure(
+                Settings(models_dir=work / "m", outputs_dir=work / "o", workspaces_dir=work / "w"), shared=True
+            )
             for preset in model.presets:
                 wav, _ = sound.sound_generate(label, preset, 60, 100, 1.0, None, flat, request=request)
                 wave, sr = sf.read(io.BytesIO(wav), dtype="float32")
                 peak, end = float(np.abs(wave).max()), int(instrument.END_FADE_S * sr)
                 onset = max(onset, abs(float(wave[0])) / peak)
-                level = float(np.sqrt(np.mean(wave[-2 * end:-end] ** 2)))
+                level = float(np.sqrt(np.mean(wave[-2 * end : -end] ** 2)))
                 tail = max(tail, 20 * np.log10(level / peak + 1e-12))
             t = time.perf_counter()
-            for _ in sound.sound_sweep_run(label, "Flute", 60, 100, 1.0, None, flat, "pitch", "48:72:5",
-                                           "timbre 1", "-2:2:5", request=request):
+            for _ in sound.sound_sweep_run(
+                label, "Flute", 60, 100, 1.0, None, flat, "pitch", "48:72:5", "timbre 1", "-2:2:5", request=request
+            ):
                 pass
             sweep_s = time.perf_counter() - t
     finally:
         torch.set_num_threads(threads)
         common.configure()
-    return {"onset_click_ratio": round(float(onset), 5), "tail_cut_db": round(float(tail), 1),
-            "sweep_5x5_s": round(sweep_s, 2)}
+    return {
+        "onset_click_ratio": round(float(onset), 5),
+        "tail_cut_db": round(float(tail), 1),
+        "sweep_5x5_s": round(sweep_s, 2),
+    }
 
 
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = instrument.load_note_model(NOTE_MODEL)
     presets = iter(list(model.presets) * 50)
-    result = {"note_2s_ms": median_ms(lambda: instrument.note(model, 60, 100, HOLD_FOR_2S, next(presets)),
-                                      repeats=10 if quick else 30, warmup=2)}
+    result = {
+        "note_2s_ms": median_ms(
+            lambda: instrument.note(model, 60, 100, HOLD_FOR_2S, next(presets)), repeats=10 if quick else 30, warmup=2
+        )
+    }
     result.update(_vocoder(model, 3 if quick else 9))
     n_pitch = 60 if quick else 200
     result["pitch_accuracy"] = _pitch_accuracy(model, n_pitch)
@@ -156,11 +181,22 @@ def run(quick: bool = False) -> dict:
         result["recon_notes"] = len(held)
     else:
         result["recon_logmel_l1"] = None
-        result["recon_note"] = "needs apt fluid-soundfont-gm and pip --no-deps tinysoundfont to re-render held-out notes"
+        result["recon_note"] = (
+            "needs apt fluid-soundfont-gm and pip --no-deps tinysoundfont to re-render held-out notes"
+        )
     result.update(_studio_path())
     result["slider_roundtrip_ms"] = _roundtrip_ms(15 if quick else 40)
-    result.update(melody_bench.run(quick))        # melody_val_nll(_unigram), melody_in_key, melody_pitch_match, ...
+    result.update(melody_bench.run(quick))  # melody_val_nll(_unigram), melody_in_key, melody_pitch_match, ...
     result.update(sound_melody_bench.run(quick))  # continuation_active, melody_ms_per_bar (the tab's Continue)
-    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
-                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    result["machine"] = " ".join(
+        filter(
+            None,
+            [
+                platform.machine(),
+                f"{os.cpu_count()} cpus",
+                f"torch {torch.__version__}",
+                f"{torch.get_num_threads()} threads",
+            ],
+        )
+    )
     return result

@@ -32,8 +32,12 @@ def hummed(sr: int = 16000, seconds: float = 0.5) -> np.ndarray:
     """A 'sung' melody: sine tones with a few harmonics, a soft attack and a decay."""
     t = np.arange(int(seconds * sr)) / sr
     env = np.minimum(1, t * 60) * np.exp(-3 * t)
-    return np.concatenate([sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6))
-                           * env for p in HUMMED]).astype(np.float32)
+    return np.concatenate(
+        [
+            sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
+            for p in HUMMED
+        ]
+    ).astype(np.float32)
 
 
 def _primers(work, model: instrument.NoteModel) -> dict[str, tuple[str, str]]:
@@ -44,8 +48,11 @@ def _primers(work, model: instrument.NoteModel) -> dict[str, tuple[str, str]]:
     sf.write(violin, melody_render.render_tracks(model, [Track("v", phrase)], ms.Timbre("Violin"), 120)[1], 16000)
     rec = instrument.note_recipe(model, 64, 100, 1.5, next(iter(model.presets)), [0.0] * instrument.N_SLIDERS)
     note.write_bytes(recipe.wav_bytes(16000, instrument.note(model, 64, 100, 1.5, rec["preset"])[0], rec))
-    return {"hummed": ("my recording", str(hum)), "violin": ("my recording", str(violin)),
-            "current note": ("the current note", str(note))}
+    return {
+        "hummed": ("my recording", str(hum)),
+        "violin": ("my recording", str(violin)),
+        "current note": ("the current note", str(note)),
+    }
 
 
 def continuation_active(seeds: int) -> dict:
@@ -64,14 +71,30 @@ def continuation_active(seeds: int) -> dict:
     shares: dict[str, list[float]] = {}
     try:
         with tempfiles.job_dir("bench-melody") as work:
-            common.configure(Settings(models_dir=work / "m", outputs_dir=work / "o", workspaces_dir=work / "w"),
-                             shared=True)
+            common.configure(
+                Settings(models_dir=work / "m", outputs_dir=work / "o", workspaces_dir=work / "w"), shared=True
+            )
             for name, (source, path) in _primers(work, model).items():
                 for seed in range(seeds):
                     blob, _, _, _ = sound_melody.sound_melody(
-                        melody_label, source, path if source == SOURCES[0] else None, None,
-                        path if source == SOURCES[2] else None, 4, 0.8, seed, 120, 0.0, ms.AUTO, ms.AUTO, note_label,
-                        preset, None, flat, request=request)
+                        melody_label,
+                        source,
+                        path if source == SOURCES[0] else None,
+                        None,
+                        path if source == SOURCES[2] else None,
+                        4,
+                        0.8,
+                        seed,
+                        120,
+                        0.0,
+                        ms.AUTO,
+                        ms.AUTO,
+                        note_label,
+                        preset,
+                        None,
+                        flat,
+                        request=request,
+                    )
                     wave, sr = sf.read(io.BytesIO(blob), dtype="float32")
                     rec = _recipe(work, blob)
                     split = ms.split_seconds(rec["split"], rec["tempo_bpm"], rec["swing"])
@@ -80,10 +103,12 @@ def continuation_active(seeds: int) -> dict:
         torch.set_num_threads(threads)
         common.configure()
     every = [x for v in shares.values() for x in v]
-    return {"continuation_active": round(float(np.mean(every)), 4),
-            "continuation_active_min": round(float(np.min(every)), 4),
-            "continuation_active_by_primer": {k: round(float(np.mean(v)), 4) for k, v in shares.items()},
-            "continuation_active_pieces": len(every)}
+    return {
+        "continuation_active": round(float(np.mean(every)), 4),
+        "continuation_active_min": round(float(np.min(every)), 4),
+        "continuation_active_by_primer": {k: round(float(np.mean(v)), 4) for k, v in shares.items()},
+        "continuation_active_pieces": len(every),
+    }
 
 
 def _recipe(work, blob: bytes) -> dict:

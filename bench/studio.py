@@ -26,8 +26,24 @@ def _continue_the_note(last: tuple) -> tuple:
     from gradio_client import handle_file
 
     note = last[0] if isinstance(last, (list, tuple)) else last
-    return ("melody (bundled)", "the current note", None, None, handle_file(str(note)), 2, 0.8, 0, 120.0, 0.0,
-            "auto (from the primer)", "auto (from the primer)", "notes (bundled)", "Flute", [], *[0.0] * 8)
+    return (
+        "melody (bundled)",
+        "the current note",
+        None,
+        None,
+        handle_file(str(note)),
+        2,
+        0.8,
+        0,
+        120.0,
+        0.0,
+        "auto (from the primer)",
+        "auto (from the primer)",
+        "notes (bundled)",
+        "Flute",
+        [],
+        *[0.0] * 8,
+    )
 
 
 def _warm_args() -> dict[str, list[tuple[str, tuple | Callable[[tuple], tuple]]]]:
@@ -35,13 +51,39 @@ def _warm_args() -> dict[str, list[tuple[str, tuple | Callable[[tuple], tuple]]]
     callable in place of the inputs makes them from the previous call's result."""
     from gradio_client import handle_file
 
-    content, style = handle_file(str(SAMPLES / "content" / "chelsea.jpg")), handle_file(str(SAMPLES / "styles" / "swirls.jpg"))
+    content, style = (
+        handle_file(str(SAMPLES / "content" / "chelsea.jpg")),
+        handle_file(str(SAMPLES / "styles" / "swirls.jpg")),
+    )
     return {
         "gallery": [("/gallery_items", ("all", ""))],
         "paint": [("/paint_generate", ())],
-        "stylize": [("/stylize_fast", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 1.0, False, 512)),
-                    ("/stylize_gatys", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 20, 256, 1.0, 0.15, 0.3,
-                                        "efficientnet-lite0", "lbfgs", "none", None))],
+        "stylize": [
+            ("/stylize_fast", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 1.0, False, 512)),
+            (
+                "/stylize_gatys",
+                (
+                    content,
+                    style,
+                    None,
+                    None,
+                    None,
+                    1.0,
+                    0.5,
+                    0.5,
+                    0.5,
+                    20,
+                    256,
+                    1.0,
+                    0.15,
+                    0.3,
+                    "efficientnet-lite0",
+                    "lbfgs",
+                    "none",
+                    None,
+                ),
+            ),
+        ],
         "sound": [("/sound_generate", ()), ("/sound_melody", _continue_the_note)],
         "words": [("/words_generate", ()), ("/words_line", ())],
     }
@@ -51,7 +93,10 @@ def _keep_calls() -> list[tuple[str, tuple]]:
     """One kept output per deterministic path, through the tabs' own Keep endpoints."""
     from gradio_client import handle_file
 
-    content, style = handle_file(str(SAMPLES / "content" / "chelsea.jpg")), handle_file(str(SAMPLES / "styles" / "swirls.jpg"))
+    content, style = (
+        handle_file(str(SAMPLES / "content" / "chelsea.jpg")),
+        handle_file(str(SAMPLES / "styles" / "swirls.jpg")),
+    )
     return [
         ("/paint_keep", ("emoji (bundled)", "faces", "(none)", 0.5, 42, 0.2, 0.5, *[0.0] * 9, 2)),
         ("/stylize_keep", (content, style, None, None, None, 1.0, 0.5, 0.5, 0.5, 0.8, False, 384)),
@@ -72,8 +117,10 @@ def _replay_exact(client, endpoints: dict) -> tuple[float, int]:
             text = text[0] if isinstance(text, (list, tuple)) else text
             args = (*args[:-1], text)
         client.predict(*args, api_name=api_name)
-    results = [client.predict(item["id"], api_name="/gallery_replay")[1]
-               for item in client.predict("all", "", api_name="/gallery_items")]
+    results = [
+        client.predict(item["id"], api_name="/gallery_replay")[1]
+        for item in client.predict("all", "", api_name="/gallery_items")
+    ]
     exact = [r for r in results if r.get("exact")]
     return (round(sum(bool(r.get("matches")) for r in exact) / len(exact), 3) if exact else float("nan")), len(exact)
 

@@ -43,8 +43,14 @@ def streak_ratio() -> float:
     """Stripes on a noise-free gradient, through the fast job the tab runs (768 px, strength 1)."""
     with tempfiles.job_dir("bench-streak") as folder:
         fast.gradient_sky(1200, 800).save(folder / "sky.png")
-        job = jobs.fast_job(str(folder / "sky.png"), [str(SAMPLES / "styles" / "swirls.jpg"), None, None, None],
-                            [1.0, 0.5, 0.5, 0.5], 1.0, False, 768)
+        job = jobs.fast_job(
+            str(folder / "sky.png"),
+            [str(SAMPLES / "styles" / "swirls.jpg"), None, None, None],
+            [1.0, 0.5, 0.5, 0.5],
+            1.0,
+            False,
+            768,
+        )
         return round(fast.streak_ratio(job.paint(), top=0.6), 3)
 
 
@@ -100,6 +106,15 @@ def run(quick: bool = False) -> dict:
         "gatys_content_loss": round(last.content_loss, 4),
         "gatys_loss_iterations": drop_its,
         "gatys_loss_size": drop_size,
-        "machine": " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus", f"torch {torch.__version__}",
-                                          f"{torch.get_num_threads()} threads"])),
+        "machine": " ".join(
+            filter(
+                None,
+                [
+                    platform.machine(),
+                    f"{os.cpu_count()} cpus",
+                    f"torch {torch.__version__}",
+                    f"{torch.get_num_threads()} threads",
+                ],
+            )
+        ),
     }

@@ -23,6 +23,7 @@ def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB (Linux /proc, else psutil)."""
     try:
         import psutil
+
         proc = psutil.Process(pid)
         return round(sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20, 1)
     except ImportError:

@@ -36,9 +36,11 @@ from engines.words.train_vae import vae_metrics
 
 GPT_MODEL = writer.BUNDLED_DIR / "shakespeare.pt"
 VAE_MODEL = writer.BUNDLED_DIR / "verse.pt"
-HOMOTOPIES = (("Shall I compare thee to a summer's day?", "The quality of mercy is not strained."),
-              ("O Romeo, Romeo, wherefore art thou Romeo?", "Now is the winter of our discontent"),
-              ("To be, or not to be, that is the question.", "All the world's a stage."))
+HOMOTOPIES = (
+    ("Shall I compare thee to a summer's day?", "The quality of mercy is not strained."),
+    ("O Romeo, Romeo, wherefore art thou Romeo?", "Now is the winter of our discontent"),
+    ("To be, or not to be, that is the question.", "All the world's a stage."),
+)
 
 
 @torch.no_grad()
@@ -50,10 +52,10 @@ def held_out_loss(w: writer.Writer, text: str) -> tuple[float, int]:
     total, count = 0.0, 0
     starts = list(range(0, max(1, len(ids) - block), half))
     for i in range(0, len(starts), 64):
-        xs = torch.stack([ids[s:s + block] for s in starts[i:i + 64]])
-        ys = torch.stack([ids[s + 1:s + block + 1] for s in starts[i:i + 64]])
+        xs = torch.stack([ids[s : s + block] for s in starts[i : i + 64]])
+        ys = torch.stack([ids[s + 1 : s + block + 1] for s in starts[i : i + 64]])
         logits, _, _ = w.model(xs)
-        first = [0 if s == 0 else half for s in starts[i:i + 64]]
+        first = [0 if s == 0 else half for s in starts[i : i + 64]]
         for row, f in enumerate(first):
             loss = F.cross_entropy(logits[row, f:], ys[row, f:], reduction="sum")
             total += float(loss)
@@ -65,13 +67,19 @@ def _speed(w: writer.Writer, n: int, repeats: int) -> dict:
     prompt = torch.tensor([w.tok.encode("KING:\n")])
 
     def sample(cache: bool) -> None:
-        list(w.model.stream(prompt, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0),
-                            use_cache=cache))
+        list(
+            w.model.stream(
+                prompt, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0), use_cache=cache
+            )
+        )
+
     with_cache = median_ms(lambda: sample(True), repeats=repeats, warmup=1)
     without = median_ms(lambda: sample(False), repeats=max(1, repeats // 2), warmup=1)
-    return {"gpt_chars_per_s": round(n / with_cache * 1000, 1),
-            "gpt_chars_per_s_no_cache": round(n / without * 1000, 1),
-            "kv_cache_speedup": round(without / with_cache, 2)}
+    return {
+        "gpt_chars_per_s": round(n / with_cache * 1000, 1),
+        "gpt_chars_per_s_no_cache": round(n / without * 1000, 1),
+        "kv_cache_speedup": round(without / with_cache, 2),
+    }
 
 
 def _load() -> float:
@@ -93,8 +101,15 @@ def train_budget(corpus, seconds: float) -> dict:
         took = time.perf_counter() - t
         loss, _ = held_out_loss(writer.load_writer(out), corpus.val)
     torch.set_num_threads(threads)
-    return {"val": round(loss, 4), "seconds": round(took, 1), "steps": last.step if last else 0, "plan": p.reason,
-            "threads": used, "load_before": before, "load_after": _load()}
+    return {
+        "val": round(loss, 4),
+        "seconds": round(took, 1),
+        "steps": last.step if last else 0,
+        "plan": p.reason,
+        "threads": used,
+        "load_before": before,
+        "load_after": _load(),
+    }
 
 
 def sweep_5x5_s(w: writer.Writer) -> float:
@@ -121,17 +136,34 @@ def run(quick: bool = False) -> dict:
         lines = lines[:: max(1, len(lines) // (400 if quick else 2000))]
         metrics = vae_metrics(m.model, m.tok, lines)
         m.model.eval()
-        result.update({"vae_kl": round(metrics["kl"], 3), "vae_recon_char_acc": round(metrics["recon_char_acc"], 4),
-                       "vae_recon_char_acc_greedy": round(metrics["recon_char_acc_greedy"], 4),
-                       "vae_latent": m.model.cfg.latent, "vae_lines": len(lines)})
+        result.update(
+            {
+                "vae_kl": round(metrics["kl"], 3),
+                "vae_recon_char_acc": round(metrics["recon_char_acc"], 4),
+                "vae_recon_char_acc_greedy": round(metrics["recon_char_acc_greedy"], 4),
+                "vae_latent": m.model.cfg.latent,
+                "vae_lines": len(lines),
+            }
+        )
         result["homotopies"] = [writer.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
         result["line_slider_roundtrip_ms"] = roundtrip_ms(
-            "/words_line", lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (writer.N_SLIDERS - 1))),
-            15 if quick else 40)
+            "/words_line",
+            lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (writer.N_SLIDERS - 1))),
+            15 if quick else 40,
+        )
     result["sweep_5x5_s"] = sweep_5x5_s(w)
     trained = train_budget(corpus, 60 if quick else 180)
     result["train_60s_val" if quick else "train_3min_val"] = trained.pop("val")
     result["train_budget"] = trained
-    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
-                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    result["machine"] = " ".join(
+        filter(
+            None,
+            [
+                platform.machine(),
+                f"{os.cpu_count()} cpus",
+                f"torch {torch.__version__}",
+                f"{torch.get_num_threads()} threads",
+            ],
+        )
+    )
     return result

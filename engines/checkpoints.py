@@ -75,10 +75,21 @@ def load(path: str | os.PathLike, engine: str | None = None, map_location: str |
         raise CheckpointError(f"no model file at {path}")
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError, AttributeError,
-            TypeError, IndexError, KeyError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{path.name} is not an Atelier model file (it could not be read safely: "
-                              f"{type(err).__name__})") from None
+    except (
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        IndexError,
+        KeyError,
+        UnicodeDecodeError,
+    ) as err:
+        raise CheckpointError(
+            f"{path.name} is not an Atelier model file (it could not be read safely: {type(err).__name__})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is a torch file, but not an Atelier model file")
     if payload.get("format_version", 0) > FORMAT_VERSION:
@@ -134,8 +145,12 @@ def export_compact(src: str | os.PathLike, dst: str | os.PathLike, engine: str) 
     return save(dst, Checkpoint(ck.engine, state, ck.config, ck.meta, extra))
 
 
-def labelled_models(bundled: str | os.PathLike, user: str | os.PathLike | None, engine: str,
-                    accept: Callable[[Path], bool] | None = None) -> dict[str, Path]:
+def labelled_models(
+    bundled: str | os.PathLike,
+    user: str | os.PathLike | None,
+    engine: str,
+    accept: Callable[[Path], bool] | None = None,
+) -> dict[str, Path]:
     """Display label -> checkpoint for an engine's bundled models ('name (bundled)') and the
     artist's own ('name (yours)', oldest first), keeping those `accept` likes (unreadable ones never)."""
     found: dict[str, Path] = {}
@@ -163,6 +178,7 @@ def file_cached(build: Callable[[str], Any], what: str) -> Callable[[str | os.Pa
             raise FileNotFoundError(f"no {what} at {path}")
         with lock:
             return cached(str(path), path.stat().st_mtime)
+
     return load_once
 
 

@@ -71,5 +71,7 @@ def describe_hardware(preference: str = "auto") -> str:
     if device.type == "mps":
         return f"Apple GPU (mps), torch {torch.__version__}"
     threads = cpu_threads()
-    return (f"cpu {platform.machine()}: {threads} thread{'s' * (threads > 1)} of {os.cpu_count()} cores, "
-            f"torch {torch.__version__}")
+    return (
+        f"cpu {platform.machine()}: {threads} thread{'s' * (threads > 1)} of {os.cpu_count()} cores, "
+        f"torch {torch.__version__}"
+    )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PIXELS = 40_000_000       # larger pictures are refused (decompression-bomb guard)
-MIN_SIDE = 32                 # smaller pictures carry too little to work with
+MAX_PIXELS = 40_000_000  # larger pictures are refused (decompression-bomb guard)
+MIN_SIDE = 32  # smaller pictures carry too little to work with
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 2
 
 
@@ -56,8 +56,10 @@ def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, n
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
             if image.width * image.height > MAX_PIXELS:
-                raise ImageInputError(f"{label} is {image.width}x{image.height}; pictures over "
-                                      f"{MAX_PIXELS // 1_000_000} megapixels are refused")
+                raise ImageInputError(
+                    f"{label} is {image.width}x{image.height}; pictures over "
+                    f"{MAX_PIXELS // 1_000_000} megapixels are refused"
+                )
             if max_side:
                 image.draft("RGB", (max_side, max_side))  # fast JPEG downscale while decoding
             image.seek(0)
@@ -65,10 +67,13 @@ def open_image(source: str | os.PathLike | bytes, max_side: int | None = None, n
     except ImageInputError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        why = "it is far too large" if isinstance(err, (Image.DecompressionBombError, Image.DecompressionBombWarning)) \
+        why = (
+            "it is far too large"
+            if isinstance(err, (Image.DecompressionBombError, Image.DecompressionBombWarning))
             else "add a PNG, JPEG or WebP file"
+        )
         raise ImageInputError(f"{label} is not a picture Atelier can read ({why})") from None
-    except (OSError, SyntaxError, ValueError) as err:
+    except (OSError, SyntaxError, ValueError):
         raise ImageInputError(f"{label} is damaged or not a picture; add a PNG, JPEG or WebP file") from None
     image = to_rgb(to_srgb(ImageOps.exif_transpose(image)))
     if max_side and max(image.size) > max_side:
@@ -81,8 +86,9 @@ def square(image: Image.Image, size: int) -> Image.Image:
     return ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
 
 
-def load_picture(source: str | os.PathLike | bytes, max_side: int | None = None, name: str | None = None,
-                 min_side: int = MIN_SIDE) -> Image.Image:
+def load_picture(
+    source: str | os.PathLike | bytes, max_side: int | None = None, name: str | None = None, min_side: int = MIN_SIDE
+) -> Image.Image:
     """`open_image` for an artist's upload, refusing animations and pictures under `min_side`."""
     label = name or (Path(source).name if not isinstance(source, bytes) else "the upload")
     try:
@@ -95,6 +101,7 @@ def load_picture(source: str | os.PathLike | bytes, max_side: int | None = None,
         pass
     image = open_image(source, max_side=max_side, name=label)
     if min(image.size) < min_side:
-        raise ImageInputError(f"{label} is only {image.width}x{image.height}; pictures need at least "
-                              f"{min_side} pixels on each side")
+        raise ImageInputError(
+            f"{label} is only {image.width}x{image.height}; pictures need at least {min_side} pixels on each side"
+        )
     return image

@@ -103,8 +103,11 @@ class TrainingQueue:
     def stop(self, owner: str | None = None, session: str | None = None) -> int:
         """Ask the trainings of `owner` (or those started by page `session`) to stop; returns how many."""
         with self._cond:
-            hits = [t for t in (*self._running, *self._waiting)
-                    if (owner is not None and t.owner == owner) or (session is not None and t.session == session)]
+            hits = [
+                t
+                for t in (*self._running, *self._waiting)
+                if (owner is not None and t.owner == owner) or (session is not None and t.session == session)
+            ]
         for t in hits:
             t.stop_token.stop()
         return len(hits)
@@ -183,8 +186,9 @@ def running_mean(avg: Num | None, value: Num, keep: float = 0.95) -> Num:
     return keep * avg + (1 - keep) * value
 
 
-def end_reason(step: int, steps: int, stop: StopToken | None, started: float, budget_s: float | None,
-               now: float) -> str | None:
+def end_reason(
+    step: int, steps: int, stop: StopToken | None, started: float, budget_s: float | None, now: float
+) -> str | None:
     """Why a training loop should end after `step`: 'stopped', 'time budget reached',
     'finished', or None to go on. Shared by every engine's training loop, so it is also where a
     training steps aside for a moment while live requests (sliders) are being served."""

@@ -9,16 +9,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-MAX_SEED = 2**31 - 1          # seeds are 0..MAX_SEED
-MAX_KEYFRAMES = 32            # Paint morphs
-MAX_FRAMES = 600              # frames in one morph or animation
-MAX_TEXT_CHARS = 200_000      # a kept text, a prompt, a line
-MAX_LINE_CHARS = 20_000       # longest single line laid out in a thumbnail
+MAX_SEED = 2**31 - 1  # seeds are 0..MAX_SEED
+MAX_KEYFRAMES = 32  # Paint morphs
+MAX_FRAMES = 600  # frames in one morph or animation
+MAX_TEXT_CHARS = 200_000  # a kept text, a prompt, a line
+MAX_LINE_CHARS = 20_000  # longest single line laid out in a thumbnail
 MAX_TRAIN_TEXT_BYTES = 20_000_000  # text a Words model trains on in the studio
-MAX_SOUND_SECONDS = 30.0      # a generated or uploaded sound
-MAX_TRAIN_STEPS = 200_000     # steps one training run may ask for
-MAX_SWEEP_CELLS = 100         # cells in one sweep grid
-MAX_PICTURE_SIDE = 4096       # longest side of a picture a request works at
+MAX_SOUND_SECONDS = 30.0  # a generated or uploaded sound
+MAX_TRAIN_STEPS = 200_000  # steps one training run may ask for
+MAX_SWEEP_CELLS = 100  # cells in one sweep grid
+MAX_PICTURE_SIDE = 4096  # longest side of a picture a request works at
 MAX_PICTURE_PIXELS = 40_000_000  # pictures over this are refused before decoding
 
 

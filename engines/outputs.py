@@ -63,7 +63,9 @@ class OutputStore:
         path = recipes.write_png(self.root / f"{oid}.png", image, recipe)
         return self._record(oid, "image", path, thumbs.image_thumb(image), recipe, title)
 
-    def save_sound(self, sample_rate: int, wave: np.ndarray, recipe: recipes.Recipe, title: str | None = None) -> Output:
+    def save_sound(
+        self, sample_rate: int, wave: np.ndarray, recipe: recipes.Recipe, title: str | None = None
+    ) -> Output:
         """Save a sound as 16-bit WAV with its recipe."""
         oid = self._new_id()
         path = recipes.write_wav(self.root / f"{oid}.wav", sample_rate, wave, recipe)
@@ -75,8 +77,9 @@ class OutputStore:
         path = recipes.write_txt(self.root / f"{oid}.txt", text, recipe)
         return self._record(oid, "text", path, thumbs.text_thumb(text), recipe, title)
 
-    def save_file(self, source: str | os.PathLike, kind: str, recipe: recipes.Recipe, thumb: Image.Image,
-                  title: str | None = None) -> Output:
+    def save_file(
+        self, source: str | os.PathLike, kind: str, recipe: recipes.Recipe, thumb: Image.Image, title: str | None = None
+    ) -> Output:
         """Keep a finished file of another format (a GIF or MP4 morph, say); its recipe goes in a
         sidecar ``<file>.recipe.json`` beside it."""
         if kind not in KINDS:
@@ -126,8 +129,9 @@ class OutputStore:
                 found.append(out)
         return sorted(found, key=lambda o: (o.created, o.id), reverse=True)
 
-    def page(self, kind: str | None = None, query: str = "", offset: int = 0,
-             limit: int = 48) -> tuple[list[Output], int]:
+    def page(
+        self, kind: str | None = None, query: str = "", offset: int = 0, limit: int = 48
+    ) -> tuple[list[Output], int]:
         """One page of `list` and the number of matches. Without a filter only the page's records
         are read (ids sort by time), so the cost does not grow with the Gallery's size."""
         if kind not in (None, *KINDS):
@@ -135,10 +139,10 @@ class OutputStore:
         offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
         if kind is None and not query.strip():
             ids = sorted((p.stem for p in self.root.glob("*.json") if _ID.match(p.stem)), reverse=True)
-            found = [o for o in (self._load(self.root / f"{oid}.json") for oid in ids[offset:offset + limit]) if o]
+            found = [o for o in (self._load(self.root / f"{oid}.json") for oid in ids[offset : offset + limit]) if o]
             return found, len(ids)
         matches = self.list(kind, query)
-        return matches[offset:offset + limit], len(matches)
+        return matches[offset : offset + limit], len(matches)
 
     def adopt(self, source: str | os.PathLike, title: str | None = None) -> Output | None:
         """Copy an Atelier file made elsewhere (an imported zip's) into the store under a new id,
@@ -176,7 +180,9 @@ class OutputStore:
                 continue
             if (self.root / f"{oid}.json").exists():
                 continue
-            if media.suffix.lower() in (".mp4", ".mid") and any(media.with_suffix(x).exists() for x in (".gif", ".wav")):
+            if media.suffix.lower() in (".mp4", ".mid") and any(
+                media.with_suffix(x).exists() for x in (".gif", ".wav")
+            ):
                 continue  # a morph's MP4 beside its GIF, a melody's MIDI beside its WAV
             kind = _KIND_OF.get(media.suffix.lower())
             try:
@@ -207,9 +213,15 @@ class OutputStore:
     def delete(self, oid: str) -> None:
         """Remove an output and its preview and record; KeyError if there is none."""
         out = self.get(oid)
-        for path in (out.path, out.thumb, self.root / f"{out.id}.json", Path(str(out.path) + recipes.SIDECAR_SUFFIX),
-                     self.root / f"{out.id}.mp4", self.root / f"{out.id}.mp4{recipes.SIDECAR_SUFFIX}",
-                     self.root / f"{out.id}.mid"):
+        for path in (
+            out.path,
+            out.thumb,
+            self.root / f"{out.id}.json",
+            Path(str(out.path) + recipes.SIDECAR_SUFFIX),
+            self.root / f"{out.id}.mp4",
+            self.root / f"{out.id}.mp4{recipes.SIDECAR_SUFFIX}",
+            self.root / f"{out.id}.mid",
+        ):
             path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ internals
@@ -225,12 +237,20 @@ class OutputStore:
             raise KeyError(f"{oid!r} is not a gallery id")
         return oid
 
-    def _record(self, oid: str, kind: str, path: Path, thumb: Image.Image, recipe: recipes.Recipe,
-                title: str | None) -> Output:
+    def _record(
+        self, oid: str, kind: str, path: Path, thumb: Image.Image, recipe: recipes.Recipe, title: str | None
+    ) -> Output:
         thumb_path = self.root / f"{oid}.thumb.png"
         atomic_write(thumb_path, lambda fh: thumb.save(fh, format="PNG"))
-        out = Output(id=oid, kind=kind, title=title or _default_title(kind, recipe), created=time.time(),
-                     recipe=recipes.read(path), path=path, thumb=thumb_path)
+        out = Output(
+            id=oid,
+            kind=kind,
+            title=title or _default_title(kind, recipe),
+            created=time.time(),
+            recipe=recipes.read(path),
+            path=path,
+            thumb=thumb_path,
+        )
         record = {k: v for k, v in asdict(out).items() if k not in ("path", "thumb")}
         record["file"] = path.name
         atomic_write_bytes(self.root / f"{oid}.json", json.dumps(record, ensure_ascii=False, indent=1).encode())
@@ -244,8 +264,15 @@ class OutputStore:
             path = self.root / data["file"]
             if not path.is_file():
                 return None
-            return Output(id=data["id"], kind=data["kind"], title=data["title"], created=float(data["created"]),
-                          recipe=data["recipe"], path=path, thumb=self.root / f"{data['id']}.thumb.png")
+            return Output(
+                id=data["id"],
+                kind=data["kind"],
+                title=data["title"],
+                created=float(data["created"]),
+                recipe=data["recipe"],
+                path=path,
+                thumb=self.root / f"{data['id']}.thumb.png",
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

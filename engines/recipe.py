@@ -114,8 +114,8 @@ def _wav_chunks(blob: bytes) -> dict[bytes, bytes]:
         raise RecipeError("not a WAV file")
     chunks, pos = {}, 12
     while pos + 8 <= len(blob):
-        tag, size = blob[pos:pos + 4], struct.unpack("<I", blob[pos + 4:pos + 8])[0]
-        chunks[tag] = blob[pos + 8:pos + 8 + size]
+        tag, size = blob[pos : pos + 4], struct.unpack("<I", blob[pos + 4 : pos + 8])[0]
+        chunks[tag] = blob[pos + 8 : pos + 8 + size]
         pos += 8 + size + (size % 2)
     return chunks
 
@@ -198,4 +198,3 @@ def read(path: str | os.PathLike) -> Recipe:
     if found is None:
         raise RecipeError(f"{path.name} carries no Atelier recipe: it was not made here, or the recipe was stripped")
     return found
-

@@ -28,8 +28,8 @@ ENGINES = ("paint", "stylize", "sound", "words")
 class ReplayContext:
     """Where a remake finds what it needs: the workspace's models and its Gallery (kept inputs)."""
 
-    models_dir: Path      # the workspace's models folder (<engine>/<name>.pt below it)
-    store: OutputStore    # the workspace's Gallery, for inputs kept with outputs
+    models_dir: Path  # the workspace's models folder (<engine>/<name>.pt below it)
+    store: OutputStore  # the workspace's Gallery, for inputs kept with outputs
     device: str = "cpu"
 
 
@@ -64,8 +64,9 @@ def same(made: Made, kept: Path) -> bool:
             im.seek(0)
             return np.array_equal(np.asarray(im.convert("RGB")), np.asarray(made.convert("RGB")))
     if isinstance(made, tuple) and len(made) == 2:  # as 16-bit WAV, the way the Gallery keeps sounds
-        return recipes.wav_sound_bytes(recipes.wav_bytes(int(made[0]), made[1])) == \
-            recipes.wav_sound_bytes(kept.read_bytes())
+        return recipes.wav_sound_bytes(recipes.wav_bytes(int(made[0]), made[1])) == recipes.wav_sound_bytes(
+            kept.read_bytes()
+        )
     if isinstance(made, str):
         return recipes.read_text(kept) == made
     return False

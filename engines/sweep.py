@@ -26,12 +26,12 @@ from engines import limits
 from engines.jobs import StopToken
 
 MAX_CELLS = limits.MAX_SWEEP_CELLS
-MAX_VALUES = 25               # values on one axis
-MAX_NAME_CHARS = 60           # an axis name
-MAX_VALUE_CHARS = 200         # one value as typed
-MAX_SPEC_CHARS = 2_000        # an axis's values as typed
-GAP_SECONDS = 0.35            # silence between cells in the sweep's sound
-MAX_LABEL_CHARS = 28          # a value as the grid's margin shows it
+MAX_VALUES = 25  # values on one axis
+MAX_NAME_CHARS = 60  # an axis name
+MAX_VALUE_CHARS = 200  # one value as typed
+MAX_SPEC_CHARS = 2_000  # an axis's values as typed
+GAP_SECONDS = 0.35  # silence between cells in the sweep's sound
+MAX_LABEL_CHARS = 28  # a value as the grid's margin shows it
 KINDS = ("picture", "sound", "text")
 
 Output = Any  # Image.Image | tuple[int, np.ndarray] | str
@@ -52,8 +52,8 @@ class Axis:
 class Cell:
     """One made output and where it sits."""
 
-    col: int                  # index along X
-    row: int                  # index along Y
+    col: int  # index along X
+    row: int  # index along Y
     x: Any
     y: Any
     output: Output
@@ -81,7 +81,7 @@ def format_value(value: Any) -> str:
         text = " + ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else str(k) for k, v in value.items())
     else:
         text = str(value)
-    return text if len(text) <= MAX_LABEL_CHARS else text[:MAX_LABEL_CHARS - 1] + "…"
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
 
 
 def parse_values(spec: Any, name: str = "the axis") -> list:
@@ -99,8 +99,10 @@ def parse_values(spec: Any, name: str = "the axis") -> list:
         hi = limits.number(parts[1], f"The end of {name}")
         count = limits.whole(parts[2], f"The count of {name}", 1, MAX_VALUES)
         values = [lo + (hi - lo) * i / max(count - 1, 1) for i in range(count)]
-        return [int(v) if float(v).is_integer() and float(lo).is_integer() and float(hi).is_integer() else round(v, 6)
-                for v in values]
+        return [
+            int(v) if float(v).is_integer() and float(lo).is_integer() and float(hi).is_integer() else round(v, 6)
+            for v in values
+        ]
     out: list = []
     for raw in text.split(","):
         raw = raw.strip()
@@ -141,8 +143,10 @@ def check_axes(x_axis: Any, y_axis: Any) -> tuple[Axis, Axis]:
     ya = y_axis if isinstance(y_axis, Axis) else axis(*_pair(y_axis, "The Y axis"))
     cells = len(xa.values) * len(ya.values)
     if cells > MAX_CELLS:
-        raise ValueError(f"That sweep has {len(xa.values)} x {len(ya.values)} = {cells} cells; "
-                         f"a sweep makes at most {MAX_CELLS}. Take fewer values.")
+        raise ValueError(
+            f"That sweep has {len(xa.values)} x {len(ya.values)} = {cells} cells; "
+            f"a sweep makes at most {MAX_CELLS}. Take fewer values."
+        )
     return xa, ya
 
 
@@ -160,8 +164,9 @@ def single(name: str = "") -> Axis:
 
 
 # ---------------------------------------------------------------- running
-def run(fn: Callable[[Any, Any], Output], x_axis: Any, y_axis: Any, stop: StopToken | None = None,
-        preview_every: int = 0) -> Iterator[SweepEvent]:
+def run(
+    fn: Callable[[Any, Any], Output], x_axis: Any, y_axis: Any, stop: StopToken | None = None, preview_every: int = 0
+) -> Iterator[SweepEvent]:
     """Make fn(x, y) for every cell, row by row; yield a SweepEvent after each (with a preview grid
     every `preview_every` cells of pictures, when > 0). A stop ends it with the cells made so far;
     the last event has done=True. An error in one cell ends the sweep with that cell's message."""
@@ -171,8 +176,9 @@ def run(fn: Callable[[Any, Any], Output], x_axis: Any, y_axis: Any, stop: StopTo
     for r, yv in enumerate(ya.values):
         for c, xv in enumerate(xa.values):
             if stop is not None and stop.stopped:
-                yield SweepEvent(len(cells) / total, cells, f"stopped after {len(cells)} of {total} cells",
-                                 done=True, stopped=True)
+                yield SweepEvent(
+                    len(cells) / total, cells, f"stopped after {len(cells)} of {total} cells", done=True, stopped=True
+                )
                 return
             t = time.time()
             try:
@@ -197,8 +203,14 @@ def run_all(fn: Callable[[Any, Any], Output], x_axis: Any, y_axis: Any, stop: St
     return cells
 
 
-def settings_sweep(make: Callable[[dict], Output], base: dict, x_axis: Any, y_axis: Any,
-                   stop: StopToken | None = None, preview_every: int = 0) -> Iterator[SweepEvent]:
+def settings_sweep(
+    make: Callable[[dict], Output],
+    base: dict,
+    x_axis: Any,
+    y_axis: Any,
+    stop: StopToken | None = None,
+    preview_every: int = 0,
+) -> Iterator[SweepEvent]:
     """A sweep over a tab's settings dict: each cell is make({**base, x name: x, y name: y}).
     The two axes must name different settings."""
     xa, ya = check_axes(x_axis, y_axis)
@@ -243,8 +255,9 @@ def _text_size(draw: ImageDraw.ImageDraw, text: str, font) -> tuple[int, int]:
     return box[2] - box[0], box[3] - box[1]
 
 
-def grid_picture(cells: Sequence[Cell], x_axis: Axis, y_axis: Axis, cell_side: int | None = None,
-                 title: str = "") -> Image.Image:
+def grid_picture(
+    cells: Sequence[Cell], x_axis: Axis, y_axis: Axis, cell_side: int | None = None, title: str = ""
+) -> Image.Image:
     """The cells' pictures in a grid (X across, Y down), each at `cell_side` px (default: the
     first picture's size, at least 128 and at most 384), X values above the columns with X's name
     over them, Y values left of the rows with Y's name above them; cells not made yet stay blank."""
@@ -261,7 +274,7 @@ def grid_picture(cells: Sequence[Cell], x_axis: Axis, y_axis: Axis, cell_side: i
     x_name, y_name, title = f"{plain(x_axis.name)} ->", f"<- {plain(y_axis.name)}", plain(title)
     line_h = _text_size(probe, "Ag", font)[1] + 6
     label_w = max(_text_size(probe, t, font)[0] for t in y_labels)
-    left = pad + line_h + pad + label_w + pad        # the Y name runs up the left edge, then the values
+    left = pad + line_h + pad + label_w + pad  # the Y name runs up the left edge, then the values
     top = pad + (line_h + 4 if title else 0) + 2 * line_h + pad
     cols, rows = len(x_axis.values), len(y_axis.values)
     width = max(left + cols * (side + gap) + pad, pad + _text_size(probe, title, bold)[0] + pad)
@@ -295,8 +308,12 @@ def grid_picture(cells: Sequence[Cell], x_axis: Axis, y_axis: Axis, cell_side: i
             im = im.copy()
             im.thumbnail((side, side), Image.Resampling.LANCZOS if max(im.size) > side else Image.Resampling.NEAREST)
             if max(im.size) < side:
-                im = im.resize((side, round(side * im.height / im.width)) if im.width >= im.height
-                               else (round(side * im.width / im.height), side), Image.Resampling.LANCZOS)
+                im = im.resize(
+                    (side, round(side * im.height / im.width))
+                    if im.width >= im.height
+                    else (round(side * im.width / im.height), side),
+                    Image.Resampling.LANCZOS,
+                )
         x = left + cell.col * (side + gap) + (side - im.width) // 2
         y = top + cell.row * (side + gap) + (side - im.height) // 2
         canvas.paste(im, (x, y))
@@ -344,8 +361,14 @@ def text_table(cells: Sequence[Cell], x_axis: Axis, y_axis: Axis) -> list[list[s
 # ---------------------------------------------------------------- recipes
 def recipe(engine: str, x_axis: Axis, y_axis: Axis, base: dict | None = None, **extra: Any) -> dict:
     """What made a sweep: the engine, both axes and the settings every cell shares."""
-    return {"engine": engine, "kind": "sweep", "x": {"name": x_axis.name, "values": list(x_axis.values)},
-            "y": {"name": y_axis.name, "values": list(y_axis.values)}, "base": dict(base or {}), **extra}
+    return {
+        "engine": engine,
+        "kind": "sweep",
+        "x": {"name": x_axis.name, "values": list(x_axis.values)},
+        "y": {"name": y_axis.name, "values": list(y_axis.values)},
+        "base": dict(base or {}),
+        **extra,
+    }
 
 
 def axes_of(rec: dict) -> tuple[Axis, Axis]:

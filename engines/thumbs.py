@@ -36,7 +36,7 @@ def sound_thumb(wave: np.ndarray, size: int = SIZE) -> Image.Image:
         edges = np.linspace(0, wave.size, cols + 1).astype(int)
         peak = float(np.abs(wave).max()) or 1.0
         for x in range(cols):
-            seg = wave[edges[x]:max(edges[x + 1], edges[x] + 1)]
+            seg = wave[edges[x] : max(edges[x + 1], edges[x] + 1)]
             amp = float(np.abs(seg).max()) / peak if seg.size else 0.0
             draw.line([(8 + x, mid - amp * half), (8 + x, mid + amp * half)], fill=ACCENT, width=1)
     return canvas

@@ -12,15 +12,25 @@ from PIL import Image
 from engines.fsutil import atomic_path
 
 
-def save_gif(frames: Sequence[Image.Image], path: str | os.PathLike, fps: float = 12, loop: bool = True,
-             comment: bytes = b"") -> Path:
+def save_gif(
+    frames: Sequence[Image.Image], path: str | os.PathLike, fps: float = 12, loop: bool = True, comment: bytes = b""
+) -> Path:
     """Animated GIF of `frames` at `fps` (atomic write); `comment` may carry a recipe."""
     if not frames:
         raise ValueError("a morph needs at least one frame")
     duration = max(20, int(round(1000 / fps)))
     with atomic_path(path) as tmp:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=list(frames[1:]), duration=duration,
-                       loop=0 if loop else 1, disposal=2, optimize=False, comment=comment)
+        frames[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=list(frames[1:]),
+            duration=duration,
+            loop=0 if loop else 1,
+            disposal=2,
+            optimize=False,
+            comment=comment,
+        )
     return Path(path)
 
 
@@ -35,9 +45,31 @@ def save_mp4(frames: Sequence[Image.Image], path: str | os.PathLike, fps: float 
     w, h = frames[0].size
     w2, h2 = w + w % 2, h + h % 2
     with atomic_path(path) as tmp:
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{w2}x{h2}", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-               "-movflags", "+faststart", "-f", "mp4", str(tmp)]
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w2}x{h2}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(tmp),
+        ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdin is not None
         for frame in frames:

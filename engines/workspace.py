@@ -54,9 +54,9 @@ def _bytes_in(folder: Path) -> int:
 class Workspace:
     """One person's outputs (the Gallery) and trained models, with an optional disk quota."""
 
-    name: str                    # "local" or the hashed folder name
-    outputs_dir: Path            # the Gallery's folder
-    models_dir: Path             # <engine>/<model>.pt below it
+    name: str  # "local" or the hashed folder name
+    outputs_dir: Path  # the Gallery's folder
+    models_dir: Path  # <engine>/<model>.pt below it
     quota_bytes: int | None = None  # None: no limit (a local studio)
 
     @property
@@ -88,7 +88,8 @@ class Workspace:
             raise QuotaExceeded(
                 f"Your workspace is full: it holds {used / 1e6:.0f} MB of its {self.quota_bytes / 1e6:.0f} MB"
                 + (f" and this needs {extra_bytes / 1e6:.1f} MB more" if extra_bytes > 0 else "")
-                + ". Delete outputs in the Gallery (or download your workspace as a zip first) to free space.")
+                + ". Delete outputs in the Gallery (or download your workspace as a zip first) to free space."
+            )
 
     def usage_text(self) -> str:
         """'12 MB of 500 MB used' (or '12 MB used' without a quota)."""
@@ -102,8 +103,9 @@ class Workspaces:
     """Finds the workspace for a key: always the local one in a local studio, the key's own in a
     shared one. Workspaces live on disk only, so several studio processes can serve one folder."""
 
-    def __init__(self, outputs_dir: Path, models_dir: Path, root: Path, shared: bool,
-                 quota_bytes: int | None = None) -> None:
+    def __init__(
+        self, outputs_dir: Path, models_dir: Path, root: Path, shared: bool, quota_bytes: int | None = None
+    ) -> None:
         self.local = Workspace("local", Path(outputs_dir).resolve(), Path(models_dir).resolve(), None)
         self.root = Path(root).resolve()
         self.shared = shared
@@ -122,6 +124,9 @@ class Workspaces:
         """Every workspace that exists on disk (the local one first)."""
         found = [self.local]
         if self.root.is_dir():
-            found += [Workspace(p.name, p / "outputs", p / "models", self.quota_bytes)
-                      for p in sorted(self.root.iterdir()) if p.is_dir() and re.fullmatch(r"[0-9a-f]{32}", p.name)]
+            found += [
+                Workspace(p.name, p / "outputs", p / "models", self.quota_bytes)
+                for p in sorted(self.root.iterdir())
+                if p.is_dir() and re.fullmatch(r"[0-9a-f]{32}", p.name)
+            ]
         return found

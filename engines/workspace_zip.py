@@ -21,8 +21,9 @@ MEDIA = (".png", ".gif", ".wav", ".txt", ".mp4")
 MAX_IMPORT_BYTES = 1_000_000_000
 
 
-def export_zip(ws: Workspace, dest: str | os.PathLike, ids: Iterable[str] | None = None,
-               with_models: bool = True) -> Path:
+def export_zip(
+    ws: Workspace, dest: str | os.PathLike, ids: Iterable[str] | None = None, with_models: bool = True
+) -> Path:
     """Write the workspace's outputs (all, or those in `ids`) and models to the zip `dest`:
     `outputs/<id>.<ext>` (+ `.recipe.json` sidecars) and `models/<engine>/<name>.pt`."""
     dest = Path(dest)

@@ -85,7 +85,7 @@ def tab_modules() -> list[ModuleType]:
 # The browser's workspace key: made once, kept in localStorage and a cookie, and sent as a header
 # on the studio's own requests (cookies alone fail inside a Space's iframe). `?workspace=KEY` in the
 # address adopts a key, e.g. to open the same workspace in another browser.
-HEAD = """
+HEAD = r"""
 <script>
 (function () {
   var NAME = "atelier_ws", OK = /^[A-Za-z0-9_-]{16,128}$/;
@@ -100,7 +100,10 @@ HEAD = """
     localStorage.setItem(NAME, key);
     if (given) { url.searchParams.delete("workspace"); history.replaceState(null, "", url.toString()); }
   } catch (e) {
-    if (!key) { key = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9]/g, ""); }
+    if (!key) {
+      key = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now())
+        .replace(/[^A-Za-z0-9]/g, "");
+    }
   }
   var secure = location.protocol === "https:" ? "; SameSite=None; Secure" : "; SameSite=Lax";
   document.cookie = NAME + "=" + key + "; path=/; max-age=31536000" + secure;
@@ -123,8 +126,15 @@ HEAD = """
 """
 
 
-def build_app(settings: Settings | None = None, *, shared: bool = False, quota_mb: float | None = 500,
-              train_minutes: float | None = 20, trainings: int = 1, queue_size: int = 64) -> gr.Blocks:
+def build_app(
+    settings: Settings | None = None,
+    *,
+    shared: bool = False,
+    quota_mb: float | None = 500,
+    train_minutes: float | None = 20,
+    trainings: int = 1,
+    queue_size: int = 64,
+) -> gr.Blocks:
     """Build the whole studio as a gr.Blocks (not launched). `shared`: every visitor gets a
     workspace of their own, with `quota_mb` of disk and trainings capped at `train_minutes`."""
     configure(settings, shared=shared, quota_mb=quota_mb, train_minutes=train_minutes, trainings=trainings)
@@ -166,8 +176,9 @@ def launch_kwargs(settings: Settings, max_upload_mb: int = 200) -> dict[str, Any
         "head": HEAD,
         # a shared studio serves only workspace folders, named by a hash of their key so that their
         # file URLs cannot be guessed; a local one serves its own outputs and models
-        "allowed_paths": ([str(settings.workspaces_dir)] if studio().shared
-                          else [str(settings.outputs_dir), str(settings.models_dir)]),
+        "allowed_paths": (
+            [str(settings.workspaces_dir)] if studio().shared else [str(settings.outputs_dir), str(settings.models_dir)]
+        ),
         "max_file_size": f"{int(max_upload_mb)}mb",
         "footer_links": ["api", "settings"],
         "state_session_capacity": 1000,  # state of the oldest idle pages is dropped beyond this

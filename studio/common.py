@@ -51,8 +51,14 @@ class Studio:
 _STUDIO: Studio | None = None
 
 
-def configure(settings: Settings | None = None, *, shared: bool = False, quota_mb: float | None = 500,
-              train_minutes: float | None = 20, trainings: int = 1) -> Studio:
+def configure(
+    settings: Settings | None = None,
+    *,
+    shared: bool = False,
+    quota_mb: float | None = 500,
+    train_minutes: float | None = 20,
+    trainings: int = 1,
+) -> Studio:
     """Set up the studio every handler serves (build_app calls this; tests may too)."""
     global _STUDIO
     settings = settings or Settings()
@@ -139,16 +145,21 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(err, FRIENDLY_ERRORS):
             return gr.Error(_message(err), print_exception=False)
         log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
-        return gr.Error("Something went wrong on the studio's side and this request was not finished. "
-                        "Your earlier work is safe; try again, or with other settings.", print_exception=False)
+        return gr.Error(
+            "Something went wrong on the studio's side and this request was not finished. "
+            "Your earlier work is safe; try again, or with other settings.",
+            print_exception=False,
+        )
 
     if inspect.isgeneratorfunction(fn):
+
         @functools.wraps(fn)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 yield from fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001 - translated for the UI
                 raise translate(err) from None
+
         return gen_wrapper
 
     @functools.wraps(fn)
@@ -157,6 +168,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - translated for the UI
             raise translate(err) from None
+
     return wrapper
 
 
@@ -168,6 +180,7 @@ def live(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with LIVE.live():
             return fn(*args, **kwargs)
+
     return wrapper
 
 
@@ -201,8 +214,10 @@ def wait_turn(ticket: Ticket) -> Iterator[str]:
     while not ticket.wait(1.0):
         if ticket.stop_token.stopped:
             raise ValueError("Stopped before it started; nothing was trained.")
-        yield (f"**Waiting for the studio's training slot**: you are number {ticket.position} in line. "
-               f"{TRAINING.describe()}")
+        yield (
+            f"**Waiting for the studio's training slot**: you are number {ticket.position} in line. "
+            f"{TRAINING.describe()}"
+        )
 
 
 def budget_s(minutes: float | None) -> float | None:
@@ -251,12 +266,14 @@ def one_input_per_slider(handler: Callable[..., Any], n: int, name: str, param: 
     params = list(inspect.signature(handler).parameters.values())
     at = [p.name for p in params].index(param)
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    shown = [*[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:at]],
-             *[inspect.Parameter(f"{name}_{i + 1}", kind) for i in range(n)],
-             *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[at + 1:]]]
+    shown = [
+        *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[:at]],
+        *[inspect.Parameter(f"{name}_{i + 1}", kind) for i in range(n)],
+        *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[at + 1 :]],
+    ]
 
     def event(*args: Any) -> Any:
-        return handler(*args[:at], list(args[at:at + n]), *args[at + n:])
+        return handler(*args[:at], list(args[at : at + n]), *args[at + n :])
 
     event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
     event.__annotations__ = {"request": gr.Request | None} if "request" in {p.name for p in shown} else {}

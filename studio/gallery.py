@@ -43,8 +43,9 @@ def summarize(recipe: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------- handlers
-def gallery_list(kind_label: str, query: str, page: float = 1,
-                 request: gr.Request | None = None) -> tuple[list, list[str], str, int, Any]:
+def gallery_list(
+    kind_label: str, query: str, page: float = 1, request: gr.Request | None = None
+) -> tuple[list, list[str], str, int, Any]:
     """One page of the workspace's outputs: (thumbnails with captions, their ids, a count line, the
     page, the page's items to tick for a download)."""
     store = workspace(request).store
@@ -70,22 +71,40 @@ def gallery_list(kind_label: str, query: str, page: float = 1,
 
 def hidden_detail(n_reopen: int) -> tuple:
     """Updates that close the detail panel."""
-    return (gr.Column(visible=False), "", "", gr.Image(visible=False, value=None),
-            gr.Audio(visible=False, value=None), gr.Textbox(visible=False, value=""), None, None,
-            gr.Row(visible=False), "", *[gr.Button(visible=False) for _ in range(n_reopen)])
+    return (
+        gr.Column(visible=False),
+        "",
+        "",
+        gr.Image(visible=False, value=None),
+        gr.Audio(visible=False, value=None),
+        gr.Textbox(visible=False, value=""),
+        None,
+        None,
+        gr.Row(visible=False),
+        "",
+        *[gr.Button(visible=False) for _ in range(n_reopen)],
+    )
 
 
 def show_detail(out: Output, reopen: dict[str, Any]) -> tuple:
     """Updates that open the detail panel on one output, offering the tabs that can reopen it."""
     fits = reopen_fits(out.recipe, reopen)
     repeatable = " · remakes exactly" if replay.exact(out.recipe) else ""
-    return (gr.Column(visible=True), out.id,
-            f"### {out.title}\n{out.created_text()} · {summarize(out.recipe)}{repeatable}",
-            gr.Image(visible=out.kind == "image", value=str(out.path) if out.kind == "image" else None),
-            gr.Audio(visible=out.kind == "sound", value=str(out.path) if out.kind == "sound" else None),
-            gr.Textbox(visible=out.kind == "text", value=recipes.read_text(out.path)[:100_000] if out.kind == "text"
-                       else ""),
-            out.recipe, str(out.path), gr.Row(visible=False), "", *[gr.Button(visible=f) for f in fits])
+    return (
+        gr.Column(visible=True),
+        out.id,
+        f"### {out.title}\n{out.created_text()} · {summarize(out.recipe)}{repeatable}",
+        gr.Image(visible=out.kind == "image", value=str(out.path) if out.kind == "image" else None),
+        gr.Audio(visible=out.kind == "sound", value=str(out.path) if out.kind == "sound" else None),
+        gr.Textbox(
+            visible=out.kind == "text", value=recipes.read_text(out.path)[:100_000] if out.kind == "text" else ""
+        ),
+        out.recipe,
+        str(out.path),
+        gr.Row(visible=False),
+        "",
+        *[gr.Button(visible=f) for f in fits],
+    )
 
 
 def reopen_fits(recipe: dict, reopen: dict[str, Any]) -> list[bool]:
@@ -132,15 +151,18 @@ def remake_note(result: dict | None) -> tuple[Any, str]:
 
 
 @friendly
-def gallery_items(kind: str = "all", query: str = "", page: int = 1, per_page: int = 100,
-                  request: gr.Request | None = None) -> list[dict]:
+def gallery_items(
+    kind: str = "all", query: str = "", page: int = 1, per_page: int = 100, request: gr.Request | None = None
+) -> list[dict]:
     """Your outputs newest first as dicts (id, kind, title, created, file, recipe); kind: all, image,
     sound, text; `page` counts from 1 with `per_page` items (at most 500)."""
     k = None if kind in ("", "all", None) else kind
     per_page = max(1, min(int(per_page or 100), 500))
     outs, _total = workspace(request).store.page(k, query or "", (max(1, int(page or 1)) - 1) * per_page, per_page)
-    return [{"id": o.id, "kind": o.kind, "title": o.title, "created": o.created, "file": str(o.path),
-             "recipe": o.recipe} for o in outs]
+    return [
+        {"id": o.id, "kind": o.kind, "title": o.title, "created": o.created, "file": str(o.path), "recipe": o.recipe}
+        for o in outs
+    ]
 
 
 @friendly
@@ -167,8 +189,9 @@ def pick(ids: list[str], evt: gr.SelectData, request: gr.Request | None = None) 
     return show_detail(workspace(request).store.get(ids[int(evt.index)]), RESTORERS)
 
 
-def delete_and_list(oid: str | None, kind_label: str, query: str, page: int,
-                    request: gr.Request | None = None) -> tuple:
+def delete_and_list(
+    oid: str | None, kind_label: str, query: str, page: int, request: gr.Request | None = None
+) -> tuple:
     """Delete the open output, then show the page again with the detail panel closed."""
     note = remove(oid, request)
     if note:
@@ -204,18 +227,37 @@ def _layout_browser() -> SimpleNamespace:
         count = gr.Markdown(elem_id="gallery-count")
         prev = gr.Button("◀ Newer", elem_id="gallery-prev", scale=0, min_width=90, size="sm")
         nxt = gr.Button("Older ▶", elem_id="gallery-next", scale=0, min_width=90, size="sm")
-    grid = gr.Gallery(label="Your work, newest first", show_label=False, columns=[3, 4, 5], height="auto",
-                      allow_preview=False, object_fit="contain", elem_id="gallery-grid", format="png")
+    grid = gr.Gallery(
+        label="Your work, newest first",
+        show_label=False,
+        columns=[3, 4, 5],
+        height="auto",
+        allow_preview=False,
+        object_fit="contain",
+        elem_id="gallery-grid",
+        format="png",
+    )
     with gr.Accordion("Download several", open=False, elem_id="gallery-choose-panel"):
         chooser = gr.CheckboxGroup([], label="Tick the outputs to download (this page)", elem_id="gallery-choose")
         with gr.Row():
             choose_all = gr.Button("Tick all on this page", size="sm", elem_id="gallery-choose-all")
-            download_chosen = gr.Button("Download the ticked ones (zip with recipes)", size="sm",
-                                        elem_id="gallery-download-chosen")
+            download_chosen = gr.Button(
+                "Download the ticked ones (zip with recipes)", size="sm", elem_id="gallery-download-chosen"
+            )
         chosen_file = gr.File(label="Your zip", interactive=False, elem_id="gallery-chosen-file", height=60)
-    return SimpleNamespace(kind=kind, query=query, refresh=refresh, count=count, prev=prev, next=nxt, grid=grid,
-                           chooser=chooser, choose_all=choose_all, download_chosen=download_chosen,
-                           chosen_file=chosen_file)
+    return SimpleNamespace(
+        kind=kind,
+        query=query,
+        refresh=refresh,
+        count=count,
+        prev=prev,
+        next=nxt,
+        grid=grid,
+        chooser=chooser,
+        choose_all=choose_all,
+        download_chosen=download_chosen,
+        chosen_file=chosen_file,
+    )
 
 
 def _layout_detail(engines: list[str]) -> SimpleNamespace:
@@ -225,8 +267,15 @@ def _layout_detail(engines: list[str]) -> SimpleNamespace:
         image = gr.Image(visible=False, interactive=False, type="filepath", label="Picture", height=320)
         audio = gr.Audio(visible=False, interactive=False, type="filepath", label="Sound")
         text = gr.Textbox(visible=False, interactive=False, lines=8, label="Text")
-        reopen = {engine: gr.Button(f"Open in {engine.capitalize()} with these settings", visible=False,
-                                    variant="primary", elem_id=f"gallery-open-{engine}") for engine in engines}
+        reopen = {
+            engine: gr.Button(
+                f"Open in {engine.capitalize()} with these settings",
+                visible=False,
+                variant="primary",
+                elem_id=f"gallery-open-{engine}",
+            )
+            for engine in engines
+        }
         download = gr.File(label="Download (carries its recipe)", interactive=False, height=60)
         with gr.Row():
             remake = gr.Button("Remake from its recipe", size="sm", elem_id="gallery-remake")
@@ -239,22 +288,47 @@ def _layout_detail(engines: list[str]) -> SimpleNamespace:
             no = gr.Button("Keep it", elem_id="gallery-delete-no")
         with gr.Accordion("Recipe", open=False):
             recipe_view = gr.JSON(label="Recipe", elem_id="gallery-recipe")
-    return SimpleNamespace(detail=detail, selected=selected, title=title, image=image, audio=audio, text=text,
-                           reopen=reopen, download=download, recipe=recipe_view, delete=delete, confirm=confirm,
-                           yes=yes, no=no, remake=remake, remake_note=remake_note, remade=remade, replayed=replayed)
+    return SimpleNamespace(
+        detail=detail,
+        selected=selected,
+        title=title,
+        image=image,
+        audio=audio,
+        text=text,
+        reopen=reopen,
+        download=download,
+        recipe=recipe_view,
+        delete=delete,
+        confirm=confirm,
+        yes=yes,
+        no=no,
+        remake=remake,
+        remake_note=remake_note,
+        remade=remade,
+        replayed=replayed,
+    )
 
 
 def _layout_extras(engines: list[str]) -> SimpleNamespace:
     with gr.Accordion("What made this?", open=False, elem_id="whatmade"):
         gr.Markdown("Drop a picture, sound or text made in Atelier to read the recipe it carries.")
         with gr.Row():
-            upload = gr.File(label="An Atelier file (.png, .wav, .txt, .gif)",
-                             file_types=[".png", ".wav", ".txt", ".gif"], elem_id="whatmade-file")
+            upload = gr.File(
+                label="An Atelier file (.png, .wav, .txt, .gif)",
+                file_types=[".png", ".wav", ".txt", ".gif"],
+                elem_id="whatmade-file",
+            )
             with gr.Column():
                 found_summary = gr.Markdown(elem_id="whatmade-summary")
-                reopen = {engine: gr.Button(f"Open in {engine.capitalize()} with these settings", visible=False,
-                                            variant="primary", elem_id=f"whatmade-open-{engine}")
-                          for engine in engines}
+                reopen = {
+                    engine: gr.Button(
+                        f"Open in {engine.capitalize()} with these settings",
+                        visible=False,
+                        variant="primary",
+                        elem_id=f"whatmade-open-{engine}",
+                    )
+                    for engine in engines
+                }
                 found = gr.JSON(label="Recipe in the file", elem_id="whatmade-recipe")
     with gr.Accordion("Your workspace", open=False, elem_id="gallery-workspace"):
         ws_note = gr.Markdown(elem_id="gallery-workspace-note")
@@ -263,9 +337,17 @@ def _layout_extras(engines: list[str]) -> SimpleNamespace:
             export_file = gr.File(label="Your workspace", interactive=False, elem_id="gallery-export-file", height=60)
             import_file = gr.File(label="Bring back a workspace zip", file_types=[".zip"], elem_id="gallery-import")
         import_note = gr.Markdown(elem_id="gallery-import-note")
-    return SimpleNamespace(upload=upload, found_summary=found_summary, found=found, reopen=reopen, ws_note=ws_note,
-                           export_btn=export_btn, export_file=export_file, import_file=import_file,
-                           import_note=import_note)
+    return SimpleNamespace(
+        upload=upload,
+        found_summary=found_summary,
+        found=found,
+        reopen=reopen,
+        ws_note=ws_note,
+        export_btn=export_btn,
+        export_file=export_file,
+        import_file=import_file,
+        import_note=import_note,
+    )
 
 
 def build(ctx: StudioContext, tab: gr.Tab) -> None:
@@ -284,14 +366,31 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
 
 def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespace, x: SimpleNamespace) -> None:
     shown, page = gr.State([]), gr.State(1)
-    detail_outputs = [d.detail, d.selected, d.title, d.image, d.audio, d.text, d.recipe, d.download, d.confirm,
-                      d.remake_note, *d.reopen.values()]
+    detail_outputs = [
+        d.detail,
+        d.selected,
+        d.title,
+        d.image,
+        d.audio,
+        d.text,
+        d.recipe,
+        d.download,
+        d.confirm,
+        d.remake_note,
+        *d.reopen.values(),
+    ]
     list_outputs = [ui.grid, shown, ui.count, page, ui.chooser]
     quiet = dict(api_visibility="private", show_progress="hidden")
 
-    gr.on([ui.refresh.click, ui.kind.change, ui.query.submit, tab.select, ctx.demo.load], friendly(gallery_list),
-          [ui.kind, ui.query], list_outputs, api_name="gallery_list", show_progress="hidden",
-          trigger_mode="always_last")
+    gr.on(
+        [ui.refresh.click, ui.kind.change, ui.query.submit, tab.select, ctx.demo.load],
+        friendly(gallery_list),
+        [ui.kind, ui.query],
+        list_outputs,
+        api_name="gallery_list",
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
     ui.prev.click(friendly(newer_page), [ui.kind, ui.query, page], list_outputs, **quiet)
     ui.next.click(friendly(older_page), [ui.kind, ui.query, page], list_outputs, **quiet)
     ui.grid.select(friendly(pick), shown, detail_outputs, **quiet)
@@ -299,12 +398,15 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespa
     ui.download_chosen.click(gallery_download, ui.chooser, ui.chosen_file, api_name="gallery_download")
     d.delete.click(lambda: gr.Row(visible=True), None, d.confirm, **quiet)
     d.no.click(lambda: gr.Row(visible=False), None, d.confirm, **quiet)
-    d.yes.click(friendly(delete_and_list), [d.selected, ui.kind, ui.query, page], list_outputs + detail_outputs,
-                **quiet)
+    d.yes.click(
+        friendly(delete_and_list), [d.selected, ui.kind, ui.query, page], list_outputs + detail_outputs, **quiet
+    )
     d.remake.click(gallery_replay, d.selected, [d.remade, d.replayed], api_name="gallery_replay").then(
-        remake_note, d.replayed, [d.remade, d.remake_note], **quiet)
+        remake_note, d.replayed, [d.remade, d.remake_note], **quiet
+    )
     x.upload.change(what_made, x.upload, [x.found_summary, x.found], api_name="gallery_recipe").then(
-        what_made_buttons, x.upload, list(x.reopen.values()), **quiet)
+        what_made_buttons, x.upload, list(x.reopen.values()), **quiet
+    )
     for engine, button in d.reopen.items():
         outputs = [*ctx.restorers[engine].outputs, ctx.tabs]
         button.click(friendly(reopen_in), [gr.State(engine), d.selected], outputs, api_visibility="private")
@@ -312,6 +414,7 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespa
     gr.on([tab.select, ctx.demo.load], workspace_note, None, x.ws_note, **quiet)
     x.export_btn.click(gallery_export, None, x.export_file, api_name="gallery_export")
     x.import_file.upload(gallery_import, x.import_file, x.import_note, api_name="gallery_import").then(
-        friendly(gallery_list), [ui.kind, ui.query], list_outputs, **quiet)
+        friendly(gallery_list), [ui.kind, ui.query], list_outputs, **quiet
+    )
     gr.api(gallery_items, api_name="gallery_items")
     gr.api(gallery_delete, api_name="gallery_delete")

@@ -70,8 +70,9 @@ def gallery_import(path: str | None, request: gr.Request | None = None) -> str:
     with tempfiles.job_dir("import") as work:
         outputs, models, skipped = import_zip(workspace(request), path, work)
     note = f"Added {outputs} output{'s' if outputs != 1 else ''} and {models} model{'s' if models != 1 else ''}."
-    return note + (f" Skipped {skipped} file{'s' if skipped != 1 else ''} that carried no Atelier recipe." if skipped
-                   else "")
+    return note + (
+        f" Skipped {skipped} file{'s' if skipped != 1 else ''} that carried no Atelier recipe." if skipped else ""
+    )
 
 
 def workspace_note(request: gr.Request | None = None) -> str:
@@ -82,11 +83,15 @@ def workspace_note(request: gr.Request | None = None) -> str:
     lines = [f"**Your workspace**: {ws.usage_text()}. Only you see it."]
     key = workspace_key(request)
     if key and not key.startswith(("session-", "hf-")):
-        lines.append(f"Open it in another browser with `?workspace={key}` after this page's address; scripts "
-                     f"send the header `X-Atelier-Workspace: {key}`. Keep this key private.")
+        lines.append(
+            f"Open it in another browser with `?workspace={key}` after this page's address; scripts "
+            f"send the header `X-Atelier-Workspace: {key}`. Keep this key private."
+        )
     if on_space() and space_storage() is None:
-        lines.append("⚠️ This Space's disk is temporary: everything here is wiped when the Space restarts. "
-                     "Download your workspace to keep it.")
+        lines.append(
+            "⚠️ This Space's disk is temporary: everything here is wiped when the Space restarts. "
+            "Download your workspace to keep it."
+        )
     return "  \n".join(lines)
 
 

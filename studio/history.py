@@ -17,9 +17,17 @@ THUMB = 96
 
 def strip(elem_id: str) -> tuple[gr.Gallery, gr.State]:
     """The strip (a row of small thumbnails) and the state holding its entries."""
-    gallery = gr.Gallery(label="Recent (click to go back)", columns=SIZE, rows=1, height=110, allow_preview=False,
-                         object_fit="contain", elem_id=elem_id, elem_classes=["atelier-history", "atelier-secondary"],
-                         format="png")
+    gallery = gr.Gallery(
+        label="Recent (click to go back)",
+        columns=SIZE,
+        rows=1,
+        height=110,
+        allow_preview=False,
+        object_fit="contain",
+        elem_id=elem_id,
+        elem_classes=["atelier-history", "atelier-secondary"],
+        format="png",
+    )
     return gallery, gr.State([])
 
 

@@ -81,9 +81,17 @@ hands, birds, fruit, clocks, vehicles, ...).
 
 # ------------------------------------------------------------------ handlers: the picture
 @friendly
-def paint_generate(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-                   sliders: list[float], nudges: list | None = None,
-                   request: gr.Request | None = None) -> Image.Image:
+def paint_generate(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None = None,
+    request: gr.Request | None = None,
+) -> Image.Image:
     """One picture from model, class (optionally blended), seed, truncation and direction sliders."""
     pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
     with LIVE.live():
@@ -91,16 +99,27 @@ def paint_generate(model_label: str, class_a: str, class_b: str, amount: float, 
 
 
 @friendly
-def keep_it(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-            sliders: list[float], nudges: list | None, upscale: int, request: gr.Request | None = None) -> str:
+def keep_it(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    upscale: int,
+    request: gr.Request | None = None,
+) -> str:
     """Save the current picture (enlarged `upscale` times) with its recipe to the caller's Gallery; the
     picture on screen is reused (only enlarged), not drawn again."""
     model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
     scale = controls.upscale(upscale)
     ws = common.workspace(request)
     ws.check_room()
-    out = ws.store.save_image(enlarge(native(model, pic), scale), controls.recipe(model, pic, scale),
-                              title=controls.title(model, pic))
+    out = ws.store.save_image(
+        enlarge(native(model, pic), scale), controls.recipe(model, pic, scale), title=controls.title(model, pic)
+    )
     gr.Info("Kept in the Gallery.")
     return str(out.path)
 
@@ -123,9 +142,19 @@ def variation_seed(fresh: bool, var_seed: int) -> tuple[int, str | Any]:
 
 
 @friendly
-def show_variations(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-                    sliders: list[float], nudges: list | None, spread: float, var_seed: int,
-                    request: gr.Request | None = None) -> list[tuple[Image.Image, str | None]]:
+def show_variations(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    spread: float,
+    var_seed: int,
+    request: gr.Request | None = None,
+) -> list[tuple[Image.Image, str | None]]:
     """Nine neighbours of the current picture (the centre one is the picture itself)."""
     model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
     with LIVE.live():
@@ -159,8 +188,13 @@ def on_model(model_label: str, request: gr.Request | None = None) -> tuple:
     names, choices = model.class_names, explore.class_choices(model.class_names)
     slider_updates = [gr.Slider(label=f"{i + 1}. {d.name}", value=0) for i, d in enumerate(model.directions)]
     slider_updates += [gr.Slider(value=0)] * (N_SLIDERS - len(slider_updates))
-    return (gr.Dropdown(choices=choices, value=names[0]), gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
-            [], gr.Slider(value=explore.default_psi(model)), *slider_updates)
+    return (
+        gr.Dropdown(choices=choices, value=names[0]),
+        gr.Dropdown(choices=[NO_BLEND, *choices], value=NO_BLEND),
+        [],
+        gr.Slider(value=explore.default_psi(model)),
+        *slider_updates,
+    )
 
 
 @friendly
@@ -184,8 +218,10 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple[gr.D
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
     label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
-    return (gr.Dropdown(choices=list(models(request)), value=label),
-            f"Added **{label}** ({ck.meta.get('data', 'unknown data')}).")
+    return (
+        gr.Dropdown(choices=list(models(request)), value=label),
+        f"Added **{label}** ({ck.meta.get('data', 'unknown data')}).",
+    )
 
 
 # ------------------------------------------------------------------ gradio's calling convention
@@ -217,57 +253,121 @@ def _picture_controls() -> SimpleNamespace:
     """The controls column: model, classes and blend, seed, truncation, direction sliders."""
     bundled, first, names, choices = _first_model()
     with gr.Row():
-        model_dd = gr.Dropdown(bundled, value=first, label="Model", elem_id="paint-model", scale=3,
-                               allow_custom_value=True)  # the visitor's own models arrive on page load
+        model_dd = gr.Dropdown(
+            bundled, value=first, label="Model", elem_id="paint-model", scale=3, allow_custom_value=True
+        )  # the visitor's own models arrive on page load
         refresh = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
     with gr.Row():
-        class_a = gr.Dropdown(choices, value=names[0], label="Class", elem_id="paint-class",
-                              allow_custom_value=True)  # other models' classes, checked by the engine
-        class_b = gr.Dropdown([NO_BLEND, *choices], value=NO_BLEND, label="Blend with",
-                              elem_id="paint-class-b", allow_custom_value=True)
+        class_a = gr.Dropdown(
+            choices, value=names[0], label="Class", elem_id="paint-class", allow_custom_value=True
+        )  # other models' classes, checked by the engine
+        class_b = gr.Dropdown(
+            [NO_BLEND, *choices], value=NO_BLEND, label="Blend with", elem_id="paint-class-b", allow_custom_value=True
+        )
     blend_amt = gr.Slider(0, 1, value=0.5, step=0.01, label="Blend amount", elem_id="paint-blend")
     with gr.Row(equal_height=True):
-        seed = gr.Number(value=OPENING_SEED, precision=0, label="Seed", elem_id="paint-seed",
-                         scale=3)  # no minimum here: controls.picture answers a bad seed with a sentence
+        seed = gr.Number(
+            value=OPENING_SEED, precision=0, label="Seed", elem_id="paint-seed", scale=3
+        )  # no minimum here: controls.picture answers a bad seed with a sentence
         dice = gr.Button("🎲 New seed", elem_id="paint-dice", scale=1)
         fresh = gr.Checkbox(value=False, label="New seed each time", elem_id="paint-fresh-seed", scale=1)
-    psi = gr.Slider(0.0, 1.5, value=explore.PSI_ANCHOR, step=0.01, elem_id="paint-psi",
-                    label="Truncation", info="lower: nearer a picture it learnt; 1: free")
+    psi = gr.Slider(
+        0.0,
+        1.5,
+        value=explore.PSI_ANCHOR,
+        step=0.01,
+        elem_id="paint-psi",
+        label="Truncation",
+        info="lower: nearer a picture it learnt; 1: free",
+    )
     with gr.Accordion("Directions", open=True):
-        sliders = [gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
-                   for i in range(N_SLIDERS)]
+        sliders = [
+            gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
+            for i in range(N_SLIDERS)
+        ]
     reset = gr.Button("Reset sliders", elem_id="paint-reset")
-    return SimpleNamespace(model_dd=model_dd, refresh=refresh, class_a=class_a, class_b=class_b, blend_amt=blend_amt,
-                           seed=seed, dice=dice, fresh=fresh, psi=psi, sliders=sliders, reset=reset)
+    return SimpleNamespace(
+        model_dd=model_dd,
+        refresh=refresh,
+        class_a=class_a,
+        class_b=class_b,
+        blend_amt=blend_amt,
+        seed=seed,
+        dice=dice,
+        fresh=fresh,
+        psi=psi,
+        sliders=sliders,
+        reset=reset,
+    )
 
 
 def _output_column() -> SimpleNamespace:
     """The output column: the picture (and A beside it), Keep, Recent, and the variations."""
     with gr.Row():
-        image = gr.Image(type="pil", format="png", label="Picture", height=DISPLAY, elem_id="paint-image",
-                         interactive=False, buttons=["fullscreen"], elem_classes=["atelier-main-output"])
-        held = gr.Image(type="pil", format="png", label="A (held)", height=DISPLAY, elem_id="paint-image-a",
-                        interactive=False, visible=False, elem_classes=["atelier-secondary"])
+        image = gr.Image(
+            type="pil",
+            format="png",
+            label="Picture",
+            height=DISPLAY,
+            elem_id="paint-image",
+            interactive=False,
+            buttons=["fullscreen"],
+            elem_classes=["atelier-main-output"],
+        )
+        held = gr.Image(
+            type="pil",
+            format="png",
+            label="A (held)",
+            height=DISPLAY,
+            elem_id="paint-image-a",
+            interactive=False,
+            visible=False,
+            elem_classes=["atelier-secondary"],
+        )
     with gr.Row(equal_height=True):
-        upscale = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale on keep (smooth)",
-                           elem_id="paint-upscale")
+        upscale = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale on keep (smooth)", elem_id="paint-upscale")
         keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="paint-keep")
     with gr.Row(elem_classes=["atelier-secondary"]):
         hold = gr.Button("Hold as A", elem_id="paint-hold-a", size="sm")
         swap = gr.Button("Swap A ⇄ live", elem_id="paint-swap-ab", size="sm", interactive=False)
     note = gr.Markdown(elem_id="paint-note", elem_classes=["atelier-secondary"])
-    kept = gr.File(label="Download with recipe", interactive=False, elem_id="paint-kept", height=80,
-                   elem_classes=["atelier-secondary"])
+    kept = gr.File(
+        label="Download with recipe",
+        interactive=False,
+        elem_id="paint-kept",
+        height=80,
+        elem_classes=["atelier-secondary"],
+    )
     strip, entries = history.strip("paint-history")
     with gr.Column(elem_classes=["atelier-secondary"]):
         with gr.Row():
             vary = gr.Button("Variations around here", elem_id="paint-vary")
             spread = gr.Slider(0.1, 1.2, value=0.5, step=0.05, label="How far", elem_id="paint-spread")
-        var_grid = gr.Gallery(columns=3, height=300, allow_preview=False, show_label=False,
-                              elem_id="paint-variations", format="png", elem_classes=["atelier-secondary"])
-    return SimpleNamespace(image=image, held=held, held_rec=gr.State(None), upscale=upscale, keep=keep, hold=hold,
-                           swap=swap, note=note, kept=kept, strip=strip, entries=entries, vary=vary, spread=spread,
-                           var_grid=var_grid)
+        var_grid = gr.Gallery(
+            columns=3,
+            height=300,
+            allow_preview=False,
+            show_label=False,
+            elem_id="paint-variations",
+            format="png",
+            elem_classes=["atelier-secondary"],
+        )
+    return SimpleNamespace(
+        image=image,
+        held=held,
+        held_rec=gr.State(None),
+        upscale=upscale,
+        keep=keep,
+        hold=hold,
+        swap=swap,
+        note=note,
+        kept=kept,
+        strip=strip,
+        entries=entries,
+        vary=vary,
+        spread=spread,
+        var_grid=var_grid,
+    )
 
 
 def _models_panel() -> SimpleNamespace:
@@ -278,8 +378,11 @@ def _models_panel() -> SimpleNamespace:
             with gr.Column():
                 download_btn = gr.Button("Download the selected model", elem_id="paint-download-btn")
                 download = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
-            open_recipe = gr.File(label="Open a kept picture, morph or sweep (.png, .gif)", file_types=[".png", ".gif"],
-                                  elem_id="paint-open-recipe")
+            open_recipe = gr.File(
+                label="Open a kept picture, morph or sweep (.png, .gif)",
+                file_types=[".png", ".gif"],
+                elem_id="paint-open-recipe",
+            )
     return SimpleNamespace(upload=upload, download_btn=download_btn, download=download, open_recipe=open_recipe)
 
 
@@ -292,13 +395,31 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         with gr.Column(scale=3, elem_classes=["atelier-output"]):
             out = _output_column()
     first = next(iter(explore.available_models(None).values()), None)
-    ui = SimpleNamespace(pic=pic, out=out, morph=morph_panel.panel(),
-                         sweep=sweep_panel.panel(explore.load_model(first) if first else None),
-                         train=train_panel.panel(), models=_models_panel(), nudges=gr.State([]), var_seed=gr.State(1),
-                         keys=gr.JSON(value=[], visible=False, label="Keyframes"),  # an input of /paint_morph
-                         base=gr.State(None))  # the artist's picture the picture is drawn from (paint_panels)
-    ui.restore_outputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, ui.nudges,
-                          out.note, *pic.sliders, out.image, ui.base]
+    ui = SimpleNamespace(
+        pic=pic,
+        out=out,
+        morph=morph_panel.panel(),
+        sweep=sweep_panel.panel(explore.load_model(first) if first else None),
+        train=train_panel.panel(),
+        models=_models_panel(),
+        nudges=gr.State([]),
+        var_seed=gr.State(1),
+        keys=gr.JSON(value=[], visible=False, label="Keyframes"),  # an input of /paint_morph
+        base=gr.State(None),
+    )  # the artist's picture the picture is drawn from (paint_panels)
+    ui.restore_outputs = [
+        pic.model_dd,
+        pic.class_a,
+        pic.class_b,
+        pic.blend_amt,
+        pic.seed,
+        pic.psi,
+        ui.nudges,
+        out.note,
+        *pic.sliders,
+        out.image,
+        ui.base,
+    ]
     RESTORE_OUTPUTS[:] = ui.restore_outputs
     _wire(ctx, tab, ui)
     if paint_panels is not None:
@@ -309,8 +430,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
 def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """Connect the tab's events to the handlers (api names as the README documents them)."""
     pic = ui.pic
-    ui.live_inputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, *pic.sliders,
-                      ui.nudges]
+    ui.live_inputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, *pic.sliders, ui.nudges]
     _wire_picture(ctx, tab, ui)
     _wire_compare(ui)
     add_key, with_base = _based(add_keyframe, "add_base_keyframe", ui.base)
@@ -326,24 +446,45 @@ def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     reset, keep, variations."""
     pic, out, live_inputs = ui.pic, ui.out, ui.live_inputs
     generate, with_base = _based(paint_generate, "paint_from_base", ui.base)
-    gr.on([s.input for s in pic.sliders] + [pic.psi.input, pic.blend_amt.input, pic.seed.change, pic.class_a.change,
-                                            pic.class_b.change, ui.nudges.change, ui.base.change, ctx.demo.load],
-          generate, [*live_inputs, *with_base], out.image, trigger_mode="always_last", api_name="paint_generate",
-          **LIVE_EVENT)
-    gr.on([pic.model_dd.input, ctx.demo.load], on_model, pic.model_dd,  # .input: a restore sets its own values
-          [pic.class_a, pic.class_b, ui.nudges, pic.psi, *pic.sliders], **QUIET)
+    gr.on(
+        [s.input for s in pic.sliders]
+        + [
+            pic.psi.input,
+            pic.blend_amt.input,
+            pic.seed.change,
+            pic.class_a.change,
+            pic.class_b.change,
+            ui.nudges.change,
+            ui.base.change,
+            ctx.demo.load,
+        ],
+        generate,
+        [*live_inputs, *with_base],
+        out.image,
+        trigger_mode="always_last",
+        api_name="paint_generate",
+        **LIVE_EVENT,
+    )
+    gr.on(
+        [pic.model_dd.input, ctx.demo.load],
+        on_model,
+        pic.model_dd,  # .input: a restore sets its own values
+        [pic.class_a, pic.class_b, ui.nudges, pic.psi, *pic.sliders],
+        **QUIET,
+    )
     gr.on([tab.select, ctx.demo.load, pic.refresh.click], model_choices, pic.model_dd, pic.model_dd, **QUIET)
     pic.dice.click(new_seed, None, [pic.seed, ui.nudges], **QUIET)
     pic.reset.click(reset_all, pic.model_dd, [ui.nudges, *pic.sliders, pic.psi], **QUIET).then(
-        generate, [*live_inputs, *with_base], out.image, api_visibility="private", **LIVE_EVENT)
+        generate, [*live_inputs, *with_base], out.image, api_visibility="private", **LIVE_EVENT
+    )
     keep, _ = _based(keep_it, "keep_base", ui.base)
-    out.keep.click(keep, [*live_inputs, out.upscale, *with_base], out.kept, api_name="paint_keep",
-                   concurrency_id="paint_live").success(after_keep, [pic.fresh, ui.base],
-                                                        [pic.seed, ui.nudges, out.note], **QUIET)
+    out.keep.click(
+        keep, [*live_inputs, out.upscale, *with_base], out.kept, api_name="paint_keep", concurrency_id="paint_live"
+    ).success(after_keep, [pic.fresh, ui.base], [pic.seed, ui.nudges, out.note], **QUIET)
     vary, _ = _based(show_variations, "base_variations", ui.base)
     out.vary.click(variation_seed, [pic.fresh, ui.var_seed], [ui.var_seed, out.note], **QUIET).then(
-        vary, [*live_inputs, out.spread, ui.var_seed, *with_base], out.var_grid, api_visibility="private",
-        **LIVE_EVENT)
+        vary, [*live_inputs, out.spread, ui.var_seed, *with_base], out.var_grid, api_visibility="private", **LIVE_EVENT
+    )
     out.var_grid.select(pick_variation, [ui.nudges, ui.var_seed, out.spread], [ui.nudges, ui.var_seed], **QUIET)
 
 
@@ -351,17 +492,34 @@ def _wire_compare(ui: SimpleNamespace) -> None:
     """The Recent strip (a settled picture goes in; a click goes back) and A/B (hold, swap), each on the
     base's picture while one is set."""
     pic, out = ui.pic, ui.out
-    settled = [s.release for s in pic.sliders] + [pic.psi.release, pic.blend_amt.release, pic.seed.change,
-                                                  pic.class_a.change, pic.class_b.change, ui.nudges.change,
-                                                  ui.base.change]
+    settled = [s.release for s in pic.sliders] + [
+        pic.psi.release,
+        pic.blend_amt.release,
+        pic.seed.change,
+        pic.class_a.change,
+        pic.class_b.change,
+        ui.nudges.change,
+        ui.base.change,
+    ]
     keep_recent, with_base = _based(remember, "remember_base", ui.base)
-    gr.on(settled, keep_recent, [*ui.live_inputs, out.entries, *with_base], [out.entries, out.strip],
-          trigger_mode="always_last", **QUIET)
+    gr.on(
+        settled,
+        keep_recent,
+        [*ui.live_inputs, out.entries, *with_base],
+        [out.entries, out.strip],
+        trigger_mode="always_last",
+        **QUIET,
+    )
     out.strip.select(undo, out.entries, ui.restore_outputs, **QUIET)
-    out.hold.click(_one_input_per_slider(hold_a), [*ui.live_inputs, ui.base], [out.held, out.held_rec, out.swap],
-                   **QUIET)
-    out.swap.click(_one_input_per_slider(swap_ab), [out.held_rec, *ui.live_inputs, ui.base],
-                   [*ui.restore_outputs, out.held, out.held_rec], **QUIET)
+    out.hold.click(
+        _one_input_per_slider(hold_a), [*ui.live_inputs, ui.base], [out.held, out.held_rec, out.swap], **QUIET
+    )
+    out.swap.click(
+        _one_input_per_slider(swap_ab),
+        [out.held_rec, *ui.live_inputs, ui.base],
+        [*ui.restore_outputs, out.held, out.held_rec],
+        **QUIET,
+    )
 
 
 def _wire_models(ctx: StudioContext, ui: SimpleNamespace) -> None:

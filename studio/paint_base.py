@@ -26,8 +26,19 @@ QUIET = dict(api_visibility="private", show_progress="hidden")
 
 # The components `restore_recipe` fills, in order (studio.paint.RESTORE_OUTPUTS holds them once built);
 # "base" is the artist's picture the Paint picture is drawn from (None: a seed's picture; see paint_panels).
-RESTORE_FIELDS = ("model", "class_a", "class_b", "blend", "seed", "psi", "nudges", "note",
-                  *(f"direction_{i + 1}" for i in range(N_SLIDERS)), "image", "base")
+RESTORE_FIELDS = (
+    "model",
+    "class_a",
+    "class_b",
+    "blend",
+    "seed",
+    "psi",
+    "nudges",
+    "note",
+    *(f"direction_{i + 1}" for i in range(N_SLIDERS)),
+    "image",
+    "base",
+)
 
 
 def models(request: gr.Request | None) -> dict[str, Path]:
@@ -46,9 +57,17 @@ def display(image: Image.Image) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.LANCZOS) if scale > 1 else image
 
 
-def current(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-             sliders: list[float], nudges: list | None,
-             request: gr.Request | None) -> tuple[explore.PaintModel, controls.Picture]:
+def current(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    request: gr.Request | None,
+) -> tuple[explore.PaintModel, controls.Picture]:
     """The model and the picture the tab's controls describe, checked."""
     pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
     return load(model_label, request), pic
@@ -63,8 +82,16 @@ CACHE_SIZE = 64  # native-size pictures (64 px: ~12 kB each)
 def native(model: explore.PaintModel, pic: controls.Picture) -> Image.Image:
     """The picture at the model's own size: the one drawn for the screen when it is still remembered
     (so Keep keeps what is shown without drawing it again), else drawn now."""
-    key = (model.hash, str(model.device), pic.seed, pic.psi, tuple(sorted(pic.blend.items())), pic.sliders,
-           pic.nudges, pic.truncation)
+    key = (
+        model.hash,
+        str(model.device),
+        pic.seed,
+        pic.psi,
+        tuple(sorted(pic.blend.items())),
+        pic.sliders,
+        pic.nudges,
+        pic.truncation,
+    )
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -124,7 +151,16 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
     a, b, amount = blend_controls(rec, model)
     choices = explore.class_choices(model.class_names)
     picture = display(native(model, pic))
-    return [gr.Dropdown(choices=list(models(request)), value=label), gr.Dropdown(choices=choices, value=a),
-            gr.Dropdown(choices=[NO_BLEND, *choices], value=b), amount, pic.seed, pic.psi,
-            [list(n) for n in pic.nudges], f"Restored **{model.name}**, seed {pic.seed}.",
-            *slider_updates(model, pic.sliders), picture, None]
+    return [
+        gr.Dropdown(choices=list(models(request)), value=label),
+        gr.Dropdown(choices=choices, value=a),
+        gr.Dropdown(choices=[NO_BLEND, *choices], value=b),
+        amount,
+        pic.seed,
+        pic.psi,
+        [list(n) for n in pic.nudges],
+        f"Restored **{model.name}**, seed {pic.seed}.",
+        *slider_updates(model, pic.sliders),
+        picture,
+        None,
+    ]

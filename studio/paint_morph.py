@@ -30,9 +30,18 @@ def key_picture(model: explore.PaintModel, pic: controls.Picture | invert.BasePi
 
 
 @friendly
-def add_keyframe(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-                 sliders: list[float], nudges: list | None, keyframes: list | None,
-                 request: gr.Request | None = None) -> tuple[list[dict], list[Image.Image]]:
+def add_keyframe(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    keyframes: list | None,
+    request: gr.Request | None = None,
+) -> tuple[list[dict], list[Image.Image]]:
     """Add the current picture to the morph's keyframes; returns the keyframes and their pictures."""
     keys = controls.keyframe_list(keyframes, room_for=1)
     model = load(model_label, request)
@@ -48,9 +57,17 @@ def clear_keyframes() -> tuple[list, list]:
 
 
 @friendly
-def paint_morph(model_label: str, keyframes: list | None, frames: int, fps: float, loop: bool, fmt: str,
-                upscale: int, progress: gr.Progress = gr.Progress(),
-                request: gr.Request | None = None) -> tuple[str, str]:
+def paint_morph(
+    model_label: str,
+    keyframes: list | None,
+    frames: int,
+    fps: float,
+    loop: bool,
+    fmt: str,
+    upscale: int,
+    progress: gr.Progress = gr.Progress(),
+    request: gr.Request | None = None,
+) -> tuple[str, str]:
     """Render a morph through keyframes [{seed | base, psi, classes, sliders, nudges}, ...] as GIF or MP4;
     returns (preview, file)."""
     n_frames, rate, scale, fmt = controls.morph_settings(frames, fps, upscale, fmt)
@@ -61,8 +78,9 @@ def paint_morph(model_label: str, keyframes: list | None, frames: int, fps: floa
     progress(0.1, desc="drawing frames")
     pics = controls.morph_pictures(model, keys, n_frames, bool(loop), scale)
     progress(0.7, desc="writing the file")
-    rec = controls.morph_recipe(model, based.keyframe_dicts(model_label, model, keys), n_frames, rate,
-                                bool(loop), scale)
+    rec = controls.morph_recipe(
+        model, based.keyframe_dicts(model_label, model, keys), n_frames, rate, bool(loop), scale
+    )
     title = f"{model.name} · morph of {len(keys)} keyframes"
     with tempfiles.job_dir("paint-morph") as work:  # scratch, gone once the GIF is kept
         gif = save_gif(pics, work / "morph.gif", rate, bool(loop), comment=recipes.gif_comment(rec))
@@ -84,8 +102,15 @@ def restore_morph(path: str, rec: dict, request: gr.Request | None) -> tuple[lis
     picture = restore_recipe(first_recipe(model, keys[0], rec["keyframes"][0]), request)
     picture[7] = f"Reopened a morph of {len(keys)} keyframes from **{Path(path).name}**."
     shown = path if Path(path).suffix.lower() == ".gif" else str(Path(path).with_suffix(".gif"))
-    morph = [list(rec.get("keyframes") or []), [key_picture(model, k) for k in keys], int(rec.get("frames", 48)),
-             float(rec.get("fps", 12)), bool(rec.get("loop", True)), int(rec.get("upscale", 1)), shown]
+    morph = [
+        list(rec.get("keyframes") or []),
+        [key_picture(model, k) for k in keys],
+        int(rec.get("frames", 48)),
+        float(rec.get("fps", 12)),
+        bool(rec.get("loop", True)),
+        int(rec.get("upscale", 1)),
+        shown,
+    ]
     return picture, morph
 
 
@@ -110,8 +135,16 @@ def panel() -> SimpleNamespace:
         with gr.Row():
             add_key = gr.Button("Add keyframe", elem_id="paint-add-key")
             clear_keys = gr.Button("Clear keyframes", elem_id="paint-clear-keys")
-        key_strip = gr.Gallery(columns=10, rows=1, height=110, allow_preview=False, show_label=False,
-                               object_fit="contain", elem_id="paint-keys", format="png")  # whole small pictures
+        key_strip = gr.Gallery(
+            columns=10,
+            rows=1,
+            height=110,
+            allow_preview=False,
+            show_label=False,
+            object_fit="contain",
+            elem_id="paint-keys",
+            format="png",
+        )  # whole small pictures
         with gr.Row():
             frames = gr.Slider(8, controls.MAX_FRAMES, value=48, step=1, label="Frames", elem_id="paint-frames")
             fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second", elem_id="paint-fps")
@@ -120,11 +153,23 @@ def panel() -> SimpleNamespace:
             morph_up = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale", elem_id="paint-morph-upscale")
         render = gr.Button("Render morph", variant="primary", elem_id="paint-render")
         with gr.Row():
-            preview = gr.Image(type="filepath", label="Morph", height=280, interactive=False,
-                               elem_id="paint-morph-preview")
+            preview = gr.Image(
+                type="filepath", label="Morph", height=280, interactive=False, elem_id="paint-morph-preview"
+            )
             file = gr.File(label="Download", interactive=False, elem_id="paint-morph-file")
-    return SimpleNamespace(add_key=add_key, clear_keys=clear_keys, key_strip=key_strip, frames=frames, fps=fps,
-                           loop=loop, fmt=fmt, morph_up=morph_up, render=render, preview=preview, file=file)
+    return SimpleNamespace(
+        add_key=add_key,
+        clear_keys=clear_keys,
+        key_strip=key_strip,
+        frames=frames,
+        fps=fps,
+        loop=loop,
+        fmt=fmt,
+        morph_up=morph_up,
+        render=render,
+        preview=preview,
+        file=file,
+    )
 
 
 def outputs(m: SimpleNamespace, keys: gr.JSON) -> list:
@@ -135,5 +180,11 @@ def outputs(m: SimpleNamespace, keys: gr.JSON) -> list:
 def wire(m: SimpleNamespace, keys: gr.JSON, model_dd: gr.Dropdown) -> None:
     """Keyframes and the morph render (/paint_morph)."""
     m.clear_keys.click(clear_keyframes, None, [keys, m.key_strip], api_visibility="private", show_progress="hidden")
-    m.render.click(paint_morph, [model_dd, keys, m.frames, m.fps, m.loop, m.fmt, m.morph_up],
-                   [m.preview, m.file], api_name="paint_morph", concurrency_id="paint_export", concurrency_limit=1)
+    m.render.click(
+        paint_morph,
+        [model_dd, keys, m.frames, m.fps, m.loop, m.fmt, m.morph_up],
+        [m.preview, m.file],
+        api_name="paint_morph",
+        concurrency_id="paint_export",
+        concurrency_limit=1,
+    )

@@ -66,8 +66,13 @@ def stop_invert(request: gr.Request | None = None) -> str:
 
 # ------------------------------------------------------------------ handlers: finding the picture
 @friendly
-def paint_invert(model_label: str, picture: str | None, fit: str = "pad", seconds: float = invert.SECONDS,
-                 request: gr.Request | None = None) -> Iterator[tuple]:
+def paint_invert(
+    model_label: str,
+    picture: str | None,
+    fit: str = "pad",
+    seconds: float = invert.SECONDS,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Find an uploaded picture in the model: streams (its drawing so far, status, found base or None)."""
     if not picture:
         raise ValueError("Add a picture first (PNG, JPEG or WebP).")
@@ -90,8 +95,12 @@ def paint_invert(model_label: str, picture: str | None, fit: str = "pad", second
     found = based.state(model_label, model, result, ref)
     how = "Stopped; the closest so far" if result.stopped else "Found it"
     classes = ", ".join(f"{k} {v:.0%}" for k, v in result.blend.items())
-    yield (display(result.reconstruction), f"**{how}** ({classes}): off by {result.l1:.3f} on average (0 = the "
-           f"same), {result.steps} steps in {result.seconds:.1f} s. Press **Use it** to paint from it.", found)
+    yield (
+        display(result.reconstruction),
+        f"**{how}** ({classes}): off by {result.l1:.3f} on average (0 = the "
+        f"same), {result.steps} steps in {result.seconds:.1f} s. Press **Use it** to paint from it.",
+        found,
+    )
 
 
 @friendly
@@ -103,8 +112,10 @@ def use_base(model_label: str, found: dict | None, request: gr.Request | None = 
     model = load(model_label, request)
     base = based.check_state(model, found)
     image = display(invert.draw(model, based.picture(model, base, 1.0)))
-    note = ("**Painting from your picture.** Truncation, directions, variations, Keep and keyframes act on it; "
-            "a new seed, class or model (or *Back to seeds*) leaves it.")
+    note = (
+        "**Painting from your picture.** Truncation, directions, variations, Keep and keyframes act on it; "
+        "a new seed, class or model (or *Back to seeds*) leaves it."
+    )
     return (base, 1.0, *[0.0] * N_SLIDERS, [], image, note)
 
 
@@ -114,38 +125,66 @@ def leave_base() -> tuple[None, str]:
 
 
 @friendly
-def paint_from_base(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None = None,
-                    request: gr.Request | None = None) -> Image.Image:
+def paint_from_base(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None = None,
+    request: gr.Request | None = None,
+) -> Image.Image:
     """The Paint picture drawn from the artist's picture (base) with truncation, sliders and variation steps."""
     model = load(model_label, request)
     with LIVE.live():
         return display(invert.draw(model, based.picture(model, base, psi, sliders, nudges)))
 
 
-def redraw_if_base(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None = None,
-                   request: gr.Request | None = None) -> Any:
+def redraw_if_base(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None = None,
+    request: gr.Request | None = None,
+) -> Any:
     """`paint_from_base` while a base is in use; nothing otherwise (the seed's picture stands)."""
     return paint_from_base(model_label, base, psi, sliders, nudges, request) if base else gr.skip()
 
 
 @friendly
-def keep_base(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None,
-              upscale: int, request: gr.Request | None = None) -> str:
+def keep_base(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    upscale: int,
+    request: gr.Request | None = None,
+) -> str:
     """Keep the picture drawn from the artist's picture, its recipe carrying the base and the kept input."""
     model = load(model_label, request)
     checked = based.check_state(model, base)
     pic, scale = based.picture(model, checked, psi, sliders, nudges), controls.upscale(upscale)
     ws = common.workspace(request)
     ws.check_room()
-    out = ws.store.save_image(invert.draw(model, pic, scale), based.recipe(model, pic, checked, scale),
-                              title=based.title(model, pic))
+    out = ws.store.save_image(
+        invert.draw(model, pic, scale), based.recipe(model, pic, checked, scale), title=based.title(model, pic)
+    )
     gr.Info("Kept in the Gallery.")
     return str(out.path)
 
 
 @friendly
-def base_variations(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None,
-                    spread: float, var_seed: int, request: gr.Request | None = None) -> list[tuple[Image.Image, Any]]:
+def base_variations(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    spread: float,
+    var_seed: int,
+    request: gr.Request | None = None,
+) -> list[tuple[Image.Image, Any]]:
     """Nine neighbours of the picture drawn from the base (the centre one is the picture itself)."""
     model = load(model_label, request)
     pic = based.picture(model, base, psi, sliders, nudges)
@@ -156,8 +195,15 @@ def base_variations(model_label: str, base: dict | None, psi: float, sliders: li
 
 
 @friendly
-def add_base_keyframe(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None,
-                      keyframes: list | None, request: gr.Request | None = None) -> tuple[list[dict], list]:
+def add_base_keyframe(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    keyframes: list | None,
+    request: gr.Request | None = None,
+) -> tuple[list[dict], list]:
     """Add the picture drawn from the base to the morph's keyframes; returns the keyframes and their pictures."""
     keys = controls.keyframe_list(keyframes, room_for=1)
     model = load(model_label, request)
@@ -168,8 +214,15 @@ def add_base_keyframe(model_label: str, base: dict | None, psi: float, sliders: 
 
 
 @friendly
-def remember_base(model_label: str, base: dict | None, psi: float, sliders: list[float], nudges: list | None,
-                  entries: list | None, request: gr.Request | None = None) -> tuple:
+def remember_base(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    entries: list | None,
+    request: gr.Request | None = None,
+) -> tuple:
     """Put the settled picture drawn from the base in front of the tab's Recent strip (nothing without a base)."""
     if not base:
         return gr.skip(), gr.skip()
@@ -198,9 +251,14 @@ def restore_mine(rec: dict, request: gr.Request | None = None) -> list:
     model = load(label, request)
     base = {**based.check_state(model, {**base, "checkpoint": model.hash}), "model": label}
     pic = based.picture(model, base, psi, sliders, nudges)
-    values = {"model": gr.Dropdown(choices=list(found), value=label), "psi": pic.psi,
-              "nudges": [list(n) for n in pic.nudges], "image": display(invert.draw(model, pic)), "base": base,
-              "note": "Reopened a picture drawn from **your picture**."}
+    values = {
+        "model": gr.Dropdown(choices=list(found), value=label),
+        "psi": pic.psi,
+        "nudges": [list(n) for n in pic.nudges],
+        "image": display(invert.draw(model, pic)),
+        "base": base,
+        "note": "Reopened a picture drawn from **your picture**.",
+    }
     values.update(zip((f"direction_{i + 1}" for i in range(N_SLIDERS)), slider_updates(model, pic.sliders)))
     return _restore_fields(values)
 
@@ -240,13 +298,20 @@ def with_base(event: Callable[..., Any], base_fn: Callable[..., Any]) -> Callabl
     after_nudges = names.index("nudges") + 1
 
     def wrapped(*args: Any) -> Any:
-        base, rest = args[at] if len(args) > at else None, [*args[:at], *args[at + 1:]]
+        base, rest = args[at] if len(args) > at else None, [*args[:at], *args[at + 1 :]]
         if not base:
             return event(*rest)
         got = dict(zip(names, rest))
         sliders = [got[f"direction_{i + 1}"] for i in range(N_SLIDERS)]
-        return base_fn(got["model_label"], base, got["psi"], sliders, got["nudges"], *rest[after_nudges:at],
-                       request=got.get("request"))
+        return base_fn(
+            got["model_label"],
+            base,
+            got["psi"],
+            sliders,
+            got["nudges"],
+            *rest[after_nudges:at],
+            request=got.get("request"),
+        )
 
     wrapped.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
     wrapped.__annotations__ = dict(getattr(event, "__annotations__", {}))
@@ -259,16 +324,25 @@ def with_base(event: Callable[..., Any], base_fn: Callable[..., Any]) -> Callabl
 def _mine_panel() -> SimpleNamespace:
     """The My picture accordion: upload beside its drawing, search settings, Find/Stop, Use it."""
     with gr.Accordion("My picture", open=False, elem_id="paint-mine-panel"):
-        gr.Markdown("Upload a picture; Atelier finds the closest the model can draw. **Use it** then makes it "
-                    "the Paint picture: truncation, directions, variations, keep and keyframes act on it.")
+        gr.Markdown(
+            "Upload a picture; Atelier finds the closest the model can draw. **Use it** then makes it "
+            "the Paint picture: truncation, directions, variations, keep and keyframes act on it."
+        )
         with gr.Row():
             upload = picture_upload(label="Your picture", height=240, elem_id="paint-mine-upload")
-            found_image = gr.Image(type="pil", label="Found in the model", height=240, interactive=False,
-                                   elem_id="paint-mine-found")
+            found_image = gr.Image(
+                type="pil", label="Found in the model", height=240, interactive=False, elem_id="paint-mine-found"
+            )
         with gr.Row():
             fit = gr.Radio(list(invert.FITS), value="pad", label="Fit to a square", elem_id="paint-mine-fit")
-            seconds = gr.Slider(1, invert.MAX_SECONDS, value=invert.SECONDS, step=1, label="Search time (s)",
-                                elem_id="paint-mine-seconds")
+            seconds = gr.Slider(
+                1,
+                invert.MAX_SECONDS,
+                value=invert.SECONDS,
+                step=1,
+                label="Search time (s)",
+                elem_id="paint-mine-seconds",
+            )
         with gr.Row():
             find = gr.Button("Find it in the model", variant="primary", elem_id="paint-mine-find")
             stop = gr.Button("Stop", variant="stop", elem_id="paint-mine-stop")
@@ -280,11 +354,22 @@ def _mine_panel() -> SimpleNamespace:
             add_key = gr.Button("Add as keyframe", elem_id="paint-mine-add-key")
         note = gr.Markdown(elem_id="paint-mine-note")
         kept = gr.File(label="Kept", interactive=False, height=80, elem_id="paint-mine-kept")
-    return SimpleNamespace(upload=upload, found_image=found_image, fit=fit, seconds=seconds, find=find, stop=stop,
-                           status=status, use=use, back=back, keep=keep, add_key=add_key, note=note, kept=kept,
-                           found=gr.State(None))
-
-
+    return SimpleNamespace(
+        upload=upload,
+        found_image=found_image,
+        fit=fit,
+        seconds=seconds,
+        find=find,
+        stop=stop,
+        status=status,
+        use=use,
+        back=back,
+        keep=keep,
+        add_key=add_key,
+        note=note,
+        kept=kept,
+        found=gr.State(None),
+    )
 
 
 def build(ctx: common.StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> SimpleNamespace:
@@ -308,13 +393,24 @@ def _sliders(handler: Any) -> Any:
 def _wire_mine(ui: SimpleNamespace, panels: SimpleNamespace) -> None:
     """My picture: find (/paint_invert), stop, use it, back to seeds (also a new seed, class or model)."""
     pic, out, m, base = ui.pic, ui.out, panels.mine, panels.base
-    m.find.click(paint_invert, [pic.model_dd, m.upload, m.fit, m.seconds], [m.found_image, m.status, m.found],
-                 api_name="paint_invert", concurrency_id="paint_invert", concurrency_limit=1)
+    m.find.click(
+        paint_invert,
+        [pic.model_dd, m.upload, m.fit, m.seconds],
+        [m.found_image, m.status, m.found],
+        api_name="paint_invert",
+        concurrency_id="paint_invert",
+        concurrency_limit=1,
+    )
     m.stop.click(stop_invert, None, m.status, api_visibility="private", queue=False)
-    m.use.click(use_base, [pic.model_dd, m.found], [base, pic.psi, *pic.sliders, ui.nudges, out.image, m.note],
-                **QUIET)
-    gr.on([m.back.click, pic.seed.input, pic.dice.click, pic.class_a.input, pic.class_b.input, pic.model_dd.input],
-          leave_base, None, [base, m.note], queue=False, api_visibility="private")
+    m.use.click(use_base, [pic.model_dd, m.found], [base, pic.psi, *pic.sliders, ui.nudges, out.image, m.note], **QUIET)
+    gr.on(
+        [m.back.click, pic.seed.input, pic.dice.click, pic.class_a.input, pic.class_b.input, pic.model_dd.input],
+        leave_base,
+        None,
+        [base, m.note],
+        queue=False,
+        api_visibility="private",
+    )
 
 
 def _wire_with_base(ui: SimpleNamespace, panels: SimpleNamespace, hooked: bool) -> None:
@@ -322,15 +418,30 @@ def _wire_with_base(ui: SimpleNamespace, panels: SimpleNamespace, hooked: bool) 
     itself, the picture redrawn from it when a slider, the truncation or the variation steps move."""
     pic, out, m, base = ui.pic, ui.out, panels.mine, panels.base
     base_inputs = [pic.model_dd, base, pic.psi, *pic.sliders, ui.nudges]
-    m.keep.click(_sliders(keep_base), [*base_inputs, out.upscale], m.kept, api_visibility="private",
-                 concurrency_id="paint_live")
+    m.keep.click(
+        _sliders(keep_base), [*base_inputs, out.upscale], m.kept, api_visibility="private", concurrency_id="paint_live"
+    )
     if hasattr(ui, "keys") and hasattr(ui, "morph"):
         m.add_key.click(_sliders(add_base_keyframe), [*base_inputs, ui.keys], [ui.keys, ui.morph.key_strip], **QUIET)
     if not hooked and hasattr(out, "entries") and hasattr(out, "strip"):  # hooked: the tab's own remember does it
         settled = [s.release for s in pic.sliders] + [pic.psi.release, ui.nudges.change, base.change]
-        gr.on(settled, _sliders(remember_base), [*base_inputs, out.entries], [out.entries, out.strip],
-              trigger_mode="always_last", **QUIET)
+        gr.on(
+            settled,
+            _sliders(remember_base),
+            [*base_inputs, out.entries],
+            [out.entries, out.strip],
+            trigger_mode="always_last",
+            **QUIET,
+        )
     if not hooked:
-        gr.on([s.input for s in pic.sliders] + [pic.psi.input, ui.nudges.change], _sliders(redraw_if_base),
-              base_inputs, out.image, trigger_mode="always_last", api_visibility="private", show_progress="hidden",
-              concurrency_id="paint_live", concurrency_limit=4)
+        gr.on(
+            [s.input for s in pic.sliders] + [pic.psi.input, ui.nudges.change],
+            _sliders(redraw_if_base),
+            base_inputs,
+            out.image,
+            trigger_mode="always_last",
+            api_visibility="private",
+            show_progress="hidden",
+            concurrency_id="paint_live",
+            concurrency_limit=4,
+        )

@@ -56,9 +56,18 @@ def accepts(rec: dict) -> bool:
 
 
 @friendly
-def remember(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-             sliders: list[float], nudges: list | None, entries: list | None,
-             request: gr.Request | None = None) -> tuple[list, list]:
+def remember(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    entries: list | None,
+    request: gr.Request | None = None,
+) -> tuple[list, list]:
     """Put the settled picture at the front of the Recent strip (not again if it is already there)."""
     model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
     rec = controls.recipe(model, pic)
@@ -74,9 +83,18 @@ def undo(entries: list | None, evt: gr.SelectData, request: gr.Request | None = 
     return restore_recipe(history.picked(entries, evt), request)
 
 
-def live(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-         sliders: list[float], nudges: list | None, base: dict | None = None,
-         request: gr.Request | None = None) -> tuple[Image.Image, dict]:
+def live(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    base: dict | None = None,
+    request: gr.Request | None = None,
+) -> tuple[Image.Image, dict]:
     """The live picture (native size) and its recipe: drawn from the base while one is set, else the seed's."""
     if base:
         model = load(model_label, request)
@@ -88,9 +106,18 @@ def live(model_label: str, class_a: str, class_b: str, amount: float, seed: floa
 
 
 @friendly
-def hold_a(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-           sliders: list[float], nudges: list | None, base: dict | None = None,
-           request: gr.Request | None = None) -> tuple:
+def hold_a(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    base: dict | None = None,
+    request: gr.Request | None = None,
+) -> tuple:
     """Hold the current picture (a seed's or the base's) as A, shown beside the live one; returns (A's
     picture, A's recipe, Swap)."""
     image, rec = live(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, base, request)
@@ -98,9 +125,19 @@ def hold_a(model_label: str, class_a: str, class_b: str, amount: float, seed: fl
 
 
 @friendly
-def swap_ab(held: dict | None, model_label: str, class_a: str, class_b: str, amount: float, seed: float | None,
-            psi: float, sliders: list[float], nudges: list | None, base: dict | None = None,
-            request: gr.Request | None = None) -> list:
+def swap_ab(
+    held: dict | None,
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    base: dict | None = None,
+    request: gr.Request | None = None,
+) -> list:
     """Swap A and the live picture: A's controls and picture (and base, or none) come back, the live one
     becomes A."""
     if not held:

@@ -22,8 +22,10 @@ from studio.common import friendly
 from studio.paint_base import N_SLIDERS, QUIET, load
 
 KIND = "sound morph"  # sound_morph.recipe's kind
-MODE_CHOICES = [("Step to the next keyframe on each onset", "step"),
-                ("Push along a direction by onset strength", "push")]
+MODE_CHOICES = [
+    ("Step to the next keyframe on each onset", "step"),
+    ("Push along a direction by onset strength", "push"),
+]
 MAX_SOUND_CHOICES = 200  # Gallery sounds listed in the dropdown (newest first)
 
 _stops: dict[str, StopToken] = {}
@@ -69,12 +71,14 @@ def _sound_source(sound: str | None, gallery_sound: str | None, request: gr.Requ
         if out.kind != "sound":
             raise ValueError("That Gallery item is not a sound.")
         return str(out.path), out.title
-    raise ValueError(f"Add a sound: upload one (up to {sound_morph.MAX_SECONDS:g} s) or choose one of your "
-                     "Gallery's sounds.")
+    raise ValueError(
+        f"Add a sound: upload one (up to {sound_morph.MAX_SECONDS:g} s) or choose one of your Gallery's sounds."
+    )
 
 
-def _morph_keys(model_label: str, model: explore.PaintModel, keyframes: list | None, seeds: str | None,
-                class_name: str, psi: float) -> list:
+def _morph_keys(
+    model_label: str, model: explore.PaintModel, keyframes: list | None, seeds: str | None, class_name: str, psi: float
+) -> list:
     """The keyframes to move through: typed seeds (with the current class and truncation) when given,
     else the Morph panel's keyframes."""
     if seeds and str(seeds).strip():
@@ -85,9 +89,21 @@ def _morph_keys(model_label: str, model: explore.PaintModel, keyframes: list | N
 
 
 @friendly
-def paint_morph_to_sound(model_label: str, keyframes: list | None, seeds: str | None, class_name: str, psi: float,
-                         sound: str | None, gallery_sound: str | None, mode: str, timing: str, fps: float,
-                         upscale: int, direction: int = 1, request: gr.Request | None = None) -> Iterator[tuple]:
+def paint_morph_to_sound(
+    model_label: str,
+    keyframes: list | None,
+    seeds: str | None,
+    class_name: str,
+    psi: float,
+    sound: str | None,
+    gallery_sound: str | None,
+    mode: str,
+    timing: str,
+    fps: float,
+    upscale: int,
+    direction: int = 1,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Render a morph through the keyframes that moves with a sound; streams (preview, MP4 with the
     sound, status); the GIF is kept in the Gallery with the MP4 beside it."""
     model = load(model_label, request)
@@ -99,8 +115,17 @@ def paint_morph_to_sound(model_label: str, keyframes: list | None, seeds: str | 
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
     token, result = _token(request), None
-    for ev in sound_morph.sound_morph(model, based.tensors(model, pics), wave, fps=fps, mode=mode, timing=timing,
-                                      upscale=upscale, direction=direction, stop=token):
+    for ev in sound_morph.sound_morph(
+        model,
+        based.tensors(model, pics),
+        wave,
+        fps=fps,
+        mode=mode,
+        timing=timing,
+        upscale=upscale,
+        direction=direction,
+        stop=token,
+    ):
         result = ev.result
         if result is None:
             frame = ev.preview if ev.preview is not None else gr.update()
@@ -113,12 +138,17 @@ def paint_morph_to_sound(model_label: str, keyframes: list | None, seeds: str | 
     yield gr.update(), gr.update(), "Writing the video with its sound…"
     gif, mp4 = _keep_sound_morph(result, rec, f"{model.name} · moves with {name[:60]}", request)
     done = "Stopped" if result.stopped else "Done"
-    yield (gif, mp4, f"**{done}**: {len(result.frames)} frames at {result.fps:g} fps, {len(result.timing.times)} "
-           f"{result.timing.kind}; kept in the Gallery (the MP4 carries the sound).")
+    yield (
+        gif,
+        mp4,
+        f"**{done}**: {len(result.frames)} frames at {result.fps:g} fps, {len(result.timing.times)} "
+        f"{result.timing.kind}; kept in the Gallery (the MP4 carries the sound).",
+    )
 
 
-def _keep_sound_morph(result: sound_morph.SoundMorph, rec: dict, title: str,
-                      request: gr.Request | None) -> tuple[str, str]:
+def _keep_sound_morph(
+    result: sound_morph.SoundMorph, rec: dict, title: str, request: gr.Request | None
+) -> tuple[str, str]:
     """Write the MP4 and preview GIF in a job folder, keep the GIF in the caller's Gallery and the MP4
     beside it (<output id>.mp4); returns (GIF path, MP4 path)."""
     ws = common.workspace(request)
@@ -135,45 +165,87 @@ def _keep_sound_morph(result: sound_morph.SoundMorph, rec: dict, title: str,
 def panel() -> SimpleNamespace:
     """The Move with sound accordion: keyframes or seeds, a sound, mode, timing, fps, render/stop, result."""
     with gr.Accordion("Move with sound", open=False, elem_id="paint-sound-panel"):
-        gr.Markdown("Moves through the Morph panel's keyframes (or the seeds typed here, in the current class) "
-                    f"in time with a sound of up to {sound_morph.MAX_SECONDS:g} s; the MP4 carries the sound.")
-        seeds = gr.Textbox(label="Seeds (optional: used instead of the keyframes)", placeholder="3, 9, 27",
-                           elem_id="paint-sound-seeds")
+        gr.Markdown(
+            "Moves through the Morph panel's keyframes (or the seeds typed here, in the current class) "
+            f"in time with a sound of up to {sound_morph.MAX_SECONDS:g} s; the MP4 carries the sound."
+        )
+        seeds = gr.Textbox(
+            label="Seeds (optional: used instead of the keyframes)", placeholder="3, 9, 27", elem_id="paint-sound-seeds"
+        )
         with gr.Row():
             sound = gr.Audio(type="filepath", label="A sound", elem_id="paint-sound-file")
             with gr.Column():
-                gallery_sound = gr.Dropdown([], value=None, label="…or one of your Gallery's sounds",
-                                            elem_id="paint-sound-gallery")
+                gallery_sound = gr.Dropdown(
+                    [], value=None, label="…or one of your Gallery's sounds", elem_id="paint-sound-gallery"
+                )
                 refresh = gr.Button("↻ Gallery sounds", elem_id="paint-sound-refresh")
         with gr.Row():
             mode = gr.Radio(MODE_CHOICES, value="step", label="Move", elem_id="paint-sound-mode")
             timing = gr.Radio(list(sound_morph.TIMINGS), value="onsets", label="On", elem_id="paint-sound-timing")
         with gr.Row():
-            fps = gr.Slider(sound_morph.MIN_FPS, sound_morph.MAX_FPS, value=12, step=1, label="Frames per second",
-                            elem_id="paint-sound-fps")
+            fps = gr.Slider(
+                sound_morph.MIN_FPS,
+                sound_morph.MAX_FPS,
+                value=12,
+                step=1,
+                label="Frames per second",
+                elem_id="paint-sound-fps",
+            )
             upscale = gr.Radio(list(sound_morph.UPSCALES), value=2, label="Upscale", elem_id="paint-sound-upscale")
-            direction = gr.Slider(1, N_SLIDERS, value=1, step=1, label="Direction to push along",
-                                  elem_id="paint-sound-direction")
+            direction = gr.Slider(
+                1, N_SLIDERS, value=1, step=1, label="Direction to push along", elem_id="paint-sound-direction"
+            )
         with gr.Row():
             render = gr.Button("Render with sound", variant="primary", elem_id="paint-sound-render")
             stop = gr.Button("Stop", variant="stop", elem_id="paint-sound-stop")
         status = gr.Markdown(elem_id="paint-sound-status")
         with gr.Row():
-            preview = gr.Image(type="filepath", label="Preview", height=280, interactive=False,
-                               elem_id="paint-sound-preview")
+            preview = gr.Image(
+                type="filepath", label="Preview", height=280, interactive=False, elem_id="paint-sound-preview"
+            )
             file = gr.File(label="MP4 with the sound", interactive=False, elem_id="paint-sound-mp4")
-    return SimpleNamespace(seeds=seeds, sound=sound, gallery_sound=gallery_sound, refresh=refresh, mode=mode,
-                           timing=timing, fps=fps, upscale=upscale, direction=direction, render=render, stop=stop,
-                           status=status, preview=preview, file=file)
+    return SimpleNamespace(
+        seeds=seeds,
+        sound=sound,
+        gallery_sound=gallery_sound,
+        refresh=refresh,
+        mode=mode,
+        timing=timing,
+        fps=fps,
+        upscale=upscale,
+        direction=direction,
+        render=render,
+        stop=stop,
+        status=status,
+        preview=preview,
+        file=file,
+    )
 
 
 def wire(ctx: common.StudioContext, tab: gr.Tab, ui: SimpleNamespace, s: SimpleNamespace) -> None:
     """Move with sound (/paint_morph_to_sound), its Stop and the Gallery-sound list."""
     pic = ui.pic
     keys = ui.keys if hasattr(ui, "keys") else gr.State([])
-    s.render.click(paint_morph_to_sound, [pic.model_dd, keys, s.seeds, pic.class_a, pic.psi, s.sound, s.gallery_sound,
-                                          s.mode, s.timing, s.fps, s.upscale, s.direction],
-                   [s.preview, s.file, s.status], api_name="paint_morph_to_sound", concurrency_id="paint_export",
-                   concurrency_limit=1)
+    s.render.click(
+        paint_morph_to_sound,
+        [
+            pic.model_dd,
+            keys,
+            s.seeds,
+            pic.class_a,
+            pic.psi,
+            s.sound,
+            s.gallery_sound,
+            s.mode,
+            s.timing,
+            s.fps,
+            s.upscale,
+            s.direction,
+        ],
+        [s.preview, s.file, s.status],
+        api_name="paint_morph_to_sound",
+        concurrency_id="paint_export",
+        concurrency_limit=1,
+    )
     s.stop.click(stop_sound_morph, None, s.status, api_visibility="private", queue=False)
     gr.on([tab.select, s.refresh.click, ctx.demo.load], sound_choices, s.gallery_sound, s.gallery_sound, **QUIET)

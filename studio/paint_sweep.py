@@ -35,8 +35,14 @@ def _stop_token(request: gr.Request | None) -> StopToken:
 
 def base_settings(model: explore.PaintModel, pic: controls.Picture) -> dict:
     """The settings every cell shares: the tab's current picture."""
-    return {"seed": pic.seed, "psi": pic.psi, "classes": dict(pic.blend), "sliders": list(pic.sliders),
-            "nudges": [list(n) for n in pic.nudges], "truncation": pic.truncation}
+    return {
+        "seed": pic.seed,
+        "psi": pic.psi,
+        "classes": dict(pic.blend),
+        "sliders": list(pic.sliders),
+        "nudges": [list(n) for n in pic.nudges],
+        "truncation": pic.truncation,
+    }
 
 
 def cell_recipe(model: explore.PaintModel, rec: dict, index: int) -> dict:
@@ -45,16 +51,31 @@ def cell_recipe(model: explore.PaintModel, rec: dict, index: int) -> dict:
     if not 0 <= int(index) < len(xa.values) * len(ya.values):
         raise ValueError("That cell is not in the sweep.")
     row, col = divmod(int(index), len(xa.values))
-    s = paint_sweep.cell_settings(model, paint_sweep.check_base(model, rec.get("base") or {}),
-                                  {xa.name: xa.values[col], ya.name: ya.values[row]})
-    return {**explore.recipe(model, s["seed"], s["psi"], s["classes"], s["sliders"], s["nudges"]),
-            "truncation": s["truncation"]}
+    s = paint_sweep.cell_settings(
+        model, paint_sweep.check_base(model, rec.get("base") or {}), {xa.name: xa.values[col], ya.name: ya.values[row]}
+    )
+    return {
+        **explore.recipe(model, s["seed"], s["psi"], s["classes"], s["sliders"], s["nudges"]),
+        "truncation": s["truncation"],
+    }
 
 
 @friendly
-def paint_sweep_run(model_label: str, class_a: str, class_b: str, amount: float, seed: float | None, psi: float,
-                    sliders: list[float], nudges: list | None, x_axis: str, x_values: str, y_axis: str,
-                    y_values: str, request: gr.Request | None = None) -> Iterator[tuple]:
+def paint_sweep_run(
+    model_label: str,
+    class_a: str,
+    class_b: str,
+    amount: float,
+    seed: float | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    x_axis: str,
+    x_values: str,
+    y_axis: str,
+    y_values: str,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """A sweep around the current picture: streams (grid, status, cells, kept file, recipe); the
     finished grid is kept in the caller's Gallery with a recipe that replays it."""
     pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
@@ -69,16 +90,26 @@ def paint_sweep_run(model_label: str, class_a: str, class_b: str, amount: float,
     for ev in paint_sweep.paint_sweep(model, base, xa, ya, stop=stop):
         cells = ev.cells
         if not ev.done:
-            yield (ev.preview if ev.preview is not None else gr.update(), f"Drawing: {ev.message}…",
-                   gr.update(), gr.update(), gr.update())
+            yield (
+                ev.preview if ev.preview is not None else gr.update(),
+                f"Drawing: {ev.message}…",
+                gr.update(),
+                gr.update(),
+                gr.update(),
+            )
     if not cells:
         raise ValueError("Stopped before the first cell; nothing was kept.")
     grid = paint_sweep.grid(model, cells, xa, ya)
     rec = paint_sweep.recipe(model, base, xa, ya)
     out = ws.store.save_image(grid, rec, title=f"{model.name} · sweep of {xa.name} × {ya.name}")
     note = f"stopped: {len(cells)} cells kept" if stop.stopped else f"{len(cells)} cells"
-    yield (grid, f"**Kept in the Gallery** ({note}). Click a cell to open it.", _cell_pictures(cells),
-           str(out.path), rec)
+    yield (
+        grid,
+        f"**Kept in the Gallery** ({note}). Click a cell to open it.",
+        _cell_pictures(cells),
+        str(out.path),
+        rec,
+    )
 
 
 def _cell_pictures(cells: list[sweep.Cell]) -> list[tuple[Image.Image, str]]:
@@ -114,8 +145,10 @@ def restore_sweep(path: str, rec: dict, request: gr.Request | None) -> tuple[lis
     cells = [cell_recipe(model, rec, i) for i in range(n)]
     picture = restore_recipe(cells[0], request)
     picture[7] = f"Reopened a sweep of {xa.name} × {ya.name} from **{Path(path).name}**."
-    thumbs = [(native(model, paint_replay.picture_of(c)), f"{sweep.format_value(x)}, {sweep.format_value(y)}")
-              for c, (y, x) in zip(cells, ((y, x) for y in ya.values for x in xa.values))]
+    thumbs = [
+        (native(model, paint_replay.picture_of(c)), f"{sweep.format_value(x)}, {sweep.format_value(y)}")
+        for c, (y, x) in zip(cells, ((y, x) for y in ya.values for x in xa.values))
+    ]
     values = [", ".join(str(v) for v in a.values) for a in (xa, ya)]
     return picture, [xa.name, values[0], ya.name, values[1], path, thumbs, rec]
 
@@ -136,9 +169,14 @@ def outputs(s: SimpleNamespace) -> list:
 
 def wire(s: SimpleNamespace, picture_inputs: list, restore_outputs: list) -> None:
     """Run (/paint_sweep), Stop, and a cell's click (opens it in the tab)."""
-    s.run.click(common.one_input_per_slider(paint_sweep_run, N_SLIDERS, "direction"),
-                [*picture_inputs, s.x_axis, s.x_values, s.y_axis, s.y_values],
-                [s.grid, s.status, s.cells, s.kept, s.recipe], api_name="paint_sweep",
-                concurrency_id="paint_export", concurrency_limit=1, show_progress="minimal")
+    s.run.click(
+        common.one_input_per_slider(paint_sweep_run, N_SLIDERS, "direction"),
+        [*picture_inputs, s.x_axis, s.x_values, s.y_axis, s.y_values],
+        [s.grid, s.status, s.cells, s.kept, s.recipe],
+        api_name="paint_sweep",
+        concurrency_id="paint_export",
+        concurrency_limit=1,
+        show_progress="minimal",
+    )
     s.stop.click(stop_sweep, None, s.status, api_visibility="private", queue=False)
     s.cells.select(open_cell, s.recipe, restore_outputs, api_visibility="private", show_progress="hidden")

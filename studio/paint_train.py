@@ -51,8 +51,16 @@ def recipe_config(start: str, model_label: str | None, request: gr.Request | Non
 
 
 @friendly
-def paint_train(files: list | None, name: str, start: str, steps: float, minutes: float | None, resolution: int,
-                model_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+def paint_train(
+    files: list | None,
+    name: str,
+    start: str,
+    steps: float,
+    minutes: float | None,
+    resolution: int,
+    model_label: str | None,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Train a Paint model on uploaded pictures into the caller's workspace, through the studio's
     training queue; streams (status, losses, preview, model list)."""
     name = limits.text(name, "The model's name", 100).strip()
@@ -68,20 +76,31 @@ def paint_train(files: list | None, name: str, start: str, steps: float, minutes
             yield line, gr.update(), gr.update(), gr.update()
         yield "Reading your pictures…", None, None, gr.update()
         data = load_image_set(_paths(files), res, loose_class=name)
-        cfg = recipe_config(start, model_label, request, steps=n_steps, checkpoint_every=200, preview_every=25,
-                            time_budget_s=budget)
-        events = train(data, ws.engine_models_dir(NAME) / f"{name}.pt", cfg=cfg,
-                       init_from=_init_from(start, model_label, res, request), stop=ticket.stop_token,
-                       device=common.studio().device, name=name, data_note=data.describe())
+        cfg = recipe_config(
+            start, model_label, request, steps=n_steps, checkpoint_every=200, preview_every=25, time_budget_s=budget
+        )
+        events = train(
+            data,
+            ws.engine_models_dir(NAME) / f"{name}.pt",
+            cfg=cfg,
+            init_from=_init_from(start, model_label, res, request),
+            stop=ticket.stop_token,
+            device=common.studio().device,
+            name=name,
+            data_note=data.describe(),
+        )
         rows: list[dict] = []
         for ev in common.finish_on_close(events, ticket.stop_token):
             rows += loss_rows(ev)
             status = train_status(ev, name, data.describe())
             if ev.done:
                 status += _keep_preview(ev, name, data.describe(), request)
-            yield (status, pd.DataFrame(rows[-800:], columns=["step", "loss", "network"]),
-                   ev.preview if ev.preview is not None else gr.update(),
-                   gr.Dropdown(choices=list(models(request))) if ev.done or ev.checkpoint else gr.update())
+            yield (
+                status,
+                pd.DataFrame(rows[-800:], columns=["step", "loss", "network"]),
+                ev.preview if ev.preview is not None else gr.update(),
+                gr.Dropdown(choices=list(models(request))) if ev.done or ev.checkpoint else gr.update(),
+            )
 
 
 def _init_from(start: str, model_label: str | None, resolution: int, request: gr.Request | None) -> Path | None:
@@ -96,8 +115,10 @@ def loss_rows(ev: TrainEvent) -> list[dict]:
     """The plot's rows for one training event (none before the first step or for a NaN loss)."""
     if not ev.step or ev.d_loss != ev.d_loss:
         return []
-    return [{"step": ev.step, "loss": ev.d_loss, "network": "critic (D)"},
-            {"step": ev.step, "loss": ev.g_loss, "network": "painter (G)"}]
+    return [
+        {"step": ev.step, "loss": ev.d_loss, "network": "critic (D)"},
+        {"step": ev.step, "loss": ev.g_loss, "network": "painter (G)"},
+    ]
 
 
 def _clock(seconds: float | None) -> str:
@@ -113,8 +134,10 @@ def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
         return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
     if not ev.step:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
-    return (f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data_note} · "
-            f"{ev.img_per_s:.0f} pictures/s · {_clock(ev.elapsed_s)} so far · about {_clock(ev.eta_s)} left")
+    return (
+        f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data_note} · "
+        f"{ev.img_per_s:.0f} pictures/s · {_clock(ev.elapsed_s)} so far · about {_clock(ev.eta_s)} left"
+    )
 
 
 def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request | None) -> str:
@@ -126,8 +149,9 @@ def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request
         ws.check_room()
     except ValueError as err:
         return f" (its preview was not kept: {err})"
-    ws.store.save_image(ev.preview, controls.preview_recipe(name, ev.step, data_note),
-                        title=f"{name} · after {ev.step} steps")
+    ws.store.save_image(
+        ev.preview, controls.preview_recipe(name, ev.step, data_note), title=f"{name} · after {ev.step} steps"
+    )
     return ""
 
 
@@ -135,42 +159,84 @@ def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request
 def panel() -> SimpleNamespace:
     """The training accordion: pictures (and what they hold), name, settings, Start/Stop, status, losses, preview."""
     with gr.Accordion("Train on my own pictures", open=False, elem_id="paint-train-panel"):
-        gr.Markdown(f"At least {MIN_IMAGES} pictures (png, jpg, webp), or a zip. Sub-folders of a zip become "
-                    "classes; loose pictures are one class, named after the model. Training saves every few "
-                    "hundred steps; training again with the same name resumes. With a time limit, it times a few "
-                    "steps first and fits its batch and steps to end on time.")
+        gr.Markdown(
+            f"At least {MIN_IMAGES} pictures (png, jpg, webp), or a zip. Sub-folders of a zip become "
+            "classes; loose pictures are one class, named after the model. Training saves every few "
+            "hundred steps; training again with the same name resumes. With a time limit, it times a few "
+            "steps first and fits its batch and steps to end on time."
+        )
         with gr.Row():
-            files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Your pictures",
-                            elem_id="paint-train-files")
+            files = gr.File(
+                file_count="multiple", file_types=["image", ".zip"], label="Your pictures", elem_id="paint-train-files"
+            )
             with gr.Column():
                 name = gr.Textbox(value="my-pictures", label="Name of the new model", elem_id="paint-train-name")
                 start = gr.Radio(list(TRAIN_STARTS), value=TRAIN_STARTS[1], label="Start", elem_id="paint-train-start")
-                steps = gr.Slider(50, controls.MAX_TRAIN_STEPS, value=1500, step=50, label="Steps",
-                                  elem_id="paint-train-steps")
+                steps = gr.Slider(
+                    50, controls.MAX_TRAIN_STEPS, value=1500, step=50, label="Steps", elem_id="paint-train-steps"
+                )
                 minutes = gr.Number(value=0, label="Time limit in minutes (0 = none)", elem_id="paint-train-minutes")
-                resolution = gr.Radio(list(controls.RESOLUTIONS), value=64, label="Size in pixels",
-                                      elem_id="paint-train-res")
+                resolution = gr.Radio(
+                    list(controls.RESOLUTIONS), value=64, label="Size in pixels", elem_id="paint-train-res"
+                )
         found = gr.Markdown(elem_id="paint-train-found")
-        sheet = gr.Image(type="pil", label="What you dropped, by class", interactive=False, height=220,
-                         elem_id="paint-train-sheet", buttons=["fullscreen"])
+        sheet = gr.Image(
+            type="pil",
+            label="What you dropped, by class",
+            interactive=False,
+            height=220,
+            elem_id="paint-train-sheet",
+            buttons=["fullscreen"],
+        )
         with gr.Row():
             start_btn = gr.Button("Start training", variant="primary", elem_id="paint-train-start-btn")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="paint-train-stop")
         status = gr.Markdown(elem_id="paint-train-status")
         with gr.Row():
-            plot = gr.LinePlot(x="step", y="loss", color="network", height=260, label="Losses", y_title="loss",
-                               x_title="step", elem_id="paint-train-plot")
-            preview = gr.Image(type="pil", label="What it draws now (your classes)", height=260, interactive=False,
-                               elem_id="paint-train-preview")
-    return SimpleNamespace(files=files, name=name, start=start, steps=steps, minutes=minutes, resolution=resolution,
-                           found=found, sheet=sheet, start_btn=start_btn, stop_btn=stop_btn, status=status, plot=plot,
-                           preview=preview)
+            plot = gr.LinePlot(
+                x="step",
+                y="loss",
+                color="network",
+                height=260,
+                label="Losses",
+                y_title="loss",
+                x_title="step",
+                elem_id="paint-train-plot",
+            )
+            preview = gr.Image(
+                type="pil",
+                label="What it draws now (your classes)",
+                height=260,
+                interactive=False,
+                elem_id="paint-train-preview",
+            )
+    return SimpleNamespace(
+        files=files,
+        name=name,
+        start=start,
+        steps=steps,
+        minutes=minutes,
+        resolution=resolution,
+        found=found,
+        sheet=sheet,
+        start_btn=start_btn,
+        stop_btn=stop_btn,
+        status=status,
+        plot=plot,
+        preview=preview,
+    )
 
 
 def wire(t: SimpleNamespace, model_dd: gr.Dropdown) -> None:
     """Training (/paint_train) through the studio's queue, Stop (any page of the workspace), the upload's survey."""
-    t.start_btn.click(paint_train, [t.files, t.name, t.start, t.steps, t.minutes, t.resolution, model_dd],
-                      [t.status, t.plot, t.preview, model_dd], api_name="paint_train", **common.TRAINING_EVENT)
+    t.start_btn.click(
+        paint_train,
+        [t.files, t.name, t.start, t.steps, t.minutes, t.resolution, model_dd],
+        [t.status, t.plot, t.preview, model_dd],
+        api_name="paint_train",
+        **common.TRAINING_EVENT,
+    )
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
-    t.files.change(preview_upload, [t.files, t.name], [t.found, t.sheet], api_visibility="private",
-                   show_progress="minimal")
+    t.files.change(
+        preview_upload, [t.files, t.name], [t.found, t.sheet], api_visibility="private", show_progress="minimal"
+    )

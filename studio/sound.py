@@ -95,12 +95,18 @@ learned. The bundled model learned from about 13,000 notes of 111 General MIDI i
 """
 
 
-
 # ------------------------------------------------------------------ the note
 @friendly
-def sound_generate(model_label: str, preset: str, pitch: float, velocity: float, seconds: float,
-                   timbre: list | dict | None, sliders: list[float],
-                   request: gr.Request | None = None) -> tuple[bytes, Image.Image]:
+def sound_generate(
+    model_label: str,
+    preset: str,
+    pitch: float,
+    velocity: float,
+    seconds: float,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> tuple[bytes, Image.Image]:
     """One note from the controls: (a WAV carrying its recipe, as bytes; its spectrogram). No file is written."""
     with LIVE.live():
         model, wave, mel, rec = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
@@ -108,8 +114,16 @@ def sound_generate(model_label: str, preset: str, pitch: float, velocity: float,
 
 
 @friendly
-def sound_keep(model_label: str, preset: str, pitch: float, velocity: float, seconds: float,
-               timbre: list | dict | None, sliders: list[float], request: gr.Request | None = None) -> str:
+def sound_keep(
+    model_label: str,
+    preset: str,
+    pitch: float,
+    velocity: float,
+    seconds: float,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> str:
     """Save the note on screen (the one just played, not made again) with its recipe to the caller's
     Gallery; returns the kept WAV's path."""
     ws = common.workspace(request)
@@ -140,14 +154,27 @@ def sound_encode(model_label: str, path: str | None, request: gr.Request | None 
     source = ws.store.keep_input(path, Path(path).suffix.lower() or ".wav")
     names = [CENTRE, *model.presets, MY_SOUND]
     note = f"Encoded **{clip.name}**: {pitch_label(midi)}. " + " ".join(clip.notes)
-    return (gr.Dropdown(choices=names, value=MY_SOUND), {"timbre": [round(float(x), 5) for x in z], "source": source},
-            midi, note, *reset_sliders())
+    return (
+        gr.Dropdown(choices=names, value=MY_SOUND),
+        {"timbre": [round(float(x), 5) for x in z], "source": source},
+        midi,
+        note,
+        *reset_sliders(),
+    )
 
 
 @friendly
-def note_settled(entries: list | None, model_label: str, preset: str, pitch: float, velocity: float, seconds: float,
-                 timbre: list | dict | None, sliders: list[float],
-                 request: gr.Request | None = None) -> tuple[list, list]:
+def note_settled(
+    entries: list | None,
+    model_label: str,
+    preset: str,
+    pitch: float,
+    velocity: float,
+    seconds: float,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> tuple[list, list]:
     """A control came to rest: the note it plays joins the history strip (the note was just heard,
     so it is not made again)."""
     model, wave, _, rec = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
@@ -167,8 +194,15 @@ def file_settled(entries: list | None, path: str | None) -> tuple[list, list]:
 
 
 @friendly
-def model_changed(model_label: str, preset: str, pitch: float, pitch_a: float, pitch_b: float,
-                  sliders: list | None = None, request: gr.Request | None = None) -> tuple:
+def model_changed(
+    model_label: str,
+    preset: str,
+    pitch: float,
+    pitch_a: float,
+    pitch_b: float,
+    sliders: list | None = None,
+    request: gr.Request | None = None,
+) -> tuple:
     """A note model was chosen: its presets (here and in Morph), its pitch range on the pitch sliders,
     its timbre sliders' measured names and safe ranges, and the sweep's axes."""
     model = note_model(model_label, request)
@@ -184,10 +218,17 @@ def model_changed(model_label: str, preset: str, pitch: float, pitch_a: float, p
         return gr.Slider(minimum=lo, maximum=hi, value=v if np.isfinite(v) else float(lo), label=label)
 
     axes = sound_sweep.axis_names(model)
-    return (gr.Dropdown(choices=names, value=value), gr.Dropdown(choices=[CURRENT, *names[1:]]),
-            gr.Dropdown(choices=[CURRENT, *names[1:]]), ranged(f"Pitch (MIDI; this model plays {lo}-{hi})", pitch),
-            ranged("From pitch", pitch_a), ranged("To pitch", pitch_b), *slider_looks(model, sliders),
-            gr.Dropdown(choices=axes), gr.Dropdown(choices=axes))
+    return (
+        gr.Dropdown(choices=names, value=value),
+        gr.Dropdown(choices=[CURRENT, *names[1:]]),
+        gr.Dropdown(choices=[CURRENT, *names[1:]]),
+        ranged(f"Pitch (MIDI; this model plays {lo}-{hi})", pitch),
+        ranged("From pitch", pitch_a),
+        ranged("To pitch", pitch_b),
+        *slider_looks(model, sliders),
+        gr.Dropdown(choices=axes),
+        gr.Dropdown(choices=axes),
+    )
 
 
 @friendly
@@ -199,9 +240,19 @@ def model_lists(model_label: str | None, request: gr.Request | None = None) -> g
 
 # ------------------------------------------------------------------ morph
 @friendly
-def sound_morph(model_label: str, a: str, pitch_a: float, b: str, pitch_b: float, seconds: float, velocity: float,
-                preset: str, timbre: list | dict | None, sliders: list[float],
-                request: gr.Request | None = None) -> tuple[str, Image.Image]:
+def sound_morph(
+    model_label: str,
+    a: str,
+    pitch_a: float,
+    b: str,
+    pitch_b: float,
+    seconds: float,
+    velocity: float,
+    preset: str,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> tuple[str, Image.Image]:
     """Morph timbre/pitch A into B ('(the current sound)' or a preset at each end) over some seconds;
     kept in the caller's Gallery. Returns (the kept WAV's path, its spectrogram)."""
     ws = common.workspace(request)
@@ -252,9 +303,15 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             out = panels.layout_output()
     melody_place = gr.Column()
     lo, hi = start.range
-    ui = SimpleNamespace(note=note, encode=encode, out=out, morph=panels.layout_morph(start.presets, lo, hi),
-                         sweep=panels.layout_sweep(start.axes), train=panels.layout_train(),
-                         models=panels.layout_models())
+    ui = SimpleNamespace(
+        note=note,
+        encode=encode,
+        out=out,
+        morph=panels.layout_morph(start.presets, lo, hi),
+        sweep=panels.layout_sweep(start.axes),
+        train=panels.layout_train(),
+        models=panels.layout_models(),
+    )
     RESTORE_OUTPUTS[:] = _restore_outputs(ui)
     _wire(ctx, tab, ui)
     if sound_melody is not None:
@@ -266,9 +323,33 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
 def _restore_outputs(ui: SimpleNamespace) -> list:
     """The components restore_recipe updates, in its order."""
     n, m, s = ui.note, ui.morph, ui.sweep
-    return [n.model_dd, n.preset, n.pitch, n.velocity, n.seconds, n.timbre, ui.models.note, *n.sliders,
-            ui.out.audio, ui.out.spec, m.a, m.pitch_a, m.b, m.pitch_b, m.seconds, m.out, m.spec,
-            s.x_axis, s.x_values, s.y_axis, s.y_values, s.status, s.track, s.cells, s.recipes]
+    return [
+        n.model_dd,
+        n.preset,
+        n.pitch,
+        n.velocity,
+        n.seconds,
+        n.timbre,
+        ui.models.note,
+        *n.sliders,
+        ui.out.audio,
+        ui.out.spec,
+        m.a,
+        m.pitch_a,
+        m.b,
+        m.pitch_b,
+        m.seconds,
+        m.out,
+        m.spec,
+        s.x_axis,
+        s.x_values,
+        s.y_axis,
+        s.y_values,
+        s.status,
+        s.track,
+        s.cells,
+        s.recipes,
+    ]
 
 
 # ------------------------------------------------------------------ wiring
@@ -296,30 +377,63 @@ def _wire_note(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """The note: live playing, model changes, reset, keep, encode."""
     n, out, m, s = ui.note, ui.out, ui.morph, ui.sweep
     generate = _one_input_per_slider(sound_generate)
-    gr.on([s.input for s in n.sliders] + [n.pitch.input, n.velocity.input, n.seconds.input, n.preset.change,
-                                          n.timbre.change, ctx.demo.load],
-          generate, _note_inputs(ui), [out.audio, out.spec], trigger_mode="always_last", api_name="sound_generate",
-          **LIVE_EVENT)
+    gr.on(
+        [s.input for s in n.sliders]
+        + [n.pitch.input, n.velocity.input, n.seconds.input, n.preset.change, n.timbre.change, ctx.demo.load],
+        generate,
+        _note_inputs(ui),
+        [out.audio, out.spec],
+        trigger_mode="always_last",
+        api_name="sound_generate",
+        **LIVE_EVENT,
+    )
     n.pitch.change(pitch_label, n.pitch, n.pitch_name, queue=False, **QUIET)
-    gr.on([n.model_dd.change, ctx.demo.load], one_input_per_slider(model_changed, N_SLIDERS, "timbre"),
-          [n.model_dd, n.preset, n.pitch, m.pitch_a, m.pitch_b, *n.sliders],
-          [n.preset, m.a, m.b, n.pitch, m.pitch_a, m.pitch_b, *n.sliders, s.x_axis, s.y_axis], **QUIET)
+    gr.on(
+        [n.model_dd.change, ctx.demo.load],
+        one_input_per_slider(model_changed, N_SLIDERS, "timbre"),
+        [n.model_dd, n.preset, n.pitch, m.pitch_a, m.pitch_b, *n.sliders],
+        [n.preset, m.a, m.b, n.pitch, m.pitch_a, m.pitch_b, *n.sliders, s.x_axis, s.y_axis],
+        **QUIET,
+    )
     gr.on([tab.select, ctx.demo.load, n.refresh.click], model_lists, n.model_dd, n.model_dd, **QUIET)
     n.reset.click(reset_sliders, None, n.sliders, **QUIET).then(
-        generate, _note_inputs(ui), [out.audio, out.spec], api_visibility="private", **LIVE_EVENT)
-    out.keep.click(_one_input_per_slider(sound_keep), _note_inputs(ui), out.kept, api_name="sound_keep",
-                   concurrency_id="sound_live")
-    ui.encode.file.change(sound_encode, [n.model_dd, ui.encode.file],
-                          [n.preset, n.timbre, n.pitch, ui.encode.note, *n.sliders], api_visibility="private")
+        generate, _note_inputs(ui), [out.audio, out.spec], api_visibility="private", **LIVE_EVENT
+    )
+    out.keep.click(
+        _one_input_per_slider(sound_keep),
+        _note_inputs(ui),
+        out.kept,
+        api_name="sound_keep",
+        concurrency_id="sound_live",
+    )
+    ui.encode.file.change(
+        sound_encode,
+        [n.model_dd, ui.encode.file],
+        [n.preset, n.timbre, n.pitch, ui.encode.note, *n.sliders],
+        api_visibility="private",
+    )
 
 
 def _wire_history(ui: SimpleNamespace) -> None:
     """The strip of recent results: a note joins when a control comes to rest (not on every drag frame)."""
     n, out = ui.note, ui.out
-    settled = [s.release for s in n.sliders] + [n.pitch.release, n.velocity.release, n.seconds.release,
-                                                n.preset.input, n.model_dd.input, n.reset.click, ui.encode.file.change]
-    gr.on(settled, _one_input_per_slider(note_settled), [out.entries, *_note_inputs(ui)], [out.entries, out.strip],
-          trigger_mode="always_last", **QUIET)
+    settled = [s.release for s in n.sliders] + [
+        n.pitch.release,
+        n.velocity.release,
+        n.seconds.release,
+        n.preset.input,
+        n.model_dd.input,
+        n.reset.click,
+        ui.encode.file.change,
+    ]
+    gr.on(
+        settled,
+        _one_input_per_slider(note_settled),
+        [out.entries, *_note_inputs(ui)],
+        [out.entries, out.strip],
+        trigger_mode="always_last",
+        **QUIET,
+    )
     for done, path in ((ui.morph.out.change, ui.morph.out), (ui.sweep.kept.change, ui.sweep.kept)):
         done(file_settled, [out.entries, path], [out.entries, out.strip], **QUIET)
 
@@ -327,20 +441,33 @@ def _wire_history(ui: SimpleNamespace) -> None:
 def _wire_panels(ui: SimpleNamespace) -> None:
     """Morph (/sound_morph) and training (/sound_train, Stop)."""
     n, m, t = ui.note, ui.morph, ui.train
-    m.render.click(_one_input_per_slider(sound_morph),
-                   [n.model_dd, m.a, m.pitch_a, m.b, m.pitch_b, m.seconds, n.velocity, n.preset, n.timbre, *n.sliders],
-                   [m.out, m.spec], api_name="sound_morph", **EXPORT_EVENT)
-    t.start_btn.click(sound_train, [t.files, t.kind, t.name, t.start, t.steps, t.minutes, n.model_dd],
-                      [t.status, t.plot, t.preview, n.model_dd], api_name="sound_train",
-                      **common.TRAINING_EVENT)
+    m.render.click(
+        _one_input_per_slider(sound_morph),
+        [n.model_dd, m.a, m.pitch_a, m.b, m.pitch_b, m.seconds, n.velocity, n.preset, n.timbre, *n.sliders],
+        [m.out, m.spec],
+        api_name="sound_morph",
+        **EXPORT_EVENT,
+    )
+    t.start_btn.click(
+        sound_train,
+        [t.files, t.kind, t.name, t.start, t.steps, t.minutes, n.model_dd],
+        [t.status, t.plot, t.preview, n.model_dd],
+        api_name="sound_train",
+        **common.TRAINING_EVENT,
+    )
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
 
 
 def _wire_sweep(ui: SimpleNamespace) -> None:
     """The sweep (/sound_sweep) and its Stop."""
     s = ui.sweep
-    s.run.click(_one_input_per_slider(sound_sweep_run), [*_note_inputs(ui), s.x_axis, s.x_values, s.y_axis, s.y_values],
-                [s.status, s.track, s.cells, s.kept, s.recipes], api_name="sound_sweep", **EXPORT_EVENT)
+    s.run.click(
+        _one_input_per_slider(sound_sweep_run),
+        [*_note_inputs(ui), s.x_axis, s.x_values, s.y_axis, s.y_values],
+        [s.status, s.track, s.cells, s.kept, s.recipes],
+        api_name="sound_sweep",
+        **EXPORT_EVENT,
+    )
     s.stop.click(sweep_stop, None, s.status, api_visibility="private", queue=False)
 
 

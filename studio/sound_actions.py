@@ -50,12 +50,19 @@ def _status(ev: SoundEvent, data: audio.TrainingData, name: str) -> str:
     """One line about a training event for the status box."""
     if ev.done:
         return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
-    return (f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.described} · {ev.seconds:.0f} s"
-            + (f" · {data.remarks}" if data.remarks else ""))
+    return f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.described} · {ev.seconds:.0f} s" + (
+        f" · {data.remarks}" if data.remarks else ""
+    )
 
 
-def _stream(events: Iterator[SoundEvent], ticket: Ticket, data: audio.TrainingData, name: str, sample_rate: int,
-            request: gr.Request | None) -> Iterator[tuple]:
+def _stream(
+    events: Iterator[SoundEvent],
+    ticket: Ticket,
+    data: audio.TrainingData,
+    name: str,
+    sample_rate: int,
+    request: gr.Request | None,
+) -> Iterator[tuple]:
     """The training's outputs as it runs: status, loss plot, what it plays now, the model lists. If
     the reader goes away, the training is stopped and saved here, before its queue ticket is given up."""
     rows: list[dict] = []
@@ -73,8 +80,16 @@ def _stream(events: Iterator[SoundEvent], ticket: Ticket, data: audio.TrainingDa
 
 
 @friendly
-def sound_train(files: list | None, kind: str, name: str, start: str, steps: float, minutes: float | None,
-                model_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+def sound_train(
+    files: list | None,
+    kind: str,
+    name: str,
+    start: str,
+    steps: float,
+    minutes: float | None,
+    model_label: str | None,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Train a note model on uploaded sounds in the caller's workspace, through the studio's training
     queue; streams (status, loss plot, preview clip, note models). It first
     says what it found (files, seconds, notes); with a time limit it times a few steps and plans the
@@ -103,8 +118,11 @@ def sound_train(files: list | None, kind: str, name: str, start: str, steps: flo
         out = common.workspace(request).engine_models_dir(NAME) / f"{name}.pt"
         device = common.studio().device
         planned = budget and limits.number(minutes or 0, "The time limit in minutes", 0, 24 * 60) > 0
-        cfg, plan = (plan_budget(data, settings, budget, device, init) if planned  # the artist's own limit
-                     else (studio_config(steps, budget), ""))              # steps as asked (a cap still ends it)
+        cfg, plan = (
+            plan_budget(data, settings, budget, device, init)
+            if planned  # the artist's own limit
+            else (studio_config(steps, budget), "")
+        )  # steps as asked (a cap still ends it)
         yield (f"{data.summary()} {plan}", *same)
         events = train_on(data, out, settings, cfg, ticket.stop_token, name, init, device)
         yield from _stream(events, ticket, data, name, settings.sample_rate, request)
@@ -119,8 +137,9 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
     ws.check_room(Path(path).stat().st_size)
     kind = checkpoints.load(path, engine=NAME).config.get("kind")
     if kind == instrument.RETIRED_KIND:
-        raise ValueError(f"{Path(path).name} is a frame continuation RNN, which was retired; the Melody panel "
-                         "continues a tune now.")
+        raise ValueError(
+            f"{Path(path).name} is a frame continuation RNN, which was retired; the Melody panel continues a tune now."
+        )
     if kind != "vae":
         raise ValueError(f"{Path(path).name} is not a Sound model this version can play")
     label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
@@ -132,7 +151,6 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
 def model_file(label: str | None, request: gr.Request | None = None) -> str:
     """The selected note model's checkpoint, to download."""
     return str(common.pick_model(models_of(request), label, "Sound model"))
-
 
 
 # ------------------------------------------------------------------ sweep
@@ -157,9 +175,20 @@ def _cells_shown(model: instrument.NoteModel, waves: list[np.ndarray], labels: l
 
 
 @friendly
-def sound_sweep_run(model_label: str, preset: str, pitch: float, velocity: float, seconds: float,
-                    timbre: list | dict | None, sliders: list[float], x_axis: str, x_values: str, y_axis: str,
-                    y_values: str, request: gr.Request | None = None) -> Iterator[tuple]:
+def sound_sweep_run(
+    model_label: str,
+    preset: str,
+    pitch: float,
+    velocity: float,
+    seconds: float,
+    timbre: list | dict | None,
+    sliders: list[float],
+    x_axis: str,
+    x_values: str,
+    y_axis: str,
+    y_values: str,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Sweep two note settings around the current note (at most 100 cells; Stop ends it early):
     streams (status, the track of every cell in turn, the cells' spectrograms, the kept file, each
     cell's recipe). The track is kept in the Gallery with the sweep's recipe."""
@@ -180,8 +209,13 @@ def sound_sweep_run(model_label: str, preset: str, pitch: float, velocity: float
     out = ws.store.save_sound(sr, track, rec, title=f"{model.name} · sweep {xa.name} × {ya.name}")
     labels = [label for label, _ in sweeps_engine.cell_sounds(cells)]
     done = f"{len(cells)} cells" + (" (stopped early)" if stop.stopped else "") + ", kept in the Gallery."
-    yield (done, str(out.path), _cells_shown(model, [c.output[1] for c in cells], labels), str(out.path),
-           sound_sweep.cell_recipes(rec)[:len(cells)])
+    yield (
+        done,
+        str(out.path),
+        _cells_shown(model, [c.output[1] for c in cells], labels),
+        str(out.path),
+        sound_sweep.cell_recipes(rec)[: len(cells)],
+    )
 
 
 # ------------------------------------------------------------------ reopening: recipe -> controls and output
@@ -191,8 +225,16 @@ def _note_part(rec: dict, request: gr.Request | None, message: str) -> list:
     base = rec.get("timbre")
     timbre = {"timbre": base, "source": rec["source"]} if base and rec.get("source") else base
     sliders = instrument.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
-    return [label, MY_SOUND if base else (rec.get("preset") or CENTRE), rec.get("pitch", 60),
-            rec.get("velocity", 100), rec.get("seconds", 1.5), timbre, message, *sliders]
+    return [
+        label,
+        MY_SOUND if base else (rec.get("preset") or CENTRE),
+        rec.get("pitch", 60),
+        rec.get("velocity", 100),
+        rec.get("seconds", 1.5),
+        timbre,
+        message,
+        *sliders,
+    ]
 
 
 def _kept_or_remade(rec: dict, request: gr.Request | None) -> tuple[str | bytes, np.ndarray, int]:
@@ -216,8 +258,12 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
         raise ValueError("That recipe was not made by Sound.")
     where = Path(rec["_kept"]).name if rec.get("_kept") else "the recipe"
     primer = rec.get("primer") if isinstance(rec.get("primer"), dict) else None
-    note_rec = {"note": rec, "morph": {**rec, **(rec.get("current") or {})},
-                "sweep": {**rec, **(rec.get("base") or {})}, "continuation": primer}.get(kind)
+    note_rec = {
+        "note": rec,
+        "morph": {**rec, **(rec.get("current") or {})},
+        "sweep": {**rec, **(rec.get("base") or {})},
+        "continuation": primer,
+    }.get(kind)
     note_rec = note_rec if note_rec and note_rec.get("checkpoint") else None
     if note_rec and note_rec.get("preset") in (None, MY_SOUND, CURRENT) and not note_rec.get("timbre"):
         note_rec = {**note_rec, "preset": None}
@@ -236,8 +282,15 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
     if kind == "morph":
         made, wave, _ = _kept_or_remade(rec, request)
         model = note_model(parts[0], request)
-        morph = [rec.get("from"), rec.get("pitch"), rec.get("to"), rec.get("to_pitch"), rec.get("seconds"), made,
-                 spec(audio_to_logmel(wave, model.settings), model)]
+        morph = [
+            rec.get("from"),
+            rec.get("pitch"),
+            rec.get("to"),
+            rec.get("to_pitch"),
+            rec.get("seconds"),
+            made,
+            spec(audio_to_logmel(wave, model.settings), model),
+        ]
     elif kind == "sweep":
         sweep = _sweep_part(rec, request)
     extra = [keep] * max(0, len(RESTORE_OUTPUTS) - BASE_OUTPUTS)  # components the melody panel added
@@ -247,8 +300,10 @@ def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
 def _retired_message(where: str, note_rec: dict | None) -> str:
     """What reopening an old frame continuation says: its note only (if it listened to one)."""
     what = "its note is back on the controls" if note_rec else "it listened to an upload, so the controls stay"
-    return (f"Reopened **{where}**: a frame continuation, which was retired, so {what}; the sound itself is "
-            "kept as it was (the Gallery plays it). Continue a tune in the Melody panel.")
+    return (
+        f"Reopened **{where}**: a frame continuation, which was retired, so {what}; the sound itself is "
+        "kept as it was (the Gallery plays it). Continue a tune in the Melody panel."
+    )
 
 
 def _sweep_part(rec: dict, request: gr.Request | None) -> list:
@@ -259,8 +314,16 @@ def _sweep_part(rec: dict, request: gr.Request | None) -> list:
     waves = sound_sweep.cells_of_track(rec, wave, sr) if rec.get("_kept") else []
     labels = [f"{sweeps_engine.format_value(x)}, {sweeps_engine.format_value(y)}" for y in ya.values for x in xa.values]
     values = ", ".join(str(v) for v in xa.values), ", ".join(str(v) for v in ya.values)
-    return [xa.name, values[0], ya.name, values[1], f"Reopened a sweep of {len(labels)} cells.", made,
-            _cells_shown(model, waves, labels), sound_sweep.cell_recipes(rec)]
+    return [
+        xa.name,
+        values[0],
+        ya.name,
+        values[1],
+        f"Reopened a sweep of {len(labels)} cells.",
+        made,
+        _cells_shown(model, waves, labels),
+        sound_sweep.cell_recipes(rec),
+    ]
 
 
 @friendly
@@ -276,5 +339,3 @@ def sweep_cell_open(cell_recipes: list | None, evt: gr.SelectData, request: gr.R
     if evt.index is None or not 0 <= int(evt.index) < len(cell_recipes):
         raise ValueError("That cell is no longer shown.")
     return restore_recipe(cell_recipes[int(evt.index)], request)
-
-

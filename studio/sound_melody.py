@@ -38,7 +38,7 @@ from studio.sound_panels import (
     note_model,
 )
 
-_SLOTS: dict[str, int] = {}   # restore value name -> position in the tab's RESTORE_OUTPUTS (build fills it)
+_SLOTS: dict[str, int] = {}  # restore value name -> position in the tab's RESTORE_OUTPUTS (build fills it)
 
 
 # ------------------------------------------------------------------ models
@@ -72,8 +72,14 @@ def _timbre(preset: str | None, timbre: list | dict | None, sliders: list[float]
 
 
 # ------------------------------------------------------------------ continue my melody
-def _primer(source: str, recording: str | None, midi_file: str | None, current: str | None, tempo: float,
-            request: gr.Request | None) -> tuple[melody.Tune | None, dict]:
+def _primer(
+    source: str,
+    recording: str | None,
+    midi_file: str | None,
+    current: str | None,
+    tempo: float,
+    request: gr.Request | None,
+) -> tuple[melody.Tune | None, dict]:
     """The primer the Source names and how the recipe refers to it (uploads kept in the Gallery inputs)."""
     if source not in SOURCES:
         raise ValueError(f"Choose where the melody starts: {', '.join(SOURCES)}.")
@@ -81,9 +87,13 @@ def _primer(source: str, recording: str | None, midi_file: str | None, current: 
         return None, {"source": "none"}
     path = {SOURCES[0]: recording, SOURCES[1]: midi_file, SOURCES[2]: current}[source]
     if not path:
-        raise ValueError({SOURCES[0]: "Record or upload a melody first (sing, hum or play a few notes).",
-                          SOURCES[1]: "Upload a MIDI file first (.mid or .midi).",
-                          SOURCES[2]: "Play a note above first."}[source])
+        raise ValueError(
+            {
+                SOURCES[0]: "Record or upload a melody first (sing, hum or play a few notes).",
+                SOURCES[1]: "Upload a MIDI file first (.mid or .midi).",
+                SOURCES[2]: "Play a note above first.",
+            }[source]
+        )
     if source == SOURCES[1] and Path(path).suffix.lower() not in melody_render.MIDI_SUFFIXES:
         raise ValueError(f"{Path(path).name} is not a MIDI file (.mid or .midi).")
     if source == SOURCES[2]:
@@ -93,20 +103,36 @@ def _primer(source: str, recording: str | None, midi_file: str | None, current: 
         wave, sr = audio.sf_read(path)
         tune = ms.primer_from_wave(wave, sr, limits.number(tempo, "The tempo (bpm)", *melody_render.TEMPO_RANGE))
     else:
-        tune = melody_render.primer_from_file(path, limits.number(tempo, "The tempo (bpm)",
-                                                                  *melody_render.TEMPO_RANGE))
+        tune = melody_render.primer_from_file(path, limits.number(tempo, "The tempo (bpm)", *melody_render.TEMPO_RANGE))
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
     suffix = ".mid" if source == SOURCES[1] else (Path(path).suffix.lower() or ".wav")
-    return tune, {"source": ["recording", "midi", "sound"][SOURCES.index(source)], "input": ws.store.keep_input(path,
-                                                                                                               suffix)}
+    return tune, {
+        "source": ["recording", "midi", "sound"][SOURCES.index(source)],
+        "input": ws.store.keep_input(path, suffix),
+    }
 
 
 @friendly
-def sound_melody(melody_label: str, source: str, recording: str | None, midi_file: str | None, current: str | None,
-                 bars: float, temperature: float, seed: float | None, tempo: float, swing: float, key: str,
-                 metre: str, model_label: str, preset: str, timbre: list | dict | None, sliders: list[float],
-                 request: gr.Request | None = None) -> tuple[bytes, Image.Image, str, str]:
+def sound_melody(
+    melody_label: str,
+    source: str,
+    recording: str | None,
+    midi_file: str | None,
+    current: str | None,
+    bars: float,
+    temperature: float,
+    seed: float | None,
+    tempo: float,
+    swing: float,
+    key: str,
+    metre: str,
+    model_label: str,
+    preset: str,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> tuple[bytes, Image.Image, str, str]:
     """Continue the primer (a recording, a MIDI file, the current note) by some bars, or compose from
     nothing in a key and metre, and play it with the tab's timbre. Returns (the WAV carrying its
     recipe, the piano roll, the MIDI file to download, what was heard and made)."""
@@ -119,8 +145,9 @@ def sound_melody(melody_label: str, source: str, recording: str | None, midi_fil
         melody.Key.parse(key)  # a typed key is welcome when it is a key; this names the problem otherwise
     primer, info = _primer(source, recording, midi_file, current, tempo, request)
     mm, nm = melody_model(melody_label, request), note_model(model_label, request)
-    piece = ms.make_piece(nm, mm, primer, info, bars, temperature, seed, _timbre(preset, timbre, sliders), tempo,
-                          swing, key, metre)
+    piece = ms.make_piece(
+        nm, mm, primer, info, bars, temperature, seed, _timbre(preset, timbre, sliders), tempo, swing, key, metre
+    )
     if _source(preset, timbre):
         piece.recipe["source"] = _source(preset, timbre)
     ws = common.workspace(request)
@@ -128,8 +155,9 @@ def sound_melody(melody_label: str, source: str, recording: str | None, midi_fil
     midi_path = ws.store.input_path(ws.store.keep_input(piece.midi, ".mid"))
     heard = piece.recipe["primer_notes"]
     made = len(piece.tune.notes) - heard
-    said = (f"Continued the **{heard} notes** heard" if heard else "Composed") + \
-        f" · {made} new notes · **{piece.recipe['key']}**, {piece.recipe['metre']} · {float(tempo):g} bpm"
+    said = (
+        f"Continued the **{heard} notes** heard" if heard else "Composed"
+    ) + f" · {made} new notes · **{piece.recipe['key']}**, {piece.recipe['metre']} · {float(tempo):g} bpm"
     return recipes.wav_bytes(piece.sample_rate, piece.wave, piece.recipe), piece.picture, str(midi_path), said
 
 
@@ -148,8 +176,11 @@ def sound_melody_keep(shown: str | None, midi_file: str | None, request: gr.Requ
     wave, sr = audio.sf_read(shown)
     ws = common.workspace(request)
     ws.check_room(2 * len(wave) + len(data) + 50_000)
-    title = f"{rec.get('model', 'melody')} · {rec.get('key', '')} · {rec.get('bars', '')} bars" \
-        if rec["kind"] == "melody" else f"MIDI · {Path(midi_file).name}"
+    title = (
+        f"{rec.get('model', 'melody')} · {rec.get('key', '')} · {rec.get('bars', '')} bars"
+        if rec["kind"] == "melody"
+        else f"MIDI · {Path(midi_file).name}"
+    )
     out = ws.store.save_sound(sr, wave, rec, title=title)
     out.path.with_suffix(".mid").write_bytes(data)
     gr.Info("Kept in the Gallery, with its MIDI file.")
@@ -158,9 +189,17 @@ def sound_melody_keep(shown: str | None, midi_file: str | None, request: gr.Requ
 
 # ------------------------------------------------------------------ MIDI in and the sample pack
 @friendly
-def sound_render_midi(midi_file: str | None, play_as: str, tempo: float, swing: float, model_label: str, preset: str,
-                      timbre: list | dict | None, sliders: list[float],
-                      request: gr.Request | None = None) -> tuple[bytes, Image.Image, str]:
+def sound_render_midi(
+    midi_file: str | None,
+    play_as: str,
+    tempo: float,
+    swing: float,
+    model_label: str,
+    preset: str,
+    timbre: list | dict | None,
+    sliders: list[float],
+    request: gr.Request | None = None,
+) -> tuple[bytes, Image.Image, str]:
     """Play a MIDI file through the note model (every track as the tab's timbre, as one preset, or by
     its General MIDI program; velocities kept, tracks mixed; tempo 0 = the file's own). Returns
     (the WAV carrying its recipe, the piano roll, how each track was played)."""
@@ -175,16 +214,26 @@ def sound_render_midi(midi_file: str | None, play_as: str, tempo: float, swing: 
     (sr, wave), roll, said = ms.render_song(nm, song, play_as, chosen, tempo, swing)
     ws = common.workspace(request)
     ws.check_room(Path(midi_file).stat().st_size)
-    rec = {**ms.midi_recipe(nm, ws.store.keep_input(midi_file, ".mid"), play_as, chosen, tempo, swing),
-           "play_as": play_as or CURRENT_TIMBRE}
+    rec = {
+        **ms.midi_recipe(nm, ws.store.keep_input(midi_file, ".mid"), play_as, chosen, tempo, swing),
+        "play_as": play_as or CURRENT_TIMBRE,
+    }
     if play_as in (None, "", CURRENT_TIMBRE) and _source(preset, timbre):
         rec["source"] = _source(preset, timbre)
     return recipes.wav_bytes(sr, wave, rec), roll, said
 
 
 @friendly
-def sound_pack(model_label: str, preset: str, timbre: list | dict | None, sliders: list[float], low: float,
-               high: float, step: float, request: gr.Request | None = None) -> tuple[str, str]:
+def sound_pack(
+    model_label: str,
+    preset: str,
+    timbre: list | dict | None,
+    sliders: list[float],
+    low: float,
+    high: float,
+    step: float,
+    request: gr.Request | None = None,
+) -> tuple[str, str]:
     """The tab's timbre played from `low` to `high` every `step` semitones, zipped with an SFZ file
     (kept in the caller's workspace for download). Returns (the zip's path, what it holds)."""
     nm = note_model(model_label, request)
@@ -194,8 +243,10 @@ def sound_pack(model_label: str, preset: str, timbre: list | dict | None, slider
     ws = common.workspace(request)
     ws.check_room(len(data))
     path = ws.store.input_path(ws.store.keep_input(data, ".zip"))
-    return str(path), (f"**{len(pitches)} samples** ({pitches[0]}-{pitches[-1]}, every {int(step)} semitones) "
-                       f"and an SFZ file, {len(data) / 1e6:.1f} MB.")
+    return str(path), (
+        f"**{len(pitches)} samples** ({pitches[0]}-{pitches[-1]}, every {int(step)} semitones) "
+        f"and an SFZ file, {len(data) / 1e6:.1f} MB."
+    )
 
 
 # ------------------------------------------------------------------ training
@@ -210,8 +261,9 @@ def _train_status(ev: MelodyEvent, name: str, said: str) -> str:
     return f"**Training**: step {ev.step} of {ev.total} · loss {ev.loss:.3f}{val} · {ev.elapsed:.0f} s{eta}"
 
 
-def _train_stream(events: Iterator[MelodyEvent], ticket: Ticket, name: str, said: str,
-                  request: gr.Request | None) -> Iterator[tuple]:
+def _train_stream(
+    events: Iterator[MelodyEvent], ticket: Ticket, name: str, said: str, request: gr.Request | None
+) -> Iterator[tuple]:
     """The training's outputs as it runs; a closed page stops it and saves (common.finish_on_close)."""
     rows: list[dict] = []
     with contextlib.closing(common.finish_on_close(events, ticket.stop_token)) as watched:
@@ -220,14 +272,22 @@ def _train_stream(events: Iterator[MelodyEvent], ticket: Ticket, name: str, said
                 rows.append({"step": ev.step, "loss": ev.loss, "split": "training"})
                 if ev.val is not None:
                     rows.append({"step": ev.step, "loss": ev.val, "split": "held out"})
-            models = gr.Dropdown(choices=list(melody_models(request)), value=f"{name} (yours)") if ev.done \
-                else gr.update()
+            models = (
+                gr.Dropdown(choices=list(melody_models(request)), value=f"{name} (yours)") if ev.done else gr.update()
+            )
             yield _train_status(ev, name, said), pd.DataFrame(rows[-800:]), models
 
 
 @friendly
-def sound_melody_train(files: list | None, name: str, start: str, steps: float, minutes: float | None,
-                       melody_label: str | None, request: gr.Request | None = None) -> Iterator[tuple]:
+def sound_melody_train(
+    files: list | None,
+    name: str,
+    start: str,
+    steps: float,
+    minutes: float | None,
+    melody_label: str | None,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Train a melody model on the caller's MIDI files (resumed when the name exists; or fine-tuned
     from the selected model), through the studio's training queue; streams (status, loss plot, models)."""
     name = (name or "").strip()
@@ -244,10 +304,24 @@ def sound_melody_train(files: list | None, name: str, start: str, steps: float, 
             train, held, said = ms.read_tunes(work)
         out = common.workspace(request).engine_models_dir(NAME) / f"{name}.pt"
         init = melody_models(request).get(melody_label) if start == STARTS[1] and not out.exists() else None
-        cfg = MelodyTrainConfig(steps=steps, eval_every=max(10, min(250, steps // 10)),
-                                checkpoint_every=max(10, min(500, steps // 5)), time_budget_s=budget)
-        events = train_melody(train, held, out, cfg=cfg, stop=ticket.stop_token, device=common.studio().device,
-                              data_note=said, licence="the artist's own MIDI files", name=name, init_from=init)
+        cfg = MelodyTrainConfig(
+            steps=steps,
+            eval_every=max(10, min(250, steps // 10)),
+            checkpoint_every=max(10, min(500, steps // 5)),
+            time_budget_s=budget,
+        )
+        events = train_melody(
+            train,
+            held,
+            out,
+            cfg=cfg,
+            stop=ticket.stop_token,
+            device=common.studio().device,
+            data_note=said,
+            licence="the artist's own MIDI files",
+            name=name,
+            init_from=init,
+        )
         yield from _train_stream(events, ticket, name, said, request)
 
 
@@ -259,14 +333,19 @@ def accepts(rec: dict) -> bool:
 
 def _note_values(rec: dict, request: gr.Request | None) -> dict:
     """The tab's note model and timbre (preset, encoded timbre, sliders) from a melody or MIDI-render recipe."""
-    which = {"checkpoint": rec.get("note_checkpoint", rec.get("checkpoint")),
-             "model": rec.get("note_model", rec.get("model"))}
+    which = {
+        "checkpoint": rec.get("note_checkpoint", rec.get("checkpoint")),
+        "model": rec.get("note_model", rec.get("model")),
+    }
     label = common.label_for_recipe(models_of(request), which)
     base = rec.get("timbre")
     sliders = instrument.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
-    out = {"note_model": label, "preset": MY_SOUND if base else (rec.get("preset") or CENTRE),
-           "timbre": ({"timbre": base, "source": rec["source"]} if rec.get("source") else base) if base else [],
-           **{f"slider_{i}": v for i, v in enumerate(sliders)}}
+    out = {
+        "note_model": label,
+        "preset": MY_SOUND if base else (rec.get("preset") or CENTRE),
+        "timbre": ({"timbre": base, "source": rec["source"]} if rec.get("source") else base) if base else [],
+        **{f"slider_{i}": v for i, v in enumerate(sliders)},
+    }
     note = (rec.get("primer") or {}).get("note") if rec.get("kind") == "melody" else None
     if isinstance(note, dict):
         out.update(pitch=note.get("pitch", 60), velocity=note.get("velocity", 100), seconds=note.get("seconds", 1.5))
@@ -284,8 +363,9 @@ def _shown(rec: dict, request: gr.Request | None) -> tuple[str | bytes, bytes]:
     sr, wave = melody_replay.remake(clean, ctx)
     if rec["kind"] == "melody":
         tune = melody_replay.tune_of(clean, ctx)
-        data = midi.write_midi([midi.Track("primer + continuation", tune.notes)], rec.get("tempo_bpm", 120.0),
-                               tune.metre)
+        data = midi.write_midi(
+            [midi.Track("primer + continuation", tune.notes)], rec.get("tempo_bpm", 120.0), tune.metre
+        )
     else:
         data = ws.store.input_path(rec.get("midi")).read_bytes()
     return (str(kept) if kept and kept.is_file() else recipes.wav_bytes(sr, wave, clean)), data
@@ -300,23 +380,42 @@ def restore_values(rec: dict, request: gr.Request | None = None) -> dict:
     bar = melody.bar_beats(melody.check_metre(rec.get("metre", "4/4")))
     if rec["kind"] == "midi_render":
         play_as = rec.get("play_as") or (ms.GM if rec.get("gm") else CURRENT_TIMBRE)
-        return {**_note_values(rec, request), "m_file": str(ws.store.input_path(rec["midi"])), "m_play_as": play_as,
-                "m_tempo": rec.get("tempo_bpm", 0.0), "m_swing": rec.get("swing", 0.0), "m_audio": shown,
-                "m_roll": melody_render.piano_roll([t.notes for t in tracks], bar_beats=bar),
-                "m_note": f"Reopened **{where}**."}
+        return {
+            **_note_values(rec, request),
+            "m_file": str(ws.store.input_path(rec["midi"])),
+            "m_play_as": play_as,
+            "m_tempo": rec.get("tempo_bpm", 0.0),
+            "m_swing": rec.get("swing", 0.0),
+            "m_audio": shown,
+            "m_roll": melody_render.piano_roll([t.notes for t in tracks], bar_beats=bar),
+            "m_note": f"Reopened **{where}**.",
+        }
     primer = rec.get("primer") or {}
     source = {"recording": SOURCES[0], "midi": SOURCES[1], "note": SOURCES[2], "sound": SOURCES[2]}.get(
-        primer.get("source"), SOURCES[3])
+        primer.get("source"), SOURCES[3]
+    )
     upload = str(ws.store.input_path(primer["input"])) if primer.get("input") else None
     split = rec.get("split") if rec.get("primer_notes") else None
     roll = melody_render.piano_roll([tracks[0].notes], split=split, bar_beats=bar)
     midi_path = ws.store.input_path(ws.store.keep_input(data, ".mid"))
-    return {**_note_values(rec, request), "model": common.label_for_recipe(melody_models(request), rec),
-            "source": source, "recording": upload if source == SOURCES[0] else gr.update(),
-            "midi_file": upload if source == SOURCES[1] else gr.update(), "bars": rec.get("bars"),
-            "temperature": rec.get("temperature"), "seed": rec.get("seed"), "tempo": rec.get("tempo_bpm"),
-            "swing": rec.get("swing"), "key": rec.get("key"), "metre": rec.get("metre"), "audio": shown,
-            "roll": roll, "midi_out": str(midi_path), "note": f"Reopened **{where}**."}
+    return {
+        **_note_values(rec, request),
+        "model": common.label_for_recipe(melody_models(request), rec),
+        "source": source,
+        "recording": upload if source == SOURCES[0] else gr.update(),
+        "midi_file": upload if source == SOURCES[1] else gr.update(),
+        "bars": rec.get("bars"),
+        "temperature": rec.get("temperature"),
+        "seed": rec.get("seed"),
+        "tempo": rec.get("tempo_bpm"),
+        "swing": rec.get("swing"),
+        "key": rec.get("key"),
+        "metre": rec.get("metre"),
+        "audio": shown,
+        "roll": roll,
+        "midi_out": str(midi_path),
+        "note": f"Reopened **{where}**.",
+    }
 
 
 @friendly
@@ -340,9 +439,16 @@ def build(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     start = panels.first_choices()
     mel = panels.layout(start)
     n = ui.note
-    restored = {"note_model": n.model_dd, "preset": n.preset, "timbre": n.timbre, "pitch": n.pitch,
-                "velocity": n.velocity, "seconds": n.seconds,
-                **{f"slider_{i}": s for i, s in enumerate(n.sliders)}, **panels.restored(mel)}
+    restored = {
+        "note_model": n.model_dd,
+        "preset": n.preset,
+        "timbre": n.timbre,
+        "pitch": n.pitch,
+        "velocity": n.velocity,
+        "seconds": n.seconds,
+        **{f"slider_{i}": s for i, s in enumerate(n.sliders)},
+        **panels.restored(mel),
+    }
     outputs = sound_actions.RESTORE_OUTPUTS
     for name, comp in restored.items():
         at = next((i for i, c in enumerate(outputs) if c is comp), None)
@@ -363,21 +469,50 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, mel: SimpleNames
     c, m, p, t = mel.cont, mel.midi, mel.pack, mel.train
     export = dict(concurrency_id="sound_export", concurrency_limit=1)
     quiet = dict(api_visibility="private", show_progress="hidden")
-    c.run.click(one_input_per_slider(sound_melody, N_SLIDERS, "timbre"),
-                [c.model_dd, c.source, c.recording, c.midi_file, ui.out.audio, c.bars, c.temperature, c.seed,
-                 c.tempo, c.swing, c.key, c.metre, *_timbre_inputs(ui)],
-                [c.audio, c.roll, c.midi_out, c.note], api_name="sound_melody", **export)
+    c.run.click(
+        one_input_per_slider(sound_melody, N_SLIDERS, "timbre"),
+        [
+            c.model_dd,
+            c.source,
+            c.recording,
+            c.midi_file,
+            ui.out.audio,
+            c.bars,
+            c.temperature,
+            c.seed,
+            c.tempo,
+            c.swing,
+            c.key,
+            c.metre,
+            *_timbre_inputs(ui),
+        ],
+        [c.audio, c.roll, c.midi_out, c.note],
+        api_name="sound_melody",
+        **export,
+    )
     c.keep.click(sound_melody_keep, [c.audio, c.midi_out], c.kept, api_name="sound_melody_keep")
-    m.run.click(one_input_per_slider(sound_render_midi, N_SLIDERS, "timbre"),
-                [m.file, m.play_as, m.tempo, m.swing, *_timbre_inputs(ui)], [m.audio, m.roll, m.note],
-                api_name="sound_render_midi", **export)
+    m.run.click(
+        one_input_per_slider(sound_render_midi, N_SLIDERS, "timbre"),
+        [m.file, m.play_as, m.tempo, m.swing, *_timbre_inputs(ui)],
+        [m.audio, m.roll, m.note],
+        api_name="sound_render_midi",
+        **export,
+    )
     m.keep.click(sound_melody_keep, [m.audio, m.file], m.kept, api_visibility="private")
-    p.run.click(one_input_per_slider(sound_pack, N_SLIDERS, "timbre"), [*_timbre_inputs(ui), p.low, p.high, p.step],
-                [p.file, p.note], api_name="sound_pack", **export)
-    t.start_btn.click(sound_melody_train, [t.files, t.name, t.start, t.steps, t.minutes, c.model_dd],
-                      [t.status, t.plot, c.model_dd], api_name="sound_melody_train", **common.TRAINING_EVENT)
+    p.run.click(
+        one_input_per_slider(sound_pack, N_SLIDERS, "timbre"),
+        [*_timbre_inputs(ui), p.low, p.high, p.step],
+        [p.file, p.note],
+        api_name="sound_pack",
+        **export,
+    )
+    t.start_btn.click(
+        sound_melody_train,
+        [t.files, t.name, t.start, t.steps, t.minutes, c.model_dd],
+        [t.status, t.plot, c.model_dd],
+        api_name="sound_melody_train",
+        **common.TRAINING_EVENT,
+    )
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
     gr.on([tab.select, ctx.demo.load, c.refresh.click], melody_list, c.model_dd, c.model_dd, **quiet)
-    gr.on([ui.note.model_dd.change, ctx.demo.load], play_as_choices, [ui.note.model_dd, m.play_as], m.play_as,
-          **quiet)
-
+    gr.on([ui.note.model_dd.change, ctx.demo.load], play_as_choices, [ui.note.model_dd, m.play_as], m.play_as, **quiet)

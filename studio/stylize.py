@@ -62,12 +62,22 @@ Style transfer paints **your picture** with the brushwork and colours of **style
 """
 
 
-
 # ---------------------------------------------------------------- handlers: the fast path
 @friendly
-def stylize_fast(content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None,
-                 w1: float, w2: float, w3: float, w4: float, strength: float, keep_colours: bool,
-                 size: float) -> tuple[str, Image.Image] | None:
+def stylize_fast(
+    content: str | None,
+    s1: str | None,
+    s2: str | None,
+    s3: str | None,
+    s4: str | None,
+    w1: float,
+    w2: float,
+    w3: float,
+    w4: float,
+    strength: float,
+    keep_colours: bool,
+    size: float,
+) -> tuple[str, Image.Image] | None:
     """Fast arbitrary-style transfer: (before, after); nothing until a picture is given."""
     if not content:
         return None
@@ -77,8 +87,9 @@ def stylize_fast(content: str | None, s1: str | None, s2: str | None, s3: str | 
     return content, job.shown()
 
 
-def auto_fast(content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None,
-              *rest: Any) -> tuple[str, Image.Image] | None:
+def auto_fast(
+    content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None, *rest: Any
+) -> tuple[str, Image.Image] | None:
     """The same, for automatic triggers: quietly nothing until a picture and a style are there."""
     if not content or not any((s1, s2, s3, s4)):
         return None
@@ -86,9 +97,21 @@ def auto_fast(content: str | None, s1: str | None, s2: str | None, s3: str | Non
 
 
 @friendly
-def keep_fast(content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None,
-              w1: float, w2: float, w3: float, w4: float, strength: float, keep_colours: bool, size: float,
-              request: gr.Request | None = None) -> str:
+def keep_fast(
+    content: str | None,
+    s1: str | None,
+    s2: str | None,
+    s3: str | None,
+    s4: str | None,
+    w1: float,
+    w2: float,
+    w3: float,
+    w4: float,
+    strength: float,
+    keep_colours: bool,
+    size: float,
+    request: gr.Request | None = None,
+) -> str:
     """Keep the picture on screen (painted again only if the controls changed), its inputs and recipe."""
     job = jobs.fast_job(content, [s1, s2, s3, s4], [w1, w2, w3, w4], strength, keep_colours, size)
     path = keep_picture(job.shown(), job, job.title(), request)
@@ -160,9 +183,14 @@ def restore(path: str, request: gr.Request | None = None) -> list:
     rec = recipes.read(path)
     if rec.get("kind") == "sweep":
         values = restore_values(dict(rec.get("base") or {}), None, request)
-        values.update(x_axis=rec["x"]["name"], x_values=", ".join(str(v) for v in rec["x"]["values"]),
-                      y_axis=rec["y"]["name"], y_values=", ".join(str(v) for v in rec["y"]["values"]),
-                      sweep_grid=path, sweep_status="Reopened from the Gallery.")
+        values.update(
+            x_axis=rec["x"]["name"],
+            x_values=", ".join(str(v) for v in rec["x"]["values"]),
+            y_axis=rec["y"]["name"],
+            y_values=", ".join(str(v) for v in rec["y"]["values"]),
+            sweep_grid=path,
+            sweep_status="Reopened from the Gallery.",
+        )
         return _as_updates(values)
     return _as_updates(restore_values(rec, path, request))
 
@@ -173,9 +201,21 @@ def accepts(rec: dict) -> bool:
 
 
 @friendly
-def remember_fast(entries: list[dict] | None, content: str | None, s1: str | None, s2: str | None, s3: str | None,
-                  s4: str | None, w1: float, w2: float, w3: float, w4: float, strength: float, keep_colours: bool,
-                  size: float) -> tuple[list[dict], list]:
+def remember_fast(
+    entries: list[dict] | None,
+    content: str | None,
+    s1: str | None,
+    s2: str | None,
+    s3: str | None,
+    s4: str | None,
+    w1: float,
+    w2: float,
+    w3: float,
+    w4: float,
+    strength: float,
+    keep_colours: bool,
+    size: float,
+) -> tuple[list[dict], list]:
     """Push the settled fast result (the one on screen) onto the history strip."""
     if not content or not any((s1, s2, s3, s4)):
         return list(entries or []), history.shown(list(entries or []))
@@ -184,8 +224,9 @@ def remember_fast(entries: list[dict] | None, content: str | None, s1: str | Non
 
 
 @friendly
-def remember_presets(entries: list[dict] | None, content: str | None, keep_colours: bool, size: float,
-                     weights: list[float]) -> tuple[list[dict], list]:
+def remember_presets(
+    entries: list[dict] | None, content: str | None, keep_colours: bool, size: float, weights: list[float]
+) -> tuple[list[dict], list]:
     """Push the settled preset blend onto the history strip."""
     if not content:
         return list(entries or []), history.shown(list(entries or []))
@@ -233,36 +274,101 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
 def _wire(ui: SimpleNamespace, tab: gr.Tab) -> None:
     """Events and API names (kept stable: scripts and the README use them)."""
     fast_inputs = [ui.content, *ui.styles, *ui.weights, ui.strength, ui.keep_color, ui.size]
-    remember = dict(fn=remember_fast, inputs=[ui.entries, *fast_inputs], outputs=[ui.entries, ui.strip],
-                    api_visibility="private", show_progress="hidden")
+    remember = dict(
+        fn=remember_fast,
+        inputs=[ui.entries, *fast_inputs],
+        outputs=[ui.entries, ui.strip],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     live_args = dict(show_progress="hidden", concurrency_id="stylize_live", concurrency_limit=2)
     slow = dict(concurrency_id="stylize_slow", concurrency_limit=1, show_progress="minimal")
-    gr.on([ui.strength.input, *[w.input for w in ui.weights]], live(stylize_fast), fast_inputs, ui.result,
-          trigger_mode="always_last", api_name="stylize_fast", **live_args)
-    gr.on([ui.strength.release, *[w.release for w in ui.weights]], live(stylize_fast), fast_inputs, ui.result,
-          trigger_mode="always_last", api_visibility="private", **live_args).then(**remember)
-    gr.on([ui.content.change, *[s.change for s in ui.styles], ui.keep_color.change, ui.size.release, tab.select],
-          auto_fast, fast_inputs, ui.result, trigger_mode="always_last", api_visibility="private",
-          **live_args).then(**remember)
+    gr.on(
+        [ui.strength.input, *[w.input for w in ui.weights]],
+        live(stylize_fast),
+        fast_inputs,
+        ui.result,
+        trigger_mode="always_last",
+        api_name="stylize_fast",
+        **live_args,
+    )
+    gr.on(
+        [ui.strength.release, *[w.release for w in ui.weights]],
+        live(stylize_fast),
+        fast_inputs,
+        ui.result,
+        trigger_mode="always_last",
+        api_visibility="private",
+        **live_args,
+    ).then(**remember)
+    gr.on(
+        [ui.content.change, *[s.change for s in ui.styles], ui.keep_color.change, ui.size.release, tab.select],
+        auto_fast,
+        fast_inputs,
+        ui.result,
+        trigger_mode="always_last",
+        api_visibility="private",
+        **live_args,
+    ).then(**remember)
     ui.keep.click(keep_fast, fast_inputs, ui.kept, api_name="stylize_keep", concurrency_id="stylize_live")
     ui.picks.select(pick_style, ui.styles, ui.styles, api_visibility="private", show_progress="hidden")
     ui.strip.select(undo, ui.entries, ui.restored, api_visibility="private", show_progress="hidden")
     g, p = ui.gatys, ui.presets
-    gr.on([ui.content.change, tab.select], to_editor, ui.content, g.brush, api_visibility="private",
-          show_progress="hidden")
-    g.start.click(stylize_gatys, [ui.content, *ui.styles, *ui.weights, g.steps, g.size, g.style_w, g.content_w, g.tv_w,
-                                  g.backbone, g.optimizer, g.color_mode, g.brush], [g.preview, g.status, g.plot],
-                  api_name="stylize_gatys", **slow).then(remember_kept, [ui.entries, gr.State("gatys")],
-                                                         [ui.entries, ui.strip], api_visibility="private")
+    gr.on(
+        [ui.content.change, tab.select],
+        to_editor,
+        ui.content,
+        g.brush,
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    g.start.click(
+        stylize_gatys,
+        [
+            ui.content,
+            *ui.styles,
+            *ui.weights,
+            g.steps,
+            g.size,
+            g.style_w,
+            g.content_w,
+            g.tv_w,
+            g.backbone,
+            g.optimizer,
+            g.color_mode,
+            g.brush,
+        ],
+        [g.preview, g.status, g.plot],
+        api_name="stylize_gatys",
+        **slow,
+    ).then(remember_kept, [ui.entries, gr.State("gatys")], [ui.entries, ui.strip], api_visibility="private")
     g.stop.click(friendly(stop_gatys), None, None, api_visibility="private", queue=False)
     p.sheet_btn.click(preset_sheet, ui.content, p.sheet, api_visibility="private", concurrency_id="stylize_live")
     preset_inputs = [ui.content, ui.keep_color, ui.size, *p.weights]
-    gr.on([w.input for w in p.weights], live(stylize_presets), preset_inputs, p.out, trigger_mode="always_last",
-          api_name="stylize_presets", **live_args)
-    gr.on([w.release for w in p.weights], live(stylize_presets), preset_inputs, p.out, trigger_mode="always_last",
-          api_visibility="private", **live_args).then(
-        one_input_per_slider(remember_presets, fast.N_PRESETS, "preset", "weights"), [ui.entries, *preset_inputs],
-        [ui.entries, ui.strip], api_visibility="private", show_progress="hidden")
+    gr.on(
+        [w.input for w in p.weights],
+        live(stylize_presets),
+        preset_inputs,
+        p.out,
+        trigger_mode="always_last",
+        api_name="stylize_presets",
+        **live_args,
+    )
+    gr.on(
+        [w.release for w in p.weights],
+        live(stylize_presets),
+        preset_inputs,
+        p.out,
+        trigger_mode="always_last",
+        api_visibility="private",
+        **live_args,
+    ).then(
+        one_input_per_slider(remember_presets, fast.N_PRESETS, "preset", "weights"),
+        [ui.entries, *preset_inputs],
+        [ui.entries, ui.strip],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     p.keep.click(keep_presets_event, preset_inputs, p.kept, api_visibility="private", concurrency_id="stylize_live")
 
 
@@ -273,13 +379,34 @@ def _wire_more(ui: SimpleNamespace) -> None:
     timer = gr.Timer(1.0, active=False)
     timer.tick(dream_status, None, d.status, api_visibility="private", show_progress="hidden", queue=False)
     d.start.click(dream_timer, gr.State(True), timer, api_visibility="private", queue=False)
-    d.start.click(stylize_dream, [ui.content, d.kind, d.layer, d.channel, d.cls, d.octaves, d.steps, d.strength,
-                                  d.start_from, ui.size], d.out, api_name="stylize_dream", **slow).then(
-        dream_finished, None, [d.status, timer], api_visibility="private").then(
-        remember_kept, [ui.entries, gr.State("dream")], [ui.entries, ui.strip], api_visibility="private")
+    d.start.click(
+        stylize_dream,
+        [ui.content, d.kind, d.layer, d.channel, d.cls, d.octaves, d.steps, d.strength, d.start_from, ui.size],
+        d.out,
+        api_name="stylize_dream",
+        **slow,
+    ).then(dream_finished, None, [d.status, timer], api_visibility="private").then(
+        remember_kept, [ui.entries, gr.State("dream")], [ui.entries, ui.strip], api_visibility="private"
+    )
     d.stop.click(friendly(stop_dream), None, None, api_visibility="private", queue=False)
-    w.run.click(stylize_sweep_event, [ui.content, *ui.styles, *ui.weights, ui.strength, ui.keep_color, ui.size,
-                                      *ui.presets.weights, w.x_axis, w.x_values, w.y_axis, w.y_values],
-                [w.grid, w.status, w.cells, w.kept, w.recipes], api_name="stylize_sweep", **slow)
+    w.run.click(
+        stylize_sweep_event,
+        [
+            ui.content,
+            *ui.styles,
+            *ui.weights,
+            ui.strength,
+            ui.keep_color,
+            ui.size,
+            *ui.presets.weights,
+            w.x_axis,
+            w.x_values,
+            w.y_axis,
+            w.y_values,
+        ],
+        [w.grid, w.status, w.cells, w.kept, w.recipes],
+        api_name="stylize_sweep",
+        **slow,
+    )
     w.stop.click(friendly(stop_sweep), None, None, api_visibility="private", queue=False)
     w.cells.select(open_cell, w.recipes, ui.restored, api_visibility="private", show_progress="hidden")

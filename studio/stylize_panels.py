@@ -41,8 +41,7 @@ def _undecoded_picture(self: gr.Image, payload: Any) -> str | None:
     return str(payload.path) if payload.path else None
 
 
-def _undecoded_layer(self: gr.ImageEditor, file: FileData | bytes | None, flatten_on_white: bool = False
-                     ) -> str | None:
+def _undecoded_layer(self: gr.ImageEditor, file: FileData | bytes | None, flatten_on_white: bool = False) -> str | None:
     """An editor layer as a file path in gradio's cache (bytes are written as they are)."""
     if file is None:
         return None
@@ -69,8 +68,13 @@ def mask_editor(**kwargs: Any) -> gr.ImageEditor:
 def _fast_controls() -> SimpleNamespace:
     """The controls column: picture, styles with weights, sample styles, colours and size."""
     with gr.Column(scale=2):
-        content = picture_upload(str(SAMPLES / "content" / "chelsea.jpg"), label="Your picture", height=260,
-                                 elem_id="stylize-content", sources=["upload", "clipboard"])
+        content = picture_upload(
+            str(SAMPLES / "content" / "chelsea.jpg"),
+            label="Your picture",
+            height=260,
+            elem_id="stylize-content",
+            sources=["upload", "clipboard"],
+        )
         gr.Examples(sample_paths("content"), inputs=content, label="Sample pictures")
         styles, weights = [], []
         for row in range(N_STYLES // 2):
@@ -78,34 +82,67 @@ def _fast_controls() -> SimpleNamespace:
                 for i in (2 * row, 2 * row + 1):
                     with gr.Column(min_width=140):
                         first = str(SAMPLES / "styles" / "swirls.jpg") if i == 0 else None
-                        styles.append(picture_upload(first, label=f"Style {i + 1}", height=140,
-                                                     elem_id=f"stylize-style-{i}", sources=["upload", "clipboard"]))
-                        weights.append(gr.Slider(0, 1, value=1.0 if i == 0 else 0.5, step=0.05,
-                                                 label=f"Weight {i + 1}", elem_id=f"stylize-weight-{i}"))
-        picks = gr.Gallery(sample_paths("styles"), label="Sample styles: click to use in the next empty slot",
-                           columns=5, height=120, allow_preview=False, elem_id="stylize-style-picks")
+                        styles.append(
+                            picture_upload(
+                                first,
+                                label=f"Style {i + 1}",
+                                height=140,
+                                elem_id=f"stylize-style-{i}",
+                                sources=["upload", "clipboard"],
+                            )
+                        )
+                        weights.append(
+                            gr.Slider(
+                                0,
+                                1,
+                                value=1.0 if i == 0 else 0.5,
+                                step=0.05,
+                                label=f"Weight {i + 1}",
+                                elem_id=f"stylize-weight-{i}",
+                            )
+                        )
+        picks = gr.Gallery(
+            sample_paths("styles"),
+            label="Sample styles: click to use in the next empty slot",
+            columns=5,
+            height=120,
+            allow_preview=False,
+            elem_id="stylize-style-picks",
+        )
         with gr.Row():
             keep_color = gr.Checkbox(value=False, label="Keep my colours", elem_id="stylize-keep-color")
-            size = gr.Slider(*jobs.SIDE, value=512, step=32, label="Size (longer side, pixels)",
-                             elem_id="stylize-size")
-    return SimpleNamespace(content=content, styles=styles, weights=weights, picks=picks, keep_color=keep_color,
-                           size=size)
+            size = gr.Slider(*jobs.SIDE, value=512, step=32, label="Size (longer side, pixels)", elem_id="stylize-size")
+    return SimpleNamespace(
+        content=content, styles=styles, weights=weights, picks=picks, keep_color=keep_color, size=size
+    )
 
 
 def _fast_output() -> SimpleNamespace:
     """The output column: before/after, Strength, Keep and the download."""
     with gr.Column(scale=3, elem_classes=["atelier-output"]):
-        result = gr.ImageSlider(label="Before / after", type="pil", format="png", elem_id="stylize-result",
-                                max_height=520, elem_classes=["atelier-main-output"])
+        result = gr.ImageSlider(
+            label="Before / after",
+            type="pil",
+            format="png",
+            elem_id="stylize-result",
+            max_height=520,
+            elem_classes=["atelier-main-output"],
+        )
         strength = gr.Slider(0, 1, value=1.0, step=0.01, label="Strength", elem_id="stylize-strength")
         with gr.Row():
             keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="stylize-keep")
-            kept = gr.File(label="Download with recipe", interactive=False, height=60, elem_id="stylize-kept",
-                           elem_classes=["atelier-secondary"])
+            kept = gr.File(
+                label="Download with recipe",
+                interactive=False,
+                height=60,
+                elem_id="stylize-kept",
+                elem_classes=["atelier-secondary"],
+            )
         note = gr.Markdown(elem_id="stylize-note")
         strip, entries = history.strip("stylize-history")
-    return SimpleNamespace(result=result, strength=strength, keep=keep, kept=kept, note=note, strip=strip,
-                           entries=entries)
+    return SimpleNamespace(
+        result=result, strength=strength, keep=keep, kept=kept, note=note, strip=strip, entries=entries
+    )
 
 
 def _gatys_panel() -> SimpleNamespace:
@@ -114,12 +151,18 @@ def _gatys_panel() -> SimpleNamespace:
     with gr.Accordion("Paint it slowly (Gatys)", open=False, elem_id="stylize-gatys-panel") as panel:
         with gr.Row(elem_classes=["atelier-split"]):
             with gr.Column():
-                brush = mask_editor(label="Brush where the style goes (leave empty for everywhere)", height=300,
-                                    elem_id="stylize-mask", sources=[], layers=False,
-                                    brush=gr.Brush(colors=["#ff7a00"], default_size=40))
+                brush = mask_editor(
+                    label="Brush where the style goes (leave empty for everywhere)",
+                    height=300,
+                    elem_id="stylize-mask",
+                    sources=[],
+                    layers=False,
+                    brush=gr.Brush(colors=["#ff7a00"], default_size=40),
+                )
                 with gr.Row():
-                    steps = gr.Slider(*jobs.GATYS_STEPS, value=200, step=10, label="Steps",
-                                      elem_id="stylize-gatys-steps")
+                    steps = gr.Slider(
+                        *jobs.GATYS_STEPS, value=200, step=10, label="Steps", elem_id="stylize-gatys-steps"
+                    )
                     size = gr.Slider(*jobs.GATYS_SIDE, value=384, step=32, label="Size", elem_id="stylize-gatys-size")
                 with gr.Row():
                     style_w = gr.Slider(*jobs.GATYS_STYLE_WEIGHT, value=1.0, step=0.05, label="Style weight")
@@ -133,17 +176,48 @@ def _gatys_panel() -> SimpleNamespace:
                 with gr.Row():
                     start = gr.Button("Paint it slowly", variant="primary", elem_id="stylize-gatys-start")
                     stop = gr.Button("Stop", variant="stop", elem_id="stylize-gatys-stop")
-                preview = gr.Image(type="pil", label="Painting", height=360, interactive=False, format="png",
-                                   elem_id="stylize-gatys-preview", elem_classes=["atelier-main-output"])
+                preview = gr.Image(
+                    type="pil",
+                    label="Painting",
+                    height=360,
+                    interactive=False,
+                    format="png",
+                    elem_id="stylize-gatys-preview",
+                    elem_classes=["atelier-main-output"],
+                )
                 status = gr.Markdown(elem_id="stylize-gatys-status")
-                plot = gr.LinePlot(x="step", y="loss", color="part", height=220, label="Losses", color_title="loss",
-                                   color_map={"style": "#e8590c", "content": "#1c7ed6"}, y_title="loss",
-                                   colors_in_legend=["style", "content"], y_axis_format=".2~g", x_title="step",
-                                   elem_id="stylize-gatys-plot", elem_classes=["atelier-secondary"])
-    return SimpleNamespace(panel=panel, brush=brush, steps=steps, size=size, style_w=style_w, content_w=content_w,
-                           tv_w=tv_w,
-                           backbone=backbone, optimizer=optimizer, color_mode=color_mode, start=start, stop=stop,
-                           preview=preview, status=status, plot=plot)
+                plot = gr.LinePlot(
+                    x="step",
+                    y="loss",
+                    color="part",
+                    height=220,
+                    label="Losses",
+                    color_title="loss",
+                    color_map={"style": "#e8590c", "content": "#1c7ed6"},
+                    y_title="loss",
+                    colors_in_legend=["style", "content"],
+                    y_axis_format=".2~g",
+                    x_title="step",
+                    elem_id="stylize-gatys-plot",
+                    elem_classes=["atelier-secondary"],
+                )
+    return SimpleNamespace(
+        panel=panel,
+        brush=brush,
+        steps=steps,
+        size=size,
+        style_w=style_w,
+        content_w=content_w,
+        tv_w=tv_w,
+        backbone=backbone,
+        optimizer=optimizer,
+        color_mode=color_mode,
+        start=start,
+        stop=stop,
+        preview=preview,
+        status=status,
+        plot=plot,
+    )
 
 
 def _presets_panel() -> SimpleNamespace:
@@ -156,17 +230,35 @@ def _presets_panel() -> SimpleNamespace:
                 weights = []
                 for row in range(0, fast.N_PRESETS, 3):
                     with gr.Row():
-                        weights += [gr.Slider(0, 1, value=1.0 if i == 0 else 0.0, step=0.05, min_width=170,
-                                              label=f"{i + 1} · {jobs.PRESET_NAMES[i]}", elem_id=f"stylize-preset-{i}")
-                                    for i in range(row, min(row + 3, fast.N_PRESETS))]
+                        weights += [
+                            gr.Slider(
+                                0,
+                                1,
+                                value=1.0 if i == 0 else 0.0,
+                                step=0.05,
+                                min_width=170,
+                                label=f"{i + 1} · {jobs.PRESET_NAMES[i]}",
+                                elem_id=f"stylize-preset-{i}",
+                            )
+                            for i in range(row, min(row + 3, fast.N_PRESETS))
+                        ]
             with gr.Column(elem_classes=["atelier-output"]):
-                out = gr.Image(type="pil", label="Preset blend", height=360, interactive=False, format="png",
-                               elem_id="stylize-preset-out", elem_classes=["atelier-main-output"])
+                out = gr.Image(
+                    type="pil",
+                    label="Preset blend",
+                    height=360,
+                    interactive=False,
+                    format="png",
+                    elem_id="stylize-preset-out",
+                    elem_classes=["atelier-main-output"],
+                )
                 keep = gr.Button("Keep (save to Gallery)", elem_id="stylize-preset-keep")
-                kept = gr.File(label="Download with recipe", interactive=False, height=60,
-                               elem_classes=["atelier-secondary"])
-    return SimpleNamespace(panel=panel, sheet_btn=sheet_btn, sheet=sheet, weights=weights, out=out, keep=keep,
-                           kept=kept)
+                kept = gr.File(
+                    label="Download with recipe", interactive=False, height=60, elem_classes=["atelier-secondary"]
+                )
+    return SimpleNamespace(
+        panel=panel, sheet_btn=sheet_btn, sheet=sheet, weights=weights, out=out, keep=keep, kept=kept
+    )
 
 
 def _dream_panel() -> SimpleNamespace:
@@ -176,8 +268,9 @@ def _dream_panel() -> SimpleNamespace:
             with gr.Column():
                 kind = gr.Radio(list(jobs.DREAM_KINDS), value="layer", label="Dream of")
                 layer = gr.Dropdown(list(dreams.LAYERS), value="parts (block 8)", label="Layer")
-                channel = gr.Number(value=0, precision=0, minimum=0, maximum=jobs.MAX_CHANNEL,
-                                    label="Channel (for 'channel')")
+                channel = gr.Number(
+                    value=0, precision=0, minimum=0, maximum=jobs.MAX_CHANNEL, label="Channel (for 'channel')"
+                )
                 cls = gr.Dropdown(features.imagenet_classes(), value="electric guitar", label="Class (for 'class')")
                 with gr.Row():
                     octaves = gr.Slider(*jobs.DREAM_OCTAVES, value=3, step=1, label="Octaves")
@@ -188,20 +281,41 @@ def _dream_panel() -> SimpleNamespace:
                 with gr.Row():
                     start = gr.Button("Dream", variant="primary", elem_id="stylize-dream-start")
                     stop = gr.Button("Stop", variant="stop", elem_id="stylize-dream-stop")
-                out = gr.Image(type="pil", label="Dream", height=400, interactive=False, format="png",
-                               elem_id="stylize-dream-out", elem_classes=["atelier-main-output"])
+                out = gr.Image(
+                    type="pil",
+                    label="Dream",
+                    height=400,
+                    interactive=False,
+                    format="png",
+                    elem_id="stylize-dream-out",
+                    elem_classes=["atelier-main-output"],
+                )
                 status = gr.Markdown(elem_id="stylize-dream-status")
-    return SimpleNamespace(panel=panel, status=status, kind=kind, layer=layer, channel=channel, cls=cls,
-                           octaves=octaves, steps=steps,
-                           strength=strength, start_from=start_from, start=start, stop=stop, out=out)
-
-
+    return SimpleNamespace(
+        panel=panel,
+        status=status,
+        kind=kind,
+        layer=layer,
+        channel=channel,
+        cls=cls,
+        octaves=octaves,
+        steps=steps,
+        strength=strength,
+        start_from=start_from,
+        start=start,
+        stop=stop,
+        out=out,
+    )
 
 
 def _sweep_panel() -> SimpleNamespace:
     """The Sweep panel (any two of strength, style weights, size, keep colours, preset weights)."""
-    panel = sweeps.panel("stylize", stylize_sweep.axis_names(), (stylize_sweep.STRENGTH, "0:1:5"),
-                         (stylize_sweep.WEIGHTS[0], "0.25, 0.5, 1"))
+    panel = sweeps.panel(
+        "stylize",
+        stylize_sweep.axis_names(),
+        (stylize_sweep.STRENGTH, "0:1:5"),
+        (stylize_sweep.WEIGHTS[0], "0.25, 0.5, 1"),
+    )
     panel.recipes = gr.State([])
     return panel
 
@@ -211,34 +325,105 @@ def layout() -> SimpleNamespace:
     with gr.Row(elem_classes=["atelier-split"]):
         controls = _fast_controls()
         output = _fast_output()
-    return SimpleNamespace(**vars(controls), **vars(output), gatys=_gatys_panel(), presets=_presets_panel(),
-                           dream=_dream_panel(), sweep=_sweep_panel())
+    return SimpleNamespace(
+        **vars(controls),
+        **vars(output),
+        gatys=_gatys_panel(),
+        presets=_presets_panel(),
+        dream=_dream_panel(),
+        sweep=_sweep_panel(),
+    )
 
 
-RESTORED = ("content", *(f"style_{i}" for i in range(N_STYLES)), *(f"weight_{i}" for i in range(N_STYLES)),
-            "strength", "keep_colours", "size", "result", "note", "brush", "g_steps", "g_size", "g_style_weight",
-            "g_content_weight", "g_tv_weight", "g_backbone", "g_optimizer", "g_color_mode", "g_preview", "g_status",
-            *(f"preset_{i}" for i in range(fast.N_PRESETS)), "p_out", "d_kind", "d_layer", "d_channel",
-            "d_class_name", "d_octaves", "d_steps", "d_strength", "d_start", "d_out", "d_status", "x_axis",
-            "x_values", "y_axis", "y_values", "sweep_grid", "sweep_status", "gatys_panel", "presets_panel",
-            "dream_panel")
+RESTORED = (
+    "content",
+    *(f"style_{i}" for i in range(N_STYLES)),
+    *(f"weight_{i}" for i in range(N_STYLES)),
+    "strength",
+    "keep_colours",
+    "size",
+    "result",
+    "note",
+    "brush",
+    "g_steps",
+    "g_size",
+    "g_style_weight",
+    "g_content_weight",
+    "g_tv_weight",
+    "g_backbone",
+    "g_optimizer",
+    "g_color_mode",
+    "g_preview",
+    "g_status",
+    *(f"preset_{i}" for i in range(fast.N_PRESETS)),
+    "p_out",
+    "d_kind",
+    "d_layer",
+    "d_channel",
+    "d_class_name",
+    "d_octaves",
+    "d_steps",
+    "d_strength",
+    "d_start",
+    "d_out",
+    "d_status",
+    "x_axis",
+    "x_values",
+    "y_axis",
+    "y_values",
+    "sweep_grid",
+    "sweep_status",
+    "gatys_panel",
+    "presets_panel",
+    "dream_panel",
+)
 """The names of the components a recipe sets (`restorable`), in the Gallery Restorer's order."""
 
 
 def restorable(ui: SimpleNamespace) -> dict[str, Any]:
     """The components a recipe sets, by the names `studio.stylize.restore_values` uses."""
     g, p, d, w = ui.gatys, ui.presets, ui.dream, ui.sweep
-    named = {"content": ui.content, **{f"style_{i}": s for i, s in enumerate(ui.styles)},
-             **{f"weight_{i}": s for i, s in enumerate(ui.weights)}, "strength": ui.strength,
-             "keep_colours": ui.keep_color, "size": ui.size, "result": ui.result, "note": ui.note,
-             "brush": g.brush, "g_steps": g.steps, "g_size": g.size, "g_style_weight": g.style_w,
-             "g_content_weight": g.content_w, "g_tv_weight": g.tv_w, "g_backbone": g.backbone,
-             "g_optimizer": g.optimizer, "g_color_mode": g.color_mode, "g_preview": g.preview, "g_status": g.status,
-             **{f"preset_{i}": s for i, s in enumerate(p.weights)}, "p_out": p.out,
-             "d_kind": d.kind, "d_layer": d.layer, "d_channel": d.channel, "d_class_name": d.cls,
-             "d_octaves": d.octaves, "d_steps": d.steps, "d_strength": d.strength, "d_start": d.start_from,
-             "d_out": d.out, "d_status": d.status, "x_axis": w.x_axis, "x_values": w.x_values, "y_axis": w.y_axis,
-             "y_values": w.y_values, "sweep_grid": w.grid, "sweep_status": w.status,
-             "gatys_panel": g.panel, "presets_panel": p.panel, "dream_panel": d.panel}
+    named = {
+        "content": ui.content,
+        **{f"style_{i}": s for i, s in enumerate(ui.styles)},
+        **{f"weight_{i}": s for i, s in enumerate(ui.weights)},
+        "strength": ui.strength,
+        "keep_colours": ui.keep_color,
+        "size": ui.size,
+        "result": ui.result,
+        "note": ui.note,
+        "brush": g.brush,
+        "g_steps": g.steps,
+        "g_size": g.size,
+        "g_style_weight": g.style_w,
+        "g_content_weight": g.content_w,
+        "g_tv_weight": g.tv_w,
+        "g_backbone": g.backbone,
+        "g_optimizer": g.optimizer,
+        "g_color_mode": g.color_mode,
+        "g_preview": g.preview,
+        "g_status": g.status,
+        **{f"preset_{i}": s for i, s in enumerate(p.weights)},
+        "p_out": p.out,
+        "d_kind": d.kind,
+        "d_layer": d.layer,
+        "d_channel": d.channel,
+        "d_class_name": d.cls,
+        "d_octaves": d.octaves,
+        "d_steps": d.steps,
+        "d_strength": d.strength,
+        "d_start": d.start_from,
+        "d_out": d.out,
+        "d_status": d.status,
+        "x_axis": w.x_axis,
+        "x_values": w.x_values,
+        "y_axis": w.y_axis,
+        "y_values": w.y_values,
+        "sweep_grid": w.grid,
+        "sweep_status": w.status,
+        "gatys_panel": g.panel,
+        "presets_panel": p.panel,
+        "dream_panel": d.panel,
+    }
     assert tuple(named) == RESTORED
     return named

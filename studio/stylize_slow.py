@@ -20,7 +20,7 @@ from engines.stylize import sweep as stylize_sweep
 from engines.stylize.pictures import read_picture
 from studio.common import friendly, one_input_per_slider, studio, workspace
 
-EDITOR_SIDE = 1024            # the brushing canvas shows the picture at most this large
+EDITOR_SIDE = 1024  # the brushing canvas shows the picture at most this large
 
 _stops: dict[str, StopToken] = {}
 """Stop tokens of the running Gatys, Dream and sweep jobs, keyed '<workspace>:<job>'."""
@@ -32,8 +32,9 @@ last_kept: dict[str, tuple[str, dict]] = {}
 def keep_picture(image: Image.Image, job: Any, title: str, request: gr.Request | None, *recipe_args: Any) -> str:
     """Keep `image` and the inputs it was made from (room checked first) with its recipe; returns its path."""
     ws = workspace(request)
-    ws.check_room(image.width * image.height * 3 + jobs.input_size([job.content_path,
-                                                                    *getattr(job, "style_paths", [])]))
+    ws.check_room(
+        image.width * image.height * 3 + jobs.input_size([job.content_path, *getattr(job, "style_paths", [])])
+    )
     rec = job.recipe(*recipe_args, refs=job.keep_inputs(ws.store))
     return str(ws.store.save_image(image, rec, title=title).path)
 
@@ -78,18 +79,49 @@ def _mask_layers(value: Any) -> list[str]:
 
 
 def _gatys_status(ev: Any) -> str:
-    return (f"step {min(ev.step, ev.total)} of {ev.total} · style {ev.style_loss:.4f} · "
-            f"content {ev.content_loss:.4f} · {ev.seconds:.0f} s")
+    return (
+        f"step {min(ev.step, ev.total)} of {ev.total} · style {ev.style_loss:.4f} · "
+        f"content {ev.content_loss:.4f} · {ev.seconds:.0f} s"
+    )
 
 
 @friendly
-def stylize_gatys(content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None,
-                  w1: float, w2: float, w3: float, w4: float, steps: float, size: float, style_weight: float,
-                  content_weight: float, tv_weight: float, backbone: str, optimizer: str, color_mode: str,
-                  mask: Any, request: gr.Request | None = None) -> Any:
+def stylize_gatys(
+    content: str | None,
+    s1: str | None,
+    s2: str | None,
+    s3: str | None,
+    s4: str | None,
+    w1: float,
+    w2: float,
+    w3: float,
+    w4: float,
+    steps: float,
+    size: float,
+    style_weight: float,
+    content_weight: float,
+    tv_weight: float,
+    backbone: str,
+    optimizer: str,
+    color_mode: str,
+    mask: Any,
+    request: gr.Request | None = None,
+) -> Any:
     """Gatys optimisation; streams (preview, status, losses) and keeps the result in the Gallery."""
-    job = jobs.gatys_job(content, [s1, s2, s3, s4], [w1, w2, w3, w4], steps, size, style_weight, content_weight,
-                         tv_weight, backbone, optimizer, color_mode, _mask_layers(mask))
+    job = jobs.gatys_job(
+        content,
+        [s1, s2, s3, s4],
+        [w1, w2, w3, w4],
+        steps,
+        size,
+        style_weight,
+        content_weight,
+        tv_weight,
+        backbone,
+        optimizer,
+        color_mode,
+        _mask_layers(mask),
+    )
     workspace(request).check_room()
     token = _token(request, "gatys")
     yield None, "Starting… (the first preview comes after a few steps)", gr.update()
@@ -123,8 +155,9 @@ def stylize_presets(content: str | None, keep_colours: bool, size: float, *weigh
 
 
 @friendly
-def keep_presets(content: str | None, keep_colours: bool, size: float, *weights: float,
-                 request: gr.Request | None = None) -> str:
+def keep_presets(
+    content: str | None, keep_colours: bool, size: float, *weights: float, request: gr.Request | None = None
+) -> str:
     """Keep the preset blend on screen (26 weights), its picture and recipe, in the caller's Gallery."""
     job = jobs.preset_job(content, keep_colours, size, weights)
     path = keep_picture(job.shown(), job, job.title(), request)
@@ -132,8 +165,9 @@ def keep_presets(content: str | None, keep_colours: bool, size: float, *weights:
     return path
 
 
-def keep_presets_event(request: gr.Request, content: str | None, keep_colours: bool, size: float,
-                       *weights: float) -> str:
+def keep_presets_event(
+    request: gr.Request, content: str | None, keep_colours: bool, size: float, *weights: float
+) -> str:
     """keep_presets for gradio, which passes the request only to parameters before the 26 weights."""
     return keep_presets(content, keep_colours, size, *weights, request=request)
 
@@ -146,8 +180,19 @@ def _dream_status(ev: Any) -> str:
 
 
 @friendly
-def stylize_dream(content: str | None, kind: str, layer: str, channel: float, class_name: str, octaves: float,
-                  steps: float, strength: float, start: str, size: float, request: gr.Request | None = None) -> Any:
+def stylize_dream(
+    content: str | None,
+    kind: str,
+    layer: str,
+    channel: float,
+    class_name: str,
+    octaves: float,
+    steps: float,
+    strength: float,
+    start: str,
+    size: float,
+    request: gr.Request | None = None,
+) -> Any:
     """CNN dream; streams pictures (and a status line) and keeps the last in the Gallery."""
     job = jobs.dream_job(content, kind, layer, channel, class_name, octaves, steps, strength, start, size)
     workspace(request).check_room()
@@ -185,8 +230,9 @@ def dream_finished(request: gr.Request | None = None) -> tuple[str, gr.Timer]:
 
 
 # ---------------------------------------------------------------- handlers: the Sweep
-def _sweep_job(method: str, content: str | None, styles: list, weights: list, strength: Any, keep: Any, size: Any,
-               presets: list) -> Any:
+def _sweep_job(
+    method: str, content: str | None, styles: list, weights: list, strength: Any, keep: Any, size: Any, presets: list
+) -> Any:
     """The job whose recipe every cell starts from (fast or preset), its inputs checked."""
     side = min(int(limits.whole(size, "The size", *jobs.SIDE)), stylize_sweep.SWEEP_SIDE[1])
     if method == "presets":
@@ -195,10 +241,26 @@ def _sweep_job(method: str, content: str | None, styles: list, weights: list, st
 
 
 @friendly
-def stylize_sweep_run(content: str | None, s1: str | None, s2: str | None, s3: str | None, s4: str | None,
-                      w1: float, w2: float, w3: float, w4: float, strength: float, keep_colours: bool, size: float,
-                      presets: list[float], x_axis: str, x_values: str, y_axis: str, y_values: str,
-                      request: gr.Request | None = None) -> Any:
+def stylize_sweep_run(
+    content: str | None,
+    s1: str | None,
+    s2: str | None,
+    s3: str | None,
+    s4: str | None,
+    w1: float,
+    w2: float,
+    w3: float,
+    w4: float,
+    strength: float,
+    keep_colours: bool,
+    size: float,
+    presets: list[float],
+    x_axis: str,
+    x_values: str,
+    y_axis: str,
+    y_values: str,
+    request: gr.Request | None = None,
+) -> Any:
     """A sweep over two controls with the current pictures: streams (grid, status, cells, kept, cell recipes)
     and keeps the grid (with its recipe and inputs) in the Gallery."""
     xa, ya, method = stylize_sweep.axes((x_axis, x_values), (y_axis, y_values))
@@ -218,11 +280,15 @@ def stylize_sweep_run(content: str | None, s1: str | None, s2: str | None, s3: s
         grid = stylize_sweep.grid(ev.cells, xa, ya)
         ws.check_room(grid.width * grid.height * 3)
         path = str(ws.store.save_image(grid, stylize_sweep.recipe(base, xa, ya), stylize_sweep.title(xa, ya)).path)
-        cells = [(c.output, f"{sweep.format_value(c.x)}, {sweep.format_value(c.y)}")
-                 for c in ev.cells]
+        cells = [(c.output, f"{sweep.format_value(c.x)}, {sweep.format_value(c.y)}") for c in ev.cells]
         word = "Stopped" if ev.stopped else "Done"
-        yield (grid, f"**{word}**: {ev.message}; the grid is kept in the Gallery.", cells, path,
-               stylize_sweep.cell_recipes(base, xa, ya, ev.cells))
+        yield (
+            grid,
+            f"**{word}**: {ev.message}; the grid is kept in the Gallery.",
+            cells,
+            path,
+            stylize_sweep.cell_recipes(base, xa, ya, ev.cells),
+        )
 
 
 stylize_sweep_event = one_input_per_slider(stylize_sweep_run, fast.N_PRESETS, "preset", "presets")

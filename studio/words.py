@@ -69,9 +69,18 @@ Words writes with two small networks that read and write one character at a time
 
 # ------------------------------------------------------------------ writing
 @friendly
-def words_generate(model_label: str | None, prompt: str | None, length: float, temperature: float, top_k: float,
-                   top_p: float, penalty: float, seed: float | None, stop: str | None,
-                   request: gr.Request | None = None) -> Iterator[tuple[str, str]]:
+def words_generate(
+    model_label: str | None,
+    prompt: str | None,
+    length: float,
+    temperature: float,
+    top_k: float,
+    top_p: float,
+    penalty: float,
+    seed: float | None,
+    stop: str | None,
+    request: gr.Request | None = None,
+) -> Iterator[tuple[str, str]]:
     """Write after the prompt (temperature, top-k, top-p, repetition penalty, seed, stop sequences);
     streams (the prompt and the text so far, notes)."""
     s = WriteSettings.checked(prompt, length, temperature, top_k, top_p, penalty, seed, stop)
@@ -85,9 +94,19 @@ def words_generate(model_label: str | None, prompt: str | None, length: float, t
 
 
 @friendly
-def words_keep(model_label: str | None, prompt: str | None, length: float, temperature: float, top_k: float,
-               top_p: float, penalty: float, seed: float | None, stop: str | None, text: str | None,
-               request: gr.Request | None = None) -> str:
+def words_keep(
+    model_label: str | None,
+    prompt: str | None,
+    length: float,
+    temperature: float,
+    top_k: float,
+    top_p: float,
+    penalty: float,
+    seed: float | None,
+    stop: str | None,
+    text: str | None,
+    request: gr.Request | None = None,
+) -> str:
     """Keep the written text with its recipe in the caller's Gallery; returns the kept file's path."""
     text = service.checked_text(text)  # first: an oversized text is refused before anything reads it
     s = WriteSettings.checked(prompt, length, temperature, top_k, top_p, penalty, seed, stop)
@@ -110,9 +129,20 @@ def next_seed(fresh: bool, seed: float | None) -> int:
 
 
 @friendly
-def remember_writing(model_label: str | None, prompt: str | None, length: float, temperature: float, top_k: float,
-                     top_p: float, penalty: float, seed: float | None, stop: str | None, text: str | None,
-                     entries: list | None, request: gr.Request | None = None) -> tuple:
+def remember_writing(
+    model_label: str | None,
+    prompt: str | None,
+    length: float,
+    temperature: float,
+    top_k: float,
+    top_p: float,
+    penalty: float,
+    seed: float | None,
+    stop: str | None,
+    text: str | None,
+    entries: list | None,
+    request: gr.Request | None = None,
+) -> tuple:
     """After Write: the written text and its recipe in front of the history strip."""
     if not (text or "").strip():
         return entries or [], gr.update()
@@ -123,8 +153,16 @@ def remember_writing(model_label: str | None, prompt: str | None, length: float,
 
 # ------------------------------------------------------------------ lines (RNN-VAE)
 @friendly
-def words_morph(vae_label: str | None, a: str | None, b: str | None, steps: float, path: str, decoding: str,
-                seed: float | None, request: gr.Request | None = None) -> str:
+def words_morph(
+    vae_label: str | None,
+    a: str | None,
+    b: str | None,
+    steps: float,
+    path: str,
+    decoding: str,
+    seed: float | None,
+    request: gr.Request | None = None,
+) -> str:
     """Lines along the latent path from line A to line B, one per step, as a poem (kept in the Gallery)."""
     s = MorphSettings.checked(a, b, steps, path, decoding, seed)
     m = _line_model(vae_label, request)
@@ -137,8 +175,19 @@ def words_morph(vae_label: str | None, a: str | None, b: str | None, steps: floa
 
 @common.live
 @friendly
-def words_line(vae_label: str | None, base: list | None, d1: float, d2: float, d3: float, d4: float, d5: float,
-               d6: float, d7: float, d8: float, request: gr.Request | None = None) -> str:
+def words_line(
+    vae_label: str | None,
+    base: list | None,
+    d1: float,
+    d2: float,
+    d3: float,
+    d4: float,
+    d5: float,
+    d6: float,
+    d7: float,
+    d8: float,
+    request: gr.Request | None = None,
+) -> str:
     """The line at a latent (from 'Use this line', 'Surprise me' or a script; empty: the centre)
     moved by the eight direction sliders."""
     m = _line_model(vae_label, request)
@@ -158,8 +207,14 @@ def words_keep_line(vae_label: str | None, base: list | None, sliders: list, req
 
 
 @friendly
-def remember_line(vae_label: str | None, base: list | None, sliders: list, line: str | None, entries: list | None,
-                  request: gr.Request | None = None) -> tuple:
+def remember_line(
+    vae_label: str | None,
+    base: list | None,
+    sliders: list,
+    line: str | None,
+    entries: list | None,
+    request: gr.Request | None = None,
+) -> tuple:
     """When a slider settles (or a line is drawn): the line and its recipe in front of the history strip."""
     if not (line or "").strip():
         return entries or [], gr.update()
@@ -168,9 +223,18 @@ def remember_line(vae_label: str | None, base: list | None, sliders: list, line:
 
 
 @friendly
-def remember_morph(vae_label: str | None, a: str | None, b: str | None, steps: float, path: str, decoding: str,
-                   seed: float | None, poem: str | None, entries: list | None,
-                   request: gr.Request | None = None) -> tuple:
+def remember_morph(
+    vae_label: str | None,
+    a: str | None,
+    b: str | None,
+    steps: float,
+    path: str,
+    decoding: str,
+    seed: float | None,
+    poem: str | None,
+    entries: list | None,
+    request: gr.Request | None = None,
+) -> tuple:
     """After Morph: the poem and its recipe in front of the history strip."""
     if not (poem or "").strip():
         return entries or [], gr.update()
@@ -206,9 +270,18 @@ def surprise(vae_label: str | None, request: gr.Request | None = None) -> tuple:
 
 # ------------------------------------------------------------------ training
 @friendly
-def words_train(files: list | None, pasted: str | None, kind: str, name: str | None, start: str, steps: float,
-                minutes: float | None, model_label: str | None, vae_label: str | None,
-                request: gr.Request | None = None) -> Iterator[tuple]:
+def words_train(
+    files: list | None,
+    pasted: str | None,
+    kind: str,
+    name: str | None,
+    start: str,
+    steps: float,
+    minutes: float | None,
+    model_label: str | None,
+    vae_label: str | None,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
     """Train a Transformer or an RNN-VAE on uploaded or pasted text into the caller's workspace,
     through the studio's training queue; streams (status, losses, sample, both model lists)."""
     name = limits.text(name, "The model's name", 100).strip()
@@ -224,10 +297,23 @@ def words_train(files: list | None, pasted: str | None, kind: str, name: str | N
             yield line, gr.update(), gr.update(), gr.update(), gr.update()
         yield "Reading your text…", gr.update(), gr.update(), gr.update(), gr.update()
         ws = common.workspace(request)
-        init = _models("vae" if vae else "gpt", request).get(vae_label if vae else model_label) \
-            if start == TRAIN_STARTS[1] else None
-        run = service.prepare_training(vae, paths, pasted, ws.engine_models_dir(NAME) / f"{name}.pt", init, n_steps,
-                                       budget, ticket.stop_token, common.studio().device, name)
+        init = (
+            _models("vae" if vae else "gpt", request).get(vae_label if vae else model_label)
+            if start == TRAIN_STARTS[1]
+            else None
+        )
+        run = service.prepare_training(
+            vae,
+            paths,
+            pasted,
+            ws.engine_models_dir(NAME) / f"{name}.pt",
+            init,
+            n_steps,
+            budget,
+            ticket.stop_token,
+            common.studio().device,
+            name,
+        )
         ws.check_room(run.checkpoint_bytes)
         rows: list[dict] = []
         for ev in common.finish_on_close(run.events, ticket.stop_token):
@@ -312,8 +398,15 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
             c = panels.writing_controls()
         with gr.Column(scale=3, elem_classes=["atelier-output"]):
             o = panels.writing_output()
-    ui = SimpleNamespace(c=c, o=o, m=panels.morph_panel(), s=panels.sliders_panel(), w=panels.sweep_panel(),
-                         t=panels.train_panel(), p=panels.models_panel())
+    ui = SimpleNamespace(
+        c=c,
+        o=o,
+        m=panels.morph_panel(),
+        s=panels.sliders_panel(),
+        w=panels.sweep_panel(),
+        t=panels.train_panel(),
+        p=panels.models_panel(),
+    )
     _wire(ctx, tab, ui)
     _wire_lines(ui)
     _wire_more(ctx, tab, ui)
@@ -322,28 +415,72 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
 def _restored(ui: SimpleNamespace) -> list:
     """The components reopening sets, in the order of RESTORED."""
     c, o, m, s, w, p = ui.c, ui.o, ui.m, ui.s, ui.w, ui.p
-    return [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at, o.output,
-            m.vae, m.line_a, m.line_b, m.steps, m.path, m.decoding, m.poem, s.base, *s.sliders, s.line,
-            w.x_axis, w.x_values, w.y_axis, w.y_values, w.table, w.recipe, p.note]
+    return [
+        c.model,
+        c.prompt,
+        c.length,
+        c.temperature,
+        c.top_k,
+        c.top_p,
+        c.penalty,
+        c.seed,
+        c.stop_at,
+        o.output,
+        m.vae,
+        m.line_a,
+        m.line_b,
+        m.steps,
+        m.path,
+        m.decoding,
+        m.poem,
+        s.base,
+        *s.sliders,
+        s.line,
+        w.x_axis,
+        w.x_values,
+        w.y_axis,
+        w.y_values,
+        w.table,
+        w.recipe,
+        p.note,
+    ]
 
 
 def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """Writing, keeping and history (api names and their parameter order are the scripts' contract)."""
     c, o, m = ui.c, ui.o, ui.m
     gen_inputs = [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at]
-    writing = o.write.click(next_seed, [c.fresh, c.seed], c.seed, api_visibility="private", show_progress="hidden",
-                            queue=False).success(
-        words_generate, gen_inputs, [o.output, o.notes], api_name="words_generate", concurrency_id="words_write",
-        concurrency_limit=2, show_progress="hidden")
-    writing.success(remember_writing, [*gen_inputs, o.output, o.entries], [o.entries, o.strip],
-                    api_visibility="private", show_progress="hidden")
+    writing = o.write.click(
+        next_seed, [c.fresh, c.seed], c.seed, api_visibility="private", show_progress="hidden", queue=False
+    ).success(
+        words_generate,
+        gen_inputs,
+        [o.output, o.notes],
+        api_name="words_generate",
+        concurrency_id="words_write",
+        concurrency_limit=2,
+        show_progress="hidden",
+    )
+    writing.success(
+        remember_writing,
+        [*gen_inputs, o.output, o.entries],
+        [o.entries, o.strip],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     o.stop.click(None, None, None, cancels=[writing], api_visibility="private", queue=False)
     c.dice.click(new_seed, None, c.seed, api_visibility="private", show_progress="hidden")
     o.keep.click(words_keep, [*gen_inputs, o.output], o.kept, api_name="words_keep")
     morph_inputs = [m.vae, m.line_a, m.line_b, m.steps, m.path, m.decoding, c.seed]
-    m.morph.click(words_morph, morph_inputs, m.poem, api_name="words_morph", concurrency_id="words_write",
-                  concurrency_limit=2).success(remember_morph, [*morph_inputs, m.poem, o.entries],
-                                               [o.entries, o.strip], api_visibility="private", show_progress="hidden")
+    m.morph.click(
+        words_morph, morph_inputs, m.poem, api_name="words_morph", concurrency_id="words_write", concurrency_limit=2
+    ).success(
+        remember_morph,
+        [*morph_inputs, m.poem, o.entries],
+        [o.entries, o.strip],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     o.strip.select(history_pick, o.entries, _restored(ui), api_visibility="private")
 
 
@@ -351,33 +488,61 @@ def _wire_lines(ui: SimpleNamespace) -> None:
     """The line sliders: live moves, history when they settle, keeping a line, a new line model."""
     m, s, o, w = ui.m, ui.s, ui.o, ui.w
     live = dict(show_progress="hidden", concurrency_id="words_live", concurrency_limit=4)
-    gr.on([sl.input for sl in s.sliders] + [s.base.change], words_line, [m.vae, s.base, *s.sliders], s.line,
-          trigger_mode="always_last", api_name="words_line", **live)
+    gr.on(
+        [sl.input for sl in s.sliders] + [s.base.change],
+        words_line,
+        [m.vae, s.base, *s.sliders],
+        s.line,
+        trigger_mode="always_last",
+        api_name="words_line",
+        **live,
+    )
     remember = one_input_per_slider(remember_line, N_SLIDERS, "direction")
-    settled = dict(fn=remember, inputs=[m.vae, s.base, *s.sliders, s.line, o.entries], outputs=[o.entries, o.strip],
-                   api_visibility="private", show_progress="hidden")
+    settled = dict(
+        fn=remember,
+        inputs=[m.vae, s.base, *s.sliders, s.line, o.entries],
+        outputs=[o.entries, o.strip],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     gr.on([sl.release for sl in s.sliders], **settled)
     s.encode.click(use_line, [m.vae, s.base_line], [s.base, *s.sliders], api_visibility="private", **live)
     s.surprise.click(surprise, m.vae, [s.base, *s.sliders], api_visibility="private", **live).then(
-        words_line, [m.vae, s.base, *s.sliders], s.line, api_visibility="private", **live).success(**settled)
-    s.keep_line.click(one_input_per_slider(words_keep_line, N_SLIDERS, "direction"), [m.vae, s.base, *s.sliders],
-                      s.kept_line, api_name="words_keep_line")
-    m.vae.change(line_model_changed, m.vae, [*s.sliders, w.x_axis, w.y_axis], api_visibility="private",
-                 show_progress="hidden")
+        words_line, [m.vae, s.base, *s.sliders], s.line, api_visibility="private", **live
+    ).success(**settled)
+    s.keep_line.click(
+        one_input_per_slider(words_keep_line, N_SLIDERS, "direction"),
+        [m.vae, s.base, *s.sliders],
+        s.kept_line,
+        api_name="words_keep_line",
+    )
+    m.vae.change(
+        line_model_changed, m.vae, [*s.sliders, w.x_axis, w.y_axis], api_visibility="private", show_progress="hidden"
+    )
 
 
 def _wire_more(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """Sweep, training, models and reopening."""
     c, m, s, w, t, p = ui.c, ui.m, ui.s, ui.w, ui.t, ui.p
     gen_inputs = [c.model, c.prompt, c.length, c.temperature, c.top_k, c.top_p, c.penalty, c.seed, c.stop_at]
-    w.run.click(one_input_per_slider(words_sweep_run, N_SLIDERS, "direction"),
-                [*gen_inputs, m.vae, s.base, *s.sliders, w.x_axis, w.x_values, w.y_axis, w.y_values],
-                [w.status, w.table, w.kept, w.recipe], api_name="words_sweep", concurrency_id="words_write",
-                concurrency_limit=2, show_progress="minimal")
+    w.run.click(
+        one_input_per_slider(words_sweep_run, N_SLIDERS, "direction"),
+        [*gen_inputs, m.vae, s.base, *s.sliders, w.x_axis, w.x_values, w.y_axis, w.y_values],
+        [w.status, w.table, w.kept, w.recipe],
+        api_name="words_sweep",
+        concurrency_id="words_write",
+        concurrency_limit=2,
+        show_progress="minimal",
+    )
     w.stop.click(stop_sweep, None, w.status, api_visibility="private", queue=False)
     w.table.select(open_cell, w.recipe, _restored(ui), api_visibility="private")
-    t.train.click(words_train, [t.files, t.pasted, t.kind, t.name, t.start, t.steps, t.minutes, c.model, m.vae],
-                  [t.status, t.plot, t.sample, c.model, m.vae], api_name="words_train", **common.TRAINING_EVENT)
+    t.train.click(
+        words_train,
+        [t.files, t.pasted, t.kind, t.name, t.start, t.steps, t.minutes, c.model, m.vae],
+        [t.status, t.plot, t.sample, c.model, m.vae],
+        api_name="words_train",
+        **common.TRAINING_EVENT,
+    )
     t.stop.click(stop_training, None, t.status, api_visibility="private", queue=False)
     for trigger in (t.files.change, t.pasted.blur):
         trigger(describe_upload, [t.files, t.pasted], t.found, api_visibility="private", show_progress="hidden")

@@ -22,8 +22,7 @@ def shapes(n: int = 32, size: int = 32, seed: int = 0) -> ImageSet:
     for i in range(n):
         img = np.full((size, size, 3), 255, np.uint8)
         cy, cx, r = rng.integers(10, size - 10, 2).tolist() + [int(rng.integers(5, 9))]
-        mask = ((yy - cy) ** 2 + (xx - cx) ** 2 < r * r) if i % 2 == 0 else (
-            (abs(yy - cy) < r) & (abs(xx - cx) < r))
+        mask = ((yy - cy) ** 2 + (xx - cx) ** 2 < r * r) if i % 2 == 0 else ((abs(yy - cy) < r) & (abs(xx - cx) < r))
         img[mask] = (220, 30, 30) if i % 2 == 0 else (30, 40, 220)
         images.append(img)
         labels.append(i % 2)
@@ -41,7 +40,12 @@ def write_pictures(folder: Path, data: ImageSet, by_class: bool = True) -> Path:
 
 def tiny_model(path: Path, steps: int = 30) -> Path:
     """Train a tiny Paint model for a few steps and return its checkpoint."""
-    for _ in train(shapes(), path, TINY, TrainConfig(steps=steps, batch=16, preview_every=steps,
-                                                      checkpoint_every=steps), device="cpu"):
+    for _ in train(
+        shapes(),
+        path,
+        TINY,
+        TrainConfig(steps=steps, batch=16, preview_every=steps, checkpoint_every=steps),
+        device="cpu",
+    ):
         pass
     return path

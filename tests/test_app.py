@@ -15,7 +15,7 @@ from PIL import Image
 
 from engines.outputs import OutputStore
 from engines.recipe import write_png
-from tests.conftest import assert_no_traceback, ROOT, Studio
+from tests.conftest import ROOT, Studio, assert_no_traceback
 
 
 def test_launch_serves_the_page_with_the_gallery(studio):
@@ -74,8 +74,13 @@ def test_unavailable_device_is_a_clear_message(tmp_path):
     if __import__("torch").cuda.is_available():
         pytest.skip("this machine has CUDA")
     env = {**os.environ, "ATELIER_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, str(ROOT / "launch.py"), "--device", "cuda"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "launch.py"), "--device", "cuda"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0 and "no CUDA GPU" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -88,6 +93,7 @@ def test_gradio_cache_writes_a_repeated_picture_once_and_atomically(tmp_path):
     from gradio import processing_utils
 
     from studio import cachefix
+
     cachefix.install()  # build_app does this
     assert processing_utils.save_pil_to_cache is cachefix.save_pil_to_cache
     img = Image.new("RGB", (32, 32), (200, 80, 40))

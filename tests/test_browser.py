@@ -3,7 +3,6 @@ update outputs, the Gallery shows recipes, and the page never calls outside the 
 
 from __future__ import annotations
 
-
 import os
 import tempfile
 from pathlib import Path
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.browser
 # The README's pictures. A plain test run leaves the tree clean and writes them to the temp
 # folder; ATELIER_SCREENSHOTS=1 writes them over the committed ones in assets/.
 SHOTS = ROOT / "assets" if os.environ.get("ATELIER_SCREENSHOTS") == "1" else Path(tempfile.gettempdir())
-SCREENSHOT = SHOTS / "screenshot.png"            # the Paint tab
+SCREENSHOT = SHOTS / "screenshot.png"  # the Paint tab
 GALLERY_SCREENSHOT = SHOTS / "screenshot-gallery.png"
 SOUND_SCREENSHOT = SHOTS / "screenshot-sound.png"
 WORDS_SCREENSHOT = SHOTS / "screenshot-words.png"
@@ -55,10 +54,17 @@ def _samples(store: OutputStore) -> None:
         img = np.clip(np.indices((96, 96)).sum(0)[..., None] * 0.8 + hue, 0, 255).astype(np.uint8)
         store.save_image(Image.fromarray(img), {"engine": "paint", "seed": int(10 + i)}, title=f"Study {i + 1}")
     t = np.linspace(0, 1.0, 16000)
-    store.save_sound(16000, (0.4 * np.sin(2 * np.pi * 330 * t) * np.exp(-3 * t)).astype(np.float32),
-                     {"engine": "sound", "pitch": 64}, title="A bell")
-    store.save_text("When to the sessions of sweet silent thought\nI summon up remembrance of things past",
-                    {"engine": "words", "prompt": "When to"}, title="Sonnet 30")
+    store.save_sound(
+        16000,
+        (0.4 * np.sin(2 * np.pi * 330 * t) * np.exp(-3 * t)).astype(np.float32),
+        {"engine": "sound", "pitch": 64},
+        title="A bell",
+    )
+    store.save_text(
+        "When to the sessions of sweet silent thought\nI summon up remembrance of things past",
+        {"engine": "words", "prompt": "When to"},
+        title="Sonnet 30",
+    )
 
 
 def test_every_tab_opens(studio_page):
@@ -97,8 +103,11 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
 def test_what_made_this_reads_an_uploaded_png(studio_page, tmp_path):
     page = studio_page
     open_tab(page, "Gallery")
-    path = write_png(tmp_path / "made.png", Image.new("RGB", (40, 40), (120, 80, 200)),
-                     {"engine": "paint", "seed": 4242, "model": "emoji"})
+    path = write_png(
+        tmp_path / "made.png",
+        Image.new("RGB", (40, 40), (120, 80, 200)),
+        {"engine": "paint", "seed": 4242, "model": "emoji"},
+    )
     page.locator("#whatmade").get_by_text("What made this?").click()
     page.locator("#whatmade-file input[type=file]").set_input_files(str(path))
     page.locator("#whatmade-summary").get_by_text("Paint").wait_for(timeout=20000)
@@ -125,19 +134,26 @@ def _paint_ready(page):
 
 def test_paint_direction_slider_changes_the_picture(studio_page):
     from engines.paint.explore import bundled_models
+
     if not bundled_models():
         pytest.skip("no bundled Paint model")
     page = studio_page
     img = _paint_ready(page)
-    page.wait_for_function("() => document.querySelector('#paint-dir-0 label, #paint-dir-0 span')"
-                           " && document.querySelector('#paint-dir-0').innerText.includes('↔')", timeout=30000)
+    page.wait_for_function(
+        "() => document.querySelector('#paint-dir-0 label, #paint-dir-0 span')"
+        " && document.querySelector('#paint-dir-0').innerText.includes('↔')",
+        timeout=30000,
+    )
     before = img.get_attribute("src")
     slider = page.locator("#paint-dir-0 input[type=range]")
     slider.focus()
-    for _ in range(6):      # 0.3 along the first direction: a new picture that still reads as the face
+    for _ in range(6):  # 0.3 along the first direction: a new picture that still reads as the face
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("b => { const i = document.querySelector('#paint-image img'); return i && i.src !== b; }",
-                           arg=before, timeout=20000)
+    page.wait_for_function(
+        "b => { const i = document.querySelector('#paint-image img'); return i && i.src !== b; }",
+        arg=before,
+        timeout=20000,
+    )
     # keep it: a download with its recipe appears
     page.locator("#paint-keep").click()
     page.locator("#paint-kept a, #paint-kept .file-name, #paint-kept table").first.wait_for(timeout=20000)
@@ -147,8 +163,9 @@ def test_paint_direction_slider_changes_the_picture(studio_page):
 
 
 def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, tmp_path):
-    from tests.paint_helpers import shapes, write_pictures
     from engines.paint.explore import bundled_models
+    from tests.paint_helpers import shapes, write_pictures
+
     if not bundled_models():
         pytest.skip("no bundled Paint model")
     page = studio_page
@@ -156,8 +173,10 @@ def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, t
     folder = write_pictures(tmp_path / "pics", shapes(16), by_class=False)
     page.locator("#paint-train-panel").get_by_text("Train on my own pictures").click()
     page.locator("#paint-train-files input[type=file]").set_input_files([str(p) for p in sorted(folder.glob("*.png"))])
-    page.wait_for_function("() => document.querySelectorAll('#paint-train-files .file-name, #paint-train-files tr').length >= 16",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#paint-train-files .file-name, #paint-train-files tr').length >= 16",
+        timeout=30000,
+    )
     page.locator("#paint-train-name textarea, #paint-train-name input").first.fill("browser-test")
     page.locator("#paint-train-start").get_by_text("from scratch").click()
     page.locator("#paint-train-res").get_by_text("32", exact=True).click()
@@ -187,8 +206,12 @@ def test_stylize_strength_slider_changes_the_output(studio_page):
     slider.focus()
     for _ in range(40):
         page.keyboard.press("ArrowLeft")
-    page.wait_for_function("b => { const s = [...document.querySelectorAll('#stylize-result img')].map(e => e.src);"
-                           " return s.length >= 2 && s[s.length - 1] !== b[b.length - 1]; }", arg=before, timeout=30000)
+    page.wait_for_function(
+        "b => { const s = [...document.querySelectorAll('#stylize-result img')].map(e => e.src);"
+        " return s.length >= 2 && s[s.length - 1] !== b[b.length - 1]; }",
+        arg=before,
+        timeout=30000,
+    )
 
 
 def test_stylize_gatys_starts_streams_and_stops(studio_page):
@@ -211,11 +234,14 @@ def test_stylize_gatys_starts_streams_and_stops(studio_page):
 
 def test_gallery_reopens_a_paint_picture_with_its_settings(studio_page, studio):
     from gradio_client import Client
+
     from engines.paint.explore import bundled_models
+
     if not bundled_models():
         pytest.skip("no bundled Paint model")
-    Client(studio.url, verbose=False).predict("emoji (bundled)", "food & drink", "(none)", 0.5, 777, 0.6,
-                                              *([0.0] * 10), 1, api_name="/paint_keep")
+    Client(studio.url, verbose=False).predict(
+        "emoji (bundled)", "food & drink", "(none)", 0.5, 777, 0.6, *([0.0] * 10), 1, api_name="/paint_keep"
+    )
     page = studio_page
     open_tab(page, "Gallery")
     page.locator("#gallery-refresh").click()
@@ -233,10 +259,23 @@ def test_gallery_reopens_a_paint_picture_with_its_settings(studio_page, studio):
 
 def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studio):
     from gradio_client import Client, handle_file
+
     samples = ROOT / "assets" / "samples"
     Client(studio.url, verbose=False).predict(
-        handle_file(str(samples / "content" / "coffee.jpg")), handle_file(str(samples / "styles" / "ink.jpg")),
-        None, None, None, 0.9, 0.5, 0.5, 0.5, 0.35, True, 256, api_name="/stylize_keep")
+        handle_file(str(samples / "content" / "coffee.jpg")),
+        handle_file(str(samples / "styles" / "ink.jpg")),
+        None,
+        None,
+        None,
+        0.9,
+        0.5,
+        0.5,
+        0.5,
+        0.35,
+        True,
+        256,
+        api_name="/stylize_keep",
+    )
     page = studio_page
     open_tab(page, "Gallery")
     page.locator("#gallery-query input, #gallery-query textarea").first.fill("ink.jpg")
@@ -246,14 +285,16 @@ def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studi
     page.locator("#gallery-open-stylize").click()
     tab = page.get_by_role("tab", name="Stylize", exact=True)
     page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
-    page.wait_for_function("() => document.querySelector('#stylize-strength input[type=number]').value === '0.35'",
-                           timeout=20000)
+    page.wait_for_function(
+        "() => document.querySelector('#stylize-strength input[type=number]').value === '0.35'", timeout=20000
+    )
     assert page.locator("#stylize-keep-color input").is_checked()
 
 
 # ---------------------------------------------------------------- Sound
 def _sound_ready(page):
     from engines.sound.instrument import available_models
+
     if not available_models(None, "vae"):
         pytest.skip("no bundled Sound model")
     open_tab(page, "Sound")
@@ -261,7 +302,9 @@ def _sound_ready(page):
 
 
 # the served WAV: gradio's audio player links it for download (its <audio> may hold a blob copy)
-AUDIO_SRC = "(id => [...document.querySelectorAll('#' + id + ' a[download]')].map(a => a.href).filter(Boolean).join('|'))"
+AUDIO_SRC = (
+    "(id => [...document.querySelectorAll('#' + id + ' a[download]')].map(a => a.href).filter(Boolean).join('|'))"
+)
 
 
 def _audio_src(page, elem: str) -> str:
@@ -276,8 +319,9 @@ def test_sound_timbre_slider_serves_a_new_note(studio_page):
     slider.focus()
     for _ in range(15):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before,
-                           timeout=30000)
+    page.wait_for_function(
+        f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before, timeout=30000
+    )
     src = _audio_src(page, "sound-audio").split("|")[0]
     data = page.evaluate("u => fetch(u).then(r => r.arrayBuffer()).then(b => [...new Uint8Array(b.slice(0, 12))])", src)
     assert bytes(data[:4]) == b"RIFF" and bytes(data[8:12]) == b"WAVE"
@@ -289,6 +333,7 @@ def test_sound_timbre_slider_serves_a_new_note(studio_page):
 
 def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
     import soundfile as sf
+
     page = studio_page
     _sound_ready(page)
     t = np.arange(24000) / 16000
@@ -299,14 +344,16 @@ def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
     page.locator("#sound-encode-file input[type=file]").set_input_files(str(tmp_path / "g4.wav"))
     page.locator("#sound-encode-note").get_by_text("Encoded").wait_for(timeout=60000)
     assert "G4" in page.locator("#sound-encode-note").inner_text()
-    page.wait_for_function(f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before,
-                           timeout=30000)
+    page.wait_for_function(
+        f"b => {{ const s = {AUDIO_SRC}('sound-audio'); return s && s !== b; }}", arg=before, timeout=30000
+    )
     assert page.locator("#sound-pitch input[type=number]").input_value() == "67"
 
 
 # ---------------------------------------------------------------- Words
 def test_words_prompt_streams_text_in(studio_page):
     from engines.words.writer import available_models
+
     if not available_models(None, "gpt"):
         pytest.skip("no bundled Words model")
     page = studio_page
@@ -319,16 +366,21 @@ def test_words_prompt_streams_text_in(studio_page):
     page.locator("#words-write").click()
     out = "#words-output textarea"
     # part-way: the prompt and some text, but not all of it yet (it streams)
-    page.wait_for_function(f"() => {{ const v = document.querySelector('{out}').value;"
-                           " return v.startsWith('JULIET:') && v.length > 40 && v.length < 1200; }", timeout=60000)
-    page.wait_for_function(f"() => document.querySelector('{out}').value.length === 'JULIET:\\n'.length + 1200",
-                           timeout=120000)
+    page.wait_for_function(
+        f"() => {{ const v = document.querySelector('{out}').value;"
+        " return v.startsWith('JULIET:') && v.length > 40 && v.length < 1200; }",
+        timeout=60000,
+    )
+    page.wait_for_function(
+        f"() => document.querySelector('{out}').value.length === 'JULIET:\\n'.length + 1200", timeout=120000
+    )
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(WORDS_SCREENSHOT), full_page=False)
 
 
 def test_words_morphs_two_lines(studio_page):
     from engines.words.writer import available_models
+
     if not available_models(None, "vae"):
         pytest.skip("no bundled line model")
     page = studio_page
@@ -337,17 +389,21 @@ def test_words_morphs_two_lines(studio_page):
     page.locator("#words-line-a textarea, #words-line-a input").first.fill("My mistress' eyes are nothing like the sun")
     page.locator("#words-line-b textarea, #words-line-b input").first.fill("Now is the winter of our discontent")
     page.locator("#words-morph-btn").click()
-    page.wait_for_function("() => document.querySelector('#words-poem textarea').value.split('\\n').length === 8",
-                           timeout=60000)
+    page.wait_for_function(
+        "() => document.querySelector('#words-poem textarea').value.split('\\n').length === 8", timeout=60000
+    )
 
 
 def test_gallery_reopens_a_sound_with_its_settings(studio_page, studio):
     from gradio_client import Client
+
     from engines.sound.instrument import N_SLIDERS, available_models
+
     if not available_models(None, "vae"):
         pytest.skip("no bundled Sound model")
-    Client(studio.url, verbose=False).predict("notes (bundled)", "Cello", 53, 90, 1.25, None, 1.5,
-                                              *([0.0] * (N_SLIDERS - 1)), api_name="/sound_keep")
+    Client(studio.url, verbose=False).predict(
+        "notes (bundled)", "Cello", 53, 90, 1.25, None, 1.5, *([0.0] * (N_SLIDERS - 1)), api_name="/sound_keep"
+    )
     page = studio_page
     open_tab(page, "Gallery")
     page.locator("#gallery-query input, #gallery-query textarea").first.fill("Cello")
@@ -357,7 +413,8 @@ def test_gallery_reopens_a_sound_with_its_settings(studio_page, studio):
     page.locator("#gallery-open-sound").click()
     tab = page.get_by_role("tab", name="Sound", exact=True)
     page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
-    page.wait_for_function("() => document.querySelector('#sound-pitch input[type=number]').value === '53'",
-                           timeout=20000)
+    page.wait_for_function(
+        "() => document.querySelector('#sound-pitch input[type=number]').value === '53'", timeout=20000
+    )
     assert page.locator("#sound-dir-0 input[type=number]").input_value() == "1.5"
     assert "Cello" in page.locator("#sound-preset input").input_value()

@@ -11,8 +11,11 @@ pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 # (tab, the slider an artist drags, the output that must stay in view while it moves)
-LIVE_CONTROLS = [("Paint", "#paint-dir-2", "#paint-image"), ("Stylize", "#stylize-strength", "#stylize-result"),
-                 ("Sound", "#sound-dir-2", "#sound-audio")]
+LIVE_CONTROLS = [
+    ("Paint", "#paint-dir-2", "#paint-image"),
+    ("Stylize", "#stylize-strength", "#stylize-result"),
+    ("Sound", "#sound-dir-2", "#sound-audio"),
+]
 
 
 def open_tab(page, name: str) -> None:
@@ -24,8 +27,11 @@ def open_tab(page, name: str) -> None:
     else:  # on a phone the later tabs sit behind the "More tabs" menu, as plain buttons
         page.get_by_label("More tabs").click()
         page.locator("[class*=overflow] button", has_text=name).first.click()
-        page.wait_for_function("n => [...document.querySelectorAll('[role=tabpanel]')].some(p => "
-                               "p.offsetParent !== null && p.id.includes(n.toLowerCase()))", arg=name)
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('[role=tabpanel]')].some(p => "
+            "p.offsetParent !== null && p.id.includes(n.toLowerCase()))",
+            arg=name,
+        )
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 

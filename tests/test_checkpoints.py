@@ -17,8 +17,9 @@ def _tiny() -> torch.nn.Module:
 
 def test_round_trip_restores_weights_config_and_meta(tmp_path):
     model = _tiny()
-    path = checkpoints.save(tmp_path / "m.pt", Checkpoint("paint", model.state_dict(), {"width": 8},
-                                                          {"steps": 12, "data": "emoji"}))
+    path = checkpoints.save(
+        tmp_path / "m.pt", Checkpoint("paint", model.state_dict(), {"width": 8}, {"steps": 12, "data": "emoji"})
+    )
     ckpt = checkpoints.load(path, engine="paint")
     assert ckpt.engine == "paint" and ckpt.config == {"width": 8}
     assert ckpt.meta["steps"] == 12 and ckpt.meta["data"] == "emoji" and "saved" in ckpt.meta

@@ -26,8 +26,9 @@ ALICE, BOB = visitor("alice-gallery-key-0001"), visitor("bob-gallery-key-000002"
 @pytest.fixture(autouse=True)
 def shared_studio(tmp_path):
     tempfiles.set_root(tmp_path / "tmp")
-    common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"),
-                     shared=True)
+    common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     yield
     common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"))
 
@@ -75,8 +76,11 @@ def test_replay_remakes_and_says_whether_it_is_identical(monkeypatch):
 
 def test_what_made_this_offers_the_tab_that_can_reopen_it(tmp_path, monkeypatch):
     calls = []
-    restorer = common.Restorer(fn=lambda path, request=None: calls.append((path, request)) or ["restored"],
-                               outputs=[], accepts=lambda rec: "seed" in rec)
+    restorer = common.Restorer(
+        fn=lambda path, request=None: calls.append((path, request)) or ["restored"],
+        outputs=[],
+        accepts=lambda rec: "seed" in rec,
+    )
     monkeypatch.setattr(gallery, "RESTORERS", {"paint": restorer, "sound": restorer})
     kept = common.workspace(ALICE).store.save_image(Image.new("RGB", (40, 40)), {"engine": "paint", "seed": 3})
     buttons = gallery.what_made_buttons(str(kept.path))

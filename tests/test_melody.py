@@ -53,8 +53,11 @@ def test_loss_falls_on_a_tiny_corpus_and_the_run_resumes_where_it_stopped(tmp_pa
     vals = [e.val for e in events if e.val is not None]
     assert vals[-1] < vals[0] - 0.5 and events[-1].done and events[-1].message == "finished"
     assert all(e.eta is not None for e in events[1:-1]) and out.is_file()
-    more = list(train_melody(tunes[:20], tunes[20:], out, small, MelodyTrainConfig(**{**cfg.__dict__, "steps": 50}),
-                             device="cpu"))
+    more = list(
+        train_melody(
+            tunes[:20], tunes[20:], out, small, MelodyTrainConfig(**{**cfg.__dict__, "steps": 50}), device="cpu"
+        )
+    )
     assert more[0].message == "resumed at step 40" and more[-1].step == 50
     stop = StopToken()
     stop.stop()
@@ -79,9 +82,9 @@ def test_a_held_out_c_major_primer_continues_mostly_in_c_major():
     shares = []
     for seed in range(3):
         out = melody.continue_tune(model, primer, bars=4, temperature=0.8, seed=seed)
-        assert out.tune.key == Key(0, "major")                 # estimated from the primer
+        assert out.tune.key == Key(0, "major")  # estimated from the primer
         assert out.tune.notes[:20] == primer.notes and len(out.new_notes) >= 6
-        assert abs(out.tune.end - 18.0) < 1e-6                # the primer's 5 bars of 2/4 + 4 more
+        assert abs(out.tune.end - 18.0) < 1e-6  # the primer's 5 bars of 2/4 + 4 more
         shares.append(melody.in_key_share(out.new_notes, Key(0, "major")))
     assert np.mean(shares) >= 0.8, shares
     again = melody.continue_tune(model, primer, bars=4, temperature=0.8, seed=0)
@@ -107,8 +110,12 @@ def test_midi_round_trip_keeps_the_notes_and_velocities_and_skips_drums():
     bass = [Note(36, 0, 2, 70), Note(43, 2, 1, 60)]
     data = midi.write_midi([Track("lead", lead, 73), Track("bass", bass, 32)], tempo_bpm=96, metre=(3, 4))
     mid = mido.MidiFile(file=io.BytesIO(data))
-    drums = mido.MidiTrack([mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
-                            mido.Message("note_off", channel=9, note=36, time=120)])
+    drums = mido.MidiTrack(
+        [
+            mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
+            mido.Message("note_off", channel=9, note=36, time=120),
+        ]
+    )
     mid.tracks.append(drums)
     buf = io.BytesIO()
     mid.save(file=buf)
@@ -124,8 +131,8 @@ def test_rendering_a_midi_file_plays_the_pitches_it_names(note_model, tmp_path):
     path.write_bytes(midi.write_midi([Note(p, i * 1.0, 1.0, 100) for i, p in enumerate(pitches)], tempo_bpm=120))
     sr, wave = melody_render.render_song(note_model, midi.read_midi(path), presets=["Flute"])
     assert wave.dtype == np.float32 and np.abs(wave).max() <= 0.9 + 1e-6
-    for i, p in enumerate(pitches):   # each note sounds for half a second at 120 bpm
-        seg = wave[int((i * 0.5 + 0.08) * sr):int((i * 0.5 + 0.4) * sr)]
+    for i, p in enumerate(pitches):  # each note sounds for half a second at 120 bpm
+        seg = wave[int((i * 0.5 + 0.08) * sr) : int((i * 0.5 + 0.4) * sr)]
         assert abs(median_midi(seg, sr) - p) < 0.5, (p, median_midi(seg, sr))
 
 
@@ -144,7 +151,7 @@ def test_the_sample_pack_maps_every_key_to_a_wav_of_its_pitch(note_model):
         assert int(a["hikey"]) + 1 == int(b["lokey"])
     for r in regions:
         wave, sr = sf.read(io.BytesIO(zf.read(f"samples/{r['sample']}")), dtype="float32")
-        assert abs(median_midi(wave[int(0.1 * sr):int(1.2 * sr)], sr) - int(r["pitch_keycenter"])) < 0.5
+        assert abs(median_midi(wave[int(0.1 * sr) : int(1.2 * sr)], sr) - int(r["pitch_keycenter"])) < 0.5
     with pytest.raises(ValueError, match="plays MIDI"):
         sfz.export_pack(note_model, low=20, high=60)
 
@@ -166,8 +173,14 @@ def test_bad_midi_files_get_plain_messages(tmp_path):
     good = midi.write_midi([Note(60, 0, 1)])
     with pytest.raises(ValueError, match="damaged"):
         midi.read_midi(good[:30])
-    drums = _midi_bytes([[mido.Message("note_on", channel=9, note=38, velocity=90, time=0),
-                          mido.Message("note_off", channel=9, note=38, time=240)]])
+    drums = _midi_bytes(
+        [
+            [
+                mido.Message("note_on", channel=9, note=38, velocity=90, time=0),
+                mido.Message("note_off", channel=9, note=38, time=240),
+            ]
+        ]
+    )
     with pytest.raises(ValueError, match="only drums"):
         midi.read_midi(drums)
     with pytest.raises(ValueError, match="no notes"):
@@ -193,14 +206,18 @@ def test_continue_my_melody_from_a_midi_file_a_recording_or_nothing(note_model, 
     mid.write_bytes(midi.write_midi(primer_notes, tempo_bpm=120))
     primer = melody_render.primer_from_file(mid)
     assert primer.notes == primer_notes
-    piece = melody_render.melody_piece(note_model, model, primer, bars=2, seed=4, timbre=melody_render.Timbre("Flute"),
-                                       tempo_bpm=132, swing=0.3)
+    piece = melody_render.melody_piece(
+        note_model, model, primer, bars=2, seed=4, timbre=melody_render.Timbre("Flute"), tempo_bpm=132, swing=0.3
+    )
     assert piece.split == 4.0 and piece.sample_rate == 16000 and len(piece.wave) > 16000 * 3
     assert midi.read_midi(piece.midi).tracks[0].notes == piece.tune.notes
     assert piece.picture.width > 100 and piece.recipe["tempo_bpm"] == 132 and piece.recipe["key"] == "D major"
     wav = tmp_path / "sung.wav"
-    sf.write(wav, melody_render.render_tracks(note_model, [Track("p", primer_notes)],
-                                              melody_render.Timbre("Clarinet"), 120)[1], 16000)
+    sf.write(
+        wav,
+        melody_render.render_tracks(note_model, [Track("p", primer_notes)], melody_render.Timbre("Clarinet"), 120)[1],
+        16000,
+    )
     heard = melody_render.primer_from_file(wav, tempo_bpm=120)
     assert [n.pitch for n in heard.notes] == [n.pitch for n in primer_notes]
     assert [n.start for n in heard.notes] == [n.start for n in primer_notes]

@@ -74,6 +74,7 @@ def test_a_recipe_needs_an_engine(tmp_path):
 
 def test_gif_comment_round_trip(tmp_path):
     from engines.video import save_gif
+
     frames = [Image.new("RGB", (16, 16), (i * 40, 0, 0)) for i in range(4)]
     path = save_gif(frames, tmp_path / "m.gif", fps=8, comment=recipe.gif_comment(RECIPE))
     _check(recipe.read(path))

@@ -49,8 +49,9 @@ def test_two_visitors_cannot_see_open_or_delete_each_others_work(shared):
     with pytest.raises(Exception, match="no output"):
         bob.predict(items[0]["id"], api_name="/gallery_delete")
     # the same key is the same workspace: a second script of Alice's sees her picture
-    assert [i["id"] for i in visitor(shared, alice_key).predict("all", "", api_name="/gallery_items")] == \
-        [items[0]["id"]]
+    assert [i["id"] for i in visitor(shared, alice_key).predict("all", "", api_name="/gallery_items")] == [
+        items[0]["id"]
+    ]
     # her files live in a folder named by a hash of her key, never in the local gallery
     assert alice_key not in items[0]["file"] and "/workspaces/" in items[0]["file"]
     assert OutputStore(shared.home / "outputs").list() == []
@@ -77,7 +78,9 @@ def test_a_full_workspace_is_refused_with_a_message(shared):
     assert visitor(shared).predict("all", "", api_name="/gallery_items") == []  # others are unaffected
 
 
-@pytest.mark.parametrize("psi, seed, message", [(5.0, 1, "greater than maximum value 1.5|between 0 and 3"), (0.2, -5, "between 0 and")])
+@pytest.mark.parametrize(
+    "psi, seed, message", [(5.0, 1, "greater than maximum value 1.5|between 0 and 3"), (0.2, -5, "between 0 and")]
+)
 def test_bad_numbers_get_sentences_not_black_pictures(shared, psi, seed, message):
     # (NaN and infinity cannot travel as JSON; the handlers' own tests send them directly)
     client = visitor(shared)

@@ -52,16 +52,34 @@ def test_keep_saves_a_wav_with_its_recipe_to_the_gallery(studio):
 
 def test_morph_and_continue_the_current_note_as_a_melody(studio):
     client = _client(studio)
-    wav, _ = client.predict(MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, *[0.0] * N,
-                            api_name="/sound_morph")
+    wav, _ = client.predict(
+        MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, *[0.0] * N, api_name="/sound_morph"
+    )
     wave, sr = _read(wav)
     assert abs(len(wave) / sr - 3.53) < 0.05 and recipe.read(wav)["to"] == "Trumpet"
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert "/sound_continue" not in endpoints  # the frame RNN's Continue was retired (issue #21)
     if "/sound_melody" in endpoints:  # the tab's Continue now: the Melody panel, from the note just played
         note, _ = client.predict(*_note_args(), api_name="/sound_generate")
-        wav, _, _, said = client.predict(MELODY, "the current note", None, None, handle_file(note), 1, 0.8, 0, 120.0,
-                                         0.0, AUTO, AUTO, MODEL, "Flute", None, *[0.0] * N, api_name="/sound_melody")
+        wav, _, _, said = client.predict(
+            MELODY,
+            "the current note",
+            None,
+            None,
+            handle_file(note),
+            1,
+            0.8,
+            0,
+            120.0,
+            0.0,
+            AUTO,
+            AUTO,
+            MODEL,
+            "Flute",
+            None,
+            *[0.0] * N,
+            api_name="/sound_melody",
+        )
         rec = recipe.read(wav)
         assert rec["kind"] == "melody" and rec["primer"]["source"] == "note" and "Continued" in said
 
@@ -80,30 +98,43 @@ def test_bad_requests_get_messages(studio, tmp_path):
 def _melody(path, pitches=(57, 60, 62, 64, 65, 67, 69, 71, 72, 74), seconds=0.5):
     t = np.arange(int(seconds * 16000)) / 16000
     env = np.minimum(1, t * 60) * np.exp(-3 * t)
-    notes = [sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
-             for p in pitches]
+    notes = [
+        sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
+        for p in pitches
+    ]
     sf.write(path, np.concatenate(notes), 16000)
     return path
 
 
 def test_train_note_model_from_uploads_and_a_second_training_waits(studio, tmp_path):
     import zipfile
+
     with zipfile.ZipFile(tmp_path / "more.zip", "w") as z:  # a zip with a stray non-audio file
         z.write(_melody(tmp_path / "m1.wav", pitches=(60, 64, 67, 72, 67, 64)), "m1.wav")
         z.writestr("notes.txt", "not audio")
     files = [handle_file(str(_melody(tmp_path / "m0.wav"))), handle_file(str(tmp_path / "more.zip"))]
     first, second = _client(studio), _client(studio)
-    job = first.submit(files, "note model (timbre sliders)", "api-sound", "from the selected model", 40, 0, MODEL,
-                       api_name="/sound_train")
+    job = first.submit(
+        files,
+        "note model (timbre sliders)",
+        "api-sound",
+        "from the selected model",
+        40,
+        0,
+        MODEL,
+        api_name="/sound_train",
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
     with pytest.raises(Exception, match="already have a training running"):  # one per workspace
-        second.predict(files, "note model (timbre sliders)", "other", "from scratch", 20, 0, MODEL,
-                       api_name="/sound_train")
+        second.predict(
+            files, "note model (timbre sliders)", "other", "from scratch", 20, 0, MODEL, api_name="/sound_train"
+        )
     final = job.result(timeout=300)
     assert "Done" in final[0]
     assert (studio.home / "models" / "sound" / "api-sound.pt").is_file()
-    wav = _client(studio).predict("api-sound (yours)", "m0", 62, 100, 1.0, None, *[0.0] * N,
-                                  api_name="/sound_generate")[0]
+    wav = _client(studio).predict(
+        "api-sound (yours)", "m0", 62, 100, 1.0, None, *[0.0] * N, api_name="/sound_generate"
+    )[0]
     assert recipe.read(wav)["model"] == "api-sound"

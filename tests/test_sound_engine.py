@@ -30,6 +30,7 @@ def test_mel_shapes_and_log_round_trip():
 
 def test_mel_to_linear_is_non_negative_and_consistent():
     import torch
+
     mel = torch.as_tensor(spectrum.audio_to_mel(_note(), S))
     p = spectrum.mel_to_linear(mel, S)
     assert (p >= 0).all()
@@ -40,11 +41,13 @@ def test_mel_to_linear_is_non_negative_and_consistent():
 @pytest.mark.parametrize("f0", [110.0, 330.0, 660.0])
 def test_vocoder_is_no_worse_than_librosa_in_spectral_convergence(f0):
     import librosa
+
     wave = _note(f0)
     mel = spectrum.audio_to_mel(wave, S)
     ours = spectrum.mel_to_audio(mel, S, length=len(wave))
-    ref = librosa.feature.inverse.mel_to_audio(mel, sr=S.sample_rate, n_fft=S.n_fft, hop_length=S.hop, n_iter=32,
-                                              norm="slaney", length=len(wave))
+    ref = librosa.feature.inverse.mel_to_audio(
+        mel, sr=S.sample_rate, n_fft=S.n_fft, hop_length=S.hop, n_iter=32, norm="slaney", length=len(wave)
+    )
     sc_ours = spectrum.spectral_convergence(ours, wave, S)
     sc_librosa = spectrum.spectral_convergence(ref, wave, S)
     assert sc_ours <= sc_librosa + 0.01 and sc_ours < 0.5
@@ -54,6 +57,7 @@ def test_vocoder_is_no_worse_than_librosa_in_spectral_convergence(f0):
 @pytest.mark.parametrize("f0", [130.8, 440.0, 987.8])
 def test_log_mel_round_trip_keeps_a_sines_pitch(f0):
     from engines.sound.audio import estimate_pitch
+
     t = np.arange(16000) / 16000
     sine = (0.5 * np.sin(2 * np.pi * f0 * t)).astype(np.float32)
     back = spectrum.logmel_to_audio(spectrum.audio_to_logmel(sine, S128), S128, length=len(sine))
@@ -69,8 +73,10 @@ def test_spectral_convergence_of_a_perfect_copy_is_zero():
 def test_vocoder_convergence_improves_with_iterations():
     wave = _note(262.0)
     mel = spectrum.audio_to_mel(wave, S)
-    scs = [spectrum.spectral_convergence(spectrum.mel_to_audio(mel, S, iters=n, length=len(wave)), wave, S)
-           for n in (1, 8, 32)]
+    scs = [
+        spectrum.spectral_convergence(spectrum.mel_to_audio(mel, S, iters=n, length=len(wave)), wave, S)
+        for n in (1, 8, 32)
+    ]
     assert scs[0] > scs[1] > scs[2]
 
 
@@ -80,6 +86,7 @@ S128 = SpectrumSettings(n_mels=128)
 
 def _note_set(n=24, frames=128):
     from engines.sound.render import NoteSet
+
     rng = np.random.default_rng(0)
     mels, pitches = [], []
     for i in range(n):
@@ -95,7 +102,9 @@ TINY_VAE = dict(width=32, cond=16, latent=8)
 
 def test_note_vae_shapes_and_a_few_steps_lower_the_loss():
     import torch
+
     from engines.sound.vae import NoteVAE, NoteVAEConfig
+
     torch.manual_seed(0)
     notes = _note_set()
     mels = torch.as_tensor(notes.logmels).float()
@@ -122,6 +131,7 @@ def test_train_vae_writes_a_checkpoint_that_resumes_and_plays(tmp_path):
     from engines.sound import instrument
     from engines.sound.train import SoundTrainConfig, train_vae
     from engines.sound.vae import NoteVAEConfig
+
     notes = _note_set(16)
     out = tmp_path / "tiny.pt"
     cfg = SoundTrainConfig(steps=20, batch=8, eval_every=10, checkpoint_every=10, kl_warmup=10)
@@ -148,21 +158,32 @@ def test_train_vae_writes_a_checkpoint_that_resumes_and_plays(tmp_path):
 
 def test_fit_duration_keeps_attack_and_release():
     import torch
+
     from engines.sound.instrument import fit_duration
+
     mel = torch.randn(128, 128)
     for seconds in (0.25, 1.0, 2.0, 5.5):
         out = fit_duration(mel, seconds, S128)
         assert out.shape == (128, int(round(seconds * 16000 / 256)) + 128 - 94)  # held + release
         assert torch.equal(out[:, -20:], mel[:, -20:])  # the release is the note's own
-        assert torch.equal(out[:, :4], mel[:, :4])       # and so is the attack
+        assert torch.equal(out[:, :4], mel[:, :4])  # and so is the attack
 
 
 # ---------------------------------------------------------------- the retired frame continuation
 def test_an_old_continuation_recipe_cannot_be_remade_and_says_why():
     from engines.replay import ReplayContext
     from engines.sound import replay
-    rec = {"engine": "sound", "kind": "continuation", "model": "phrases", "checkpoint": "0" * 64,
-           "primer": {"input": "inputs/x.wav"}, "seconds": 4.0, "temperature": 0.5, "seed": 0}
+
+    rec = {
+        "engine": "sound",
+        "kind": "continuation",
+        "model": "phrases",
+        "checkpoint": "0" * 64,
+        "primer": {"input": "inputs/x.wav"},
+        "seconds": 4.0,
+        "temperature": 0.5,
+        "seed": 0,
+    }
     with pytest.raises(ValueError, match="frame continuation, which was retired.*kept as it was"):
         replay.remake(rec, ReplayContext(None, None))
     assert not replay.exact(rec)
@@ -171,7 +192,9 @@ def test_an_old_continuation_recipe_cannot_be_remade_and_says_why():
 # ---------------------------------------------------------------- the artist's audio
 def test_load_audio_downmixes_resamples_and_refuses_bad_files(tmp_path):
     import soundfile as sf
+
     from engines.sound.audio import load_audio
+
     t = np.arange(44100) / 44100
     stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], 1) * 0.5
     sf.write(tmp_path / "st.wav", stereo, 44100)
@@ -190,6 +213,7 @@ def test_load_audio_downmixes_resamples_and_refuses_bad_files(tmp_path):
 
 def test_notes_are_cut_at_onsets_with_their_pitch(tmp_path):
     from engines.sound.audio import Clip, notes_from_clips, split_notes
+
     melody = np.concatenate([_note(440.0 * 2 ** ((p - 69) / 12), seconds=0.6) for p in (57, 60, 64, 67, 69, 72)])
     found = split_notes(Clip("melody.wav", melody, []), S128)
     assert [round(p) for _, p in found] == [57, 60, 64, 67, 69, 72]
@@ -201,6 +225,7 @@ def test_notes_are_cut_at_onsets_with_their_pitch(tmp_path):
 def test_rendered_notes_have_the_requested_pitch():
     from engines.sound.audio import estimate_pitch
     from engines.sound.render import Renderer, level
+
     r = Renderer()
     for program, pitch in ((0, 60), (40, 69), (73, 76)):
         wave = level(r.note(program, pitch, 100), 100)
@@ -211,6 +236,7 @@ def test_rendered_notes_have_the_requested_pitch():
 # ---------------------------------------------------------------- the bundled model
 def _bundled():
     from engines.sound import instrument
+
     found = instrument.available_models(None, "vae")
     if not found:
         pytest.skip("no bundled Sound model")
@@ -220,6 +246,7 @@ def _bundled():
 def test_bundled_pitch_conditioning_moves_f0():
     from engines.sound import instrument
     from engines.sound.audio import estimate_pitch
+
     model = _bundled()
     for preset in ("Flute", "Violin"):
         low, _ = instrument.note(model, 57, 100, 1.5, preset)
@@ -229,6 +256,7 @@ def test_bundled_pitch_conditioning_moves_f0():
 
 def test_bundled_sliders_and_presets_change_the_sound_and_encoding_finds_the_pitch():
     from engines.sound import instrument
+
     model = _bundled()
     assert len(model.presets) >= 20 and model.directions.shape[0] >= instrument.N_SLIDERS
     _, a = instrument.note(model, 60, 100, 1.0, "Flute")

@@ -44,14 +44,16 @@ def one_thread():
 def shared_studio(tmp_path):
     """A shared studio over folders of this test, and the studio temp folder inside it."""
     tempfiles.set_root(tmp_path / "tmp")
-    yield common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                    workspaces_dir=tmp_path / "w"), shared=True)
+    yield common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     assert tempfiles.count_files() == 0  # no handler leaves scratch behind
 
 
 def _note(preset="Violin", pitch=64, velocity=100, seconds=1.5, timbre=None, sliders=None, key=KEY_A):
-    wav, pic = sound.sound_generate(MODEL, preset, pitch, velocity, seconds, timbre, sliders or [0.0] * N,
-                                    request=_request(key))
+    wav, pic = sound.sound_generate(
+        MODEL, preset, pitch, velocity, seconds, timbre, sliders or [0.0] * N, request=_request(key)
+    )
     wave, sr = sf.read(io.BytesIO(wav), dtype="float32")
     return wave, sr, wav, pic
 
@@ -59,8 +61,10 @@ def _note(preset="Violin", pitch=64, velocity=100, seconds=1.5, timbre=None, sli
 def _melody(path: Path, pitches=(57, 60, 62, 64, 65, 67, 69, 71, 72, 74), seconds=0.5, sr=16000) -> Path:
     t = np.arange(int(seconds * sr)) / sr
     env = np.minimum(1, t * 60) * np.exp(-3 * t)
-    notes = [sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
-             for p in pitches]
+    notes = [
+        sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
+        for p in pitches
+    ]
     sf.write(path, np.concatenate(notes), sr)
     return path
 
@@ -98,16 +102,18 @@ def test_keep_lands_in_the_callers_workspace_only():
 
 
 def test_bad_note_controls_get_readable_messages():
-    for kwargs, message in [(dict(pitch=30), "plays MIDI 45-84; the pitch 30 is outside"),
-                            (dict(pitch=float("nan")), "pitch must be a finite number"),
-                            (dict(seconds=1e9), r"hold \(seconds\) must be between 0.25 and 30"),
-                            (dict(velocity=0), "velocity must be between 1 and 127"),
-                            (dict(velocity="loud"), "velocity must be a number"),
-                            (dict(sliders=[float("nan")] + [0.0] * (N - 1)), "Timbre 1 must be a finite number"),
-                            (dict(sliders=[0.0, 9.0] + [0.0] * (N - 2)), "Timbre 2 must be between -3 and 3"),
-                            (dict(preset="Kazoo"), "no preset 'Kazoo'"),
-                            (dict(preset=sound.MY_SOUND, timbre=[0.1, 0.2]), "16 numbers, not 2"),
-                            (dict(preset=sound.MY_SOUND, timbre=[float("inf")] * 16), "Timbre number 1 must be a fin")]:
+    for kwargs, message in [
+        (dict(pitch=30), "plays MIDI 45-84; the pitch 30 is outside"),
+        (dict(pitch=float("nan")), "pitch must be a finite number"),
+        (dict(seconds=1e9), r"hold \(seconds\) must be between 0.25 and 30"),
+        (dict(velocity=0), "velocity must be between 1 and 127"),
+        (dict(velocity="loud"), "velocity must be a number"),
+        (dict(sliders=[float("nan")] + [0.0] * (N - 1)), "Timbre 1 must be a finite number"),
+        (dict(sliders=[0.0, 9.0] + [0.0] * (N - 2)), "Timbre 2 must be between -3 and 3"),
+        (dict(preset="Kazoo"), "no preset 'Kazoo'"),
+        (dict(preset=sound.MY_SOUND, timbre=[0.1, 0.2]), "16 numbers, not 2"),
+        (dict(preset=sound.MY_SOUND, timbre=[float("inf")] * 16), "Timbre number 1 must be a fin"),
+    ]:
         with pytest.raises(gr.Error, match=message):
             _note(**kwargs)
 
@@ -127,8 +133,9 @@ def test_the_pitch_sliders_follow_the_models_range():
 
 # ---------------------------------------------------------------- morph, the retired continuation, encode
 def test_morph_is_kept_in_the_workspace_and_leaves_no_scratch():
-    path, pic = sound.sound_morph(MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, [0.0] * N,
-                                  request=_request())
+    path, pic = sound.sound_morph(
+        MODEL, "Flute", 60, "Trumpet", 64, 3.0, 100, "Flute", None, [0.0] * N, request=_request()
+    )
     wave, sr = sf.read(path, dtype="float32")
     assert abs(len(wave) / sr - 3.53) < 0.05 and recipe.read(path)["to"] == "Trumpet"
     assert common.workspace(_request()).owns(path) and tempfiles.count_files() == 0
@@ -144,9 +151,13 @@ def test_morph_is_kept_in_the_workspace_and_leaves_no_scratch():
 def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
     assert not hasattr(sound, "sound_continue") and "continuation RNN" not in sound.KINDS
     with pytest.raises(gr.Error, match="continuation RNN was retired; train a melody model"):
-        list(sound.sound_train([str(tmp_path / "x.wav")], "continuation RNN", "x", "from scratch", 20, 0, MODEL,
-                               request=_request()))
+        list(
+            sound.sound_train(
+                [str(tmp_path / "x.wav")], "continuation RNN", "x", "from scratch", 20, 0, MODEL, request=_request()
+            )
+        )
     from engines import checkpoints
+
     bundled = checkpoints.load(instrument.available_models(None)[MODEL], engine="sound")
     old = tmp_path / "phrases.pt"
     checkpoints.save(old, checkpoints.Checkpoint("sound", {}, {**bundled.config, "kind": "rnn"}))
@@ -156,15 +167,24 @@ def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
 
 
 def test_an_old_continuation_reopens_its_note_only_with_a_line_saying_so(tmp_path):
-    note = instrument.note_recipe(instrument.load_note_model(instrument.available_models(None)[MODEL]), 62, 90, 1.0,
-                                  "Flute", [0.0] * N)
-    rec = {"engine": "sound", "kind": "continuation", "model": "phrases", "checkpoint": "0" * 64, "primer": note,
-           "seconds": 4.0, "temperature": 0.5, "seed": 0}
+    note = instrument.note_recipe(
+        instrument.load_note_model(instrument.available_models(None)[MODEL]), 62, 90, 1.0, "Flute", [0.0] * N
+    )
+    rec = {
+        "engine": "sound",
+        "kind": "continuation",
+        "model": "phrases",
+        "checkpoint": "0" * 64,
+        "primer": note,
+        "seconds": 4.0,
+        "temperature": 0.5,
+        "seed": 0,
+    }
     kept = tmp_path / "old.wav"
     kept.write_bytes(recipe.wav_bytes(16000, (0.2 * np.sin(np.arange(16000) / 8)).astype(np.float32), rec))
     out = sound.restore(str(kept), request=_request())
     assert out[:5] == [MODEL, "Flute", 62.0, 90, 1.0] and "retired" in out[6] and "old.wav" in out[6]
-    assert all(u == gr.update() for u in out[7 + N:])  # no output, no other panel is touched
+    assert all(u == gr.update() for u in out[7 + N :])  # no output, no other panel is touched
     upload = {**rec, "primer": {"input": "inputs/x.wav", "name": "x.wav"}}
     kept.write_bytes(recipe.wav_bytes(16000, np.zeros(1600, np.float32), upload))
     out = sound.restore(str(kept), request=_request())
@@ -189,8 +209,16 @@ def test_encode_reads_a_note_and_refuses_long_or_large_uploads(tmp_path, monkeyp
 
 # ---------------------------------------------------------------- training uploads
 def _train(files, key=KEY_A, name="mine", steps=20):
-    return sound.sound_train([str(f) for f in files], "note model (timbre sliders)", name, "from the selected model",
-                             steps, 0, MODEL, request=_request(key))
+    return sound.sound_train(
+        [str(f) for f in files],
+        "note model (timbre sliders)",
+        name,
+        "from the selected model",
+        steps,
+        0,
+        MODEL,
+        request=_request(key),
+    )
 
 
 def test_training_from_a_zip_leaves_no_scratch_and_saves_to_the_callers_workspace(tmp_path):
@@ -216,7 +244,7 @@ def _declared_bomb(path: Path, declared: int) -> Path:
         z.writestr("a.wav", b"\0" * 1000)
     blob = bytearray(path.read_bytes())
     at = blob.index(b"PK\x01\x02")
-    blob[at + 24:at + 28] = struct.pack("<I", declared)
+    blob[at + 24 : at + 28] = struct.pack("<I", declared)
     path.write_bytes(bytes(blob))
     return path
 
@@ -235,7 +263,10 @@ def test_a_zip_bomb_is_refused_with_a_message(tmp_path, monkeypatch):
 
 def test_training_requests_are_checked_before_they_queue(tmp_path):
     melody = _melody(tmp_path / "m0.wav")
-    for args, message in [(dict(files=[]), "Add your sounds"), (dict(files=[melody], steps=float("nan")), "Steps"),
-                          (dict(files=[melody], name="../x"), "Give the model a name")]:
+    for args, message in [
+        (dict(files=[]), "Add your sounds"),
+        (dict(files=[melody], steps=float("nan")), "Steps"),
+        (dict(files=[melody], name="../x"), "Give the model a name"),
+    ]:
         with pytest.raises(gr.Error, match=message):
             list(_train(**args))

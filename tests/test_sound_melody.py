@@ -26,8 +26,9 @@ from engines.sound.midi import Note
 from studio import common, sound_melody
 from studio.sound_melody_panels import CURRENT_TIMBRE, SOURCES, STARTS
 
-pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae") or not melody.BUNDLED.is_file(),
-                                reason="no bundled Sound models")
+pytestmark = pytest.mark.skipif(
+    not instrument.available_models(None, "vae") or not melody.BUNDLED.is_file(), reason="no bundled Sound models"
+)
 NOTES, MELODY = "notes (bundled)", "melody (bundled)"
 N = instrument.N_SLIDERS
 KEY_A, KEY_B = "a" * 24, "b" * 24
@@ -49,8 +50,9 @@ def one_thread():
 @pytest.fixture(autouse=True)
 def shared_studio(tmp_path):
     tempfiles.set_root(tmp_path / "tmp")
-    yield common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                    workspaces_dir=tmp_path / "w"), shared=True)
+    yield common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     assert tempfiles.count_files() == 0  # no handler leaves scratch behind
 
 
@@ -58,17 +60,49 @@ def _hum(path: Path, pitches=HUMMED, seconds: float = 0.5, sr: int = 16000) -> P
     """A 'sung' recording: sine tones (a few harmonics, a soft attack and decay) at known pitches."""
     t = np.arange(int(seconds * sr)) / sr
     env = np.minimum(1, t * 60) * np.exp(-3 * t)
-    tones = [sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
-             for p in pitches]
+    tones = [
+        sum(0.4 / k * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * k * t) for k in range(1, 6)) * env
+        for p in pitches
+    ]
     sf.write(path, np.concatenate(tones), sr)
     return path
 
 
-def _melody(source=SOURCES[0], recording=None, midi_file=None, current=None, bars=4, temperature=0.8, seed=0,
-            tempo=120, swing=0.0, key=ms.AUTO, metre=ms.AUTO, preset="Violin", sliders=None, key_ws=KEY_A):
-    return sound_melody.sound_melody(MELODY, source, recording and str(recording), midi_file and str(midi_file),
-                                     current, bars, temperature, seed, tempo, swing, key, metre, NOTES, preset, None,
-                                     sliders or [0.0] * N, request=_request(key_ws))
+def _melody(
+    source=SOURCES[0],
+    recording=None,
+    midi_file=None,
+    current=None,
+    bars=4,
+    temperature=0.8,
+    seed=0,
+    tempo=120,
+    swing=0.0,
+    key=ms.AUTO,
+    metre=ms.AUTO,
+    preset="Violin",
+    sliders=None,
+    key_ws=KEY_A,
+):
+    return sound_melody.sound_melody(
+        MELODY,
+        source,
+        recording and str(recording),
+        midi_file and str(midi_file),
+        current,
+        bars,
+        temperature,
+        seed,
+        tempo,
+        swing,
+        key,
+        metre,
+        NOTES,
+        preset,
+        None,
+        sliders or [0.0] * N,
+        request=_request(key_ws),
+    )
 
 
 def _shown(tmp_path: Path, blob: bytes) -> Path:
@@ -83,7 +117,7 @@ def test_a_hummed_melody_continues_and_does_not_fall_silent(tmp_path):
     wave, sr = sf.read(io.BytesIO(blob), dtype="float32")
     rec = recipe.read(_shown(tmp_path, blob))
     assert rec["kind"] == "melody" and rec["primer"]["source"] == "recording" and rec["primer"]["input"]
-    assert [n[0] for n in rec["primer"]["notes"]] == list(HUMMED)       # the hummed pitches were heard
+    assert [n[0] for n in rec["primer"]["notes"]] == list(HUMMED)  # the hummed pitches were heard
     assert roll.width > 200 and roll.height > 40 and "8 notes" in said
     notes = midi.read_midi(midi_path).tracks[0].notes
     assert [n.pitch for n in notes[:8]] == list(HUMMED) and len(notes) > 12
@@ -102,8 +136,9 @@ def test_compose_in_c_major_writes_mostly_c_major_notes():
 
 
 def test_the_current_note_is_a_primer(tmp_path):
-    note = instrument.note_recipe(instrument.load_note_model(instrument.BUNDLED_DIR / "notes.pt"), 67, 100, 1.0,
-                                  "Flute", [0.0] * N)
+    note = instrument.note_recipe(
+        instrument.load_note_model(instrument.BUNDLED_DIR / "notes.pt"), 67, 100, 1.0, "Flute", [0.0] * N
+    )
     current = tmp_path / "note.wav"
     current.write_bytes(recipe.wav_bytes(16000, np.zeros(1600, np.float32), note))
     blob, _, midi_path, _ = _melody(SOURCES[2], current=str(current), bars=2)
@@ -121,23 +156,27 @@ def test_a_midi_file_plays_the_pitches_it_names(tmp_path):
     pitches = [57, 62, 66, 69, 74]
     path = tmp_path / "tune.mid"
     path.write_bytes(midi.write_midi([Note(p, float(i), 1.0, 100) for i, p in enumerate(pitches)], tempo_bpm=120))
-    blob, roll, said = sound_melody.sound_render_midi(str(path), "Flute", 0, 0.0, NOTES, "Violin", None, [0.0] * N,
-                                                      request=_request())
+    blob, roll, said = sound_melody.sound_render_midi(
+        str(path), "Flute", 0, 0.0, NOTES, "Violin", None, [0.0] * N, request=_request()
+    )
     wave, sr = sf.read(io.BytesIO(blob), dtype="float32")
-    for i, p in enumerate(pitches):   # each note half a second at the file's 120 bpm
-        assert abs(_yin(wave[int((i * 0.5 + 0.08) * sr):int((i * 0.5 + 0.4) * sr)], sr) - p) < 0.5
+    for i, p in enumerate(pitches):  # each note half a second at the file's 120 bpm
+        assert abs(_yin(wave[int((i * 0.5 + 0.08) * sr) : int((i * 0.5 + 0.4) * sr)], sr) - p) < 0.5
     assert "5 notes as Flute" in said and roll.width > 100
-    gm, _, said = sound_melody.sound_render_midi(str(path), ms.GM, 90, 0.0, NOTES, "Violin", None, [0.0] * N,
-                                                 request=_request())
-    assert "Acoustic Grand Piano" in said and "90 bpm" in said          # program 0 is the grand piano
-    _, _, said = sound_melody.sound_render_midi(str(path), CURRENT_TIMBRE, 0, 0.0, NOTES, "Violin", None, [1.0] * N,
-                                                request=_request())
+    gm, _, said = sound_melody.sound_render_midi(
+        str(path), ms.GM, 90, 0.0, NOTES, "Violin", None, [0.0] * N, request=_request()
+    )
+    assert "Acoustic Grand Piano" in said and "90 bpm" in said  # program 0 is the grand piano
+    _, _, said = sound_melody.sound_render_midi(
+        str(path), CURRENT_TIMBRE, 0, 0.0, NOTES, "Violin", None, [1.0] * N, request=_request()
+    )
     assert "as Violin" in said
 
 
 def test_the_sample_pack_has_a_region_per_wav():
-    path, said = sound_melody.sound_pack(NOTES, "Clarinet", None, [0.5] + [0.0] * (N - 1), 50, 74, 8,
-                                         request=_request())
+    path, said = sound_melody.sound_pack(
+        NOTES, "Clarinet", None, [0.5] + [0.0] * (N - 1), 50, 74, 8, request=_request()
+    )
     zf = zipfile.ZipFile(path)
     regions = sfz.parse_sfz(zf.read("Clarinet.sfz").decode())
     wavs = sorted(n for n in zf.namelist() if n.endswith(".wav"))
@@ -159,33 +198,47 @@ def _midi_bytes(msgs: list, tpb: int = 480) -> bytes:
 
 def test_bad_midi_files_and_bad_numbers_get_messages(tmp_path):
     good = midi.write_midi([Note(60, 0, 1)])
-    drums = _midi_bytes([mido.Message("note_on", channel=9, note=38, velocity=90, time=0),
-                         mido.Message("note_off", channel=9, note=38, time=240)])
+    drums = _midi_bytes(
+        [
+            mido.Message("note_on", channel=9, note=38, velocity=90, time=0),
+            mido.Message("note_off", channel=9, note=38, time=240),
+        ]
+    )
     long = midi.write_midi([Note(60, 0, 1), Note(62, 5000, 1)], tempo_bpm=60)
-    cases = {"empty.mid": (b"", "empty"), "drums.mid": (drums, "only drums"), "cut.mid": (good[:30], "damaged"),
-             "long.mid": (long, "lasts 5,001 s"), "text.mid": (b"hello", "not a MIDI file")}
+    cases = {
+        "empty.mid": (b"", "empty"),
+        "drums.mid": (drums, "only drums"),
+        "cut.mid": (good[:30], "damaged"),
+        "long.mid": (long, "lasts 5,001 s"),
+        "text.mid": (b"hello", "not a MIDI file"),
+    }
     for name, (data, message) in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(gr.Error, match=message):
-            sound_melody.sound_render_midi(str(tmp_path / name), CURRENT_TIMBRE, 0, 0, NOTES, "Violin", None,
-                                           [0.0] * N, request=_request())
+            sound_melody.sound_render_midi(
+                str(tmp_path / name), CURRENT_TIMBRE, 0, 0, NOTES, "Violin", None, [0.0] * N, request=_request()
+            )
         with pytest.raises(gr.Error, match=message):
             _melody(SOURCES[1], midi_file=tmp_path / name)
     silent = tmp_path / "silent.wav"
     sf.write(silent, np.zeros(16000, np.float32), 16000)
-    for kwargs, message in (({"recording": silent}, "silent"), ({"recording": None}, "Record or upload"),
-                            ({"recording": silent, "bars": 1000}, "bars must be between 1 and 64"),
-                            ({"source": SOURCES[3], "temperature": float("nan")}, "finite"),
-                            ({"source": SOURCES[3], "seed": ""}, "Type a seed"),
-                            ({"source": SOURCES[3], "tempo": 1000}, "tempo"),
-                            ({"source": SOURCES[3], "key": "H major"}, "unknown key"),
-                            ({"source": SOURCES[3], "bars": 64, "tempo": 30}, "at most 180 s")):
+    for kwargs, message in (
+        ({"recording": silent}, "silent"),
+        ({"recording": None}, "Record or upload"),
+        ({"recording": silent, "bars": 1000}, "bars must be between 1 and 64"),
+        ({"source": SOURCES[3], "temperature": float("nan")}, "finite"),
+        ({"source": SOURCES[3], "seed": ""}, "Type a seed"),
+        ({"source": SOURCES[3], "tempo": 1000}, "tempo"),
+        ({"source": SOURCES[3], "key": "H major"}, "unknown key"),
+        ({"source": SOURCES[3], "bars": 64, "tempo": 30}, "at most 180 s"),
+    ):
         with pytest.raises(gr.Error, match=message):
             _melody(**{"source": SOURCES[0], **kwargs})
     (tmp_path / "short.mid").write_bytes(good)
     with pytest.raises(gr.Error, match="tempo must be 0"):
-        sound_melody.sound_render_midi(str(tmp_path / "short.mid"), CURRENT_TIMBRE, 5, 0, NOTES, "Violin", None,
-                                       [0.0] * N, request=_request())
+        sound_melody.sound_render_midi(
+            str(tmp_path / "short.mid"), CURRENT_TIMBRE, 5, 0, NOTES, "Violin", None, [0.0] * N, request=_request()
+        )
 
 
 def test_keep_lands_in_the_callers_workspace_with_its_midi_and_reopens(tmp_path):
@@ -195,12 +248,14 @@ def test_keep_lands_in_the_callers_workspace_with_its_midi_and_reopens(tmp_path)
     assert [o.path for o in mine.list()] == [kept] and theirs.list() == []
     assert kept.with_suffix(".mid").read_bytes() == Path(midi_path).read_bytes()
     kept_wave, _ = sf.read(kept, dtype="float32")
-    assert np.abs(kept_wave - sf.read(io.BytesIO(blob), dtype="float32")[0]).max() < 1e-4   # the one on screen
+    assert np.abs(kept_wave - sf.read(io.BytesIO(blob), dtype="float32")[0]).max() < 1e-4  # the one on screen
     rec = recipe.read(kept)
     ws = common.workspace(_request(KEY_A))
     tune = melody_replay.tune_of(rec, ReplayContext(ws.models_dir, ws.store))
+
     def ticks(notes):
         return [(n.pitch, round(n.start * 480), round(n.duration * 480), n.velocity) for n in notes]
+
     assert ticks(tune.notes) == ticks(midi.read_midi(kept.with_suffix(".mid")).tracks[0].notes)  # remade = kept
     sr, remade = melody_replay.remake(rec, ReplayContext(ws.models_dir, ws.store))
     assert sr == 16000 and abs(len(remade) - len(kept_wave)) < 160 and not melody_replay.exact(rec)
@@ -232,14 +287,24 @@ def test_training_on_midi_files_lands_in_the_callers_models_only(tmp_path):
     with zipfile.ZipFile(tmp_path / "more.zip", "w") as z:
         z.write(files[2], "inside/t2.mid")
         z.writestr("readme.txt", "not MIDI")
-    outs = list(sound_melody.sound_melody_train([str(files[0]), str(files[1]), str(tmp_path / "more.zip")], "tunes",
-                                                STARTS[0], 2, 0, MELODY, request=_request(KEY_A)))
+    outs = list(
+        sound_melody.sound_melody_train(
+            [str(files[0]), str(files[1]), str(tmp_path / "more.zip")],
+            "tunes",
+            STARTS[0],
+            2,
+            0,
+            MELODY,
+            request=_request(KEY_A),
+        )
+    )
     assert "3 melodies" in outs[0][0] and "Done" in outs[-1][0]
     assert "tunes (yours)" in sound_melody.melody_models(_request(KEY_A))
     assert "tunes (yours)" not in sound_melody.melody_models(_request(KEY_B))
     with pytest.raises(gr.Error, match="No MIDI files"):
-        list(sound_melody.sound_melody_train([str(tmp_path / "x.txt")], "t", STARTS[0], 2, 0, MELODY,
-                                             request=_request()))
+        list(
+            sound_melody.sound_melody_train([str(tmp_path / "x.txt")], "t", STARTS[0], 2, 0, MELODY, request=_request())
+        )
 
 
 def test_the_panel_builds_in_the_tab_and_a_kept_melody_reopens_through_the_tab(tmp_path):

@@ -24,7 +24,7 @@ def click_track(times=ONSETS, seconds=SECONDS, sr=SR) -> np.ndarray:
     click = (np.sin(2 * np.pi * 1000 * np.arange(n) / sr) * np.exp(-np.arange(n) / (0.005 * sr))).astype(np.float32)
     for t in times:
         i = int(t * sr)
-        wave[i:i + n] += 0.8 * click
+        wave[i : i + n] += 0.8 * click
     return wave
 
 
@@ -43,8 +43,10 @@ def model():
 
 @pytest.fixture(scope="module")
 def keys(model):
-    return [(explore.latent(model, s, 0.5, blend=c), explore.class_vector(model, c))
-            for s, c in [(1, "faces"), (2, "animals & nature"), (3, "symbols")]]
+    return [
+        (explore.latent(model, s, 0.5, blend=c), explore.class_vector(model, c))
+        for s, c in [(1, "faces"), (2, "animals & nature"), (3, "symbols")]
+    ]
 
 
 def _near_onset(frame_times: np.ndarray, within: float) -> np.ndarray:
@@ -55,8 +57,8 @@ def test_each_onset_moves_the_morph_on_and_it_holds_still_between(model, keys):
     result = sm.make(model, keys, (SR, click_track()), fps=FPS, upscale=1)
     assert len(result.frames) == int(SECONDS * FPS)
     assert np.allclose(result.timing.times, ONSETS, atol=0.05)
-    change = sm.frame_changes(result.frames)       # change[i]: frame i -> i + 1
-    after = np.arange(len(change) + 1)[1:] / FPS   # the time of the frame each change arrives at
+    change = sm.frame_changes(result.frames)  # change[i]: frame i -> i + 1
+    after = np.arange(len(change) + 1)[1:] / FPS  # the time of the frame each change arrives at
     near = _near_onset(after, sm.GLIDE_S + 1.5 / FPS)
     assert change[near].sum() > 0.95 * change.sum()
     assert change[~near].max() < 0.05 * change.max()
@@ -68,7 +70,7 @@ def test_each_onset_moves_the_morph_on_and_it_holds_still_between(model, keys):
 def test_push_mode_kicks_at_each_onset_and_decays(model, keys):
     result = sm.make(model, keys[:1], (SR, click_track()), fps=FPS, mode="push", upscale=1, decay=0.2)
     change = sm.frame_changes(result.frames)
-    biggest = np.sort(np.argsort(change)[-len(ONSETS):] + 1) / FPS   # frames the 4 biggest jumps arrive at
+    biggest = np.sort(np.argsort(change)[-len(ONSETS) :] + 1) / FPS  # frames the 4 biggest jumps arrive at
     assert np.allclose(biggest, ONSETS, atol=1.5 / FPS)
 
 
@@ -85,8 +87,11 @@ def test_the_mp4_carries_the_sound_for_its_whole_length(model, keys, tmp_path):
     mp4, gif = sm.export(result, tmp_path / "moves.mp4", tmp_path / "moves.gif")
     frames, secs = imageio_ffmpeg.count_frames_and_secs(str(mp4))
     assert frames == int(SECONDS * FPS) and secs == pytest.approx(SECONDS, abs=0.1)
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(mp4), "-vn", "-f", "s16le", "-ac", "1",
-                            "-ar", "8000", "-"], capture_output=True, timeout=60)
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(mp4), "-vn", "-f", "s16le", "-ac", "1", "-ar", "8000", "-"],
+        capture_output=True,
+        timeout=60,
+    )
     assert "Audio: aac" in probe.stderr.decode()
     audio = np.frombuffer(probe.stdout, np.int16)
     assert len(audio) / 8000 == pytest.approx(SECONDS, abs=0.05)

@@ -41,8 +41,9 @@ def one_thread():
 @pytest.fixture(autouse=True)
 def shared_studio(tmp_path):
     tempfiles.set_root(tmp_path / "tmp")
-    yield common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                    workspaces_dir=tmp_path / "w"), shared=True)
+    yield common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     assert tempfiles.count_files() == 0
 
 
@@ -63,20 +64,23 @@ def test_a_kept_note_reopens_with_every_control_and_the_same_samples_and_remakes
     path = sound.sound_keep(MODEL, "Cello", 53, 90, 1.25, None, SLIDERS, request=_request())
     out = sound.restore(path, request=_request())
     assert len(out) == len(sound.RESTORE_OUTPUTS) or not sound.RESTORE_OUTPUTS
-    assert out[:6] == [MODEL, "Cello", 53.0, 90, 1.25, None] and out[7:7 + N] == SLIDERS
+    assert out[:6] == [MODEL, "Cello", 53.0, 90, 1.25, None] and out[7 : 7 + N] == SLIDERS
     assert np.array_equal(_samples(out[7 + N]), _samples(path))  # the note output is the kept note
-    assert isinstance(out[8 + N], type(sound.spec(np.zeros((128, 4)), instrument.load_note_model(
-        instrument.available_models(None)[MODEL]))))
+    assert isinstance(
+        out[8 + N],
+        type(sound.spec(np.zeros((128, 4)), instrument.load_note_model(instrument.available_models(None)[MODEL]))),
+    )
     rec = recipe.read(path)
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(path))
 
 
 def test_a_morph_reopens_its_panel_and_the_current_sound_and_remakes_exactly():
-    path, _ = sound.sound_morph(MODEL, sound.CURRENT, 60, "Flute", 64, 1.5, 100, "Violin", None, SLIDERS,
-                                request=_request())
+    path, _ = sound.sound_morph(
+        MODEL, sound.CURRENT, 60, "Flute", 64, 1.5, 100, "Violin", None, SLIDERS, request=_request()
+    )
     out = sound.restore(path, request=_request())
-    assert out[1] == "Violin" and out[7:7 + N] == SLIDERS and out[2] == out[4] == gr.update()
-    morph = out[9 + N:16 + N]
+    assert out[1] == "Violin" and out[7 : 7 + N] == SLIDERS and out[2] == out[4] == gr.update()
+    morph = out[9 + N : 16 + N]
     assert morph[:5] == [sound.CURRENT, 60.0, "Flute", 64.0, 1.5] and morph[5] == path
     rec = recipe.read(path)
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(path))
@@ -103,7 +107,7 @@ def test_the_history_strip_keeps_settled_notes_and_a_click_goes_back():
     entries, shown = sound.note_settled(entries, MODEL, "Violin", 67, 80, 1.0, None, SLIDERS, request=_request())
     assert len(entries) == len(shown) == 2 and shown[0][1].startswith("Violin")
     back = sound.history_open(entries, SimpleNamespace(index=1), request=_request())
-    assert back[:5] == [MODEL, "Flute", 60.0, 100, 1.0] and back[7:7 + N] == [0.0] * N
+    assert back[:5] == [MODEL, "Flute", 60.0, 100, 1.0] and back[7 : 7 + N] == [0.0] * N
     again = sound.sound_generate(MODEL, "Flute", 60, 100, 1.0, None, [0.0] * N, request=_request())[0]
     assert np.array_equal(_samples(back[7 + N]), _samples(again))
     with pytest.raises(gr.Error, match="no longer in the strip"):
@@ -141,8 +145,8 @@ def test_every_preset_starts_without_a_click_and_rings_out_before_it_ends():
         peak = np.abs(wave).max()
         worst_onset = max(worst_onset, abs(wave[0]) / peak)
         end = int(instrument.END_FADE_S * sr)  # the 10 ms before the final fade: the sound has decayed
-        tail = wave[-2 * end:-end]
-        worst_tail = max(worst_tail, 20 * np.log10(np.sqrt(np.mean(tail ** 2)) / peak + 1e-12))
+        tail = wave[-2 * end : -end]
+        worst_tail = max(worst_tail, 20 * np.log10(np.sqrt(np.mean(tail**2)) / peak + 1e-12))
     assert worst_onset <= 0.01 and worst_tail < -40
 
 
@@ -151,13 +155,14 @@ def test_the_spectrogram_has_time_and_frequency_axes():
     assert pic.size == (640, 200)
     a = np.asarray(pic.convert("L")).astype(int)
     left, bottom = a[:170, :40], a[185:, 50:600]
-    assert (left < 160).sum() > 100 and (left > 240).mean() > 0.6   # labels on paper, left of the picture
+    assert (left < 160).sum() > 100 and (left > 240).mean() > 0.6  # labels on paper, left of the picture
     assert (bottom < 160).sum() > 100 and (bottom > 240).mean() > 0.6  # and below it
 
 
 def _sweep(x=("pitch", "60, 64"), y=("velocity", "80, 110")):
-    *_, last = sound.sound_sweep_run(MODEL, "Flute", 60, 100, 0.5, None, [0.0] * N, x[0], x[1], y[0], y[1],
-                                     request=_request())
+    *_, last = sound.sound_sweep_run(
+        MODEL, "Flute", 60, 100, 0.5, None, [0.0] * N, x[0], x[1], y[0], y[1], request=_request()
+    )
     return last
 
 
@@ -171,7 +176,7 @@ def test_a_sweep_plays_every_cell_with_gaps_is_kept_reopens_and_remakes_exactly(
     opened = sound.sweep_cell_open(recipes, SimpleNamespace(index=3), request=_request())
     assert opened[2:4] == [64.0, 110]
     out = sound.restore(kept, request=_request())
-    assert out[16 + N:20 + N] == ["pitch", "60.0, 64.0", "velocity", "80, 110"] and out[21 + N] == kept
+    assert out[16 + N : 20 + N] == ["pitch", "60.0, 64.0", "velocity", "80, 110"] and out[21 + N] == kept
     assert len(out[22 + N]) == 4
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(kept))
 

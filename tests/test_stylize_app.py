@@ -33,9 +33,27 @@ def test_fast_strength_changes_the_picture_and_keep_saves_a_recipe(studio):
 
 def test_gatys_streams_previews_and_finishes(studio):
     client = Client(studio.url, verbose=False)
-    job = client.submit(handle_file(CONTENT), handle_file(STYLE), None, None, None, 1, 0.5, 0.5, 0.5,
-                        30, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "luminance", None,
-                        api_name="/stylize_gatys")
+    job = client.submit(
+        handle_file(CONTENT),
+        handle_file(STYLE),
+        None,
+        None,
+        None,
+        1,
+        0.5,
+        0.5,
+        0.5,
+        30,
+        128,
+        1.0,
+        0.15,
+        0.3,
+        "efficientnet-lite0",
+        "lbfgs",
+        "luminance",
+        None,
+        api_name="/stylize_gatys",
+    )
     final = job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # streamed: a start message and several previews before the end
@@ -44,8 +62,19 @@ def test_gatys_streams_previews_and_finishes(studio):
 
 def test_dream_returns_a_picture(studio):
     client = Client(studio.url, verbose=False)
-    out = client.predict(handle_file(CONTENT), "class", "parts (block 8)", 0, "tabby", 1, 4, 0.03,
-                         "noise", 128, api_name="/stylize_dream")
+    out = client.predict(
+        handle_file(CONTENT),
+        "class",
+        "parts (block 8)",
+        0,
+        "tabby",
+        1,
+        4,
+        0.03,
+        "noise",
+        128,
+        api_name="/stylize_dream",
+    )
     assert Image.open(out).size == (128, 128)
 
 
@@ -73,12 +102,35 @@ def test_hostile_pictures_get_the_same_plain_message_through_the_api(studio, tmp
     frames = [Image.new("RGB", (64, 64), c) for c in ("red", "blue")]
     frames[0].save(tmp_path / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
     _huge_png(tmp_path / "huge.png")
-    for name, words in (("empty.png", "Your picture is an empty file"), ("text.png", "Your picture is not a picture"),
-                        ("moving.gif", "Your picture is animated"), ("huge.png", "400 megapixels")):
+    for name, words in (
+        ("empty.png", "Your picture is an empty file"),
+        ("text.png", "Your picture is not a picture"),
+        ("moving.gif", "Your picture is animated"),
+        ("huge.png", "400 megapixels"),
+    ):
         with pytest.raises(Exception, match=words):
             client.predict(*_fast_args(content=str(tmp_path / name)), api_name="/stylize_fast")
     mask = {"background": None, "layers": [handle_file(str(tmp_path / "text.png"))], "composite": None}
     with pytest.raises(Exception, match="Brushed layer 1 is not a picture"):
-        client.predict(handle_file(CONTENT), handle_file(STYLE), None, None, None, 1, 0.5, 0.5, 0.5, 20, 128, 1.0,
-                       0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", mask, api_name="/stylize_gatys")
+        client.predict(
+            handle_file(CONTENT),
+            handle_file(STYLE),
+            None,
+            None,
+            None,
+            1,
+            0.5,
+            0.5,
+            0.5,
+            20,
+            128,
+            1.0,
+            0.15,
+            0.3,
+            "efficientnet-lite0",
+            "lbfgs",
+            "none",
+            mask,
+            api_name="/stylize_gatys",
+        )
     assert_no_traceback(studio)

@@ -95,7 +95,7 @@ def test_tiles_blend_without_seams():
     assert np.abs(tiled - whole).mean() < 0.08  # each tile normalises itself, so close, not identical
     steps = np.abs(np.diff(tiled, axis=1)).mean(axis=(0, 2))  # jump between neighbouring columns
     seam_x = 384 - 64 // 2  # where the first two tiles meet, half way through the overlap
-    assert steps[seam_x - 2:seam_x + 2].max() < 2.5 * np.median(steps)
+    assert steps[seam_x - 2 : seam_x + 2].max() < 2.5 * np.median(steps)
 
 
 def test_presets_need_26_weights():
@@ -122,7 +122,9 @@ def test_match_colors_takes_the_targets_mean_and_covariance():
 
 # ---------------------------------------------------------------- Gatys and dreams
 def test_gatys_on_a_tiny_picture_lowers_the_style_loss_and_streams():
-    events = list(paint(_content(64), [_style(side=64)], [1.0], GatysSettings(iterations=30, size=64, preview_every=10)))
+    events = list(
+        paint(_content(64), [_style(side=64)], [1.0], GatysSettings(iterations=30, size=64, preview_every=10))
+    )
     assert len(events) >= 3 and events[-1].done
     assert all(e.preview.size == events[0].preview.size for e in events)
     assert events[-1].style_loss < 0.5  # it starts at 1.0 by construction
@@ -134,8 +136,14 @@ def test_a_stopped_gatys_run_keeps_its_last_picture_and_masks_confine_the_style(
     token = StopToken()
     mask = Image.new("L", (10, 10), 0)
     mask.paste(255, (0, 0, 5, 10))  # style on the left half only
-    stream = paint(_content(64), [_style(side=64)], [1.0], GatysSettings(iterations=500, size=64, preview_every=5),
-                   mask=mask, stop=token)
+    stream = paint(
+        _content(64),
+        [_style(side=64)],
+        [1.0],
+        GatysSettings(iterations=500, size=64, preview_every=5),
+        mask=mask,
+        stop=token,
+    )
     first = next(stream)
     token.stop()
     rest = list(stream)
@@ -144,7 +152,9 @@ def test_a_stopped_gatys_run_keeps_its_last_picture_and_masks_confine_the_style(
     out = np.asarray(last.preview, float)
     base = np.asarray(_content(64).resize(last.preview.size), float)
     w = out.shape[1]
-    assert np.abs(out[:, -w // 4:] - base[:, -w // 4:]).mean() < 4 < np.abs(out[:, : w // 4] - base[:, : w // 4]).mean()
+    assert (
+        np.abs(out[:, -w // 4 :] - base[:, -w // 4 :]).mean() < 4 < np.abs(out[:, : w // 4] - base[:, : w // 4]).mean()
+    )
 
 
 def test_dream_raises_its_objective():
@@ -195,6 +205,7 @@ def test_huge_pictures_are_refused_and_colour_profiles_become_srgb(tmp_path):
     with pytest.raises(ImageInputError, match="over 40 megapixels"):
         load_picture(tmp_path / "huge.png")
     from PIL import ImageCms
+
     lab_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     Image.new("RGB", (64, 64), (200, 100, 50)).save(tmp_path / "tagged.png", icc_profile=lab_profile)
     assert load_picture(tmp_path / "tagged.png").getpixel((0, 0)) == (200, 100, 50)

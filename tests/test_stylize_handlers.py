@@ -35,8 +35,9 @@ def _request(key: str, session: str = "s1") -> SimpleNamespace:
 @pytest.fixture(autouse=True)
 def shared_studio(tmp_path):
     tempfiles.set_root(tmp_path / "tmp")
-    yield common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                    workspaces_dir=tmp_path / "w"), shared=True)
+    yield common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     assert tempfiles.count_files() == 0  # every test leaves the studio's temp folder empty
 
 
@@ -54,11 +55,14 @@ def _message(excinfo: pytest.ExceptionInfo) -> str:
 # ---------------------------------------------------------------- hostile pictures
 def _huge_png(path: Path, width: int = 20000, height: int = 20000) -> Path:
     """A PNG whose header claims width x height (only its header is ever read)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -68,13 +72,22 @@ def hostile(tmp_path) -> dict[str, str]:
     (tmp_path / "text.png").write_text("this is not a picture at all\n" * 20)
     frames = [Image.new("RGB", (64, 64), c) for c in ("red", "blue", "green")]
     frames[0].save(tmp_path / "moving.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    return {"empty": str(tmp_path / "empty.png"), "text": str(tmp_path / "text.png"),
-            "huge": str(_huge_png(tmp_path / "huge.png")), "animated": str(tmp_path / "moving.gif"),
-            "big": str(_huge_png(tmp_path / "big.png", 9000, 9000))}
+    return {
+        "empty": str(tmp_path / "empty.png"),
+        "text": str(tmp_path / "text.png"),
+        "huge": str(_huge_png(tmp_path / "huge.png")),
+        "animated": str(tmp_path / "moving.gif"),
+        "big": str(_huge_png(tmp_path / "big.png", 9000, 9000)),
+    }
 
 
-EXPECTED = {"empty": "empty file", "text": "not a picture", "huge": "megapixels", "animated": "animated",
-            "big": "megapixels"}
+EXPECTED = {
+    "empty": "empty file",
+    "text": "not a picture",
+    "huge": "megapixels",
+    "animated": "animated",
+    "big": "megapixels",
+}
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED))
@@ -98,8 +111,9 @@ def test_the_huge_picture_is_refused_from_its_header_alone(hostile):
 
 def test_a_hostile_brushed_layer_is_refused_before_painting(hostile):
     mask = {"background": None, "layers": [hostile["text"]], "composite": None}
-    gen = stylize.stylize_gatys(*_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", mask,
-                                request=_request(KEY_A))
+    gen = stylize.stylize_gatys(
+        *_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", mask, request=_request(KEY_A)
+    )
     with pytest.raises(gr.Error) as err:
         next(gen)
     assert "Brushed layer 1 is not a picture" in _message(err)
@@ -114,33 +128,39 @@ def test_uploads_reach_the_handler_undecoded_so_it_can_say_what_is_wrong(hostile
 
 
 # ---------------------------------------------------------------- bounds
-@pytest.mark.parametrize("change, words", [
-    (dict(strength=float("nan")), "Strength must be a finite number"),
-    (dict(strength=float("inf")), "Strength must be a finite number"),
-    (dict(strength=1.5), "Strength must be between 0 and 1"),
-    (dict(strength="lots"), "Strength must be a number"),
-    (dict(weights=(float("nan"), 0.5, 0.5, 0.5)), "Style weight 1 must be a finite number"),
-    (dict(weights=(1.0, -0.1, 0.5, 0.5)), "Style weight 2 must be between 0 and 1"),
-    (dict(weights=(0.0, 0.5, 0.5, 0.5)), "all style weights are zero"),
-    (dict(size=5000), "The size must be between 128 and 4096"),
-    (dict(size=float("inf")), "The size must be a finite number"),
-    (dict(keep="maybe"), "Keep my colours must be true or false"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (dict(strength=float("nan")), "Strength must be a finite number"),
+        (dict(strength=float("inf")), "Strength must be a finite number"),
+        (dict(strength=1.5), "Strength must be between 0 and 1"),
+        (dict(strength="lots"), "Strength must be a number"),
+        (dict(weights=(float("nan"), 0.5, 0.5, 0.5)), "Style weight 1 must be a finite number"),
+        (dict(weights=(1.0, -0.1, 0.5, 0.5)), "Style weight 2 must be between 0 and 1"),
+        (dict(weights=(0.0, 0.5, 0.5, 0.5)), "all style weights are zero"),
+        (dict(size=5000), "The size must be between 128 and 4096"),
+        (dict(size=float("inf")), "The size must be a finite number"),
+        (dict(keep="maybe"), "Keep my colours must be true or false"),
+    ],
+)
 def test_bad_fast_numbers_give_messages(change, words):
     with pytest.raises(gr.Error) as err:
         stylize.stylize_fast(*_fast(**change))
     assert words in _message(err)
 
 
-@pytest.mark.parametrize("index, value, words", [
-    (9, 5000, "Steps must be between 20 and 1000"),
-    (10, 2048, "The size must be between 128 and 1024"),
-    (11, float("nan"), "Style weight must be a finite number"),
-    (12, 9.0, "Content weight must be between 0 and 2"),
-    (13, float("-inf"), "Smoothness (TV) must be a finite number"),
-    (15, "sgd", "The optimiser must be one of: lbfgs, adam"),
-    (16, "sepia", "Keep colours must be one of"),
-])
+@pytest.mark.parametrize(
+    "index, value, words",
+    [
+        (9, 5000, "Steps must be between 20 and 1000"),
+        (10, 2048, "The size must be between 128 and 1024"),
+        (11, float("nan"), "Style weight must be a finite number"),
+        (12, 9.0, "Content weight must be between 0 and 2"),
+        (13, float("-inf"), "Smoothness (TV) must be a finite number"),
+        (15, "sgd", "The optimiser must be one of: lbfgs, adam"),
+        (16, "sepia", "Keep colours must be one of"),
+    ],
+)
 def test_bad_gatys_settings_give_messages_before_any_work(index, value, words):
     args = [*_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", None]
     args[index] = value
@@ -149,15 +169,18 @@ def test_bad_gatys_settings_give_messages_before_any_work(index, value, words):
     assert words in _message(err)
 
 
-@pytest.mark.parametrize("index, value, words", [
-    (3, -1, "The channel must be between 0 and 4095"),
-    (5, float("nan"), "Octaves must be a finite number"),
-    (5, 9, "Octaves must be between 1 and 6"),
-    (6, 500, "Steps per octave must be between 2 and 60"),
-    (7, 1.0, "Strength must be between 0.005 and 0.1"),
-    (9, 1e9, "The size must be between 128 and 4096"),
-    (4, "not a class", "The class must be one of"),
-])
+@pytest.mark.parametrize(
+    "index, value, words",
+    [
+        (3, -1, "The channel must be between 0 and 4095"),
+        (5, float("nan"), "Octaves must be a finite number"),
+        (5, 9, "Octaves must be between 1 and 6"),
+        (6, 500, "Steps per octave must be between 2 and 60"),
+        (7, 1.0, "Strength must be between 0.005 and 0.1"),
+        (9, 1e9, "The size must be between 128 and 4096"),
+        (4, "not a class", "The class must be one of"),
+    ],
+)
 def test_bad_dream_settings_give_messages(index, value, words):
     args = [CONTENT, "channel" if index == 3 else "class", "parts (block 8)", 0, "tabby", 1, 2, 0.03, "noise", 128]
     args[index] = value
@@ -203,8 +226,11 @@ def test_a_kept_stylisation_lands_in_the_callers_workspace_only():
 
 
 def test_a_full_workspace_keeps_nothing(tmp_path):
-    common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"),
-                     shared=True, quota_mb=0.001)
+    common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"),
+        shared=True,
+        quota_mb=0.001,
+    )
     with pytest.raises(gr.Error) as err:
         stylize.keep_fast(*_fast(), request=_request(KEY_A))
     assert "workspace is full" in _message(err)
@@ -228,8 +254,11 @@ def test_gatys_streams_counts_honestly_and_stops_from_another_page_of_the_worksp
 
 
 def test_a_tiny_dream_is_kept_in_the_callers_workspace():
-    out = list(stylize.stylize_dream(CONTENT, "class", "parts (block 8)", 0, "tabby", 1, 2, 0.03, "noise", 128,
-                                     request=_request(KEY_B)))
+    out = list(
+        stylize.stylize_dream(
+            CONTENT, "class", "parts (block 8)", 0, "tabby", 1, 2, 0.03, "noise", 128, request=_request(KEY_B)
+        )
+    )
     assert out[-1].size == (128, 128)
     kept = common.workspace(_request(KEY_B)).store.list()
     assert len(kept) == 1 and recipe.read(kept[0].path)["target"].startswith("class:")

@@ -36,8 +36,9 @@ def shared_studio(tmp_path):
     torch.set_num_threads(1)
     tempfiles.set_root(tmp_path / "tmp")
     jobs.SHOWN.clear()
-    yield common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                    workspaces_dir=tmp_path / "w"), shared=True)
+    yield common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     torch.set_num_threads(threads)
     assert tempfiles.count_files() == 0
 
@@ -101,16 +102,40 @@ def test_gatys_reopens_with_every_control_its_pictures_and_its_mask(upload, tmp_
     layer.paste((255, 122, 0, 255), (0, 0, 80, 120))
     layer.save(tmp_path / "layer.png")
     mask = {"background": None, "layers": [str(tmp_path / "layer.png")], "composite": None}
-    gen = stylize.stylize_gatys(upload, STYLE, None, None, None, 0.9, 0.5, 0.5, 0.5, 20, 128, 1.5, 0.2, 0.4,
-                                "efficientnet-lite0", "adam", "luminance", mask, request=_request())
+    gen = stylize.stylize_gatys(
+        upload,
+        STYLE,
+        None,
+        None,
+        None,
+        0.9,
+        0.5,
+        0.5,
+        0.5,
+        20,
+        128,
+        1.5,
+        0.2,
+        0.4,
+        "efficientnet-lite0",
+        "adam",
+        "luminance",
+        mask,
+        request=_request(),
+    )
     *_, (_, status, _) = list(gen)
     assert "Done" in status
     path = str(common.workspace(_request()).store.list()[0].path)
     Path(upload).unlink()
     v = _values(path)
     _kept_input(v, "content")
-    assert (v["g_steps"], v["g_size"], v["g_style_weight"], v["g_content_weight"], v["g_tv_weight"]) == \
-        (20, 128, 1.5, 0.2, 0.4)
+    assert (v["g_steps"], v["g_size"], v["g_style_weight"], v["g_content_weight"], v["g_tv_weight"]) == (
+        20,
+        128,
+        1.5,
+        0.2,
+        0.4,
+    )
     assert (v["g_optimizer"], v["g_color_mode"], v["weight_0"], v["g_preview"]) == ("adam", "luminance", 0.9, path)
     kept_mask = Image.open(v["brush"]["layers"][0]).getchannel("A")
     assert np.asarray(kept_mask)[:, :60].min() == 255 and np.asarray(kept_mask)[:, 100:].max() == 0
@@ -118,15 +143,25 @@ def test_gatys_reopens_with_every_control_its_pictures_and_its_mask(upload, tmp_
 
 
 def test_a_dream_reopens_with_its_controls_and_says_it_is_done(upload):
-    out = list(stylize.stylize_dream(upload, "channel", "textures (block 3)", 7, "tabby", 1, 2, 0.02, "my picture",
-                                     128, request=_request()))
+    out = list(
+        stylize.stylize_dream(
+            upload, "channel", "textures (block 3)", 7, "tabby", 1, 2, 0.02, "my picture", 128, request=_request()
+        )
+    )
     assert out and "Done" in stylize.dream_status(_request())
     path = str(common.workspace(_request()).store.list()[0].path)
     Path(upload).unlink()
     v = _values(path)
     _kept_input(v, "content")
-    assert (v["d_kind"], v["d_layer"], v["d_channel"], v["d_octaves"], v["d_steps"], v["d_strength"], v["d_start"]) \
-        == ("channel", "textures (block 3)", 7, 1, 2, 0.02, "my picture")
+    assert (v["d_kind"], v["d_layer"], v["d_channel"], v["d_octaves"], v["d_steps"], v["d_strength"], v["d_start"]) == (
+        "channel",
+        "textures (block 3)",
+        7,
+        1,
+        2,
+        0.02,
+        "my picture",
+    )
     assert v["d_out"] == path
 
 
@@ -194,13 +229,20 @@ def test_a_sweep_makes_its_grid_keeps_it_and_a_cell_reopens(upload):
 
 
 def test_a_preset_sweep_and_the_cell_limit(upload):
-    *_, (_, _, cells, _, recipes) = list(_sweep(upload, ("preset: starry swirls", "0.5, 1"),
-                                                           ("keep colours", "no, yes")))
+    *_, (_, _, cells, _, recipes) = list(
+        _sweep(upload, ("preset: starry swirls", "0.5, 1"), ("keep colours", "no, yes"))
+    )
     assert len(cells) == 4 and recipes[3]["presets"] == {"1": 1.0, "20": 1} and recipes[3]["keep_colours"]
     presets = [1.0] + [0.0] * (fast.N_PRESETS - 1)
     with pytest.raises(gr.Error, match="at most 25"):  # 101 cells in one row: refused before any painting
-        next(stylize.stylize_sweep_run(*_fast(upload), presets, "strength", ",".join(["0.5"] * 101), "size", "128",
-                                       request=_request()))
+        next(
+            stylize.stylize_sweep_run(
+                *_fast(upload), presets, "strength", ",".join(["0.5"] * 101), "size", "128", request=_request()
+            )
+        )
     with pytest.raises(gr.Error, match="11 x 10 = 110 cells"):
-        next(stylize.stylize_sweep_run(*_fast(upload), presets, "strength", "0:1:11", "style 2 weight", "0:1:10",
-                                       request=_request()))
+        next(
+            stylize.stylize_sweep_run(
+                *_fast(upload), presets, "strength", "0:1:11", "style 2 weight", "0:1:10", request=_request()
+            )
+        )

@@ -83,7 +83,7 @@ def test_a_sound_sweep_plays_its_cells_in_order_with_gaps():
     cells = sweep.run_all(tone, ("pitch", [220, 330]), ("octave", [1, 2]))
     rate, track = sweep.sound_track(cells)
     assert rate == sr and len(track) == 4 * (sr // 2) + 3 * round(sweep.GAP_SECONDS * sr)
-    gap = track[sr // 2: sr // 2 + round(sweep.GAP_SECONDS * sr)]
+    gap = track[sr // 2 : sr // 2 + round(sweep.GAP_SECONDS * sr)]
     assert np.abs(gap).max() == 0 and np.abs(track[: sr // 2]).max() > 0.2
     labels = [label for label, _ in sweep.cell_sounds(cells)]
     assert labels == ["220, 1", "330, 1", "220, 2", "330, 2"]

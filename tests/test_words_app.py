@@ -37,7 +37,7 @@ def test_generate_streams_and_is_repeatable_for_a_seed(studio):
 def test_stop_sequence_empty_prompt_and_unknown_characters(studio):
     client = _client(studio)
     text, _ = client.predict(*_args(length=300, stop="\\n"), api_name="/words_generate")
-    assert "\n" not in text[len("ROMEO:\n"):]
+    assert "\n" not in text[len("ROMEO:\n") :]
     text, note = client.predict(*_args(prompt="", length=50), api_name="/words_generate")
     assert len(text) == 50 and "blank line" in note
     _, note = client.predict(*_args(prompt="Love ☃ me", length=20), api_name="/words_generate")
@@ -80,10 +80,20 @@ def test_bad_requests_get_messages(studio):
 
 
 def test_train_on_pasted_text_and_a_second_training_waits(studio):
-    text = ("When I do count the clock that tells the time,\nAnd see the brave day sunk in hideous night;\n" * 40)
+    text = "When I do count the clock that tells the time,\nAnd see the brave day sunk in hideous night;\n" * 40
     first, second = _client(studio), _client(studio)
-    job = first.submit(None, text, "Transformer (writes on)", "api-words", "from the selected model", 30, 0, GPT, VAE,
-                       api_name="/words_train")
+    job = first.submit(
+        None,
+        text,
+        "Transformer (writes on)",
+        "api-words",
+        "from the selected model",
+        30,
+        0,
+        GPT,
+        VAE,
+        api_name="/words_train",
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not any("step" in str(o[0]) for o in job.outputs()):
         time.sleep(0.2)
@@ -92,9 +102,20 @@ def test_train_on_pasted_text_and_a_second_training_waits(studio):
     final = job.result(timeout=300)
     assert "Done" in final[0]
     assert (studio.home / "models" / "words" / "api-words.pt").is_file()
-    out, _ = _client(studio).predict("api-words (yours)", "When I", 40, 0.5, 0, 0.95, 1.0, 0, "",
-                                     api_name="/words_generate")
+    out, _ = _client(studio).predict(
+        "api-words (yours)", "When I", 40, 0.5, 0, 0.95, 1.0, 0, "", api_name="/words_generate"
+    )
     assert out.startswith("When I") and len(out) == 46
     with pytest.raises(Exception, match="at least 2,000"):
-        _client(studio).predict(None, "too short", "Transformer (writes on)", "tiny", "from scratch", 20, 0, GPT, VAE,
-                                api_name="/words_train")
+        _client(studio).predict(
+            None,
+            "too short",
+            "Transformer (writes on)",
+            "tiny",
+            "from scratch",
+            20,
+            0,
+            GPT,
+            VAE,
+            api_name="/words_train",
+        )

@@ -38,7 +38,7 @@ def test_kv_cache_logits_equal_full_recomputation():
     _, _, cache = model(ids[:, :6])
     steps = []
     for t in range(6, 10):
-        logits, _, cache = model(ids[:, t:t + 1], cache=cache)
+        logits, _, cache = model(ids[:, t : t + 1], cache=cache)
         steps.append(logits[0, -1])
     assert torch.allclose(torch.stack(steps), full[0, 6:10], atol=1e-5)
 
@@ -85,27 +85,43 @@ def test_too_long_context_is_refused():
 # ---------------------------------------------------------------- training
 def _corpus():
     from engines.words.data import split_by_work
+
     line = "Shall I compare thee to a summer's day? Thou art more lovely and more temperate.\n"
     return split_by_work([("sonnet", line * 60)])
 
 
 def test_a_few_training_steps_lower_the_loss_and_resume(tmp_path):
     from engines.words.train import GPTTrainConfig, load_gpt, train_gpt
+
     cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
-    events = list(train_gpt(_corpus(), tmp_path / "w.pt", cfg, GPTTrainConfig(steps=60, batch=16, eval_every=20, lr=3e-3,
-                                                                                  warmup=5, eval_batches=4),
-                            device="cpu"))
+    events = list(
+        train_gpt(
+            _corpus(),
+            tmp_path / "w.pt",
+            cfg,
+            GPTTrainConfig(steps=60, batch=16, eval_every=20, lr=3e-3, warmup=5, eval_batches=4),
+            device="cpu",
+        )
+    )
     vals = [e.val_loss for e in events if e.val_loss is not None]
     assert vals[-1] < vals[0] - 0.3 and events[-1].done and events[-1].sample
     model, tok, ck = load_gpt(tmp_path / "w.pt")
     assert ck.meta["steps"] == 60 and tok.decode(tok.encode("Shall")) == "Shall"
-    again = list(train_gpt(_corpus(), tmp_path / "w.pt", None, GPTTrainConfig(steps=80, batch=16, eval_every=20,
-                                                                              eval_batches=4), device="cpu"))
+    again = list(
+        train_gpt(
+            _corpus(),
+            tmp_path / "w.pt",
+            None,
+            GPTTrainConfig(steps=80, batch=16, eval_every=20, eval_batches=4),
+            device="cpu",
+        )
+    )
     assert again[0].message == "resumed at step 60" and again[-1].step == 80
 
 
 def test_texts_that_cannot_be_used_are_refused(tmp_path):
     from engines.words.data import read_text_file, user_corpus
+
     (tmp_path / "short.txt").write_text("too short")
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 ".encode("latin-1") * 1000)
@@ -118,19 +134,38 @@ def test_texts_that_cannot_be_used_are_refused(tmp_path):
 
 
 # ---------------------------------------------------------------- RNN-VAE
-LINES = ["the rose is red", "the sky is blue", "a cat sat down", "my love is true", "the sun is up",
-         "a dog ran off", "the sea is wide", "my heart is glad", "the moon is low", "a bird flew by",
-         "the rain is cold", "the wind is wild"]
+LINES = [
+    "the rose is red",
+    "the sky is blue",
+    "a cat sat down",
+    "my love is true",
+    "the sun is up",
+    "a dog ran off",
+    "the sea is wide",
+    "my heart is glad",
+    "the moon is low",
+    "a bird flew by",
+    "the rain is cold",
+    "the wind is wild",
+]
 
 
 def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
     from engines.words.rnn_vae import VAEConfig, lerp, slerp_path
     from engines.words.train_vae import VAETrainConfig, ids_to_text, lines_to_ids, load_vae, train_vae, vae_metrics
+
     torch.manual_seed(0)
     cfg = VAEConfig(embed=16, hidden=64, latent=8, max_len=24)
-    events = list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", cfg,
-                            VAETrainConfig(steps=400, batch=24, eval_every=200, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
-                            device="cpu"))
+    events = list(
+        train_vae(
+            LINES * 8,
+            LINES,
+            tmp_path / "v.pt",
+            cfg,
+            VAETrainConfig(steps=400, batch=24, eval_every=200, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+            device="cpu",
+        )
+    )
     assert events[-1].done
     model, tok, _ = load_vae(tmp_path / "v.pt")
     metrics = vae_metrics(model, tok, LINES)
@@ -147,6 +182,7 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
     # fine-tuning keeps the model's own KL weight and dropout, starts at full KL weight, keeps the lines
     from engines.checkpoints import load
     from engines.words.train_vae import finetune_config
+
     ft = finetune_config(tmp_path / "v.pt", steps=60, batch=24, eval_every=60)
     assert (ft.kl_ramp, ft.kl_weight, ft.word_dropout, ft.steps) == (0.0, 1.0, 0.1, 60)
     list(train_vae(LINES * 8, LINES, tmp_path / "ft.pt", cfg=ft, device="cpu", init_from=tmp_path / "v.pt"))
@@ -155,9 +191,9 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
     assert vae_metrics(tuned, tok2, LINES)["recon_char_acc"] >= 0.6
 
 
-
 def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():
     from engines.words.rnn_vae import RNNVAE, VAEConfig
+
     torch.manual_seed(3)
     model = RNNVAE(VAEConfig(vocab_size=12, embed=8, hidden=16, latent=4, max_len=10)).eval()
     z = torch.randn(6, 4)
@@ -165,6 +201,7 @@ def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():
 
     def logprob(zs: torch.Tensor, seqs: list[list[int]]) -> torch.Tensor:
         from engines.words.rnn_vae import BOS, EOS, PAD
+
         rows = [[BOS] + s + [EOS] for s in seqs]
         ids = torch.full((len(rows), max(map(len, rows))), PAD)
         for i, r in enumerate(rows):
@@ -180,20 +217,30 @@ def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():
     zs = z[finished]
     assert (logprob(zs, [beam[i] for i in finished]) >= logprob(zs, [greedy[i] for i in finished]) - 1e-4).all()
 
+
 # ---------------------------------------------------------------- the writer layer
 @pytest.fixture(scope="module")
 def tiny_writer(tmp_path_factory):
     from engines.words import writer
     from engines.words.train import GPTTrainConfig, train_gpt
+
     path = tmp_path_factory.mktemp("w") / "w.pt"
     cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
-    list(train_gpt(_corpus(), path, cfg, GPTTrainConfig(steps=40, batch=16, eval_every=40, lr=3e-3, warmup=5,
-                                                        eval_batches=2), device="cpu"))
+    list(
+        train_gpt(
+            _corpus(),
+            path,
+            cfg,
+            GPTTrainConfig(steps=40, batch=16, eval_every=40, lr=3e-3, warmup=5, eval_batches=2),
+            device="cpu",
+        )
+    )
     return writer.load_writer(path)
 
 
 def test_prompts_are_made_safe_with_notes(tiny_writer):
     from engines.words import writer
+
     empty = writer.prepare_prompt(tiny_writer, "   ")
     assert empty.text == "\n" and "blank line" in empty.notes[0]
     odd = writer.prepare_prompt(tiny_writer, "Shall 🌹")
@@ -204,13 +251,17 @@ def test_prompts_are_made_safe_with_notes(tiny_writer):
 
 def test_stream_is_seeded_chunked_and_stops_before_a_stop_sequence(tiny_writer):
     from engines.words import writer
+
     chunks = list(writer.stream(tiny_writer, "Shall", 60, temperature=1.0, seed=3))
     text = "".join(chunks)
-    assert len(text) == 60 and len(chunks) > 3 and text == writer.write(tiny_writer, "Shall", length=60,
-                                                                        temperature=1.0, seed=3)
+    assert (
+        len(text) == 60
+        and len(chunks) > 3
+        and text == writer.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3)
+    )
     stop = text[20:22]
     cut = writer.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3, stop=[stop])
-    assert cut == text[:text.find(stop)] and stop not in cut
+    assert cut == text[: text.find(stop)] and stop not in cut
     with pytest.raises(ValueError, match="length"):
         writer.write(tiny_writer, "Shall", length=0)
 
@@ -219,10 +270,18 @@ def test_line_model_morph_sliders_and_surprise(tmp_path):
     from engines.words import writer
     from engines.words.rnn_vae import VAEConfig
     from engines.words.train_vae import VAETrainConfig, train_vae
+
     torch.manual_seed(0)
-    list(train_vae(LINES * 8, LINES, tmp_path / "v.pt", VAEConfig(embed=16, hidden=64, latent=8, max_len=24),
-                   VAETrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
-                   device="cpu"))
+    list(
+        train_vae(
+            LINES * 8,
+            LINES,
+            tmp_path / "v.pt",
+            VAEConfig(embed=16, hidden=64, latent=8, max_len=24),
+            VAETrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+            device="cpu",
+        )
+    )
     m = writer.load_line_model(tmp_path / "v.pt")
     assert m.directions.shape == (8, 8) and (m.std[:-1] >= m.std[1:]).all()  # ordered by spread
     poem = writer.morph(m, LINES[0], LINES[1], steps=5)

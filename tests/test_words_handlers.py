@@ -79,27 +79,30 @@ def test_generate_streams_text_that_starts_with_the_prompt_and_repeats_for_a_see
 
 
 def test_a_stop_sequence_ends_the_text_before_it():
-    full = written(*args(length=80, seed=3))[-1][0][len("ROMEO:\n"):]
+    full = written(*args(length=80, seed=3))[-1][0][len("ROMEO:\n") :]
     stop = full[40:42]
-    cut = written(*args(length=80, seed=3, stop=stop.replace("\n", "\\n")))[-1][0][len("ROMEO:\n"):]
-    assert cut == full[:full.find(stop)] and stop not in cut
+    cut = written(*args(length=80, seed=3, stop=stop.replace("\n", "\\n")))[-1][0][len("ROMEO:\n") :]
+    assert cut == full[: full.find(stop)] and stop not in cut
 
 
-@pytest.mark.parametrize("change, words_in_message", [
-    (dict(temperature=float("nan")), "temperature must be a finite number"),
-    (dict(temperature=5), "temperature must be between 0 and 2"),
-    (dict(top_p=float("inf")), "Top-p must be a finite number"),
-    (dict(top_k=2.5), "Top-k must be a whole number"),
-    (dict(penalty="lots"), "repetition penalty must be a number"),
-    (dict(length=0), "length must be between 1 and 5000"),
-    (dict(length=10**9), "length must be between 1 and 5000"),
-    (dict(seed=-1), "seed must be between 0 and 2147483647"),
-    (dict(seed=None), "Type a seed"),
-    (dict(seed=""), "Type a seed"),
-    (dict(stop=",".join("abcdefghijkl")), "at most 10 stop sequences"),
-    (dict(stop="x" * 600), "stop sequences is 600 characters long"),
-    (dict(prompt="x" * 20_000), "prompt is 20,000 characters long"),
-])
+@pytest.mark.parametrize(
+    "change, words_in_message",
+    [
+        (dict(temperature=float("nan")), "temperature must be a finite number"),
+        (dict(temperature=5), "temperature must be between 0 and 2"),
+        (dict(top_p=float("inf")), "Top-p must be a finite number"),
+        (dict(top_k=2.5), "Top-k must be a whole number"),
+        (dict(penalty="lots"), "repetition penalty must be a number"),
+        (dict(length=0), "length must be between 1 and 5000"),
+        (dict(length=10**9), "length must be between 1 and 5000"),
+        (dict(seed=-1), "seed must be between 0 and 2147483647"),
+        (dict(seed=None), "Type a seed"),
+        (dict(seed=""), "Type a seed"),
+        (dict(stop=",".join("abcdefghijkl")), "at most 10 stop sequences"),
+        (dict(stop="x" * 600), "stop sequences is 600 characters long"),
+        (dict(prompt="x" * 20_000), "prompt is 20,000 characters long"),
+    ],
+)
 def test_bad_writing_controls_get_readable_messages(change, words_in_message):
     with pytest.raises(gr.Error) as err:
         written(*args(**change))
@@ -163,10 +166,12 @@ def test_morph_writes_one_line_per_step_and_keeps_the_poem_for_its_caller():
     assert len(poem.split("\n")) == 5 and all(poem.split("\n"))
     kept = common.workspace(ANNA).store.list("text")
     assert len(kept) == 1 and kept[0].recipe["kind"] == "morph" and common.workspace(BEN).store.list() == []
-    for bad, words_in_message in [((100, "straight", "likeliest", 0), "between 2 and 40"),
-                                  ((5, "curly", "likeliest", 0), "'straight' or 'spherical'"),
-                                  ((5, "straight", "likeliest", -3), "seed must be between"),
-                                  ((float("nan"), "straight", "likeliest", 0), "finite")]:
+    for bad, words_in_message in [
+        ((100, "straight", "likeliest", 0), "between 2 and 40"),
+        ((5, "curly", "likeliest", 0), "'straight' or 'spherical'"),
+        ((5, "straight", "likeliest", -3), "seed must be between"),
+        ((float("nan"), "straight", "likeliest", 0), "finite"),
+    ]:
         with pytest.raises(gr.Error) as err:
             words.words_morph(VAE, "a line", "another line", *bad, request=ANNA)
         assert words_in_message in message(err)
@@ -180,11 +185,13 @@ def test_line_sliders_move_the_line_and_refuse_bad_numbers():
     z, *sliders = words.use_line(VAE, words.EXAMPLE_A, request=ANNA)
     assert len(z) == 32 and sliders == ZERO
     assert words.words_line(VAE, z, *ZERO, request=ANNA) != centre
-    for base, vals, words_in_message in [(None, [float("nan"), *ZERO[1:]], "Direction 1 must be a finite"),
-                                         (None, [*ZERO[:7], 9.0], "Direction 8 must be between -3 and 3"),
-                                         ([0.0] * 31 + ["x"], ZERO, "Latent number 32 must be a number"),
-                                         ([0.0] * 5, ZERO, "has 32 numbers, not 5"),
-                                         ("abc", ZERO, "list of numbers")]:
+    for base, vals, words_in_message in [
+        (None, [float("nan"), *ZERO[1:]], "Direction 1 must be a finite"),
+        (None, [*ZERO[:7], 9.0], "Direction 8 must be between -3 and 3"),
+        ([0.0] * 31 + ["x"], ZERO, "Latent number 32 must be a number"),
+        ([0.0] * 5, ZERO, "has 32 numbers, not 5"),
+        ("abc", ZERO, "list of numbers"),
+    ]:
         with pytest.raises(gr.Error) as err:
             words.words_line(VAE, base, *vals, request=ANNA)
         assert words_in_message in message(err)
@@ -195,8 +202,9 @@ TEXT = "When I do count the clock that tells the time,\nAnd see the brave day su
 
 
 def train(pasted=TEXT, kind=words.TRAIN_KINDS[0], name="mine", steps=2, minutes=0, request=ANNA, files=None):
-    return list(words.words_train(files, pasted, kind, name, words.TRAIN_STARTS[1], steps, minutes, GPT, VAE,
-                                  request=request))
+    return list(
+        words.words_train(files, pasted, kind, name, words.TRAIN_STARTS[1], steps, minutes, GPT, VAE, request=request)
+    )
 
 
 def test_training_lands_in_the_callers_workspace_and_leaves_no_temp_files():
@@ -211,16 +219,19 @@ def test_training_lands_in_the_callers_workspace_and_leaves_no_temp_files():
     assert tempfiles.count_files() == 0 and not TRAINING.busy
 
 
-@pytest.mark.parametrize("change, words_in_message", [
-    (dict(pasted=""), "Add your text first"),
-    (dict(pasted="too short " * 10), "at least 2,000"),
-    (dict(pasted="x" * (limits.MAX_TRAIN_TEXT_BYTES + 1)), "The pasted text is"),
-    (dict(name="no spaces please"), "Give the model a name"),
-    (dict(steps=math.inf), "finite"),
-    (dict(minutes=-1), "time limit"),
-    (dict(kind="GAN"), "Train one of"),
-    (dict(kind=words.TRAIN_KINDS[1]), "usable lines"),
-])
+@pytest.mark.parametrize(
+    "change, words_in_message",
+    [
+        (dict(pasted=""), "Add your text first"),
+        (dict(pasted="too short " * 10), "at least 2,000"),
+        (dict(pasted="x" * (limits.MAX_TRAIN_TEXT_BYTES + 1)), "The pasted text is"),
+        (dict(name="no spaces please"), "Give the model a name"),
+        (dict(steps=math.inf), "finite"),
+        (dict(minutes=-1), "time limit"),
+        (dict(kind="GAN"), "Train one of"),
+        (dict(kind=words.TRAIN_KINDS[1]), "usable lines"),
+    ],
+)
 def test_bad_trainings_are_refused_with_messages(change, words_in_message):
     pasted = change.pop("pasted", TEXT if "kind" not in change else "a b\n" * 1000)
     with pytest.raises(gr.Error) as err:

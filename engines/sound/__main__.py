@@ -23,9 +23,11 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:
         from engines.sound.train import main as train_main
+
         return train_main(argv[1:])
-    p = argparse.ArgumentParser(prog="python -m engines.sound", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m engines.sound", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     n = sub.add_parser("note")
     n.add_argument("--pitch", type=float, default=60)
@@ -51,8 +53,13 @@ def main(argv: list[str] | None = None) -> None:
         rec = instrument.note_recipe(model, args.pitch, args.velocity, args.seconds, args.preset, args.sliders)
     else:
         b_pitch = args.pitch if args.to_pitch is None else args.to_pitch
-        wave, _ = instrument.morph(model, (instrument.timbre(model, args.a), args.pitch),
-                                   (instrument.timbre(model, args.b), b_pitch), args.seconds, args.velocity)
+        wave, _ = instrument.morph(
+            model,
+            (instrument.timbre(model, args.a), args.pitch),
+            (instrument.timbre(model, args.b), b_pitch),
+            args.seconds,
+            args.velocity,
+        )
         rec = instrument.morph_recipe(model, args.a, args.pitch, args.b, b_pitch, args.seconds, args.velocity)
     sr = model.settings.sample_rate
     recipes.write_wav(args.out, sr, wave, rec)

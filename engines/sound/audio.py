@@ -18,21 +18,21 @@ from engines.sound.render import HIGH, LOW, NOTE_FRAMES, NoteSet, level
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".m4a"}
-MAX_SECONDS = 600.0          # longer training files are cut here, with a message
-SILENCE_PEAK = 1e-3          # a file quieter than this everywhere counts as silent
-MIN_NOTES = 8                # fewer usable notes cannot train a note model
+MAX_SECONDS = 600.0  # longer training files are cut here, with a message
+SILENCE_PEAK = 1e-3  # a file quieter than this everywhere counts as silent
+MIN_NOTES = 8  # fewer usable notes cannot train a note model
 MAX_UPLOAD_SECONDS = limits.MAX_SOUND_SECONDS  # one sound to encode or continue (30 s)
-MAX_UPLOAD_BYTES = 50_000_000                  # its file (a 30 s 48 kHz 24-bit stereo WAV is 8.6 MB)
-MAX_TRAIN_BYTES = 500_000_000                  # what one training upload may come to, zips unpacked
-MAX_TRAIN_FILES = 2_000                        # audio files in one training upload
-MAX_TRAIN_SECONDS = 3_600.0                    # audio one training listens to; files beyond are skipped
+MAX_UPLOAD_BYTES = 50_000_000  # its file (a 30 s 48 kHz 24-bit stereo WAV is 8.6 MB)
+MAX_TRAIN_BYTES = 500_000_000  # what one training upload may come to, zips unpacked
+MAX_TRAIN_FILES = 2_000  # audio files in one training upload
+MAX_TRAIN_SECONDS = 3_600.0  # audio one training listens to; files beyond are skipped
 
 
 @dataclass
 class Clip:
     name: str
-    wave: np.ndarray          # mono float32 at the settings' rate
-    notes: list[str]          # what happened on loading (resampled, downmixed, cut, clipped)
+    wave: np.ndarray  # mono float32 at the settings' rate
+    notes: list[str]  # what happened on loading (resampled, downmixed, cut, clipped)
 
 
 def load_audio(path: str | os.PathLike, settings: SpectrumSettings, max_seconds: float = MAX_SECONDS) -> Clip:
@@ -89,9 +89,12 @@ def load_upload(path: str | os.PathLike, settings: SpectrumSettings, what: str =
         seconds = float(sf.info(str(path)).duration)
     except Exception:  # noqa: BLE001 - a format libsndfile cannot read: measured after decoding below
         seconds = None
+
     def too_long(secs: float) -> ValueError:
-        return ValueError(f"{what} ({path.name}) lasts {secs:.0f} s; the limit is {MAX_UPLOAD_SECONDS:.0f} s. "
-                          "Trim it to the note or phrase you want.")
+        return ValueError(
+            f"{what} ({path.name}) lasts {secs:.0f} s; the limit is {MAX_UPLOAD_SECONDS:.0f} s. "
+            "Trim it to the note or phrase you want."
+        )
 
     if seconds is not None and seconds > MAX_UPLOAD_SECONDS + 0.05:
         raise too_long(seconds)
@@ -101,8 +104,9 @@ def load_upload(path: str | os.PathLike, settings: SpectrumSettings, what: str =
     return clip
 
 
-def gather_audio(sources: Iterable[str | os.PathLike], workdir: str | os.PathLike,
-                 max_bytes: int | None = None) -> tuple[list[Path], int]:
+def gather_audio(
+    sources: Iterable[str | os.PathLike], workdir: str | os.PathLike, max_bytes: int | None = None
+) -> tuple[list[Path], int]:
     """Audio files among uploaded files, folders and zips; zips unpack into `workdir` (the caller's
     scratch folder, which the caller removes). Everything together may come to `max_bytes`
     (MAX_TRAIN_BYTES); a zip that would unpack past it is refused before anything is written.
@@ -115,8 +119,10 @@ def gather_audio(sources: Iterable[str | os.PathLike], workdir: str | os.PathLik
             try:
                 out = safe_extract(src, Path(workdir) / f"zip{i}", max_bytes=max(0, limit - used))
             except ArchiveError as err:
-                raise ValueError(f"{src.name} was refused: {err}. Your sounds may come to "
-                                 f"{limit / 1e6:.0f} MB in all, zips unpacked.") from None
+                raise ValueError(
+                    f"{src.name} was refused: {err}. Your sounds may come to "
+                    f"{limit / 1e6:.0f} MB in all, zips unpacked."
+                ) from None
             new = [p for p in out.rglob("*") if p.is_file()]
         elif src.is_dir():
             new = [p for p in src.rglob("*") if p.is_file()]
@@ -125,18 +131,25 @@ def gather_audio(sources: Iterable[str | os.PathLike], workdir: str | os.PathLik
         found += new
         used += sum(p.stat().st_size for p in new)
         if used > limit:
-            raise ValueError(f"your sounds come to more than {limit / 1e6:.0f} MB; one training takes at most "
-                             "that much (zips unpacked). Upload fewer or shorter recordings.")
+            raise ValueError(
+                f"your sounds come to more than {limit / 1e6:.0f} MB; one training takes at most "
+                "that much (zips unpacked). Upload fewer or shorter recordings."
+            )
     found = [f for f in found if not any(part.startswith(("__MACOSX", ".")) for part in f.parts[-2:])]
     files = sorted(f for f in found if f.suffix.lower() in AUDIO_SUFFIXES)
     if len(files) > MAX_TRAIN_FILES:
-        raise ValueError(f"the upload holds {len(files):,} audio files; one training takes at most "
-                         f"{MAX_TRAIN_FILES:,}.")
+        raise ValueError(
+            f"the upload holds {len(files):,} audio files; one training takes at most {MAX_TRAIN_FILES:,}."
+        )
     return files, len(found) - len(files)
 
 
-def load_many(sources: Iterable[str | os.PathLike], settings: SpectrumSettings,
-              workdir: str | os.PathLike, max_bytes: int | None = None) -> list[Clip]:
+def load_many(
+    sources: Iterable[str | os.PathLike],
+    settings: SpectrumSettings,
+    workdir: str | os.PathLike,
+    max_bytes: int | None = None,
+) -> list[Clip]:
     """Every readable clip among `sources` (zips unpacked into `workdir`), up to MAX_TRAIN_SECONDS
     of audio in all; unreadable files are skipped (the error says how many when none is left)."""
     files, skipped = gather_audio(sources, workdir, max_bytes)
@@ -153,8 +166,11 @@ def load_many(sources: Iterable[str | os.PathLike], settings: SpectrumSettings,
         clips.append(clip)
         seconds += len(clip.wave) / settings.sample_rate
     if not clips:
-        raise ValueError("no usable audio found" + (f": {bad[0]}" if bad else "") +
-                         (f" ({skipped} non-audio file(s) skipped)" if skipped else ""))
+        raise ValueError(
+            "no usable audio found"
+            + (f": {bad[0]}" if bad else "")
+            + (f" ({skipped} non-audio file(s) skipped)" if skipped else "")
+        )
     if bad:
         clips[-1].notes.append(f"{len(bad)} file(s) not used ({bad[0]})")
     return clips
@@ -174,7 +190,7 @@ def estimate_pitch(wave: np.ndarray, sr: int) -> float | None:
 def note_window(wave: np.ndarray, start: int, settings: SpectrumSettings) -> np.ndarray:
     """`NOTE_FRAMES` frames of audio from `start`, padded with silence, faded at the cut."""
     n = (NOTE_FRAMES - 1) * settings.hop
-    seg = wave[start:start + n].copy()
+    seg = wave[start : start + n].copy()
     if len(seg) < n:
         seg = np.pad(seg, (0, n - len(seg)))
     fade = min(len(seg), settings.sample_rate // 20)
@@ -188,8 +204,9 @@ def find_onsets(wave: np.ndarray, settings: SpectrumSettings) -> np.ndarray:
 
     lead = settings.sample_rate // 10  # silence in front, so a note at time 0 has an onset
     padded = np.concatenate([np.zeros(lead, np.float32), wave])
-    onsets = librosa.onset.onset_detect(y=padded, sr=settings.sample_rate, hop_length=settings.hop,
-                                        units="samples", backtrack=True)
+    onsets = librosa.onset.onset_detect(
+        y=padded, sr=settings.sample_rate, hop_length=settings.hop, units="samples", backtrack=True
+    )
     onsets = np.clip(onsets - lead, 0, None)
     if len(onsets) == 0:
         onsets = np.array([int(np.argmax(np.abs(wave) > 0.1 * np.abs(wave).max()))])
@@ -204,7 +221,7 @@ def split_notes(clip: Clip, settings: SpectrumSettings, max_notes: int = 400) ->
     for i, start in enumerate(onsets[:max_notes]):
         end = onsets[i + 1] if i + 1 < len(onsets) else len(clip.wave)
         seg = note_window(clip.wave, int(start), settings)
-        body = clip.wave[int(start):int(min(end, start + sr))]
+        body = clip.wave[int(start) : int(min(end, start + sr))]
         if len(body) < sr // 10 or np.abs(body).max() < SILENCE_PEAK * 10:
             continue  # too short or too quiet to be a note
         pitch = estimate_pitch(body, sr)
@@ -224,8 +241,10 @@ def notes_from_clips(clips: list[Clip], settings: SpectrumSettings) -> tuple[Not
             pitches.append(midi)
             labels.append(label)
     if len(mels) < MIN_NOTES:
-        raise ValueError(f"found {len(mels)} pitched note(s) in the upload; training needs at least {MIN_NOTES} "
-                         "(upload recordings of single notes or melodies, at least a few seconds in all)")
+        raise ValueError(
+            f"found {len(mels)} pitched note(s) in the upload; training needs at least {MIN_NOTES} "
+            "(upload recordings of single notes or melodies, at least a few seconds in all)"
+        )
     n = len(mels)
     notes = NoteSet(np.stack(mels), np.array(pitches), np.full(n, 100), np.array(labels))
     return notes, {i: Path(c.name).stem for i, c in enumerate(clips)}
@@ -236,22 +255,29 @@ class TrainingData:
     """A training upload, prepared: note pictures with preset names for the note model, with a
     line describing it and remarks about how the files were read."""
 
-    notes: NoteSet                     # the notes cut from the clips
-    names: dict[int, str]              # source index -> preset name (the file's stem)
-    described: str                     # "123 notes from 4 file(s), 95 s of audio"
-    remarks: str                       # "a.wav: resampled 44100 Hz to 16000 Hz; ..."
-    files: int = 0                     # audio files read
-    seconds: float = 0.0               # seconds of audio in them
-    found: int = 0                     # notes cut from them
+    notes: NoteSet  # the notes cut from the clips
+    names: dict[int, str]  # source index -> preset name (the file's stem)
+    described: str  # "123 notes from 4 file(s), 95 s of audio"
+    remarks: str  # "a.wav: resampled 44100 Hz to 16000 Hz; ..."
+    files: int = 0  # audio files read
+    seconds: float = 0.0  # seconds of audio in them
+    found: int = 0  # notes cut from them
 
     def summary(self) -> str:
         """What was found in the upload, in one line for the artist."""
-        return (f"Found **{self.files} file(s)**, **{self.seconds:.0f} s of audio**, **{self.found} pitched notes**"
-                + (f" ({self.remarks})" if self.remarks else "") + ".")
+        return (
+            f"Found **{self.files} file(s)**, **{self.seconds:.0f} s of audio**, **{self.found} pitched notes**"
+            + (f" ({self.remarks})" if self.remarks else "")
+            + "."
+        )
 
 
-def prepare_training_data(sources: Iterable[str | os.PathLike], settings: SpectrumSettings,
-                          workdir: str | os.PathLike, max_bytes: int | None = None) -> TrainingData:
+def prepare_training_data(
+    sources: Iterable[str | os.PathLike],
+    settings: SpectrumSettings,
+    workdir: str | os.PathLike,
+    max_bytes: int | None = None,
+) -> TrainingData:
     """Read a training upload (files and zips; zips unpack into `workdir`, at most `max_bytes`,
     MAX_TRAIN_BYTES by default) and cut it into the notes a note model learns from."""
     clips = load_many(sources, settings, workdir, max_bytes)
@@ -259,8 +285,7 @@ def prepare_training_data(sources: Iterable[str | os.PathLike], settings: Spectr
     seconds = sum(len(c.wave) for c in clips) / settings.sample_rate
     heard = f"{len(clips)} file(s), {seconds:.0f} s of audio"
     notes, names = notes_from_clips(clips, settings)
-    return TrainingData(notes, names, f"{len(notes)} notes from {heard}", remarks, len(clips), seconds,
-                        len(notes))
+    return TrainingData(notes, names, f"{len(notes)} notes from {heard}", remarks, len(clips), seconds, len(notes))
 
 
 def sf_read(path: str | os.PathLike) -> tuple[np.ndarray, int]:

@@ -22,27 +22,27 @@ from engines.sound.spectrum import SpectrumSettings, audio_to_logmel, logmel_to_
 from engines.sound.vae import NoteVAE, NoteVAEConfig
 
 ENGINE = "sound"
-RETIRED_KIND = "rnn"       # the frame continuation RNN's checkpoints (retired, issue #21)
+RETIRED_KIND = "rnn"  # the frame continuation RNN's checkpoints (retired, issue #21)
 ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
 BUNDLED_DIR = ASSETS / "models" / "sound"
 N_SLIDERS = 8
-RELEASE_START = 94          # first frame after the key is released in a rendered note (1.5 s)
+RELEASE_START = 94  # first frame after the key is released in a rendered note (1.5 s)
 ATTACK_FRAMES = 6
-MIN_SECONDS, MAX_SECONDS = 0.25, limits.MAX_SOUND_SECONDS   # how long a key may be held
+MIN_SECONDS, MAX_SECONDS = 0.25, limits.MAX_SOUND_SECONDS  # how long a key may be held
 VOCODER_ITERS = 32
-ONSET_RAMP_S = 0.004        # a raised-cosine fade-in from silence: no click at the note's first sample
-END_FADE_S = 0.01           # the last moment fades to silence (after the tail has decayed)
-TAIL_FLOOR_DB = 70.0        # a note ends when its level is this far below its peak
-TAIL_MAX_S = 1.5            # at most this much ring is added after the learned release
-TAIL_FIT_FRAMES = 12        # frames of the learned release whose slope the added tail continues
-NOTE_CACHE = 12             # notes kept in memory (a slider's release and Keep reuse the note just played)
+ONSET_RAMP_S = 0.004  # a raised-cosine fade-in from silence: no click at the note's first sample
+END_FADE_S = 0.01  # the last moment fades to silence (after the tail has decayed)
+TAIL_FLOOR_DB = 70.0  # a note ends when its level is this far below its peak
+TAIL_MAX_S = 1.5  # at most this much ring is added after the learned release
+TAIL_FIT_FRAMES = 12  # frames of the learned release whose slope the added tail continues
+NOTE_CACHE = 12  # notes kept in memory (a slider's release and Keep reuse the note just played)
 
 # ---------------------------------------------------------------- what a request may ask for
-VELOCITY_RANGE = (1, 127)             # MIDI velocity
-SLIDER_RANGE = (-3.0, 3.0)            # a timbre slider, in spreads of its principal direction
-TIMBRE_LIMIT = 50.0                   # |number| in an explicit timbre (encoded notes stay within a few)
+VELOCITY_RANGE = (1, 127)  # MIDI velocity
+SLIDER_RANGE = (-3.0, 3.0)  # a timbre slider, in spreads of its principal direction
+TIMBRE_LIMIT = 50.0  # |number| in an explicit timbre (encoded notes stay within a few)
 MORPH_SECONDS = (1.0, limits.MAX_SOUND_SECONDS)
-MORPH_STEPS = (2, 64)                 # latents decoded along a morph's path
+MORPH_STEPS = (2, 64)  # latents decoded along a morph's path
 
 
 @dataclass
@@ -55,7 +55,7 @@ class NoteModel:
     path: Path
     hash: str
     mean: torch.Tensor
-    directions: torch.Tensor     # (latent, latent) rows by falling variance
+    directions: torch.Tensor  # (latent, latent) rows by falling variance
     std: torch.Tensor
     presets: dict[str, torch.Tensor]
 
@@ -78,19 +78,26 @@ def _build(path: str) -> NoteModel:
     settings = SpectrumSettings(**ck.config["spectrum"])
     kind = ck.config.get("kind")
     if kind == RETIRED_KIND:
-        raise checkpoints.CheckpointError(f"{Path(path).name} is a frame continuation RNN: it was retired "
-                                          "(the Melody panel continues a tune now)")
+        raise checkpoints.CheckpointError(
+            f"{Path(path).name} is a frame continuation RNN: it was retired (the Melody panel continues a tune now)"
+        )
     if kind != "vae":
         raise checkpoints.CheckpointError(f"{Path(path).name} is not a Sound model this version can play")
     vae = NoteVAE(NoteVAEConfig(**ck.config["vae"]))
     vae.load_state_dict(_float_state(ck))
     atlas = ck.extra.get("atlas") or {}
     latent = vae.cfg.latent
-    return NoteModel(vae.eval().requires_grad_(False), settings, ck.meta, Path(path), checkpoints.file_hash(path),
-                     torch.tensor(atlas.get("mean", [0.0] * latent)),
-                     torch.tensor(atlas.get("directions", torch.eye(latent).tolist())),
-                     torch.tensor(atlas.get("std", [1.0] * latent)),
-                     {k: torch.tensor(v) for k, v in atlas.get("presets", {}).items()})
+    return NoteModel(
+        vae.eval().requires_grad_(False),
+        settings,
+        ck.meta,
+        Path(path),
+        checkpoints.file_hash(path),
+        torch.tensor(atlas.get("mean", [0.0] * latent)),
+        torch.tensor(atlas.get("directions", torch.eye(latent).tolist())),
+        torch.tensor(atlas.get("std", [1.0] * latent)),
+        {k: torch.tensor(v) for k, v in atlas.get("presets", {}).items()},
+    )
 
 
 load = checkpoints.file_cached(_build, "Sound model")
@@ -109,8 +116,9 @@ def kind_of(path: str | os.PathLike) -> str:
 
 
 # ---------------------------------------------------------------- notes
-def timbre(model: NoteModel, preset: str | None = None, sliders: Sequence[float] = (),
-           base: Sequence[float] | None = None) -> torch.Tensor:
+def timbre(
+    model: NoteModel, preset: str | None = None, sliders: Sequence[float] = (), base: Sequence[float] | None = None
+) -> torch.Tensor:
     """The latent for a preset (or an explicit `base`, or the centre) moved along the principal
     directions by `sliders`, each in units of that direction's spread."""
     if base is not None:
@@ -154,8 +162,10 @@ def check_pitch(model: NoteModel, pitch: float, what: str = "The pitch") -> floa
     pitch = limits.number(pitch, what)
     lo, hi = model.pitch_range
     if not lo <= pitch <= hi:
-        raise ValueError(f"{model.name} plays MIDI {lo}-{hi}; {what.lower()} {pitch:g} is outside that range. "
-                         f"Choose a pitch from {lo} to {hi}.")
+        raise ValueError(
+            f"{model.name} plays MIDI {lo}-{hi}; {what.lower()} {pitch:g} is outside that range. "
+            f"Choose a pitch from {lo} to {hi}."
+        )
     return pitch
 
 
@@ -186,16 +196,21 @@ def fit_duration(log_mel: torch.Tensor, hold_seconds: float, settings: SpectrumS
         held = log_mel[:, :held_frames]
     else:
         body = log_mel[:, ATTACK_FRAMES:RELEASE_START]
-        stretched = torch.nn.functional.interpolate(body[None], size=held_frames - ATTACK_FRAMES, mode="linear",
-                                                    align_corners=True)[0]
+        stretched = torch.nn.functional.interpolate(
+            body[None], size=held_frames - ATTACK_FRAMES, mode="linear", align_corners=True
+        )[0]
         held = torch.cat([log_mel[:, :ATTACK_FRAMES], stretched], 1)
     w = torch.linspace(0, 1, k + 2)[1:-1]
     blend = held[:, -k:] * (1 - w) + release[:, :k] * w
     return torch.cat([held[:, :-k], blend, release[:, k:]], 1)
 
 
-def to_audio(log_mel: torch.Tensor | np.ndarray, settings: SpectrumSettings, iters: int = VOCODER_ITERS,
-             seconds: float | None = None) -> np.ndarray:
+def to_audio(
+    log_mel: torch.Tensor | np.ndarray,
+    settings: SpectrumSettings,
+    iters: int = VOCODER_ITERS,
+    seconds: float | None = None,
+) -> np.ndarray:
     """Vocode a log-mel to a wave (exactly `seconds` long when given)."""
     log_mel = log_mel.detach().cpu().numpy() if isinstance(log_mel, torch.Tensor) else log_mel
     length = None if seconds is None else int(round(seconds * settings.sample_rate))
@@ -213,9 +228,9 @@ def extend_tail(log_mel: torch.Tensor, settings: SpectrumSettings) -> torch.Tens
     if drop <= 0:
         return log_mel
     k = min(TAIL_FIT_FRAMES, log_mel.shape[1] - 1)
-    slope = float(energy[-k - 1] - energy[-1]) / max(k, 1)          # dB per frame, positive when falling
+    slope = float(energy[-k - 1] - energy[-1]) / max(k, 1)  # dB per frame, positive when falling
     max_frames = int(TAIL_MAX_S * settings.sample_rate / settings.hop)
-    rate = max(slope, drop / max_frames)                               # dB per frame
+    rate = max(slope, drop / max_frames)  # dB per frame
     frames = int(np.ceil(drop / rate))
     fall = torch.arange(1, frames + 1, dtype=log_mel.dtype) * rate * (np.log(10) / 10)  # in nats
     return torch.cat([log_mel, log_mel[:, -1:] - fall[None]], 1)
@@ -247,8 +262,15 @@ _NOTES: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _NOTES_LOCK = threading.Lock()
 
 
-def note(model: NoteModel, pitch: float = 60, velocity: int = 100, seconds: float = 1.5, preset: str | None = None,
-         sliders: Sequence[float] = (), base: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def note(
+    model: NoteModel,
+    pitch: float = 60,
+    velocity: int = 100,
+    seconds: float = 1.5,
+    preset: str | None = None,
+    sliders: Sequence[float] = (),
+    base: Sequence[float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of one note with the given timbre, the key held for `seconds` (the
     instrument's release rings on after it, until it has decayed). The last NOTE_CACHE notes are
     remembered, so playing the same note again (a Keep, a slider's release) costs nothing."""
@@ -271,8 +293,14 @@ def note(model: NoteModel, pitch: float = 60, velocity: int = 100, seconds: floa
     return wave.copy(), mel.copy()
 
 
-def morph(model: NoteModel, a: tuple[torch.Tensor, float], b: tuple[torch.Tensor, float], seconds: float = 4.0,
-          velocity: int = 100, steps: int = 24) -> tuple[np.ndarray, np.ndarray]:
+def morph(
+    model: NoteModel,
+    a: tuple[torch.Tensor, float],
+    b: tuple[torch.Tensor, float],
+    seconds: float = 4.0,
+    velocity: int = 100,
+    steps: int = 24,
+) -> tuple[np.ndarray, np.ndarray]:
     """One evolving sound from timbre/pitch `a` to `b`: the note's envelope is stretched over
     `seconds` (plus the release) while each moment takes its spectrum from the latent (and pitch) at that point of
     the straight path."""
@@ -303,7 +331,7 @@ def encode(model: NoteModel, wave: np.ndarray, pitch: float | None = None) -> tu
     start = int(find_onsets(wave, s)[0])
     seg = level(note_window(wave, start, s), 100)
     if pitch is None:
-        pitch = estimate_pitch(wave[start:start + s.sample_rate], s.sample_rate)
+        pitch = estimate_pitch(wave[start : start + s.sample_rate], s.sample_rate)
         if pitch is None:
             raise ValueError("no clear pitch found in the sound; record or upload a single sustained note")
     lo, hi = model.pitch_range
@@ -320,21 +348,54 @@ def available_models(user_dir: str | os.PathLike | None = None, kind: str = "vae
     return checkpoints.labelled_models(BUNDLED_DIR, user_dir, ENGINE, lambda p: kind_of(p) == kind)
 
 
-def note_recipe(model: NoteModel, pitch: float, velocity: int, seconds: float, preset: str | None,
-                sliders: Sequence[float], base: Sequence[float] | None = None) -> dict:
+def note_recipe(
+    model: NoteModel,
+    pitch: float,
+    velocity: int,
+    seconds: float,
+    preset: str | None,
+    sliders: Sequence[float],
+    base: Sequence[float] | None = None,
+) -> dict:
     """Everything needed to play the same note again."""
-    rec = {"engine": ENGINE, "kind": "note", "model": model.name, "checkpoint": model.hash, "pitch": float(pitch),
-           "velocity": int(velocity), "seconds": float(seconds), "preset": preset,
-           "sliders": [round(float(s), 4) for s in sliders]}
+    rec = {
+        "engine": ENGINE,
+        "kind": "note",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "pitch": float(pitch),
+        "velocity": int(velocity),
+        "seconds": float(seconds),
+        "preset": preset,
+        "sliders": [round(float(s), 4) for s in sliders],
+    }
     if base is not None:
         rec["timbre"] = [round(float(x), 5) for x in base]
     return rec
 
 
-def morph_recipe(model: NoteModel, a: str, pitch_a: float, b: str, pitch_b: float, seconds: float, velocity: int,
-                 current: dict | None = None) -> dict:
+def morph_recipe(
+    model: NoteModel,
+    a: str,
+    pitch_a: float,
+    b: str,
+    pitch_b: float,
+    seconds: float,
+    velocity: int,
+    current: dict | None = None,
+) -> dict:
     """The recipe of a morph from timbre `a` to `b` (preset names, or the current sound described
     by `current`: its preset, sliders and explicit timbre)."""
-    return {"engine": ENGINE, "kind": "morph", "model": model.name, "checkpoint": model.hash, "from": a, "to": b,
-            "pitch": float(pitch_a), "to_pitch": float(pitch_b), "seconds": float(seconds), "velocity": int(velocity),
-            **({"current": current} if current is not None else {})}
+    return {
+        "engine": ENGINE,
+        "kind": "morph",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "from": a,
+        "to": b,
+        "pitch": float(pitch_a),
+        "to_pitch": float(pitch_b),
+        "seconds": float(seconds),
+        "velocity": int(velocity),
+        **({"current": current} if current is not None else {}),
+    }

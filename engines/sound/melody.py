@@ -34,18 +34,24 @@ ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[
 BUNDLED = ASSETS / "models" / "sound" / "melody.pt"
 
 # ---------------------------------------------------------------- the event vocabulary
-PITCH_LO, PITCH_HI = 36, 96                 # MIDI pitches the model writes (C2 .. C7); others move by octaves
-REST = PITCH_HI - PITCH_LO + 1              # pitch token of a rest (61)
-BOS = REST + 1                              # input-only token before the first event (62)
-N_PITCH = REST + 1                          # pitch tokens the model predicts (61 pitches + rest)
-GRID = 12                                   # time grid: twelfths of a beat (quarter note)
-DURATIONS = (1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 30, 36, 48)   # in twelfths: 1/12 .. 4 beats
-N_POS = 128                                 # position-in-bar tokens (twelfths; bars up to 10 beats)
-MIN_REST = 0.25                             # a gap of at least this many beats becomes a rest event
-MODE_STEPS = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10), "dorian": (0, 2, 3, 5, 7, 9, 10),
-              "mixolydian": (0, 2, 4, 5, 7, 9, 10), "phrygian": (0, 1, 3, 5, 7, 8, 10),
-              "lydian": (0, 2, 4, 6, 7, 9, 11), "locrian": (0, 1, 3, 5, 6, 8, 10)}
-MODES = tuple(MODE_STEPS)                   # mode token = index; len(MODES) = unknown
+PITCH_LO, PITCH_HI = 36, 96  # MIDI pitches the model writes (C2 .. C7); others move by octaves
+REST = PITCH_HI - PITCH_LO + 1  # pitch token of a rest (61)
+BOS = REST + 1  # input-only token before the first event (62)
+N_PITCH = REST + 1  # pitch tokens the model predicts (61 pitches + rest)
+GRID = 12  # time grid: twelfths of a beat (quarter note)
+DURATIONS = (1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 30, 36, 48)  # in twelfths: 1/12 .. 4 beats
+N_POS = 128  # position-in-bar tokens (twelfths; bars up to 10 beats)
+MIN_REST = 0.25  # a gap of at least this many beats becomes a rest event
+MODE_STEPS = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+}
+MODES = tuple(MODE_STEPS)  # mode token = index; len(MODES) = unknown
 METRES = ((2, 4), (3, 4), (4, 4), (6, 8), (9, 8), (12, 8), (2, 2), (3, 2), (3, 8))  # len(METRES) = other
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -85,8 +91,9 @@ class Key:
         mode = parts[1].lower() if len(parts) == 2 else "major"
         mode = {"ionian": "major", "aeolian": "minor", "maj": "major", "min": "minor"}.get(mode, mode)
         if tonic is None or mode not in MODE_STEPS:
-            raise ValueError(f"unknown key {str(text)[:40]!r}: give a tonic (C, C#, Db, ... B) and a mode "
-                             f"({', '.join(MODES)})")
+            raise ValueError(
+                f"unknown key {str(text)[:40]!r}: give a tonic (C, C#, Db, ... B) and a mode ({', '.join(MODES)})"
+            )
         return cls(tonic, mode)
 
 
@@ -115,16 +122,25 @@ class Tune:
         return replace(self, notes=[replace(n, pitch=n.pitch + semitones) for n in self.notes], key=key)
 
     def to_dict(self) -> dict:
-        return {"notes": [[n.pitch, round(n.start, 5), round(n.duration, 5), n.velocity] for n in self.notes],
-                "key": None if self.key is None else [self.key.tonic, self.key.mode], "metre": list(self.metre),
-                "pickup": self.pickup, "title": self.title, "source": self.source}
+        return {
+            "notes": [[n.pitch, round(n.start, 5), round(n.duration, 5), n.velocity] for n in self.notes],
+            "key": None if self.key is None else [self.key.tonic, self.key.mode],
+            "metre": list(self.metre),
+            "pickup": self.pickup,
+            "title": self.title,
+            "source": self.source,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> Tune:
-        return cls([Note(int(p), float(s), float(du), int(v)) for p, s, du, v in d["notes"]],
-                   None if d.get("key") is None else Key(int(d["key"][0]), str(d["key"][1])),
-                   tuple(int(x) for x in d.get("metre", (4, 4))), float(d.get("pickup", 0.0)),
-                   d.get("title", ""), d.get("source", ""))
+        return cls(
+            [Note(int(p), float(s), float(du), int(v)) for p, s, du, v in d["notes"]],
+            None if d.get("key") is None else Key(int(d["key"][0]), str(d["key"][1])),
+            tuple(int(x) for x in d.get("metre", (4, 4))),
+            float(d.get("pickup", 0.0)),
+            d.get("title", ""),
+            d.get("source", ""),
+        )
 
 
 def bar_beats(metre: tuple[int, int]) -> float:
@@ -142,8 +158,10 @@ def check_metre(metre: tuple[int, int] | str) -> tuple[int, int]:
     else:
         num, den = (int(x) for x in metre)
     if not 1 <= num <= 16 or den not in (1, 2, 4, 8, 16) or bar_beats((num, den)) > N_POS / GRID:
-        raise ValueError(f"the metre {num}/{den} is not one the melody model can count "
-                         f"(bars up to {N_POS // GRID} beats; denominators 1, 2, 4, 8, 16)")
+        raise ValueError(
+            f"the metre {num}/{den} is not one the melody model can count "
+            f"(bars up to {N_POS // GRID} beats; denominators 1, 2, 4, 8, 16)"
+        )
     return num, den
 
 
@@ -156,9 +174,9 @@ class Events:
     pitch: list[int]
     dur: list[int]
     pos: list[int]
-    tonic: int            # 0-11, 12 = unknown
-    mode: int             # index in MODES, len(MODES) = unknown
-    metre: int            # index in METRES, len(METRES) = other
+    tonic: int  # 0-11, 12 = unknown
+    mode: int  # index in MODES, len(MODES) = unknown
+    metre: int  # index in METRES, len(METRES) = other
 
 
 def pitch_token(midi: int) -> int:
@@ -192,8 +210,10 @@ def encode(tune: Tune) -> Events:
         nxt = notes[i + 1].start if i + 1 < len(notes) else n.start + n.duration
         ioi, gap = nxt - n.start, nxt - (n.start + n.duration)
         sounding = ioi - gap if gap >= MIN_REST else ioi
-        for pitch, start, length in ((pitch_token(n.pitch), n.start, sounding),
-                                     (REST, n.start + sounding, gap if gap >= MIN_REST else 0.0)):
+        for pitch, start, length in (
+            (pitch_token(n.pitch), n.start, sounding),
+            (REST, n.start + sounding, gap if gap >= MIN_REST else 0.0),
+        ):
             if length <= 0:
                 continue
             ev.pitch.append(pitch)
@@ -243,8 +263,10 @@ def top_line(notes: Sequence[Note]) -> list[Note]:
         if t not in by_start or n.pitch > by_start[t].pitch:
             by_start[t] = n
     line = [by_start[t] for t in sorted(by_start)]
-    return [replace(n, duration=min(n.duration, line[i + 1].start - n.start) if i + 1 < len(line) else n.duration)
-            for i, n in enumerate(line)]
+    return [
+        replace(n, duration=min(n.duration, line[i + 1].start - n.start) if i + 1 < len(line) else n.duration)
+        for i, n in enumerate(line)
+    ]
 
 
 def in_key_share(notes: Sequence[Note], key: Key) -> float:
@@ -258,10 +280,10 @@ def in_key_share(notes: Sequence[Note], key: Key) -> float:
 # ---------------------------------------------------------------- the model
 @dataclass(frozen=True)
 class MelodyConfig:
-    hidden: int = 256          # GRU width
-    layers: int = 2            # stacked GRU layers
-    embed: int = 128           # width of each input embedding (summed)
-    dropout: float = 0.2       # between GRU layers and before the heads (training only)
+    hidden: int = 256  # GRU width
+    layers: int = 2  # stacked GRU layers
+    embed: int = 128  # width of each input embedding (summed)
+    dropout: float = 0.2  # between GRU layers and before the heads (training only)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -276,7 +298,7 @@ class MelodyRNN(nn.Module):
         e, h = cfg.embed, cfg.hidden
         # inputs: the previous event, its scale degree, where the next event falls, the conditioning
         self.pitch_in = nn.Embedding(BOS + 1, e)
-        self.degree_in = nn.Embedding(13, e)            # (pitch - tonic) % 12; 12 = rest / unknown key
+        self.degree_in = nn.Embedding(13, e)  # (pitch - tonic) % 12; 12 = rest / unknown key
         self.dur_in = nn.Embedding(len(DURATIONS) + 1, e)  # + 1: nothing before the first event
         self.pos_in = nn.Embedding(N_POS, e)
         self.tonic_in = nn.Embedding(13, e)
@@ -286,7 +308,7 @@ class MelodyRNN(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         # heads
         self.pitch_out = nn.Linear(h, N_PITCH)
-        self.dur_given = nn.Embedding(N_PITCH, h)        # the chosen pitch, for the duration head
+        self.dur_given = nn.Embedding(N_PITCH, h)  # the chosen pitch, for the duration head
         self.dur_degree = nn.Embedding(13, h)
         self.dur_out = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, len(DURATIONS)))
 
@@ -298,9 +320,13 @@ class MelodyRNN(nn.Module):
 
     def step_inputs(self, prev_pitch, prev_dur, pos, tonic, mode, metre) -> torch.Tensor:
         """Summed embeddings (B, T, embed) of the previous events and the conditioning."""
-        cond = self.tonic_in(tonic) + self.mode_in(mode) + self.metre_in(metre)      # (B, e)
-        x = (self.pitch_in(prev_pitch) + self.degree_in(self.degree(prev_pitch, tonic)) + self.dur_in(prev_dur)
-             + self.pos_in(pos))                                                       # (B, T, e)
+        cond = self.tonic_in(tonic) + self.mode_in(mode) + self.metre_in(metre)  # (B, e)
+        x = (
+            self.pitch_in(prev_pitch)
+            + self.degree_in(self.degree(prev_pitch, tonic))
+            + self.dur_in(prev_dur)
+            + self.pos_in(pos)
+        )  # (B, T, e)
         return x + cond[:, None]
 
     def duration_logits(self, h: torch.Tensor, pitch: torch.Tensor, tonic: torch.Tensor) -> torch.Tensor:
@@ -313,20 +339,29 @@ class MelodyRNN(nn.Module):
         prev_pitch = torch.cat([torch.full((B, 1), BOS, dtype=pitch.dtype, device=pitch.device), pitch[:, :-1]], 1)
         prev_dur = torch.cat([torch.full((B, 1), len(DURATIONS), dtype=dur.dtype, device=dur.device), dur[:, :-1]], 1)
         x = self.step_inputs(prev_pitch, prev_dur, pos, tonic, mode, metre)
-        h, hidden = self.gru(x, hidden)                                               # (B, T, hidden)
+        h, hidden = self.gru(x, hidden)  # (B, T, hidden)
         h = self.drop(h)
         return self.pitch_out(h), self.duration_logits(h, pitch, tonic), hidden
 
     def loss(self, pitch, dur, pos, tonic, mode, metre, mask) -> torch.Tensor:
         """Mean negative log-likelihood per event (nats): -log p(pitch) - log p(duration | pitch)."""
         pl, dl, _ = self(pitch, dur, pos, tonic, mode, metre)
-        nll = (F.cross_entropy(pl.transpose(1, 2), pitch, reduction="none")
-               + F.cross_entropy(dl.transpose(1, 2), dur, reduction="none"))
+        nll = F.cross_entropy(pl.transpose(1, 2), pitch, reduction="none") + F.cross_entropy(
+            dl.transpose(1, 2), dur, reduction="none"
+        )
         return (nll * mask).sum() / mask.sum().clamp_min(1)
 
     @torch.no_grad()
-    def generate(self, primer: Events, beats: float, start_pos: float, bar: float, temperature: float = 1.0,
-                 generator: torch.Generator | None = None, max_events: int = 4096) -> tuple[list[int], list[int]]:
+    def generate(
+        self,
+        primer: Events,
+        beats: float,
+        start_pos: float,
+        bar: float,
+        temperature: float = 1.0,
+        generator: torch.Generator | None = None,
+        max_events: int = 4096,
+    ) -> tuple[list[int], list[int]]:
         """Events that follow `primer` (possibly empty) for `beats` beats. `start_pos` is where in the
         bar (beats) the first new event falls; temperature 0 picks the likeliest pitch and duration."""
         dev = self.pitch_out.weight.device
@@ -341,8 +376,14 @@ class MelodyRNN(nn.Module):
         out_p, out_d, t = [], [], 0.0
         while t < beats - 1e-6 and len(out_p) < max_events:
             pos = min(N_POS - 1, int(round(((start_pos + t) % bar) * GRID)))
-            x = self.step_inputs(torch.tensor([[prev_p]], device=dev), torch.tensor([[prev_d]], device=dev),
-                                 torch.tensor([[pos]], device=dev), tonic, mode, metre)
+            x = self.step_inputs(
+                torch.tensor([[prev_p]], device=dev),
+                torch.tensor([[prev_d]], device=dev),
+                torch.tensor([[pos]], device=dev),
+                tonic,
+                mode,
+                metre,
+            )
             h, hidden = self.gru(x, hidden)
             h = h[:, -1]
             p = _sample(self.pitch_out(h)[0], temperature, generator)
@@ -430,11 +471,18 @@ class Continuation:
 
     @property
     def new_notes(self) -> list[Note]:
-        return self.tune.notes[self.primer_notes:]
+        return self.tune.notes[self.primer_notes :]
 
 
-def continue_tune(model: MelodyModel, primer: Tune | None, bars: int = 4, temperature: float = 0.8, seed: int = 0,
-                  key: Key | str | None = None, metre: tuple[int, int] | str | None = None) -> Continuation:
+def continue_tune(
+    model: MelodyModel,
+    primer: Tune | None,
+    bars: int = 4,
+    temperature: float = 0.8,
+    seed: int = 0,
+    key: Key | str | None = None,
+    metre: tuple[int, int] | str | None = None,
+) -> Continuation:
     """Write `bars` more bars after `primer` (a Tune; None or no notes: compose from nothing in `key`
     and `metre`). The primer's key is estimated from its notes when it names none; `key`/`metre`
     given here override the primer's. Deterministic for a given model, primer and settings."""
@@ -462,17 +510,33 @@ def continue_tune(model: MelodyModel, primer: Tune | None, bars: int = 4, temper
     events = encode(tune)
     gen = torch.Generator().manual_seed(seed)
     velocity = int(round(np.median([n.velocity for n in notes]))) if notes else 100
-    p, d = model.rnn.generate(events, beats, (split + tune.pickup) % bar, bar, temperature, gen,
-                              max_events=bars * MAX_EVENTS_PER_BAR)
+    p, d = model.rnn.generate(
+        events, beats, (split + tune.pickup) % bar, bar, temperature, gen, max_events=bars * MAX_EVENTS_PER_BAR
+    )
     new = decode(p, d, split, velocity)
-    recipe = {"engine": ENGINE, "kind": "melody", "model": model.name, "checkpoint": model.hash, "bars": bars,
-              "temperature": temperature, "seed": seed, "key": key.name, "metre": f"{metre[0]}/{metre[1]}",
-              "primer_notes": len(notes)}
+    recipe = {
+        "engine": ENGINE,
+        "kind": "melody",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "bars": bars,
+        "temperature": temperature,
+        "seed": seed,
+        "key": key.name,
+        "metre": f"{metre[0]}/{metre[1]}",
+        "primer_notes": len(notes),
+    }
     return Continuation(replace(tune, notes=notes + new), split, len(notes), recipe)
 
 
-def compose(model: MelodyModel, key: Key | str = "C major", metre: tuple[int, int] | str = (4, 4), bars: int = 8,
-            temperature: float = 0.8, seed: int = 0) -> Continuation:
+def compose(
+    model: MelodyModel,
+    key: Key | str = "C major",
+    metre: tuple[int, int] | str = (4, 4),
+    bars: int = 8,
+    temperature: float = 0.8,
+    seed: int = 0,
+) -> Continuation:
     """A new tune of `bars` bars in `key` and `metre`, from nothing."""
     return continue_tune(model, None, bars, temperature, seed, key=key, metre=metre)
 
@@ -488,6 +552,7 @@ def notes_from_audio(wave: np.ndarray, sr: int, tempo_bpm: float = 120.0, max_no
         wave = wave.mean(axis=0 if wave.shape[0] < wave.shape[-1] else 1)
     if sr != 16000:
         import librosa
+
         wave = librosa.resample(wave, orig_sr=sr, target_sr=16000)
         sr = 16000
     if wave.size < sr // 10 or np.abs(wave).max() < 1e-3:
@@ -497,7 +562,7 @@ def notes_from_audio(wave: np.ndarray, sr: int, tempo_bpm: float = 120.0, max_no
     notes = []
     for i, start in enumerate(onsets[:max_notes]):
         end = int(onsets[i + 1]) if i + 1 < len(onsets) else len(wave)
-        body = wave[int(start):min(end, int(start) + sr)]
+        body = wave[int(start) : min(end, int(start) + sr)]
         if len(body) < 1024 or np.abs(body).max() < 1e-2:
             continue
         pitch = estimate_pitch(body, sr)

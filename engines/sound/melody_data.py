@@ -37,9 +37,19 @@ LICENCE_NOTE = (
     "Tunes: music21 corpus (PyPI music21, BSD code), repertories ryansMammoth (Ryan's Mammoth Collection, "
     "1883) and oneills1850 (O'Neill's Music of Ireland, 1903): public-domain tunes in ABC transcriptions whose "
     "folders carry no licence restriction. essenFolksong (non-commercial only) and all other repertories "
-    "were not used.")
-MODES = {"major": "major", "ionian": "major", "minor": "minor", "aeolian": "minor", "dorian": "dorian",
-         "mixolydian": "mixolydian", "phrygian": "phrygian", "lydian": "lydian", "locrian": "locrian"}
+    "were not used."
+)
+MODES = {
+    "major": "major",
+    "ionian": "major",
+    "minor": "minor",
+    "aeolian": "minor",
+    "dorian": "dorian",
+    "mixolydian": "mixolydian",
+    "phrygian": "phrygian",
+    "lydian": "lydian",
+    "locrian": "locrian",
+}
 
 
 # ---------------------------------------------------------------- reading the corpus (music21)
@@ -85,8 +95,13 @@ def _score_to_tune(score, source: str) -> Tune | None:
                 continue  # rests are the gaps between notes
             pitch = max(p.midi for p in el.pitches) if el.isChord else el.pitch.midi
             tie = getattr(el, "tie", None)
-            if tie is not None and tie.type in ("stop", "continue") and notes and notes[-1].pitch == pitch \
-                    and abs(notes[-1].start + notes[-1].duration - start) < 1e-6:
+            if (
+                tie is not None
+                and tie.type in ("stop", "continue")
+                and notes
+                and notes[-1].pitch == pitch
+                and abs(notes[-1].start + notes[-1].duration - start) < 1e-6
+            ):
                 prev = notes[-1]
                 notes[-1] = Note(prev.pitch, prev.start, prev.duration + dur, prev.velocity)
                 continue
@@ -123,8 +138,12 @@ def _read_file(path: str) -> list[dict]:
     return out
 
 
-def parse_corpus(cache_dir: str | os.PathLike, repertories: Iterable[str] = REPERTORIES, workers: int = 1,
-                 limit_files: int | None = None) -> int:
+def parse_corpus(
+    cache_dir: str | os.PathLike,
+    repertories: Iterable[str] = REPERTORIES,
+    workers: int = 1,
+    limit_files: int | None = None,
+) -> int:
     """Parse the repertories' ABC files into one JSON file per source file under `cache_dir`
     (music21 is slow: minutes per thousand tunes); files already parsed are skipped, so it can
     be stopped and resumed, and a partial cache is usable. Returns how many files were parsed now."""
@@ -145,8 +164,9 @@ def _cache_name(cache_dir: Path, f: Path) -> Path:
     return cache_dir / f"{f.parent.name}__{f.stem}.json"
 
 
-def read_corpus(cache_dir: str | os.PathLike, repertories: Iterable[str] = REPERTORIES, workers: int = 1,
-                parse: bool = True) -> list[Tune]:
+def read_corpus(
+    cache_dir: str | os.PathLike, repertories: Iterable[str] = REPERTORIES, workers: int = 1, parse: bool = True
+) -> list[Tune]:
     """All usable tunes of the repertories (parsed first when `parse`, else whatever the cache holds)."""
     if parse:
         parse_corpus(cache_dir, repertories, workers)
@@ -175,8 +195,9 @@ def read_midi_folder(folder: str | os.PathLike, max_files: int = 2000) -> tuple[
         for track in song.tracks:
             line = top_line(track.notes)
             if len(line) >= 8:
-                tunes.append(Tune(line, song.key or estimate_key(line), song.metre, 0.0, f"{f.stem}:{track.name}",
-                                  f.name))
+                tunes.append(
+                    Tune(line, song.key or estimate_key(line), song.metre, 0.0, f"{f.stem}:{track.name}", f.name)
+                )
     return tunes, problems
 
 
@@ -190,6 +211,7 @@ def split_by_tune(tunes: list[Tune], held_out: float = 0.05, by: str = "title") 
     """(train, held-out) by a hash of each tune's title (`by="title"`: a whole tune and its namesakes
     fall on one side) or of its file (`by="source"`: every track of a MIDI file on one side). At
     least one group is held out when there are two or more."""
+
     def group(t: Tune) -> str:
         return _group(t.title) if by == "title" else t.source
 

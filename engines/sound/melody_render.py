@@ -26,14 +26,14 @@ from engines.sound.melody import Tune
 from engines.sound.midi import Note, Song, Track
 from engines.sound.spectrum import from_log, griffin_lim, mel_to_linear
 
-TEMPO_RANGE = (30.0, 300.0)           # beats per minute
-SWING_RANGE = (0.0, 1.0)              # 0 straight eighths, 1 full triplet swing
-MAX_RENDER_SECONDS = 180.0            # one render (a MIDI file longer than this is refused)
+TEMPO_RANGE = (30.0, 300.0)  # beats per minute
+SWING_RANGE = (0.0, 1.0)  # 0 straight eighths, 1 full triplet swing
+MAX_RENDER_SECONDS = 180.0  # one render (a MIDI file longer than this is refused)
 MAX_RENDER_NOTES = 6_000
-LEGATO = 0.92                         # share of a note's written length the key is held
-RELEASE_SECONDS = 0.08                # fade after the key is lifted for notes shorter than the model's note
+LEGATO = 0.92  # share of a note's written length the key is held
+RELEASE_SECONDS = 0.08  # fade after the key is lifted for notes shorter than the model's note
 VOCODER_ITERS = 24
-SHORT_HOLD = 1.4                      # seconds: notes held up to this reuse the standard note
+SHORT_HOLD = 1.4  # seconds: notes held up to this reuse the standard note
 
 
 @dataclass(frozen=True)
@@ -75,28 +75,35 @@ def vocode_batch(log_mels: torch.Tensor, model: instrument.NoteModel, iters: int
 
 _CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-CACHE_SOUNDS = 512                    # decoded and vocoded notes kept between renders
+CACHE_SOUNDS = 512  # decoded and vocoded notes kept between renders
 
 
-def _sounds(model: instrument.NoteModel, z: torch.Tensor, keys: list[tuple[int, int, float]], crop: int,
-            iters: int) -> dict[tuple[int, int, float], np.ndarray]:
+def _sounds(
+    model: instrument.NoteModel, z: torch.Tensor, keys: list[tuple[int, int, float]], crop: int, iters: int
+) -> dict[tuple[int, int, float], np.ndarray]:
     """The wave of each distinct (pitch, velocity, long hold or 0.0) in one timbre; short notes are
     vocoded only over the `crop` frames they use. Reused across renders (an LRU of CACHE_SOUNDS)."""
     tag = (model.hash, z.numpy().tobytes(), iters)
+
     def cache_key(k):
         return (*tag, *k, crop if k[2] == 0.0 else 0)
+
     with _CACHE_LOCK:
         found = {k: _CACHE[cache_key(k)] for k in keys if cache_key(k) in _CACHE}
     todo = [k for k in keys if k not in found]
     if todo:
         with torch.no_grad():
-            mels = instrument.note_logmels(model, z[None].expand(len(todo), -1), torch.tensor([k[0] for k in todo]),
-                                           torch.tensor([float(k[1]) for k in todo]))
-        shaped = [instrument.fit_duration(m, k[2], model.settings) if k[2] else m[:, :crop]
-                  for m, k in zip(mels, todo)]
+            mels = instrument.note_logmels(
+                model,
+                z[None].expand(len(todo), -1),
+                torch.tensor([k[0] for k in todo]),
+                torch.tensor([float(k[1]) for k in todo]),
+            )
+        shaped = [instrument.fit_duration(m, k[2], model.settings) if k[2] else m[:, :crop] for m, k in zip(mels, todo)]
         width = max(x.shape[-1] for x in shaped)
-        padded = torch.stack([torch.nn.functional.pad(x, (0, width - x.shape[-1]), value=float(x.min()))
-                              for x in shaped])
+        padded = torch.stack(
+            [torch.nn.functional.pad(x, (0, width - x.shape[-1]), value=float(x.min())) for x in shaped]
+        )
         for k, w in zip(todo, vocode_batch(padded, model, iters)):
             found[k] = w
         with _CACHE_LOCK:
@@ -113,8 +120,14 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def render_track(model: instrument.NoteModel, notes: Sequence[Note], tempo_bpm: float = 120.0, swing: float = 0.0,
-                 timbre: Timbre = Timbre(), iters: int = VOCODER_ITERS) -> np.ndarray:
+def render_track(
+    model: instrument.NoteModel,
+    notes: Sequence[Note],
+    tempo_bpm: float = 120.0,
+    swing: float = 0.0,
+    timbre: Timbre = Timbre(),
+    iters: int = VOCODER_ITERS,
+) -> np.ndarray:
     """One track's notes (beats) -> mono float32 wave at the note model's rate."""
     tempo_bpm = limits.number(tempo_bpm, "The tempo (bpm)", *TEMPO_RANGE)
     swing = limits.number(swing, "The swing", *SWING_RANGE)
@@ -128,7 +141,7 @@ def render_track(model: instrument.NoteModel, notes: Sequence[Note], tempo_bpm: 
     ends = swing_time([n.start + n.duration for n in notes], swing) * spb
     holds = np.maximum((ends - starts) * LEGATO, 0.03)
     pitches = [fit_pitch(int(n.pitch), lo, hi) for n in notes]
-    vels = [int(np.clip(round(n.velocity / 8) * 8, 8, 127)) for n in notes]   # loudness in 16 steps
+    vels = [int(np.clip(round(n.velocity / 8) * 8, 8, 127)) for n in notes]  # loudness in 16 steps
     # one decode + vocode per distinct sound: (pitch, velocity) at the standard hold, or a long note
     keys = sorted({(p, v, 0.0 if h <= SHORT_HOLD else round(h * 4) / 4) for p, v, h in zip(pitches, vels, holds)})
     short = [h for h in holds if h <= SHORT_HOLD]
@@ -141,10 +154,10 @@ def render_track(model: instrument.NoteModel, notes: Sequence[Note], tempo_bpm: 
         wave = waves[(p, v, 0.0 if h <= SHORT_HOLD else round(h * 4) / 4)]
         if h <= SHORT_HOLD:  # the standard note cut where the key lifts, with a short release
             cut = int(h * sr)
-            wave = wave[:cut + fade_n].copy()
+            wave = wave[: cut + fade_n].copy()
             wave[cut:] *= np.linspace(1.0, 0.0, len(wave) - cut, dtype=np.float32)
         i = int(round(t0 * sr))
-        out[i:i + len(wave)] += wave[: max(0, total - i)]
+        out[i : i + len(wave)] += wave[: max(0, total - i)]
     return _trim(out, sr)
 
 
@@ -161,12 +174,19 @@ def check_length(tracks: Sequence[Track], tempo_bpm: float) -> None:
     beats = max((x.start + x.duration for t in tracks for x in t.notes), default=0.0)
     seconds = beats * 60.0 / float(tempo_bpm)
     if seconds > MAX_RENDER_SECONDS:
-        raise ValueError(f"at {float(tempo_bpm):g} bpm that lasts {seconds:,.0f} s; one render plays at most "
-                         f"{MAX_RENDER_SECONDS:.0f} s (raise the tempo or use a shorter file)")
+        raise ValueError(
+            f"at {float(tempo_bpm):g} bpm that lasts {seconds:,.0f} s; one render plays at most "
+            f"{MAX_RENDER_SECONDS:.0f} s (raise the tempo or use a shorter file)"
+        )
 
 
-def render_tracks(model: instrument.NoteModel, tracks: Sequence[Track], timbres: Sequence[Timbre] | Timbre,
-                  tempo_bpm: float = 120.0, swing: float = 0.0) -> tuple[int, np.ndarray]:
+def render_tracks(
+    model: instrument.NoteModel,
+    tracks: Sequence[Track],
+    timbres: Sequence[Timbre] | Timbre,
+    tempo_bpm: float = 120.0,
+    swing: float = 0.0,
+) -> tuple[int, np.ndarray]:
     """Several tracks, each with its own timbre (one Timbre for all, or one per track, cycling),
     mixed and peak-limited to 0.9. Returns (sample rate, wave) as gradio's Audio takes it."""
     tempo_bpm = limits.number(tempo_bpm, "The tempo (bpm)", *TEMPO_RANGE)
@@ -182,8 +202,13 @@ def render_tracks(model: instrument.NoteModel, tracks: Sequence[Track], timbres:
     return model.settings.sample_rate, mix
 
 
-def render_song(model: instrument.NoteModel, song: Song, presets: Sequence[str] | None = None,
-                tempo_bpm: float | None = None, swing: float = 0.0) -> tuple[int, np.ndarray]:
+def render_song(
+    model: instrument.NoteModel,
+    song: Song,
+    presets: Sequence[str] | None = None,
+    tempo_bpm: float | None = None,
+    swing: float = 0.0,
+) -> tuple[int, np.ndarray]:
     """A MIDI file read by `midi.read_midi`, one preset per track (cycling through `presets`;
     by default the model's presets nearest each track's General MIDI program by name, else the first)."""
     names = list(presets) if presets else [default_preset(model, t.program) for t in song.tracks]
@@ -210,8 +235,14 @@ NEW_COLOUR = (231, 111, 81)
 TRACK_COLOURS = ((231, 111, 81), (42, 157, 143), (233, 196, 106), (120, 144, 176), (168, 100, 168), (80, 160, 220))
 
 
-def piano_roll(tracks: Sequence[Sequence[Note]], split: float | None = None, bar_beats: float = 4.0,
-               px_per_beat: int = 40, px_per_semitone: int = 8, max_width: int = 4000) -> Image.Image:
+def piano_roll(
+    tracks: Sequence[Sequence[Note]],
+    split: float | None = None,
+    bar_beats: float = 4.0,
+    px_per_beat: int = 40,
+    px_per_semitone: int = 8,
+    max_width: int = 4000,
+) -> Image.Image:
     """A piano-roll picture of note lists (one colour per list): notes as bars over a grid of bars
     and octaves (C rows darker); with `split`, notes before that beat are drawn in the primer's blue
     and a line marks where the continuation starts."""
@@ -253,7 +284,7 @@ def piano_roll(tracks: Sequence[Sequence[Note]], split: float | None = None, bar
 
 
 # ---------------------------------------------------------------- one call per studio button
-PRIMER_BARS = 8                       # a longer primer keeps its last bars
+PRIMER_BARS = 8  # a longer primer keeps its last bars
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
@@ -267,7 +298,7 @@ class MelodyPiece:
     picture: Image.Image
     recipe: dict
     tune: Tune
-    split: float                       # beat where the model's part starts (0 when composed)
+    split: float  # beat where the model's part starts (0 when composed)
 
 
 def primer_from_file(path: str | os.PathLike | None, tempo_bpm: float = 120.0) -> Tune | None:
@@ -286,15 +317,25 @@ def primer_from_file(path: str | os.PathLike | None, tempo_bpm: float = 120.0) -
         from engines.sound.spectrum import SpectrumSettings
 
         clip = load_upload(path, SpectrumSettings(), "The primer")
-        tune = melody.Tune(melody.notes_from_audio(clip.wave, 16000, tempo_bpm), None, (4, 4), 0.0, path.stem,
-                           path.name)
+        tune = melody.Tune(
+            melody.notes_from_audio(clip.wave, 16000, tempo_bpm), None, (4, 4), 0.0, path.stem, path.name
+        )
     return melody.last_bars(tune, PRIMER_BARS)
 
 
-def melody_piece(note_model: instrument.NoteModel, melody_model: melody.MelodyModel, primer: Tune | None,
-                 bars: int = 4, temperature: float = 0.8, seed: int = 0, timbre: Timbre = Timbre(),
-                 tempo_bpm: float = 120.0, swing: float = 0.0, key: str | None = None,
-                 metre: str | tuple[int, int] | None = None) -> MelodyPiece:
+def melody_piece(
+    note_model: instrument.NoteModel,
+    melody_model: melody.MelodyModel,
+    primer: Tune | None,
+    bars: int = 4,
+    temperature: float = 0.8,
+    seed: int = 0,
+    timbre: Timbre = Timbre(),
+    tempo_bpm: float = 120.0,
+    swing: float = 0.0,
+    key: str | None = None,
+    metre: str | tuple[int, int] | None = None,
+) -> MelodyPiece:
     """Continue `primer` by `bars` bars (or compose from nothing in `key` and `metre` when it is
     None), then play primer + continuation with `timbre` at `tempo_bpm` and `swing`."""
     if primer is None or not primer.notes:
@@ -303,25 +344,37 @@ def melody_piece(note_model: instrument.NoteModel, melody_model: melody.MelodyMo
         out = melody.continue_tune(melody_model, primer, bars, temperature, seed, key=key, metre=metre)
     sr, wave = render_tracks(note_model, [Track("melody", out.tune.notes)], timbre, tempo_bpm, swing)
     data = midi.write_midi([Track("primer + continuation", out.tune.notes)], tempo_bpm, out.tune.metre)
-    picture = piano_roll([out.tune.notes], split=out.split if out.primer_notes else None,
-                         bar_beats=out.tune.bar_beats)
-    recipe = {**out.recipe, "note_model": note_model.name, "note_checkpoint": note_model.hash,
-              "preset": timbre.preset, "sliders": [round(float(x), 4) for x in timbre.sliders],
-              "tempo_bpm": float(tempo_bpm), "swing": float(swing)}
+    picture = piano_roll([out.tune.notes], split=out.split if out.primer_notes else None, bar_beats=out.tune.bar_beats)
+    recipe = {
+        **out.recipe,
+        "note_model": note_model.name,
+        "note_checkpoint": note_model.hash,
+        "preset": timbre.preset,
+        "sliders": [round(float(x), 4) for x in timbre.sliders],
+        "tempo_bpm": float(tempo_bpm),
+        "swing": float(swing),
+    }
     return MelodyPiece(sr, wave, data, picture, recipe, out.tune, out.split)
 
 
-def render_midi_file(note_model: instrument.NoteModel, path: str | os.PathLike, presets: Sequence[str] | None = None,
-                     tempo_bpm: float | None = None, swing: float = 0.0
-                     ) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
+def render_midi_file(
+    note_model: instrument.NoteModel,
+    path: str | os.PathLike,
+    presets: Sequence[str] | None = None,
+    tempo_bpm: float | None = None,
+    swing: float = 0.0,
+) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
     """Play an uploaded MIDI file with the note model (one preset per track, cycling; the file's
     own tempo unless `tempo_bpm`). Returns ((sr, wave), piano roll, remarks on how it was read)."""
     song = midi.read_midi(path)
     audio = render_song(note_model, song, presets, tempo_bpm, swing)
     used = list(presets) if presets else [default_preset(note_model, t.program) for t in song.tracks]
     remarks = [f"{t.name}: {len(t.notes)} notes as {used[i % len(used)]}" for i, t in enumerate(song.tracks)]
-    return audio, piano_roll([t.notes for t in song.tracks], bar_beats=bar_beats_of(song)), "; ".join(
-        remarks + song.remarks)
+    return (
+        audio,
+        piano_roll([t.notes for t in song.tracks], bar_beats=bar_beats_of(song)),
+        "; ".join(remarks + song.remarks),
+    )
 
 
 def bar_beats_of(song: Song) -> float:

@@ -39,8 +39,9 @@ def note_model_of(rec: dict, models_dir: Path | None) -> instrument.NoteModel:
     """The note model a melody or MIDI-render recipe played with (bundled or the workspace's)."""
     found = instrument.available_models(None if models_dir is None else Path(models_dir) / ENGINE)
     checkpoint = rec.get("note_checkpoint", rec.get("checkpoint"))
-    return instrument.load_note_model(_by_hash_or_name(found, checkpoint, rec.get("note_model", rec.get("model")),
-                                                       "note model"))
+    return instrument.load_note_model(
+        _by_hash_or_name(found, checkpoint, rec.get("note_model", rec.get("model")), "note model")
+    )
 
 
 def melody_model_of(rec: dict, models_dir: Path | None) -> melody.MelodyModel:
@@ -63,18 +64,36 @@ def tune_of(rec: dict, ctx: ReplayContext) -> Tune:
 def _continuation(rec: dict, model: melody.MelodyModel) -> melody.Continuation:
     primer = studio_part.primer_of_recipe(rec)
     if primer is None:
-        return melody.compose(model, rec.get("key", "C major"), rec.get("metre", "4/4"), rec.get("bars", 4),
-                              rec.get("temperature", 0.8), rec.get("seed", 0))
-    return melody.continue_tune(model, primer, rec.get("bars", 4), rec.get("temperature", 0.8), rec.get("seed", 0),
-                                key=rec.get("key"), metre=rec.get("metre"))
+        return melody.compose(
+            model,
+            rec.get("key", "C major"),
+            rec.get("metre", "4/4"),
+            rec.get("bars", 4),
+            rec.get("temperature", 0.8),
+            rec.get("seed", 0),
+        )
+    return melody.continue_tune(
+        model,
+        primer,
+        rec.get("bars", 4),
+        rec.get("temperature", 0.8),
+        rec.get("seed", 0),
+        key=rec.get("key"),
+        metre=rec.get("metre"),
+    )
 
 
 def melody_wave(rec: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
     """(sample rate, wave) of a melody recipe."""
     note_model = note_model_of(rec, ctx.models_dir)
     tune = tune_of(rec, ctx)
-    return melody_render.render_tracks(note_model, [midi.Track("melody", tune.notes)], timbre_of(rec),
-                                       rec.get("tempo_bpm", 120.0), rec.get("swing", 0.0))
+    return melody_render.render_tracks(
+        note_model,
+        [midi.Track("melody", tune.notes)],
+        timbre_of(rec),
+        rec.get("tempo_bpm", 120.0),
+        rec.get("swing", 0.0),
+    )
 
 
 def midi_song(rec: dict, ctx: ReplayContext) -> midi.Song:
@@ -90,8 +109,9 @@ def midi_wave(rec: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
     """(sample rate, wave) of a MIDI render recipe."""
     note_model = note_model_of(rec, ctx.models_dir)
     choice = studio_part.GM if rec.get("gm") else ""
-    sound, _, _ = studio_part.render_song(note_model, midi_song(rec, ctx), choice, timbre_of(rec),
-                                          rec.get("tempo_bpm", 0.0), rec.get("swing", 0.0))
+    sound, _, _ = studio_part.render_song(
+        note_model, midi_song(rec, ctx), choice, timbre_of(rec), rec.get("tempo_bpm", 0.0), rec.get("swing", 0.0)
+    )
     return sound
 
 

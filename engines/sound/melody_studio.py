@@ -24,11 +24,11 @@ from engines.sound.midi import Note, Song, Track
 AUTO = "auto (from the primer)"
 KEYS = tuple(f"{n} {m}" for m in ("major", "minor", "dorian", "mixolydian") for n in melody.NOTE_NAMES)
 METRES = tuple(f"{a}/{b}" for a, b in melody.METRES)
-GM = "(General MIDI programs)"                 # MIDI in: each track's own program picks the preset
-MIDI_TEMPO_RANGE = (0.0, melody_render.TEMPO_RANGE[1])   # 0: the file's own tempo
-MAX_TRAIN_FILES = 500                          # MIDI files one training reads
-MAX_TRAIN_BYTES = 50_000_000                   # all of them together (zips counted unpacked)
-KINDS = ("melody", "midi_render")              # the recipe kinds of the Melody panel
+GM = "(General MIDI programs)"  # MIDI in: each track's own program picks the preset
+MIDI_TEMPO_RANGE = (0.0, melody_render.TEMPO_RANGE[1])  # 0: the file's own tempo
+MAX_TRAIN_FILES = 500  # MIDI files one training reads
+MAX_TRAIN_BYTES = 50_000_000  # all of them together (zips counted unpacked)
+KINDS = ("melody", "midi_render")  # the recipe kinds of the Melody panel
 
 
 # ---------------------------------------------------------------- primers
@@ -78,17 +78,29 @@ def timbre_of(preset: str | None, sliders: Sequence[float], base: Sequence[float
     return Timbre(preset, tuple(instrument.check_sliders(sliders)), tuple(base) if base else None)
 
 
-def make_piece(note_model: instrument.NoteModel, melody_model: melody.MelodyModel, primer: Tune | None,
-               primer_info: dict, bars: int, temperature: float, seed: int, timbre: Timbre, tempo_bpm: float,
-               swing: float, key: str | None, metre: str | None) -> melody_render.MelodyPiece:
+def make_piece(
+    note_model: instrument.NoteModel,
+    melody_model: melody.MelodyModel,
+    primer: Tune | None,
+    primer_info: dict,
+    bars: int,
+    temperature: float,
+    seed: int,
+    timbre: Timbre,
+    tempo_bpm: float,
+    swing: float,
+    key: str | None,
+    metre: str | None,
+) -> melody_render.MelodyPiece:
     """Continue (or compose) and play; the recipe gains the primer (its notes and where they came
     from), the encoded timbre if any, and the beat where the new part starts."""
     key = None if key in (None, "", AUTO) else key
     metre = None if metre in (None, "", AUTO) else metre
     check_piece_length(primer, bars, metre, tempo_bpm)
-    piece = melody_render.melody_piece(note_model, melody_model, primer, bars, temperature, seed, timbre, tempo_bpm,
-                                       swing, key, metre)
-    primer_rec = {**primer_info, "notes": notes_record(piece.tune.notes[:piece.recipe["primer_notes"]])}
+    piece = melody_render.melody_piece(
+        note_model, melody_model, primer, bars, temperature, seed, timbre, tempo_bpm, swing, key, metre
+    )
+    primer_rec = {**primer_info, "notes": notes_record(piece.tune.notes[: piece.recipe["primer_notes"]])}
     piece.recipe.update({"primer": primer_rec, "split": float(piece.split)})
     if timbre.base:
         piece.recipe["timbre"] = [round(float(x), 5) for x in timbre.base]
@@ -104,8 +116,10 @@ def check_piece_length(primer: Tune | None, bars: int, metre: str | None, tempo_
     beats = (primer.end if primer else 0.0) + (bars + 1) * bar
     seconds = beats * 60.0 / tempo_bpm
     if seconds > melody_render.MAX_RENDER_SECONDS:
-        raise ValueError(f"{bars} bars at {tempo_bpm:g} bpm would play about {seconds:.0f} s; one melody plays at "
-                         f"most {melody_render.MAX_RENDER_SECONDS:.0f} s (fewer bars or a faster tempo)")
+        raise ValueError(
+            f"{bars} bars at {tempo_bpm:g} bpm would play about {seconds:.0f} s; one melody plays at "
+            f"most {melody_render.MAX_RENDER_SECONDS:.0f} s (fewer bars or a faster tempo)"
+        )
 
 
 def split_seconds(split_beats: float, tempo_bpm: float, swing: float = 0.0) -> float:
@@ -113,8 +127,9 @@ def split_seconds(split_beats: float, tempo_bpm: float, swing: float = 0.0) -> f
     return float(melody_render.swing_time(split_beats, swing)) * 60.0 / float(tempo_bpm)
 
 
-def continuation_active(wave: np.ndarray, sr: int, split_s: float, window_s: float = 0.1,
-                        floor_db: float = 30.0) -> float:
+def continuation_active(
+    wave: np.ndarray, sr: int, split_s: float, window_s: float = 0.1, floor_db: float = 30.0
+) -> float:
     """Share of the 100-ms windows after the primer whose RMS level is within `floor_db` dB of the
     primer's loudest window (1.0 = it keeps sounding, 0.0 = it fell silent). NaN without a primer
     or without anything after it."""
@@ -142,15 +157,18 @@ def midi_timbres(note_model: instrument.NoteModel, song: Song, choice: str, timb
     return [timbre] * len(song.tracks), [timbre.preset or ("encoded" if timbre.base else "centre")] * len(song.tracks)
 
 
-def render_song(note_model: instrument.NoteModel, song: Song, choice: str, timbre: Timbre, tempo_bpm: float,
-                swing: float) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
+def render_song(
+    note_model: instrument.NoteModel, song: Song, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
+) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
     """Play a read MIDI file (velocities kept, tracks mixed) at `tempo_bpm` (0: the file's own).
     Returns ((sr, wave), piano roll with one colour per track, what was played as what)."""
     tempo_bpm = limits.number(tempo_bpm, "The tempo (bpm; 0 = the file's own)", *MIDI_TEMPO_RANGE)
     swing = limits.number(swing, "The swing", *melody_render.SWING_RANGE)
     if tempo_bpm and tempo_bpm < melody_render.TEMPO_RANGE[0]:
-        raise ValueError(f"The tempo must be 0 (the file's own) or between {melody_render.TEMPO_RANGE[0]:g} "
-                         f"and {melody_render.TEMPO_RANGE[1]:g} bpm (got {tempo_bpm:g}).")
+        raise ValueError(
+            f"The tempo must be 0 (the file's own) or between {melody_render.TEMPO_RANGE[0]:g} "
+            f"and {melody_render.TEMPO_RANGE[1]:g} bpm (got {tempo_bpm:g})."
+        )
     tempo = tempo_bpm or float(np.clip(song.tempo_bpm, *melody_render.TEMPO_RANGE))
     timbres, names = midi_timbres(note_model, song, choice, timbre)
     sound = melody_render.render_tracks(note_model, song.tracks, timbres, tempo, swing)
@@ -159,13 +177,22 @@ def render_song(note_model: instrument.NoteModel, song: Song, choice: str, timbr
     return sound, roll, "; ".join(said + [f"{tempo:g} bpm", *song.remarks])
 
 
-def midi_recipe(note_model: instrument.NoteModel, midi_ref: str, choice: str, timbre: Timbre, tempo_bpm: float,
-                swing: float) -> dict:
+def midi_recipe(
+    note_model: instrument.NoteModel, midi_ref: str, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
+) -> dict:
     """The recipe of a MIDI render: the kept MIDI file, how it was played, on which note model."""
-    rec = {"engine": "sound", "kind": "midi_render", "midi": midi_ref, "model": note_model.name,
-           "checkpoint": note_model.hash, "gm": choice == GM, "preset": timbre.preset,
-           "sliders": [round(float(x), 4) for x in timbre.sliders], "tempo_bpm": float(tempo_bpm),
-           "swing": float(swing)}
+    rec = {
+        "engine": "sound",
+        "kind": "midi_render",
+        "midi": midi_ref,
+        "model": note_model.name,
+        "checkpoint": note_model.hash,
+        "gm": choice == GM,
+        "preset": timbre.preset,
+        "sliders": [round(float(x), 4) for x in timbre.sliders],
+        "tempo_bpm": float(tempo_bpm),
+        "swing": float(swing),
+    }
     if timbre.base:
         rec["timbre"] = [round(float(x), 5) for x in timbre.base]
     return rec
@@ -186,11 +213,14 @@ def gather_midi(paths: Sequence[str | Path], dest: Path) -> tuple[int, int]:
         nonlocal count, total
         count, total = count + 1, total + len(data)
         if count > MAX_TRAIN_FILES:
-            raise ValueError(f"that is more than {MAX_TRAIN_FILES} MIDI files; a training reads at most "
-                             f"{MAX_TRAIN_FILES}")
+            raise ValueError(
+                f"that is more than {MAX_TRAIN_FILES} MIDI files; a training reads at most {MAX_TRAIN_FILES}"
+            )
         if total > MAX_TRAIN_BYTES:
-            raise ValueError(f"the MIDI files come to more than {MAX_TRAIN_BYTES / 1e6:.0f} MB; the limit is "
-                             f"{MAX_TRAIN_BYTES / 1e6:.0f} MB")
+            raise ValueError(
+                f"the MIDI files come to more than {MAX_TRAIN_BYTES / 1e6:.0f} MB; the limit is "
+                f"{MAX_TRAIN_BYTES / 1e6:.0f} MB"
+            )
         (dest / f"{count:04d}_{Path(name).name[-80:]}").write_bytes(data)
 
     for p in paths:
@@ -203,8 +233,9 @@ def gather_midi(paths: Sequence[str | Path], dest: Path) -> tuple[int, int]:
                     for info in zf.infolist():
                         if Path(info.filename).suffix.lower() in melody_render.MIDI_SUFFIXES:
                             if info.file_size > midi.MAX_MIDI_BYTES:
-                                raise ValueError(f"{Path(info.filename).name} in {p.name} is over "
-                                                 f"{midi.MAX_MIDI_BYTES / 1e6:.0f} MB")
+                                raise ValueError(
+                                    f"{Path(info.filename).name} in {p.name} is over {midi.MAX_MIDI_BYTES / 1e6:.0f} MB"
+                                )
                             put(info.filename, zf.read(info))
             except (zipfile.BadZipFile, OSError) as err:
                 raise ValueError(f"{p.name} is not a readable zip ({err})") from None

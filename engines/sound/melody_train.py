@@ -52,26 +52,26 @@ from engines.sound.melody import (
 
 @dataclass(frozen=True)
 class MelodyTrainConfig:
-    steps: int = 3000                # optimiser steps
-    batch: int = 32                  # windows per step
-    window: int = 64                 # events per window
-    lr: float = 2e-3                 # Adam, cosine-decayed to lr / 20
+    steps: int = 3000  # optimiser steps
+    batch: int = 32  # windows per step
+    window: int = 64  # events per window
+    lr: float = 2e-3  # Adam, cosine-decayed to lr / 20
     weight_decay: float = 1e-5
-    transpose: int = 6               # random shift in [-transpose + 1, transpose] semitones per window
+    transpose: int = 6  # random shift in [-transpose + 1, transpose] semitones per window
     eval_every: int = 250
     checkpoint_every: int = 500
     seed: int = 0
-    time_budget_s: float | None = None   # stop (and save) after this many seconds
+    time_budget_s: float | None = None  # stop (and save) after this many seconds
 
 
 @dataclass
 class MelodyEvent:
     step: int
     total: int
-    loss: float                      # running mean training NLL per event (nats)
-    val: float | None                # held-out NLL per event (nats)
-    elapsed: float                   # seconds in this run
-    eta: float | None                # seconds still to go at the current pace (capped by the budget)
+    loss: float  # running mean training NLL per event (nats)
+    val: float | None  # held-out NLL per event (nats)
+    elapsed: float  # seconds in this run
+    eta: float | None  # seconds still to go at the current pace (capped by the budget)
     checkpoint: Path | None = None
     done: bool = False
     message: str = ""
@@ -83,14 +83,14 @@ class MelodyEvent:
 class EventSet:
     """Encoded tunes, each a row of tokens (padded with `mask` 0) plus its conditioning."""
 
-    pitch: torch.Tensor    # (N, T) long
-    dur: torch.Tensor      # (N, T)
-    pos: torch.Tensor      # (N, T)
-    mask: torch.Tensor     # (N, T) float, 1 for real events
-    tonic: torch.Tensor    # (N,)
-    mode: torch.Tensor     # (N,)
-    metre: torch.Tensor    # (N,)
-    lengths: np.ndarray    # (N,)
+    pitch: torch.Tensor  # (N, T) long
+    dur: torch.Tensor  # (N, T)
+    pos: torch.Tensor  # (N, T)
+    mask: torch.Tensor  # (N, T) float, 1 for real events
+    tonic: torch.Tensor  # (N,)
+    mode: torch.Tensor  # (N,)
+    metre: torch.Tensor  # (N,)
+    lengths: np.ndarray  # (N,)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -113,8 +113,9 @@ def event_set(tunes: Sequence[Tune], max_len: int = 2048) -> EventSet:
     return EventSet(pitch, dur, pos, mask, *cond, np.array([min(T, len(e.pitch)) for e in evs]))
 
 
-def transpose_tokens(pitch: torch.Tensor, tonic: torch.Tensor,
-                     shift: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def transpose_tokens(
+    pitch: torch.Tensor, tonic: torch.Tensor, shift: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Move pitch tokens (B, T) and tonics (B,) by `shift` (B,) semitones; rests stay rests, pitches
     leaving the model's range fold back by an octave, an unknown key (12) stays unknown."""
     moved = pitch + shift[:, None]
@@ -140,8 +141,11 @@ def sample_batch(data: EventSet, cfg: MelodyTrainConfig, gen: torch.Generator) -
     cols = cols.clamp(max=data.pitch.shape[1] - 1)
     rows = idx[:, None]
     pitch, dur, pos, mask = (t[rows, cols] for t in (data.pitch, data.dur, data.pos, data.mask))
-    shift = torch.randint(-cfg.transpose + 1, cfg.transpose + 1, (cfg.batch,), generator=gen) if cfg.transpose else \
-        torch.zeros(cfg.batch, dtype=torch.long)
+    shift = (
+        torch.randint(-cfg.transpose + 1, cfg.transpose + 1, (cfg.batch,), generator=gen)
+        if cfg.transpose
+        else torch.zeros(cfg.batch, dtype=torch.long)
+    )
     pitch, tonic = transpose_tokens(pitch, data.tonic[idx], shift)
     return pitch, dur, pos, tonic, data.mode[idx], data.metre[idx], mask
 
@@ -157,8 +161,9 @@ def held_out_nll(model: MelodyRNN, data: EventSet, batch: int = 64) -> float:
     for i in range(0, len(data), batch):
         sl = slice(i, i + batch)
         m = data.mask[sl].to(dev)
-        loss = model.loss(*(t[sl].to(dev) for t in (data.pitch, data.dur, data.pos, data.tonic, data.mode,
-                                                      data.metre)), m)
+        loss = model.loss(
+            *(t[sl].to(dev) for t in (data.pitch, data.dur, data.pos, data.tonic, data.mode, data.metre)), m
+        )
         total += float(loss) * float(m.sum())
         count += float(m.sum())
     model.train(was)
@@ -187,10 +192,19 @@ def _lr(cfg: MelodyTrainConfig, step: int, elapsed: float) -> float:
     return cfg.lr * warm * (0.05 + 0.95 * cos)
 
 
-def train_melody(train: Sequence[Tune], held_out: Sequence[Tune], out: str | Path,
-                 model_cfg: MelodyConfig | None = None, cfg: MelodyTrainConfig | None = None,
-                 stop: StopToken | None = None, device: str = "auto", data_note: str = "", licence: str = "",
-                 name: str | None = None, init_from: str | Path | None = None) -> Iterator[MelodyEvent]:
+def train_melody(
+    train: Sequence[Tune],
+    held_out: Sequence[Tune],
+    out: str | Path,
+    model_cfg: MelodyConfig | None = None,
+    cfg: MelodyTrainConfig | None = None,
+    stop: StopToken | None = None,
+    device: str = "auto",
+    data_note: str = "",
+    licence: str = "",
+    name: str | None = None,
+    init_from: str | Path | None = None,
+) -> Iterator[MelodyEvent]:
     """Train (or resume from `out`, or fine-tune from `init_from`) a melody RNN; yields MelodyEvents."""
     cfg, out = cfg or MelodyTrainConfig(), Path(out)
     dev = configure(device)
@@ -217,19 +231,37 @@ def train_melody(train: Sequence[Tune], held_out: Sequence[Tune], out: str | Pat
     lineage = checkpoints.lineage_after(base.meta) if base is not None else (ck.meta.get("lineage", []) if ck else [])
 
     def save() -> Path:
-        meta = {"name": name or out.stem, "data": data_note or f"{len(train):,} tunes",
-                "licence": licence, "steps": step, "train_config": asdict(cfg),
-                "train_seconds": round(seconds_before + time.time() - t0, 1), "history": history[-400:],
-                "metrics": {"train_nll": None if math.isnan(avg) else round(avg, 4), "val_nll": val,
-                            "val_nll_unigram": round(baseline, 4), "held_out_tunes": len(held_set),
-                            "train_tunes": len(train_set)},
-                "lineage": lineage}
+        meta = {
+            "name": name or out.stem,
+            "data": data_note or f"{len(train):,} tunes",
+            "licence": licence,
+            "steps": step,
+            "train_config": asdict(cfg),
+            "train_seconds": round(seconds_before + time.time() - t0, 1),
+            "history": history[-400:],
+            "metrics": {
+                "train_nll": None if math.isnan(avg) else round(avg, 4),
+                "val_nll": val,
+                "val_nll_unigram": round(baseline, 4),
+                "held_out_tunes": len(held_set),
+                "train_tunes": len(train_set),
+            },
+            "lineage": lineage,
+        }
         config = {"kind": KIND, "melody": model_cfg.to_dict()}
         return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, {"opt": opt.state_dict()}))
 
-    yield MelodyEvent(step, cfg.steps, avg, None, 0.0, None,
-                      message=f"resumed at step {step}" if step else
-                      f"started: {len(train_set)} tunes, {len(held_set)} held out; unigram NLL {baseline:.3f}")
+    yield MelodyEvent(
+        step,
+        cfg.steps,
+        avg,
+        None,
+        0.0,
+        None,
+        message=f"resumed at step {step}"
+        if step
+        else f"started: {len(train_set)} tunes, {len(held_set)} held out; unigram NLL {baseline:.3f}",
+    )
     model.train()
     while step < cfg.steps:
         for g in opt.param_groups:
@@ -247,8 +279,7 @@ def train_melody(train: Sequence[Tune], held_out: Sequence[Tune], out: str | Pat
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
             elapsed = time.time() - t0
             eta = None if reason else _eta(elapsed, step, cfg, step - start_step)
-            yield MelodyEvent(step, cfg.steps, avg, val, elapsed, eta, ckpt, bool(reason), reason or "",
-                              list(history))
+            yield MelodyEvent(step, cfg.steps, avg, val, elapsed, eta, ckpt, bool(reason), reason or "", list(history))
         if reason:
             return
 
@@ -268,8 +299,12 @@ def _add_config_args(parser: argparse.ArgumentParser, cls: type, prefix: str = "
     for f in dataclasses.fields(cls):
         default = f.default
         kind = float if f.type in ("float | None", "float") else int if f.type == "int" else float
-        parser.add_argument(f"--{prefix}{f.name.replace('_', '-')}", type=kind, default=default,
-                            help=f"{cls.__name__}.{f.name} (default {default})")
+        parser.add_argument(
+            f"--{prefix}{f.name.replace('_', '-')}",
+            type=kind,
+            default=default,
+            help=f"{cls.__name__}.{f.name} (default {default})",
+        )
 
 
 def _config_from(args: argparse.Namespace, cls: type, prefix: str = ""):
@@ -278,9 +313,12 @@ def _config_from(args: argparse.Namespace, cls: type, prefix: str = ""):
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the Sound melody RNN (note events -> next note).")
-    parser.add_argument("--data", default="music21",
-                        help="'music21' (public-domain fiddle tunes from music21's corpus; needs the train extra) "
-                             "or a folder of MIDI files")
+    parser.add_argument(
+        "--data",
+        default="music21",
+        help="'music21' (public-domain fiddle tunes from music21's corpus; needs the train extra) "
+        "or a folder of MIDI files",
+    )
     parser.add_argument("--out", required=True, help="checkpoint to write (resumed when it exists)")
     parser.add_argument("--cache", default="runs/melody/corpus", help="parsed-corpus cache folder (music21 data)")
     parser.add_argument("--no-parse", action="store_true", help="train on what the corpus cache already holds")
@@ -293,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _add_config_args(parser, MelodyConfig, prefix="model-")
     args = parser.parse_args(argv)
     if args.threads:
-        os.environ["ATELIER_THREADS"] = str(args.threads)   # engines.device.configure reads it
+        os.environ["ATELIER_THREADS"] = str(args.threads)  # engines.device.configure reads it
     cfg, model_cfg = _config_from(args, MelodyTrainConfig), _config_from(args, MelodyConfig, "model_")
     from engines.sound import melody_data
 
@@ -310,10 +348,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     train, held = melody_data.split_by_tune(tunes, by="title" if args.data == "music21" else "source")
     note += f"; {len(held)} whole tunes held out (by title); random transpositions of up to {cfg.transpose} semitones"
     print(f"{note} (read in {time.time() - t0:.0f} s)", flush=True)
-    for ev in train_melody(train, held, args.out, model_cfg, cfg, device=args.device, data_note=note,
-                           licence=licence, init_from=args.init_from):
-        print(json.dumps({"step": ev.step, "loss": None if math.isnan(ev.loss) else round(ev.loss, 4), "val": ev.val,
-                          "elapsed": round(ev.elapsed, 1), "eta": ev.eta, "msg": ev.message}), flush=True)
+    for ev in train_melody(
+        train,
+        held,
+        args.out,
+        model_cfg,
+        cfg,
+        device=args.device,
+        data_note=note,
+        licence=licence,
+        init_from=args.init_from,
+    ):
+        print(
+            json.dumps(
+                {
+                    "step": ev.step,
+                    "loss": None if math.isnan(ev.loss) else round(ev.loss, 4),
+                    "val": ev.val,
+                    "elapsed": round(ev.elapsed, 1),
+                    "eta": ev.eta,
+                    "msg": ev.message,
+                }
+            ),
+            flush=True,
+        )
     if args.bundle:
         dst = checkpoints.export_compact(args.out, Path(args.bundle) / Path(args.out).name, ENGINE)
         print(f"bundled {dst} ({dst.stat().st_size / 1e6:.2f} MB)", flush=True)

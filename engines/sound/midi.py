@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_MIDI_BYTES = 2_000_000        # a MIDI file (a whole symphony is a few hundred kB)
-MAX_NOTES = 20_000                # notes read from one file (all tracks)
-MAX_SECONDS = 600.0               # how long a file may play at its own tempo
-DRUM_CHANNEL = 9                  # General MIDI channel 10, counted from 0
+MAX_MIDI_BYTES = 2_000_000  # a MIDI file (a whole symphony is a few hundred kB)
+MAX_NOTES = 20_000  # notes read from one file (all tracks)
+MAX_SECONDS = 600.0  # how long a file may play at its own tempo
+DRUM_CHANNEL = 9  # General MIDI channel 10, counted from 0
 DEFAULT_TEMPO_BPM = 120.0
 
 
@@ -48,7 +48,7 @@ class Song:
     tracks: list[Track]
     tempo_bpm: float = DEFAULT_TEMPO_BPM
     metre: tuple[int, int] = (4, 4)
-    key: object | None = None            # engines.sound.melody.Key when the file names one
+    key: object | None = None  # engines.sound.melody.Key when the file names one
     remarks: list[str] = field(default_factory=list)
 
     @property
@@ -61,8 +61,26 @@ class Song:
 
 
 # ---------------------------------------------------------------- reading
-_KEYS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7, "G#": 8,
-         "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11}
+_KEYS = {
+    "C": 0,
+    "C#": 1,
+    "Db": 1,
+    "D": 2,
+    "D#": 3,
+    "Eb": 3,
+    "E": 4,
+    "F": 5,
+    "F#": 6,
+    "Gb": 6,
+    "G": 7,
+    "G#": 8,
+    "Ab": 8,
+    "A": 9,
+    "A#": 10,
+    "Bb": 10,
+    "B": 11,
+    "Cb": 11,
+}
 
 
 def _key_of(name: str):
@@ -87,8 +105,9 @@ def read_midi(source: str | os.PathLike | bytes, max_notes: int = MAX_NOTES, max
     try:
         mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as err:
-        raise ValueError(f"{name} is damaged and cannot be read as MIDI ({type(err).__name__}: "
-                         f"{str(err)[:80]})") from None
+        raise ValueError(
+            f"{name} is damaged and cannot be read as MIDI ({type(err).__name__}: {str(err)[:80]})"
+        ) from None
     if mid.type == 2:
         raise ValueError(f"{name} is a type 2 MIDI file (independent patterns); save it as type 0 or 1")
     tpb = mid.ticks_per_beat
@@ -99,7 +118,7 @@ def read_midi(source: str | os.PathLike | bytes, max_notes: int = MAX_NOTES, max
     drum_notes, total, remarks = 0, 0, []
     for ti, mtrack in enumerate(mid.tracks):
         tick = 0
-        sounding: dict[tuple[int, int], tuple[int, int]] = {}   # (channel, pitch) -> (start tick, velocity)
+        sounding: dict[tuple[int, int], tuple[int, int]] = {}  # (channel, pitch) -> (start tick, velocity)
         programs: dict[int, int] = {}
         by_channel: dict[int, list[Note]] = {}
         track_name = ""
@@ -131,16 +150,19 @@ def read_midi(source: str | os.PathLike | bytes, max_notes: int = MAX_NOTES, max
                 continue
             total += len(notes)
             if total > max_notes:
-                raise ValueError(f"{name} holds more than {max_notes:,} notes; the limit is {max_notes:,} "
-                                 "(split it into shorter files)")
+                raise ValueError(
+                    f"{name} holds more than {max_notes:,} notes; the limit is {max_notes:,} "
+                    "(split it into shorter files)"
+                )
             label = track_name or f"track {ti + 1}"
             if len(by_channel) > 1:
                 label += f" ch{ch + 1}"
             tracks.append(Track(label, sorted(notes, key=lambda n: (n.start, n.pitch)), programs.get(ch, 0), ch))
     if not tracks:
         if drum_notes:
-            raise ValueError(f"{name} holds only drums ({drum_notes:,} notes on channel 10); "
-                             "there is no melody to play")
+            raise ValueError(
+                f"{name} holds only drums ({drum_notes:,} notes on channel 10); there is no melody to play"
+            )
         raise ValueError(f"{name} holds no notes")
     bpm = DEFAULT_TEMPO_BPM if tempo is None else 60_000_000 / tempo
     song = Song(tracks, round(bpm, 3), metre or (4, 4), key, remarks)
@@ -169,8 +191,12 @@ def _close(by_channel: dict[int, list[Note]], k: tuple[int, int], on: tuple[int,
 
 
 # ---------------------------------------------------------------- writing
-def write_midi(tracks: Sequence[Track] | Sequence[Note], tempo_bpm: float = DEFAULT_TEMPO_BPM,
-               metre: tuple[int, int] = (4, 4), ticks_per_beat: int = 480) -> bytes:
+def write_midi(
+    tracks: Sequence[Track] | Sequence[Note],
+    tempo_bpm: float = DEFAULT_TEMPO_BPM,
+    metre: tuple[int, int] = (4, 4),
+    ticks_per_beat: int = 480,
+) -> bytes:
     """A type-1 MIDI file (bytes) of note lists: one track per Track (a bare list of notes is one
     track), each on its own channel (skipping the drum channel) with its program."""
     import mido

@@ -33,11 +33,11 @@ PROPERTIES = {  # name -> (label towards lower values, label towards higher valu
     "vibrato": ("steadier", "wobblier"),
     "loudness": ("quieter", "louder"),
 }
-PROBE = 2.0                      # slider positions measured: -PROBE and +PROBE
+PROBE = 2.0  # slider positions measured: -PROBE and +PROBE
 PITCHES = (48, 60, 72)
-BASES = 5                        # the centre and up to four presets
-RANGES = (3.0, 2.5, 2.0, 1.5)    # candidate safe ranges, widest first
-MARGIN = 0.25                    # a safe note stays within the presets' span widened by this share of it
+BASES = 5  # the centre and up to four presets
+RANGES = (3.0, 2.5, 2.0, 1.5)  # candidate safe ranges, widest first
+MARGIN = 0.25  # a safe note stays within the presets' span widened by this share of it
 SAFE_WITHIN = ("brightness", "noisiness", "vibrato", "loudness")  # (a slow swell or a long ring is a usable sound)
 SUFFIX = ".sliders.json"
 VERSION = 1
@@ -71,9 +71,14 @@ def measure(log_mel: np.ndarray, s: SpectrumSettings, held: tuple[int, int] = (1
     wobble = np.log2(centroid)[4:-4] - smooth[4:-4]
     level = db[a:b]
     level_wobble = level[4:-4] - np.convolve(level, np.ones(9) / 9, mode="same")[4:-4]
-    return {"brightness": float(np.log2((centroid * part.sum(0)).sum() / part.sum())),
-            "attack": float(attack), "ring": float(ring), "noisiness": float(flat.mean()),
-            "vibrato": float(wobble.std() + level_wobble.std() / 10), "loudness": float(level.mean())}
+    return {
+        "brightness": float(np.log2((centroid * part.sum(0)).sum() / part.sum())),
+        "attack": float(attack),
+        "ring": float(ring),
+        "noisiness": float(flat.mean()),
+        "vibrato": float(wobble.std() + level_wobble.std() / 10),
+        "loudness": float(level.mean()),
+    }
 
 
 def _decode(model, z: torch.Tensor, pitch: int) -> np.ndarray:
@@ -153,13 +158,30 @@ def measure_model(model, sliders: int) -> dict:
     effects, ranges = [], []
     for i in range(min(sliders, len(model.directions))):
         lo, hi = _table(model, _along(model, bases, i, -PROBE)), _table(model, _along(model, bases, i, PROBE))
-        effects.append({k: round(float(np.mean([h[k] - low[k] for h, low in zip(hi, lo)]) / span[k][2]), 4)
-                        for k in PROPERTIES})
-        ranges.append(next((r for r in RANGES if _safe(_table(model, _along(model, bases, i, r)), span, loud_floor)
-                            and _safe(_table(model, _along(model, bases, i, -r)), span, loud_floor)), RANGES[-1]))
-    return {"version": VERSION, "checkpoint": model.hash, "probe": PROBE, "pitches": list(PITCHES),
-            "effects": effects, "names": names_from(effects), "ranges": ranges,
-            "how": __doc__.split("\n\n")[1].replace("\n", " ")}
+        effects.append(
+            {k: round(float(np.mean([h[k] - low[k] for h, low in zip(hi, lo)]) / span[k][2]), 4) for k in PROPERTIES}
+        )
+        ranges.append(
+            next(
+                (
+                    r
+                    for r in RANGES
+                    if _safe(_table(model, _along(model, bases, i, r)), span, loud_floor)
+                    and _safe(_table(model, _along(model, bases, i, -r)), span, loud_floor)
+                ),
+                RANGES[-1],
+            )
+        )
+    return {
+        "version": VERSION,
+        "checkpoint": model.hash,
+        "probe": PROBE,
+        "pitches": list(PITCHES),
+        "effects": effects,
+        "names": names_from(effects),
+        "ranges": ranges,
+        "how": __doc__.split("\n\n")[1].replace("\n", " "),
+    }
 
 
 def sidecar(path: str | Path) -> Path:

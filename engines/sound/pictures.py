@@ -10,7 +10,7 @@ from engines.sound.spectrum import SpectrumSettings
 
 # a warm 'ink on paper' colour ramp: paper -> ochre -> rust -> aubergine
 _STOPS = np.array([[250, 247, 242], [236, 201, 140], [196, 120, 92], [120, 60, 90], [40, 26, 50]], np.float32)
-LEFT, BOTTOM = 46, 18          # the margins the axes' labels take (px)
+LEFT, BOTTOM = 46, 18  # the margins the axes' labels take (px)
 INK, PAPER = (60, 50, 60), (255, 255, 255)
 FREQ_TICKS = (50, 100, 200, 500, 1000, 2000, 4000, 8000, 16000)
 TIME_STEPS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -66,8 +66,13 @@ def _draw_axes(canvas: Image.Image, frames: int, s: SpectrumSettings, plot: tupl
         t = round(t + step, 6)
 
 
-def spectrogram(log_mel: np.ndarray, width: int = 640, height: int = 200, floor_db: float = 70.0,
-                settings: SpectrumSettings | None = None) -> Image.Image:
+def spectrogram(
+    log_mel: np.ndarray,
+    width: int = 640,
+    height: int = 200,
+    floor_db: float = 70.0,
+    settings: SpectrumSettings | None = None,
+) -> Image.Image:
     """The log-mel (n_mels, frames) as a picture `width` x `height`, its loudest 70 dB shown. With
     `settings`, the picture has a left margin of frequencies (Hz/kHz, on the mel scale it is
     drawn in) and a bottom margin of times (seconds)."""

@@ -21,36 +21,158 @@ SOUNDFONT_PLACES = (
     "/usr/share/soundfonts/FluidR3_GM.sf2",
     "/usr/local/share/soundfonts/FluidR3_GM.sf2",
 )
-HOLD_SECONDS = 1.5          # key held down, then released; the note picture is 2.03 s in all
+HOLD_SECONDS = 1.5  # key held down, then released; the note picture is 2.03 s in all
 NOTE_FRAMES = 128
-LOW, HIGH = 45, 84          # the bundled model's pitch range: A2 .. C6
+LOW, HIGH = 45, 84  # the bundled model's pitch range: A2 .. C6
 VELOCITIES = (64, 100, 127)
 # pitched General MIDI programs: everything up to the 'ethnic' family, without orchestra hit (55)
 PROGRAMS = tuple(p for p in range(112) if p != 55)
 
 GM_NAMES = (
-    "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
-    "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet", "Celesta", "Glockenspiel",
-    "Music Box", "Vibraphone", "Marimba", "Xylophone", "Tubular Bells", "Dulcimer", "Drawbar Organ",
-    "Percussive Organ", "Rock Organ", "Church Organ", "Reed Organ", "Accordion", "Harmonica",
-    "Tango Accordion", "Nylon Guitar", "Steel Guitar", "Jazz Guitar", "Clean Guitar", "Muted Guitar",
-    "Overdriven Guitar", "Distortion Guitar", "Guitar Harmonics", "Acoustic Bass", "Finger Bass",
-    "Pick Bass", "Fretless Bass", "Slap Bass 1", "Slap Bass 2", "Synth Bass 1", "Synth Bass 2", "Violin",
-    "Viola", "Cello", "Contrabass", "Tremolo Strings", "Pizzicato Strings", "Orchestral Harp", "Timpani",
-    "String Ensemble 1", "String Ensemble 2", "Synth Strings 1", "Synth Strings 2", "Choir Aahs",
-    "Voice Oohs", "Synth Voice", "Orchestra Hit", "Trumpet", "Trombone", "Tuba", "Muted Trumpet",
-    "French Horn", "Brass Section", "Synth Brass 1", "Synth Brass 2", "Soprano Sax", "Alto Sax",
-    "Tenor Sax", "Baritone Sax", "Oboe", "English Horn", "Bassoon", "Clarinet", "Piccolo", "Flute",
-    "Recorder", "Pan Flute", "Blown Bottle", "Shakuhachi", "Whistle", "Ocarina", "Square Lead",
-    "Sawtooth Lead", "Calliope Lead", "Chiff Lead", "Charang Lead", "Voice Lead", "Fifths Lead",
-    "Bass + Lead", "New Age Pad", "Warm Pad", "Polysynth Pad", "Choir Pad", "Bowed Pad", "Metallic Pad",
-    "Halo Pad", "Sweep Pad", "Rain FX", "Soundtrack FX", "Crystal FX", "Atmosphere FX", "Brightness FX",
-    "Goblins FX", "Echoes FX", "Sci-fi FX", "Sitar", "Banjo", "Shamisen", "Koto", "Kalimba", "Bagpipe",
-    "Fiddle", "Shanai",
+    "Acoustic Grand Piano",
+    "Bright Acoustic Piano",
+    "Electric Grand Piano",
+    "Honky-tonk Piano",
+    "Electric Piano 1",
+    "Electric Piano 2",
+    "Harpsichord",
+    "Clavinet",
+    "Celesta",
+    "Glockenspiel",
+    "Music Box",
+    "Vibraphone",
+    "Marimba",
+    "Xylophone",
+    "Tubular Bells",
+    "Dulcimer",
+    "Drawbar Organ",
+    "Percussive Organ",
+    "Rock Organ",
+    "Church Organ",
+    "Reed Organ",
+    "Accordion",
+    "Harmonica",
+    "Tango Accordion",
+    "Nylon Guitar",
+    "Steel Guitar",
+    "Jazz Guitar",
+    "Clean Guitar",
+    "Muted Guitar",
+    "Overdriven Guitar",
+    "Distortion Guitar",
+    "Guitar Harmonics",
+    "Acoustic Bass",
+    "Finger Bass",
+    "Pick Bass",
+    "Fretless Bass",
+    "Slap Bass 1",
+    "Slap Bass 2",
+    "Synth Bass 1",
+    "Synth Bass 2",
+    "Violin",
+    "Viola",
+    "Cello",
+    "Contrabass",
+    "Tremolo Strings",
+    "Pizzicato Strings",
+    "Orchestral Harp",
+    "Timpani",
+    "String Ensemble 1",
+    "String Ensemble 2",
+    "Synth Strings 1",
+    "Synth Strings 2",
+    "Choir Aahs",
+    "Voice Oohs",
+    "Synth Voice",
+    "Orchestra Hit",
+    "Trumpet",
+    "Trombone",
+    "Tuba",
+    "Muted Trumpet",
+    "French Horn",
+    "Brass Section",
+    "Synth Brass 1",
+    "Synth Brass 2",
+    "Soprano Sax",
+    "Alto Sax",
+    "Tenor Sax",
+    "Baritone Sax",
+    "Oboe",
+    "English Horn",
+    "Bassoon",
+    "Clarinet",
+    "Piccolo",
+    "Flute",
+    "Recorder",
+    "Pan Flute",
+    "Blown Bottle",
+    "Shakuhachi",
+    "Whistle",
+    "Ocarina",
+    "Square Lead",
+    "Sawtooth Lead",
+    "Calliope Lead",
+    "Chiff Lead",
+    "Charang Lead",
+    "Voice Lead",
+    "Fifths Lead",
+    "Bass + Lead",
+    "New Age Pad",
+    "Warm Pad",
+    "Polysynth Pad",
+    "Choir Pad",
+    "Bowed Pad",
+    "Metallic Pad",
+    "Halo Pad",
+    "Sweep Pad",
+    "Rain FX",
+    "Soundtrack FX",
+    "Crystal FX",
+    "Atmosphere FX",
+    "Brightness FX",
+    "Goblins FX",
+    "Echoes FX",
+    "Sci-fi FX",
+    "Sitar",
+    "Banjo",
+    "Shamisen",
+    "Koto",
+    "Kalimba",
+    "Bagpipe",
+    "Fiddle",
+    "Shanai",
 )
 # named timbres offered as presets (their encodings become the preset latents)
-PRESETS = (0, 4, 6, 11, 12, 19, 21, 24, 27, 30, 33, 40, 42, 46, 48, 52, 56, 57, 60, 65, 68, 71, 73, 80,
-           81, 89, 105, 108)
+PRESETS = (
+    0,
+    4,
+    6,
+    11,
+    12,
+    19,
+    21,
+    24,
+    27,
+    30,
+    33,
+    40,
+    42,
+    46,
+    48,
+    52,
+    56,
+    57,
+    60,
+    65,
+    68,
+    71,
+    73,
+    80,
+    81,
+    89,
+    105,
+    108,
+)
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -70,8 +192,10 @@ def find_soundfont(path: str | os.PathLike | None = None) -> Path:
     for p in places:
         if p and Path(p).is_file():
             return Path(p)
-    raise FileNotFoundError("no General MIDI soundfont found: install Debian's fluid-soundfont-gm "
-                            "(apt-get install fluid-soundfont-gm) or set ATELIER_SOUNDFONT")
+    raise FileNotFoundError(
+        "no General MIDI soundfont found: install Debian's fluid-soundfont-gm "
+        "(apt-get install fluid-soundfont-gm) or set ATELIER_SOUNDFONT"
+    )
 
 
 class Renderer:
@@ -93,8 +217,9 @@ class Renderer:
         self.synth.sounds_off()
         self._take(self.sample_rate // 10)  # let the voices end before the next render
 
-    def note(self, program: int, pitch: int, velocity: int, hold_s: float = HOLD_SECONDS,
-             total_samples: int | None = None) -> np.ndarray:
+    def note(
+        self, program: int, pitch: int, velocity: int, hold_s: float = HOLD_SECONDS, total_samples: int | None = None
+    ) -> np.ndarray:
         """One note: key down for `hold_s`, then released, `total_samples` long in all."""
         sr = self.sample_rate
         total = total_samples or (NOTE_FRAMES - 1) * 256 * sr // 16000
@@ -130,8 +255,13 @@ class NoteSet:
         return len(self.pitches)
 
 
-def render_notes(settings: SpectrumSettings, programs: Iterable[int] = PROGRAMS, pitches: Iterable[int] = range(LOW, HIGH + 1),
-                 velocities: Iterable[int] = VELOCITIES, soundfont: str | None = None) -> NoteSet:
+def render_notes(
+    settings: SpectrumSettings,
+    programs: Iterable[int] = PROGRAMS,
+    pitches: Iterable[int] = range(LOW, HIGH + 1),
+    velocities: Iterable[int] = VELOCITIES,
+    soundfont: str | None = None,
+) -> NoteSet:
     """The bundled models' training set: every program x pitch x velocity, as float16 log-mels."""
     r = Renderer(soundfont, settings.sample_rate)
     total = (NOTE_FRAMES - 1) * settings.hop

@@ -23,9 +23,11 @@ from engines.sound import instrument, melody_replay
 ENGINE = instrument.ENGINE
 KINDS = ("note", "morph", "continuation", "sweep")  # what the tab reopens ("continuation": its note only)
 EXACT = ("note", "morph", "sweep")
-CURRENT = "(the current sound)"   # a morph's end that is the note the controls played
-RETIRED = ("This sound came from the frame continuation, which was retired, so it cannot be made again; "
-           "it is kept as it was (the Gallery still plays the kept file). The Melody panel continues a tune now.")
+CURRENT = "(the current sound)"  # a morph's end that is the note the controls played
+RETIRED = (
+    "This sound came from the frame continuation, which was retired, so it cannot be made again; "
+    "it is kept as it was (the Gallery still plays the kept file). The Melody panel continues a tune now."
+)
 
 
 def find_model(rec: dict, models_dir: Path | None) -> Path:
@@ -51,8 +53,15 @@ def timbre_of(rec: dict) -> list | None:
 
 def note(model: instrument.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of a note recipe on its model."""
-    return instrument.note(model, rec.get("pitch", 60), rec.get("velocity", 100), rec.get("seconds", 1.5),
-                           rec.get("preset"), rec.get("sliders") or [], timbre_of(rec))
+    return instrument.note(
+        model,
+        rec.get("pitch", 60),
+        rec.get("velocity", 100),
+        rec.get("seconds", 1.5),
+        rec.get("preset"),
+        rec.get("sliders") or [],
+        timbre_of(rec),
+    )
 
 
 def morph_end(model: instrument.NoteModel, choice: str, current: dict | None) -> torch.Tensor:
@@ -72,8 +81,13 @@ def _unknown(model: instrument.NoteModel, choice: Any) -> str:
 def morph(model: instrument.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of a morph recipe on its model."""
     za, zb = morph_end(model, rec.get("from"), rec.get("current")), morph_end(model, rec.get("to"), rec.get("current"))
-    return instrument.morph(model, (za, rec.get("pitch", 60)), (zb, rec.get("to_pitch", 60)), rec.get("seconds", 4),
-                            rec.get("velocity", 100))
+    return instrument.morph(
+        model,
+        (za, rec.get("pitch", 60)),
+        (zb, rec.get("to_pitch", 60)),
+        rec.get("seconds", 4),
+        rec.get("velocity", 100),
+    )
 
 
 def remake(recipe: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:

@@ -23,7 +23,7 @@ from engines.sound import instrument
 from engines.sound.melody_render import Timbre, vocode_batch
 from engines.sound.render import note_name
 
-STEP_RANGE = (1, 12)          # semitones between samples (the sampler repitches the keys between)
+STEP_RANGE = (1, 12)  # semitones between samples (the sampler repitches the keys between)
 MAX_SAMPLES = 88
 RELEASE_SECONDS = 0.3
 
@@ -49,8 +49,17 @@ def pack_notes(model: instrument.NoteModel, low: int, high: int, step: int) -> l
 
 def sfz_text(pitches: list[int], name: str, recipe: dict) -> str:
     """The SFZ mapping: each sample covers the keys nearer to it than to its neighbours."""
-    lines = [f"// {name}: an Atelier sample pack", f"// recipe: {json.dumps(recipe)}", "",
-             "<control>", "default_path=samples/", "", "<global>", f"ampeg_release={RELEASE_SECONDS}", ""]
+    lines = [
+        f"// {name}: an Atelier sample pack",
+        f"// recipe: {json.dumps(recipe)}",
+        "",
+        "<control>",
+        "default_path=samples/",
+        "",
+        "<global>",
+        f"ampeg_release={RELEASE_SECONDS}",
+        "",
+    ]
     for i, p in enumerate(pitches):
         lo = 0 if i == 0 else (pitches[i - 1] + p) // 2 + 1
         hi = 127 if i == len(pitches) - 1 else (p + pitches[i + 1]) // 2
@@ -58,8 +67,16 @@ def sfz_text(pitches: list[int], name: str, recipe: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_pack(model: instrument.NoteModel, timbre: Timbre = Timbre(), low: int = 48, high: int = 72, step: int = 3,
-                velocity: int = 100, seconds: float = 1.5, name: str = "atelier") -> bytes:
+def export_pack(
+    model: instrument.NoteModel,
+    timbre: Timbre = Timbre(),
+    low: int = 48,
+    high: int = 72,
+    step: int = 3,
+    velocity: int = 100,
+    seconds: float = 1.5,
+    name: str = "atelier",
+) -> bytes:
     """A zip (bytes) of `name`.sfz, samples/*.wav (16-bit mono at the model's rate, one per sampled
     pitch, the key held `seconds` then released) and recipe.json."""
     pitches = pack_notes(model, low, high, step)
@@ -67,13 +84,23 @@ def export_pack(model: instrument.NoteModel, timbre: Timbre = Timbre(), low: int
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name))[:40].strip("_") or "atelier"
     z = instrument.timbre(model, timbre.preset, timbre.sliders, timbre.base)
     with torch.no_grad():
-        mels = instrument.note_logmels(model, z[None].expand(len(pitches), -1), torch.tensor(pitches),
-                                       torch.full((len(pitches),), float(velocity)))
+        mels = instrument.note_logmels(
+            model, z[None].expand(len(pitches), -1), torch.tensor(pitches), torch.full((len(pitches),), float(velocity))
+        )
     mels = torch.stack([instrument.fit_duration(m, seconds, model.settings) for m in mels])
     waves = vocode_batch(mels, model, instrument.VOCODER_ITERS)
-    recipe = {"engine": "sound", "kind": "sample_pack", "model": model.name, "checkpoint": model.hash,
-              **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(timbre).items()},
-              "low": pitches[0], "high": pitches[-1], "step": step, "velocity": velocity, "seconds": seconds}
+    recipe = {
+        "engine": "sound",
+        "kind": "sample_pack",
+        "model": model.name,
+        "checkpoint": model.hash,
+        **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(timbre).items()},
+        "low": pitches[0],
+        "high": pitches[-1],
+        "step": step,
+        "velocity": velocity,
+        "seconds": seconds,
+    }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(f"{safe}.sfz", sfz_text(pitches, safe, recipe))
@@ -99,7 +126,7 @@ def parse_sfz(text: str) -> list[dict[str, str]]:
                 current = {} if token == "<region>" else None
                 if current is not None:
                     regions.append(current)
-                token = token[token.index(">") + 1:].strip()
+                token = token[token.index(">") + 1 :].strip()
             if current is not None and token:
                 for k, v in re.findall(r"(\w+)=(\S+)", token):
                     current[k] = v

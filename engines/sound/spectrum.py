@@ -24,8 +24,8 @@ class SpectrumSettings:
     hop: int = 256
     n_mels: int = 80
     fmin: float = 0.0
-    fmax: float | None = None     # None: half the sample rate
-    log_floor: float = 1e-5       # power below this counts as silence
+    fmax: float | None = None  # None: half the sample rate
+    log_floor: float = 1e-5  # power below this counts as silence
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,8 +40,9 @@ def mel_basis(s: SpectrumSettings) -> torch.Tensor:
     """Slaney-normalised mel filters (n_mels, n_fft // 2 + 1)."""
     import librosa
 
-    return torch.from_numpy(librosa.filters.mel(sr=s.sample_rate, n_fft=s.n_fft, n_mels=s.n_mels, fmin=s.fmin,
-                                                fmax=s.fmax, norm="slaney")).float()
+    return torch.from_numpy(
+        librosa.filters.mel(sr=s.sample_rate, n_fft=s.n_fft, n_mels=s.n_mels, fmin=s.fmin, fmax=s.fmax, norm="slaney")
+    ).float()
 
 
 @functools.lru_cache(maxsize=8)
@@ -94,8 +95,14 @@ def mel_to_linear(mel: torch.Tensor, s: SpectrumSettings, nnls_iters: int = 50) 
     return p
 
 
-def griffin_lim(magnitude: torch.Tensor, s: SpectrumSettings, iters: int = 32, momentum: float = 0.99,
-                length: int | None = None, seed: int = 0) -> torch.Tensor:
+def griffin_lim(
+    magnitude: torch.Tensor,
+    s: SpectrumSettings,
+    iters: int = 32,
+    momentum: float = 0.99,
+    length: int | None = None,
+    seed: int = 0,
+) -> torch.Tensor:
     """Fast Griffin-Lim: a waveform whose STFT magnitude approaches `magnitude` (freq, frames)."""
     gen = torch.Generator().manual_seed(seed)
     angles = torch.exp(2j * torch.pi * torch.rand(magnitude.shape, generator=gen))
@@ -109,8 +116,9 @@ def griffin_lim(magnitude: torch.Tensor, s: SpectrumSettings, iters: int = 32, m
     return istft(magnitude * angles, s, length)
 
 
-def mel_to_audio(mel: np.ndarray, s: SpectrumSettings, iters: int = 32, nnls_iters: int = 50,
-                 length: int | None = None) -> np.ndarray:
+def mel_to_audio(
+    mel: np.ndarray, s: SpectrumSettings, iters: int = 32, nnls_iters: int = 50, length: int | None = None
+) -> np.ndarray:
     """Power mel (n_mels, frames) -> mono float wave, peak-limited to [-1, 1]."""
     power = mel_to_linear(torch.as_tensor(mel, dtype=torch.float32), s, nnls_iters)
     wave = griffin_lim(power.sqrt(), s, iters, length=length).numpy()

@@ -32,7 +32,7 @@ def slider_index(name: str) -> int | None:
     """0-based slider of an axis named 'timbre 3' or 'timbre 3: …' (None for other axes)."""
     low = str(name).strip().lower()
     if low.startswith("timbre "):
-        head = low[len("timbre "):].split(":")[0].strip()
+        head = low[len("timbre ") :].split(":")[0].strip()
         if head.isdigit() and 1 <= int(head) <= instrument.N_SLIDERS:
             return int(head) - 1
     return None
@@ -49,8 +49,9 @@ def check_axis(model: instrument.NoteModel, ax: sweep.Axis) -> sweep.Axis:
     if ax.name == PRESET:
         for v in ax.values:
             if str(v) not in model.presets and str(v) != CENTRE:
-                raise ValueError(f"{model.name} has no preset '{str(v)[:80]}'; "
-                                 f"choose from: {', '.join(model.presets)}.")
+                raise ValueError(
+                    f"{model.name} has no preset '{str(v)[:80]}'; choose from: {', '.join(model.presets)}."
+                )
         return sweep.Axis(ax.name, tuple(str(v) for v in ax.values))
     i = slider_index(ax.name)
     if i is None:
@@ -70,7 +71,7 @@ def axes(model: instrument.NoteModel, x_axis: Any, y_axis: Any) -> tuple[sweep.A
 
 def cell_recipe(base: dict, moves: dict[str, Any]) -> dict:
     """The note recipe of one cell: the base note with each axis's value in its place."""
-    rec = {**base, "sliders": (list(base.get("sliders") or []) + [0.0] * instrument.N_SLIDERS)[:instrument.N_SLIDERS]}
+    rec = {**base, "sliders": (list(base.get("sliders") or []) + [0.0] * instrument.N_SLIDERS)[: instrument.N_SLIDERS]}
     for name, value in moves.items():
         if name == PITCH:
             rec["pitch"] = float(value)
@@ -94,8 +95,9 @@ def play(model: instrument.NoteModel, rec: dict) -> tuple[int, np.ndarray]:
     return model.settings.sample_rate, replay.note(model, rec)[0]
 
 
-def run(model: instrument.NoteModel, base: dict, x_axis: Any, y_axis: Any,
-        stop: StopToken | None = None) -> Iterator[sweep.SweepEvent]:
+def run(
+    model: instrument.NoteModel, base: dict, x_axis: Any, y_axis: Any, stop: StopToken | None = None
+) -> Iterator[sweep.SweepEvent]:
     """A Sound sweep around the base note recipe: yields engines.sweep.SweepEvents, cell by cell."""
     xa, ya = axes(model, x_axis, y_axis)
     return sweep.run(lambda x, y: play(model, cell_recipe(base, {xa.name: x, ya.name: y})), xa, ya, stop)
@@ -111,8 +113,16 @@ def thumbnail(model: instrument.NoteModel, wave: np.ndarray) -> Image.Image:
 def recipe(model: instrument.NoteModel, base: dict, xa: sweep.Axis, ya: sweep.Axis, cells: list[sweep.Cell]) -> dict:
     """A Sound sweep's recipe: the axes, the base note and each cell's length in samples (so the
     kept track can be cut back into its cells)."""
-    return sweep.recipe(instrument.ENGINE, xa, ya, base, model=model.name, checkpoint=model.hash,
-                        gap_s=sweep.GAP_SECONDS, cell_samples=[len(c.output[1]) for c in cells])
+    return sweep.recipe(
+        instrument.ENGINE,
+        xa,
+        ya,
+        base,
+        model=model.name,
+        checkpoint=model.hash,
+        gap_s=sweep.GAP_SECONDS,
+        cell_samples=[len(c.output[1]) for c in cells],
+    )
 
 
 def cells_of_track(rec: dict, wave: np.ndarray, sample_rate: int) -> list[np.ndarray]:
@@ -120,7 +130,7 @@ def cells_of_track(rec: dict, wave: np.ndarray, sample_rate: int) -> list[np.nda
     gap = int(round(float(rec.get("gap_s", sweep.GAP_SECONDS)) * sample_rate))
     out, at = [], 0
     for n in rec.get("cell_samples") or []:
-        out.append(np.asarray(wave[at:at + int(n)], np.float32))
+        out.append(np.asarray(wave[at : at + int(n)], np.float32))
         at += int(n) + gap
     return out
 

@@ -1,6 +1,7 @@
 """Train Sound's note VAE (timbre sliders). The melody model trains in engines.sound.melody_train.
 
-    python -m engines.sound.train --model vae --data fluidr3 --out runs/sound/notes.pt --steps 6000 --bundle assets/models/sound
+    python -m engines.sound.train --model vae --data fluidr3 --out runs/sound/notes.pt --steps 6000 \
+        --bundle assets/models/sound
     python -m engines.sound.train --model vae --data my_recordings/ --out ~/atelier/models/sound/mine.pt --steps 1500
 
 As a library, `train_vae(...)` is a generator of SoundEvent (progress,
@@ -38,8 +39,8 @@ class SoundTrainConfig:
     steps: int = 6000
     batch: int = 64
     lr: float = 1e-3
-    kl_weight: float = 3e-4       # final weight of KL (nats per note) against L1 (per mel value)
-    kl_warmup: int = 1000         # steps over which the KL weight rises from 0
+    kl_weight: float = 3e-4  # final weight of KL (nats per note) against L1 (per mel value)
+    kl_warmup: int = 1000  # steps over which the KL weight rises from 0
     eval_every: int = 250
     checkpoint_every: int = 500
     seed: int = 0
@@ -62,7 +63,7 @@ class SoundEvent:
     total: int
     loss: float
     val: float | None
-    preview: np.ndarray | None = None     # a short clip (float32 wave at the model's rate)
+    preview: np.ndarray | None = None  # a short clip (float32 wave at the model's rate)
     checkpoint: Path | None = None
     done: bool = False
     message: str = ""
@@ -84,15 +85,16 @@ def encode_all(model: NoteVAE, notes: NoteSet, batch: int = 256) -> torch.Tensor
     dev = next(model.parameters()).device
     out = []
     for i in range(0, len(notes), batch):
-        mu, _ = model.encode(torch.as_tensor(notes.logmels[i:i + batch]).float().to(dev),
-                             torch.as_tensor(notes.pitches[i:i + batch]).to(dev),
-                             torch.as_tensor(notes.velocities[i:i + batch]).to(dev))
+        mu, _ = model.encode(
+            torch.as_tensor(notes.logmels[i : i + batch]).float().to(dev),
+            torch.as_tensor(notes.pitches[i : i + batch]).to(dev),
+            torch.as_tensor(notes.velocities[i : i + batch]).to(dev),
+        )
         out.append(mu.cpu())
     return torch.cat(out)
 
 
-def latent_atlas(model: NoteVAE, notes: NoteSet, names: dict[int, str], max_notes: int = 3000
-                 ) -> dict[str, object]:
+def latent_atlas(model: NoteVAE, notes: NoteSet, names: dict[int, str], max_notes: int = 3000) -> dict[str, object]:
     """Slider axes (principal directions of the posterior means, by variance, with their spread)
     and preset timbres (the mean encoding of each named source)."""
     index = np.random.default_rng(0).permutation(len(notes))[:max_notes]
@@ -140,15 +142,27 @@ def _optimiser(model: torch.nn.Module, cfg: SoundTrainConfig, ck) -> tuple[torch
     model.load_state_dict(ck.state_dict)
     if "opt" in ck.extra:
         opt.load_state_dict(ck.extra["opt"])
-    return (opt, int(ck.meta.get("steps", 0)), [tuple(h) for h in ck.meta.get("history", [])],
-            float(ck.meta.get("train_seconds", 0.0)))
+    return (
+        opt,
+        int(ck.meta.get("steps", 0)),
+        [tuple(h) for h in ck.meta.get("history", [])],
+        float(ck.meta.get("train_seconds", 0.0)),
+    )
 
 
-def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None = None,
-              model_cfg: NoteVAEConfig | None = None, cfg: SoundTrainConfig | None = None,
-              names: dict[int, str] | None = None, stop: StopToken | None = None, device: str = "auto",
-              data_note: str = "", name: str | None = None, init_from: str | Path | None = None
-              ) -> Iterator[SoundEvent]:
+def train_vae(
+    notes: NoteSet,
+    out: str | Path,
+    settings: SpectrumSettings | None = None,
+    model_cfg: NoteVAEConfig | None = None,
+    cfg: SoundTrainConfig | None = None,
+    names: dict[int, str] | None = None,
+    stop: StopToken | None = None,
+    device: str = "auto",
+    data_note: str = "",
+    name: str | None = None,
+    init_from: str | Path | None = None,
+) -> Iterator[SoundEvent]:
     """Train (or resume, or fine-tune from `init_from`) a note VAE; `names` labels sources for presets."""
     cfg, out = cfg or SoundTrainConfig(), Path(out)
     settings = settings or SpectrumSettings(n_mels=notes.logmels.shape[1])
@@ -178,22 +192,44 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
 
     def save() -> Path:
         atlas = latent_atlas(model, notes, names)
-        meta = {"data": data_note or f"{len(notes):,} notes", "steps": step, "train_config": asdict(cfg),
-                "metrics": metrics, "history": history[-400:], "name": name or out.stem,
-                "train_seconds": round(seconds_before + time.time() - t0, 1),
-                "pitch_range": [int(notes.pitches.min()), int(notes.pitches.max())]}
+        meta = {
+            "data": data_note or f"{len(notes):,} notes",
+            "steps": step,
+            "train_config": asdict(cfg),
+            "metrics": metrics,
+            "history": history[-400:],
+            "name": name or out.stem,
+            "train_seconds": round(seconds_before + time.time() - t0, 1),
+            "pitch_range": [int(notes.pitches.min()), int(notes.pitches.max())],
+        }
         config = {"kind": "vae", "vae": model_cfg.to_dict(), "spectrum": settings.to_dict()}
         model.train()
-        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta,
-                                                {"atlas": atlas, "preset_sources": [[k, v] for k, v in names.items()],
-                                                 "opt": opt.state_dict()}))
+        return checkpoints.save(
+            out,
+            Checkpoint(
+                ENGINE,
+                model.state_dict(),
+                config,
+                meta,
+                {"atlas": atlas, "preset_sources": [[k, v] for k, v in names.items()], "opt": opt.state_dict()},
+            ),
+        )
 
     def preview() -> np.ndarray:
         from engines.sound.spectrum import logmel_to_audio
+
         model.eval()
         with torch.no_grad():
-            mel = model.decode(torch.zeros(1, model_cfg.latent, device=dev), torch.tensor([60], device=dev),
-                               torch.tensor([100], device=dev))[0].float().cpu().numpy()
+            mel = (
+                model.decode(
+                    torch.zeros(1, model_cfg.latent, device=dev),
+                    torch.tensor([60], device=dev),
+                    torch.tensor([100], device=dev),
+                )[0]
+                .float()
+                .cpu()
+                .numpy()
+            )
         model.train()
         return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
 
@@ -216,8 +252,18 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
             metrics = vae_metrics(model, val_set)
             history.append((step, round(l1_avg, 4), round(metrics["recon_logmel_l1"], 4)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
-            yield SoundEvent(step, cfg.steps, l1_avg, metrics["recon_logmel_l1"], preview(), ckpt, bool(reason),
-                             reason or "", time.time() - t0, list(history))
+            yield SoundEvent(
+                step,
+                cfg.steps,
+                l1_avg,
+                metrics["recon_logmel_l1"],
+                preview(),
+                ckpt,
+                bool(reason),
+                reason or "",
+                time.time() - t0,
+                list(history),
+            )
         if reason:
             return
 
@@ -225,17 +271,22 @@ def train_vae(notes: NoteSet, out: str | Path, settings: SpectrumSettings | None
 def studio_config(steps: int, time_budget_s: float | None = None) -> SoundTrainConfig:
     """The studio's recipe for a training on the artist's sounds: frequent evaluations (a live
     loss plot and preview), a checkpoint every 250 steps, the KL weight warming over a quarter."""
-    return SoundTrainConfig(steps=int(steps), batch=64, eval_every=50,
-                            checkpoint_every=250, kl_warmup=max(1, int(steps) // 4), time_budget_s=time_budget_s)
+    return SoundTrainConfig(
+        steps=int(steps),
+        batch=64,
+        eval_every=50,
+        checkpoint_every=250,
+        kl_warmup=max(1, int(steps) // 4),
+        time_budget_s=time_budget_s,
+    )
 
 
-PLAN_SHARE = 0.9          # of the budget planned for steps; evaluations, saves and the plan itself take the rest
-PLAN_MIN_STEPS = 200      # below this many steps, a smaller batch is tried
-PLAN_FINISH = 0.05        # of the budget kept for the last evaluation and save after the run stops
+PLAN_SHARE = 0.9  # of the budget planned for steps; evaluations, saves and the plan itself take the rest
+PLAN_MIN_STEPS = 200  # below this many steps, a smaller batch is tried
+PLAN_FINISH = 0.05  # of the budget kept for the last evaluation and save after the run stops
 
 
-def _step_seconds(data: TrainingData, model: torch.nn.Module, batch: int, dev: torch.device,
-                  repeats: int = 3) -> float:
+def _step_seconds(data: TrainingData, model: torch.nn.Module, batch: int, dev: torch.device, repeats: int = 3) -> float:
     """Seconds one optimiser step of the note VAE takes at this batch (after one warm-up step)."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     n = min(batch, len(data.notes.logmels))
@@ -250,8 +301,13 @@ def _step_seconds(data: TrainingData, model: torch.nn.Module, batch: int, dev: t
     return float(np.median(times[1:]))
 
 
-def plan_budget(data: TrainingData, settings: SpectrumSettings, budget_s: float, device: str = "auto",
-                init_from: str | Path | None = None) -> tuple[SoundTrainConfig, str]:
+def plan_budget(
+    data: TrainingData,
+    settings: SpectrumSettings,
+    budget_s: float,
+    device: str = "auto",
+    init_from: str | Path | None = None,
+) -> tuple[SoundTrainConfig, str]:
     """A training that fits `budget_s`: times a few steps of the model on this data, then picks the
     batch (halved while fewer than PLAN_MIN_STEPS would fit), the steps that fill PLAN_SHARE of the
     budget after the evaluations, a cosine learning-rate schedule and a KL warm-up over a quarter of
@@ -277,19 +333,45 @@ def plan_budget(data: TrainingData, settings: SpectrumSettings, budget_s: float,
     steps = max(10, steps)
     every = max(10, steps // 20)
     left = budget_s - (time.perf_counter() - t0) - PLAN_FINISH * budget_s  # the last check and save fit in the rest
-    cfg = SoundTrainConfig(steps=steps, batch=batch, eval_every=every, checkpoint_every=max(every, steps // 4),
-                           kl_warmup=max(1, steps // 4), time_budget_s=max(left, 0.5 * budget_s), lr_schedule="cosine")
-    line = (f"Planned for {budget_s / 60:.1f} min: {per_step * 1000:.0f} ms a step at batch {batch}, so "
-            f"**{steps} steps**, learning rate falling on a cosine, a check every {every} steps.")
+    cfg = SoundTrainConfig(
+        steps=steps,
+        batch=batch,
+        eval_every=every,
+        checkpoint_every=max(every, steps // 4),
+        kl_warmup=max(1, steps // 4),
+        time_budget_s=max(left, 0.5 * budget_s),
+        lr_schedule="cosine",
+    )
+    line = (
+        f"Planned for {budget_s / 60:.1f} min: {per_step * 1000:.0f} ms a step at batch {batch}, so "
+        f"**{steps} steps**, learning rate falling on a cosine, a check every {every} steps."
+    )
     return cfg, line
 
 
-def train_on(data: TrainingData, out: str | Path, settings: SpectrumSettings, cfg: SoundTrainConfig,
-             stop: StopToken | None = None, name: str | None = None, init_from: str | Path | None = None,
-             device: str = "auto") -> Iterator[SoundEvent]:
+def train_on(
+    data: TrainingData,
+    out: str | Path,
+    settings: SpectrumSettings,
+    cfg: SoundTrainConfig,
+    stop: StopToken | None = None,
+    name: str | None = None,
+    init_from: str | Path | None = None,
+    device: str = "auto",
+) -> Iterator[SoundEvent]:
     """Train a note VAE on what `prepare_training_data` found, written to `out` (resumed when it exists)."""
-    return train_vae(data.notes, out, settings, cfg=cfg, names=data.names, stop=stop, name=name,
-                     data_note=data.described, init_from=init_from, device=device)
+    return train_vae(
+        data.notes,
+        out,
+        settings,
+        cfg=cfg,
+        names=data.names,
+        stop=stop,
+        name=name,
+        data_note=data.described,
+        init_from=init_from,
+        device=device,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -297,7 +379,9 @@ def main(argv: list[str] | None = None) -> None:
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", choices=["vae"], default="vae", help="the note VAE (the only kind trained here)")
-    p.add_argument("--data", nargs="+", required=True, help="'fluidr3' (the bundled recipe) or audio files/folders/zips")
+    p.add_argument(
+        "--data", nargs="+", required=True, help="'fluidr3' (the bundled recipe) or audio files/folders/zips"
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int)
@@ -314,9 +398,11 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     if args.data == ["fluidr3"]:
         notes = render.render_notes(settings)
-        note = (f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
-                f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
-                f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out")
+        note = (
+            f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
+            f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
+            f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out"
+        )
         names = {prog: render.GM_NAMES[prog] for prog in render.PRESETS}
     else:
         from engines.sound import audio
@@ -326,11 +412,30 @@ def main(argv: list[str] | None = None) -> None:
         notes, names = audio.notes_from_clips(clips, settings)
         note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
     print(f"{note} (prepared in {time.time() - t0:.0f} s)", flush=True)
-    events = train_vae(notes, args.out, settings, NoteVAEConfig(latent=args.latent), cfg, names,
-                       device=args.device, data_note=note, init_from=args.init_from)
+    events = train_vae(
+        notes,
+        args.out,
+        settings,
+        NoteVAEConfig(latent=args.latent),
+        cfg,
+        names,
+        device=args.device,
+        data_note=note,
+        init_from=args.init_from,
+    )
     for ev in events:
-        print(json.dumps({"step": ev.step, "loss": round(ev.loss, 4), "val": None if ev.val is None else round(ev.val, 4),
-                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "step": ev.step,
+                    "loss": round(ev.loss, 4),
+                    "val": None if ev.val is None else round(ev.val, 4),
+                    "seconds": round(ev.seconds, 1),
+                    "msg": ev.message,
+                }
+            ),
+            flush=True,
+        )
     if args.bundle:
         dst = checkpoints.export_compact(args.out, Path(args.bundle) / Path(args.out).name, ENGINE)
         print(f"bundled {dst} ({dst.stat().st_size / 1e6:.1f} MB); fine-tune it further with --init-from", flush=True)

@@ -24,9 +24,9 @@ class NoteVAEConfig:
     n_mels: int = 128
     frames: int = 128
     latent: int = 16
-    width: int = 256          # channels of the innermost blocks
-    cond: int = 64            # size of the pitch/velocity conditioning vector
-    log_mean: float = -6.0    # log-mel normalisation: (x - mean) / scale
+    width: int = 256  # channels of the innermost blocks
+    cond: int = 64  # size of the pitch/velocity conditioning vector
+    log_mean: float = -6.0  # log-mel normalisation: (x - mean) / scale
     log_scale: float = 4.0
 
     def to_dict(self) -> dict:
@@ -71,8 +71,9 @@ class NoteVAE(nn.Module):
         w = cfg.width
         self.condition = Conditioning(cfg.cond)
         enc = [cfg.n_mels + cfg.cond, w, w, w, w]
-        self.encoder = nn.Sequential(*[
-            nn.Sequential(nn.Conv1d(a, b, 4, 2, 1), nn.GroupNorm(8, b), nn.SiLU()) for a, b in zip(enc[:-1], enc[1:])])
+        self.encoder = nn.Sequential(
+            *[nn.Sequential(nn.Conv1d(a, b, 4, 2, 1), nn.GroupNorm(8, b), nn.SiLU()) for a, b in zip(enc[:-1], enc[1:])]
+        )
         self.steps = cfg.frames // 16
         self.to_stats = nn.Linear(w * self.steps + cfg.cond, 2 * cfg.latent)
         self.from_z = nn.Linear(cfg.latent + cfg.cond, w * self.steps)
@@ -86,8 +87,9 @@ class NoteVAE(nn.Module):
     def denormalise(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.cfg.log_scale + self.cfg.log_mean
 
-    def encode(self, log_mel: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(
+        self, log_mel: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """log_mel (B, n_mels, frames), pitch and velocity (B,) -> (mu, logvar), each (B, latent)."""
         cond = self.condition(pitch, velocity)
         x = torch.cat([self.normalise(log_mel), cond[:, :, None].expand(-1, -1, log_mel.shape[2])], dim=1)
@@ -103,8 +105,9 @@ class NoteVAE(nn.Module):
             h = block(h, cond)
         return self.denormalise(self.head(h))
 
-    def forward(self, log_mel: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, log_mel: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (reconstruction, L1 loss in normalised units, KL per note)."""
         mu, logvar = self.encode(log_mel, pitch, velocity)
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()

@@ -1,9 +1,9 @@
 """Stylize from the command line; every output carries its recipe.
 
-    python -m engines.stylize fast --content photo.jpg --style a.jpg b.jpg --weights 1 0.5 --out out.png
-    python -m engines.stylize gatys --content photo.jpg --style a.jpg --steps 200 --size 512 --out out.png
-    python -m engines.stylize dream --content photo.jpg --target layer:b8 --out dream.png
-    python -m engines.stylize grid --out assets/stylize-grid.jpg     # the README's side-by-side
+python -m engines.stylize fast --content photo.jpg --style a.jpg b.jpg --weights 1 0.5 --out out.png
+python -m engines.stylize gatys --content photo.jpg --style a.jpg --steps 200 --size 512 --out out.png
+python -m engines.stylize dream --content photo.jpg --target layer:b8 --out dream.png
+python -m engines.stylize grid --out assets/stylize-grid.jpg     # the README's side-by-side
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def grid(out: Path, side: int = 256) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m engines.stylize", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m engines.stylize", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("fast", "gatys"):
         s = sub.add_parser(name)
@@ -83,22 +84,34 @@ def main(argv: list[str] | None = None) -> None:
         content = load_picture(args.content) if args.content else None
         settings = DreamSettings(target=args.target, octaves=args.octaves, steps=args.steps, size=args.size)
         pic = _last(dream(content, settings)).preview
-        rec = {"engine": "stylize", "method": "dream", "target": args.target, "octaves": args.octaves,
-               "steps": args.steps}
+        rec = {
+            "engine": "stylize",
+            "method": "dream",
+            "target": args.target,
+            "octaves": args.octaves,
+            "steps": args.steps,
+        }
         print(recipes.write_png(args.out, pic, rec))
         return
     content = load_picture(args.content)
     styles = [load_picture(s) for s in args.style]
     weights = args.weights or [1.0] * len(styles)
-    rec = {"engine": "stylize", "method": args.cmd, "content": Path(args.content).name,
-           "styles": [Path(s).name for s in args.style], "weights": weights, "size": args.size,
-           "keep_colours": args.keep_colours}
+    rec = {
+        "engine": "stylize",
+        "method": args.cmd,
+        "content": Path(args.content).name,
+        "styles": [Path(s).name for s in args.style],
+        "weights": weights,
+        "size": args.size,
+        "keep_colours": args.keep_colours,
+    }
     if args.cmd == "fast":
         pic = fast.stylize(content, styles, weights, args.strength, args.keep_colours, args.size)
         rec["strength"] = args.strength
     else:
-        settings = GatysSettings(iterations=args.steps, size=args.size,
-                                 preserve_color="luminance" if args.keep_colours else "none")
+        settings = GatysSettings(
+            iterations=args.steps, size=args.size, preserve_color="luminance" if args.keep_colours else "none"
+        )
         pic = _last(paint(content, styles, weights, settings)).preview
         rec["steps"] = args.steps
     print(recipes.write_png(args.out, pic, rec))

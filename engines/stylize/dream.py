@@ -19,8 +19,14 @@ from engines.jobs import StopToken
 from engines.stylize import features
 from engines.stylize.gatys import to_image, to_tensor
 
-LAYERS = {"edges and dots (block 1)": "b1", "textures (block 3)": "b3", "patterns (block 5)": "b5",
-          "parts (block 8)": "b8", "things (block 11)": "b11", "whole objects (block 14)": "b14"}
+LAYERS = {
+    "edges and dots (block 1)": "b1",
+    "textures (block 3)": "b3",
+    "patterns (block 5)": "b5",
+    "parts (block 8)": "b8",
+    "things (block 11)": "b11",
+    "whole objects (block 14)": "b14",
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,8 @@ class DreamSettings:
     target: str = "layer:b8"
     octaves: int = 3
     octave_scale: float = 1.5
-    steps: int = 12          # per octave
-    strength: float = 0.03   # step size in pixel units
+    steps: int = 12  # per octave
+    strength: float = 0.03  # step size in pixel units
     jitter: int = 16
     size: int = 384
     seed: int = 0
@@ -71,8 +77,12 @@ def _objective(acts: torch.Tensor, kind: str, index: int | None) -> torch.Tensor
     return acts[0, index]
 
 
-def dream(image: Image.Image | None, settings: DreamSettings = DreamSettings(), stop: StopToken | None = None,
-          device: str = "cpu") -> Iterator[DreamEvent]:
+def dream(
+    image: Image.Image | None,
+    settings: DreamSettings = DreamSettings(),
+    stop: StopToken | None = None,
+    device: str = "cpu",
+) -> Iterator[DreamEvent]:
     """Dream on `image` (or on soft noise when None); yields a preview after each few steps."""
     kind, tap, index = parse_target(settings.target)
     net = features.load(features.LITE0, (tap,), device)
@@ -82,8 +92,10 @@ def dream(image: Image.Image | None, settings: DreamSettings = DreamSettings(), 
         image = Image.fromarray((noise * 255).astype(np.uint8))
     gen = torch.Generator().manual_seed(settings.seed)
     base = to_tensor(image, settings.size, device)
-    sizes = [tuple(max(32, int(d / settings.octave_scale ** o)) for d in base.shape[-2:])
-             for o in reversed(range(settings.octaves))]
+    sizes = [
+        tuple(max(32, int(d / settings.octave_scale**o)) for d in base.shape[-2:])
+        for o in reversed(range(settings.octaves))
+    ]
     total, step, t0 = settings.steps * len(sizes), 0, time.time()
     x = F.interpolate(base, size=sizes[0], mode="bilinear", align_corners=False)
     detail = torch.zeros_like(x)
@@ -104,8 +116,9 @@ def dream(image: Image.Image | None, settings: DreamSettings = DreamSettings(), 
             step += 1
             stopped = bool(stop and stop.stopped)
             if step % 4 == 0 or stopped:
-                yield DreamEvent(step, total, value, to_image(x), stopped, "stopped" if stopped else "",
-                                 time.time() - t0)
+                yield DreamEvent(
+                    step, total, value, to_image(x), stopped, "stopped" if stopped else "", time.time() - t0
+                )
             if stopped:
                 return
         detail = x - F.interpolate(base, size=size, mode="bilinear", align_corners=False)

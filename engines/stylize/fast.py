@@ -30,9 +30,9 @@ from scipy import ndimage
 from engines.device import cpu_threads
 from engines.stylize import color
 
-STYLE_SIZE = 256        # the style predictor's fixed input
-MULTIPLE = 4            # the transform net halves twice and doubles twice
-TILE = 2048             # larger prints are painted in overlapping tiles (memory)
+STYLE_SIZE = 256  # the style predictor's fixed input
+MULTIPLE = 4  # the transform net halves twice and doubles twice
+TILE = 2048  # larger prints are painted in overlapping tiles (memory)
 OVERLAP = 64
 N_PRESETS = 26
 FLAT_NOISE = 1.5 / 255  # grey levels of fixed-seed noise added to flat regions before the network
@@ -116,8 +116,9 @@ def soften_flat(content: np.ndarray, amplitude: float = FLAT_NOISE, seed: int = 
     same noise, so the fast path stays exact."""
     if amplitude <= 0:
         return content
-    activity = (np.abs(np.diff(content, axis=0, append=content[-1:])).sum(-1)
-                + np.abs(np.diff(content, axis=1, append=content[:, -1:])).sum(-1))
+    activity = np.abs(np.diff(content, axis=0, append=content[-1:])).sum(-1) + np.abs(
+        np.diff(content, axis=1, append=content[:, -1:])
+    ).sum(-1)
     flat = np.clip(1.0 - ndimage.uniform_filter(activity, 7) / FLAT_ACTIVITY, 0.0, 1.0)
     noise = np.random.default_rng(seed).standard_normal(content.shape) * amplitude
     return np.clip(content + noise * flat[..., None], 0.0, 1.0)
@@ -128,7 +129,7 @@ def streak_ratio(picture: Image.Image | np.ndarray, top: float = 1.0) -> float:
     levels, over the top `top` fraction of the picture: about 1 for a natural texture, far above 1
     for horizontal stripes."""
     a = np.asarray(picture, dtype=np.float64)
-    a = a[:max(2, int(a.shape[0] * top))]
+    a = a[: max(2, int(a.shape[0] * top))]
     rows, cols = np.abs(np.diff(a, axis=0)).mean(), np.abs(np.diff(a, axis=1)).mean()
     return float((rows + 0.5) / (cols + 0.5))
 
@@ -165,18 +166,24 @@ def _tiled(content: np.ndarray, vector: np.ndarray, tile: int = TILE, overlap: i
     for y in range(0, max(h - overlap, 1), step):
         for x in range(0, max(w - overlap, 1), step):
             y0, x0 = min(y, max(h - tile, 0)), min(x, max(w - tile, 0))
-            patch = _transform(content[y0:y0 + tile, x0:x0 + tile], vector)
+            patch = _transform(content[y0 : y0 + tile, x0 : x0 + tile], vector)
             ph, pw = patch.shape[:2]
             ramp_y = np.minimum(1, np.minimum(np.arange(ph) + 1, ph - np.arange(ph)) / overlap)
             ramp_x = np.minimum(1, np.minimum(np.arange(pw) + 1, pw - np.arange(pw)) / overlap)
             mask = (ramp_y[:, None] * ramp_x[None, :])[..., None]
-            out[y0:y0 + ph, x0:x0 + pw] += patch * mask
-            weight[y0:y0 + ph, x0:x0 + pw] += mask
+            out[y0 : y0 + ph, x0 : x0 + pw] += patch * mask
+            weight[y0 : y0 + ph, x0 : x0 + pw] += mask
     return out / np.maximum(weight, 1e-8)
 
 
-def stylize(content: Image.Image, styles: Sequence[Image.Image] | Sequence[np.ndarray], weights: Sequence[float],
-            strength: float = 1.0, preserve_color: bool = False, max_side: int | None = None) -> Image.Image:
+def stylize(
+    content: Image.Image,
+    styles: Sequence[Image.Image] | Sequence[np.ndarray],
+    weights: Sequence[float],
+    strength: float = 1.0,
+    preserve_color: bool = False,
+    max_side: int | None = None,
+) -> Image.Image:
     """Paint `content` in the blend of `styles` (pictures or style vectors) at `strength`
     (0 = the network's rendering of the content's own style, 1 = the full target style)."""
     if not 0.0 <= strength <= 1.0:
@@ -193,8 +200,9 @@ def stylize(content: Image.Image, styles: Sequence[Image.Image] | Sequence[np.nd
     return color.keep_luminance_only(painted, content) if preserve_color else painted
 
 
-def presets(content: Image.Image, weights: Sequence[float], preserve_color: bool = False,
-            max_side: int | None = None) -> Image.Image:
+def presets(
+    content: Image.Image, weights: Sequence[float], preserve_color: bool = False, max_side: int | None = None
+) -> Image.Image:
     """Paint with a blend of the 26 preset styles of the multi-style network."""
     w = np.asarray(weights, dtype=np.float32)
     if w.shape != (N_PRESETS,):

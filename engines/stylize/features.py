@@ -70,9 +70,29 @@ class Lite0Features(nn.Module):
 class VGGFeatures(nn.Module):
     """Named ReLU taps of VGG19 ('relu<block>_<layer>'), ImageNet-normalised input in [0, 1]."""
 
-    NAMES = ("relu1_1", "relu1_2", "pool1", "relu2_1", "relu2_2", "pool2", "relu3_1", "relu3_2", "relu3_3",
-             "relu3_4", "pool3", "relu4_1", "relu4_2", "relu4_3", "relu4_4", "pool4", "relu5_1", "relu5_2",
-             "relu5_3", "relu5_4", "pool5")
+    NAMES = (
+        "relu1_1",
+        "relu1_2",
+        "pool1",
+        "relu2_1",
+        "relu2_2",
+        "pool2",
+        "relu3_1",
+        "relu3_2",
+        "relu3_3",
+        "relu3_4",
+        "pool3",
+        "relu4_1",
+        "relu4_2",
+        "relu4_3",
+        "relu4_4",
+        "pool4",
+        "relu5_1",
+        "relu5_2",
+        "relu5_3",
+        "relu5_4",
+        "pool5",
+    )
 
     def __init__(self, features: nn.Sequential, taps: tuple[str, ...], truncate: bool = True) -> None:
         super().__init__()
@@ -116,15 +136,18 @@ def _vgg_features(device: str) -> nn.Sequential:
     return vgg19(weights=VGG19_Weights.IMAGENET1K_V1).features.to(device).eval().requires_grad_(False)
 
 
-def load(name: str, taps: tuple[str, ...], device: str = "cpu", truncate: bool = True,
-         allow_downloads: bool = False) -> nn.Module:
+def load(
+    name: str, taps: tuple[str, ...], device: str = "cpu", truncate: bool = True, allow_downloads: bool = False
+) -> nn.Module:
     """A frozen feature extractor returning {tap: activation} for RGB input in [0, 1]."""
     if name == LITE0:
         return Lite0Features(efficientnet_lite0.load(device), taps, truncate).eval()
     if name == VGG19:
         if not vgg19_available(allow_downloads):
-            raise ValueError("VGG19 weights are not on this machine; start Atelier with --allow-downloads "
-                             "to fetch them once, or use EfficientNet-lite0")
+            raise ValueError(
+                "VGG19 weights are not on this machine; start Atelier with --allow-downloads "
+                "to fetch them once, or use EfficientNet-lite0"
+            )
         return VGGFeatures(_vgg_features(device), taps, truncate).to(device).eval()
     raise ValueError(f"unknown backbone {name!r}; choose {LITE0} or {VGG19}")
 

@@ -28,18 +28,18 @@ from engines.stylize import color, features
 class GatysSettings:
     """What the artist controls in 'Paint it slowly'."""
 
-    iterations: int = 200          # loss evaluations over all scales
-    size: int = 384                # longer side of the result, in pixels
+    iterations: int = 200  # loss evaluations over all scales
+    size: int = 384  # longer side of the result, in pixels
     style_weight: float = 1.0
     content_weight: float = 0.15
     tv_weight: float = 0.3
-    optimizer: str = "lbfgs"       # "lbfgs" or "adam"
+    optimizer: str = "lbfgs"  # "lbfgs" or "adam"
     adam_lr: float = 0.02
-    preserve_color: str = "none"   # "none", "luminance" or "histogram"
+    preserve_color: str = "none"  # "none", "luminance" or "histogram"
     backbone: str = features.LITE0
-    multiscale: bool = True        # start at 256 px when the result is larger
+    multiscale: bool = True  # start at 256 px when the result is larger
     preview_every: int = 10
-    naive: bool = False            # benchmark baseline: full network, style targets recomputed every step
+    naive: bool = False  # benchmark baseline: full network, style targets recomputed every step
 
 
 @dataclass
@@ -84,8 +84,15 @@ def to_image(x: torch.Tensor) -> Image.Image:
 class StyleLoss:
     """Style, content and TV losses against fixed targets, computed once per scale."""
 
-    def __init__(self, net: torch.nn.Module, taps: features.Taps, content: torch.Tensor,
-                 styles: Sequence[torch.Tensor], weights: Sequence[float], cache: bool = True) -> None:
+    def __init__(
+        self,
+        net: torch.nn.Module,
+        taps: features.Taps,
+        content: torch.Tensor,
+        styles: Sequence[torch.Tensor],
+        weights: Sequence[float],
+        cache: bool = True,
+    ) -> None:
         self.net, self.taps, self.cache = net, taps, cache
         self.styles, self.weights = list(styles), np.asarray(weights, np.float64) / np.sum(weights)
         with torch.no_grad():
@@ -94,8 +101,9 @@ class StyleLoss:
             self.content_scale = self.content_target.pow(2).mean().clamp_min(1e-8)
             self.style_targets = self._style_targets()
             # each layer's error for the content picture itself: the yardstick that balances layers
-            self.norms = {k: (gram(c_feats[k]) - self.style_targets[k]).pow(2).sum().clamp_min(1e-12)
-                          for k in taps.style}
+            self.norms = {
+                k: (gram(c_feats[k]) - self.style_targets[k]).pow(2).sum().clamp_min(1e-12) for k in taps.style
+            }
 
     def _style_targets(self) -> dict[str, torch.Tensor]:
         targets: dict[str, torch.Tensor] = {}
@@ -108,8 +116,9 @@ class StyleLoss:
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         feats = self.net(x)
         targets = self.style_targets if self.cache else {k: v.detach() for k, v in self._style_targets().items()}
-        style = torch.stack([(gram(feats[k]) - targets[k]).pow(2).sum() / self.norms[k]
-                             for k in self.taps.style]).mean()
+        style = torch.stack(
+            [(gram(feats[k]) - targets[k]).pow(2).sum() / self.norms[k] for k in self.taps.style]
+        ).mean()
         content = F.mse_loss(feats[self.taps.content], self.content_target) / self.content_scale
         return style, content, tv_loss(x)
 
@@ -133,9 +142,16 @@ def _finish(x: torch.Tensor, content: Image.Image, settings: GatysSettings, mask
     return out
 
 
-def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence[float],
-          settings: GatysSettings = GatysSettings(), mask: Image.Image | None = None,
-          stop: StopToken | None = None, device: str = "cpu", allow_downloads: bool = False) -> Iterator[GatysEvent]:
+def paint(
+    content: Image.Image,
+    styles: Sequence[Image.Image],
+    weights: Sequence[float],
+    settings: GatysSettings = GatysSettings(),
+    mask: Image.Image | None = None,
+    stop: StopToken | None = None,
+    device: str = "cpu",
+    allow_downloads: bool = False,
+) -> Iterator[GatysEvent]:
     """Optimise a picture; yields a GatysEvent with a preview every `preview_every` evaluations.
     The last event has done=True (also when stopped, keeping the last picture)."""
     if not styles or len(styles) != len(weights):
@@ -149,19 +165,28 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
     if settings.preserve_color == "histogram":
         styles = [color.match_colors(s, content) for s in styles]
     taps = features.DEFAULT_TAPS[settings.backbone]
-    net = features.load(settings.backbone, (*taps.style, taps.content), device, truncate=not settings.naive,
-                        allow_downloads=allow_downloads)
+    net = features.load(
+        settings.backbone,
+        (*taps.style, taps.content),
+        device,
+        truncate=not settings.naive,
+        allow_downloads=allow_downloads,
+    )
     total = sum(n for _, n in _scales(settings))
     step, t0, history = 0, time.time(), []
     x: torch.Tensor | None = None
     last = (float("nan"),) * 3
     for side, budget in _scales(settings):
         target = to_tensor(content, side, device)
-        x = target.clone() if x is None else F.interpolate(x.detach(), size=target.shape[-2:], mode="bicubic",
-                                                           align_corners=False).clamp(0, 1)
+        x = (
+            target.clone()
+            if x is None
+            else F.interpolate(x.detach(), size=target.shape[-2:], mode="bicubic", align_corners=False).clamp(0, 1)
+        )
         x.requires_grad_(True)
-        loss_fn = StyleLoss(net, taps, target, [to_tensor(s, side, device) for s in styles], weights,
-                            cache=not settings.naive)
+        loss_fn = StyleLoss(
+            net, taps, target, [to_tensor(s, side, device) for s in styles], weights, cache=not settings.naive
+        )
         evals = 0
 
         def closure() -> torch.Tensor:
@@ -175,9 +200,16 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
             return total_loss
 
         if settings.optimizer == "lbfgs":
-            opt = torch.optim.LBFGS([x], lr=1, max_iter=settings.preview_every, max_eval=settings.preview_every,
-                                    history_size=50, line_search_fn="strong_wolfe", tolerance_grad=1e-9,
-                                    tolerance_change=1e-12)
+            opt = torch.optim.LBFGS(
+                [x],
+                lr=1,
+                max_iter=settings.preview_every,
+                max_eval=settings.preview_every,
+                history_size=50,
+                line_search_fn="strong_wolfe",
+                tolerance_grad=1e-9,
+                tolerance_change=1e-12,
+            )
         else:
             opt = torch.optim.Adam([x], lr=settings.adam_lr)
         while evals < budget:
@@ -197,11 +229,20 @@ def paint(content: Image.Image, styles: Sequence[Image.Image], weights: Sequence
             stopped = bool(stop and stop.stopped)
             if evals == before:  # converged: nothing left to improve at this scale
                 break
-            yield GatysEvent(step, total, *last, _finish(x, content, settings, mask), stopped,
-                             "stopped" if stopped else "", time.time() - t0, list(history))
+            yield GatysEvent(
+                step,
+                total,
+                *last,
+                _finish(x, content, settings, mask),
+                stopped,
+                "stopped" if stopped else "",
+                time.time() - t0,
+                list(history),
+            )
             if stopped:
                 return
         step = min(max(step, sum(n for s_, n in _scales(settings) if s_ <= side)), total)
     assert x is not None
-    yield GatysEvent(step, total, *last, _finish(x, content, settings, mask), True, "finished", time.time() - t0,
-                     list(history))
+    yield GatysEvent(
+        step, total, *last, _finish(x, content, settings, mask), True, "finished", time.time() - t0, list(history)
+    )

@@ -32,8 +32,8 @@ from engines.stylize.shown import SHOWN, pixels_key
 
 ENGINE = "stylize"
 N_STYLES = 4
-SIDE = (128, limits.MAX_PICTURE_SIDE)      # fast path and presets: longer side of the result
-STYLE_SIDE = 1024                          # styles are read at most this large (the predictor sees 256)
+SIDE = (128, limits.MAX_PICTURE_SIDE)  # fast path and presets: longer side of the result
+STYLE_SIDE = 1024  # styles are read at most this large (the predictor sees 256)
 GATYS_STEPS = (20, 1000)
 GATYS_SIDE = (128, 1024)
 GATYS_STYLE_WEIGHT = (0.0, 5.0)
@@ -44,16 +44,38 @@ COLOR_MODES = ("none", "luminance", "histogram")
 DREAM_OCTAVES = (1, 6)
 DREAM_STEPS = (2, 60)
 DREAM_STRENGTH = (0.005, 0.1)
-DREAM_SIDE = (128, 768)                    # the shared size slider goes higher; dreams stop at 768
+DREAM_SIDE = (128, 768)  # the shared size slider goes higher; dreams stop at 768
 DREAM_KINDS = ("layer", "channel", "class")
 DREAM_STARTS = ("my picture", "noise")
 MAX_CHANNEL = 4095
 PRESET_NAMES = (  # the network came without names: each is named by what it paints
-    "soft pastel", "bold black lines", "charcoal sketch", "vivid ribbons", "warm oils", "orange impasto",
-    "indigo cells", "night blue and gold", "pencil and ink", "teal mosaic", "sepia oils", "ink outline",
-    "lavender wash", "green expressionist", "pale blue wash", "stained glass", "blue crayon", "red weave",
-    "sepia woodcut", "starry swirls", "red fauve", "paper cut-outs", "blue woodcut", "smoky grey",
-    "blue etching", "bronze etching")
+    "soft pastel",
+    "bold black lines",
+    "charcoal sketch",
+    "vivid ribbons",
+    "warm oils",
+    "orange impasto",
+    "indigo cells",
+    "night blue and gold",
+    "pencil and ink",
+    "teal mosaic",
+    "sepia oils",
+    "ink outline",
+    "lavender wash",
+    "green expressionist",
+    "pale blue wash",
+    "stained glass",
+    "blue crayon",
+    "red weave",
+    "sepia woodcut",
+    "starry swirls",
+    "red fauve",
+    "paper cut-outs",
+    "blue woodcut",
+    "smoky grey",
+    "blue etching",
+    "bronze etching",
+)
 NO_CONTENT = "Add your picture first (or click a sample picture)."
 NO_STYLE = "Add a style picture (or click a sample style)."
 
@@ -81,8 +103,9 @@ def content_picture(path: str | None, max_side: int) -> Image.Image:
     return read_picture(path, "Your picture", max_side, NO_CONTENT)
 
 
-def style_pictures(paths: Sequence[str | None], weights: Sequence[Any]
-                   ) -> tuple[list[Image.Image], list[float], list[int]]:
+def style_pictures(
+    paths: Sequence[str | None], weights: Sequence[Any]
+) -> tuple[list[Image.Image], list[float], list[int]]:
     """The style slots in use: (pictures, their weights, their slot numbers 0-3). Every weight is
     checked (0-1), empty slots are skipped, and at least one style is needed."""
     checked = limits.numbers(weights, "Style weight", 0.0, 1.0)
@@ -105,8 +128,9 @@ def input_size(paths: Sequence[str | None]) -> int:
     return sum(Path(p).stat().st_size for p in paths if p and Path(p).is_file())
 
 
-def keep_inputs(store: OutputStore, content: str | None, styles: Sequence[str] = (),
-                mask: Image.Image | None = None) -> dict:
+def keep_inputs(
+    store: OutputStore, content: str | None, styles: Sequence[str] = (), mask: Image.Image | None = None
+) -> dict:
     """Keep the pictures an output was made from in the workspace (by content, once each) and
     return the recipe's references to them: content_ref, style_refs, mask_ref."""
     refs: dict[str, Any] = {}
@@ -159,15 +183,25 @@ class FastJob:
 
     def shown(self) -> Image.Image:
         """The stylised picture, reused when these very inputs and controls were painted just before."""
-        return SHOWN.get(pixels_key("fast", self.content, *self.styles, self.weights, self.strength,
-                                    self.keep_colours, self.size), self.paint)
+        return SHOWN.get(
+            pixels_key("fast", self.content, *self.styles, self.weights, self.strength, self.keep_colours, self.size),
+            self.paint,
+        )
 
     def recipe(self, refs: dict | None = None) -> dict:
         """What made it (restores the controls; with `refs` from keep_inputs, remakes it exactly)."""
-        return {"engine": ENGINE, "method": "fast", "styles": self.style_names, "slots": self.slots,
-                "weights": list(self.weights), "content": Path(self.content_path).name,
-                "strength": self.strength, "keep_colours": self.keep_colours, "size": self.size,
-                **(refs if refs is not None else _files(self.content_path, self.style_paths))}
+        return {
+            "engine": ENGINE,
+            "method": "fast",
+            "styles": self.style_names,
+            "slots": self.slots,
+            "weights": list(self.weights),
+            "content": Path(self.content_path).name,
+            "strength": self.strength,
+            "keep_colours": self.keep_colours,
+            "size": self.size,
+            **(refs if refs is not None else _files(self.content_path, self.style_paths)),
+        }
 
     def keep_inputs(self, store: OutputStore) -> dict:
         return keep_inputs(store, self.content_path, self.style_paths)
@@ -176,8 +210,14 @@ class FastJob:
         return f"Stylized · {' + '.join(self.style_names)}"
 
 
-def fast_job(content: str | None, styles: Sequence[str | None], weights: Sequence[Any], strength: Any,
-             keep_colours: Any, size: Any) -> FastJob:
+def fast_job(
+    content: str | None,
+    styles: Sequence[str | None],
+    weights: Sequence[Any],
+    strength: Any,
+    keep_colours: Any,
+    size: Any,
+) -> FastJob:
     """Check every input of the fast path (numbers first, then pictures) and read the pictures."""
     strength_v = limits.number(strength, "Strength", 0.0, 1.0)
     keep = flag(keep_colours, "Keep my colours")
@@ -206,9 +246,15 @@ class PresetJob:
         return SHOWN.get(pixels_key("presets", self.content, self.weights, self.keep_colours, self.size), self.paint)
 
     def recipe(self, refs: dict | None = None) -> dict:
-        return {"engine": ENGINE, "method": "presets", "content": Path(self.content_path).name,
-                "presets": self.used(), "keep_colours": self.keep_colours, "size": self.size,
-                **(refs if refs is not None else _files(self.content_path, []))}
+        return {
+            "engine": ENGINE,
+            "method": "presets",
+            "content": Path(self.content_path).name,
+            "presets": self.used(),
+            "keep_colours": self.keep_colours,
+            "size": self.size,
+            **(refs if refs is not None else _files(self.content_path, [])),
+        }
 
     def keep_inputs(self, store: OutputStore) -> dict:
         return keep_inputs(store, self.content_path)
@@ -234,8 +280,9 @@ def preset_job(content: str | None, keep_colours: Any, size: Any, weights: Seque
 def preset_sheet(content: str | None, side: int = 192) -> list[tuple[Image.Image, str]]:
     """Each preset alone on a small copy of the picture, labelled with its number and name."""
     pic = content_picture(content, side)
-    return [(fast.presets(pic, np.eye(fast.N_PRESETS)[i]), f"{i + 1} · {PRESET_NAMES[i]}")
-            for i in range(fast.N_PRESETS)]
+    return [
+        (fast.presets(pic, np.eye(fast.N_PRESETS)[i]), f"{i + 1} · {PRESET_NAMES[i]}") for i in range(fast.N_PRESETS)
+    ]
 
 
 # ---------------------------------------------------------------- Gatys
@@ -254,18 +301,31 @@ class GatysJob:
 
     def run(self, stop: StopToken | None, device: str, allow_downloads: bool = False) -> Iterator[GatysEvent]:
         """The optimisation's events (see gatys.paint)."""
-        return paint(self.content, self.styles, self.weights, self.settings, self.mask, stop, device,
-                     allow_downloads)
+        return paint(self.content, self.styles, self.weights, self.settings, self.mask, stop, device, allow_downloads)
 
     def recipe(self, ev: GatysEvent, refs: dict | None = None) -> dict:
         s = self.settings
-        return {"engine": ENGINE, "method": "gatys", "styles": [Path(p).name for p in self.style_paths],
-                "slots": self.slots, "weights": list(self.weights), "content": Path(self.content_path).name,
-                "steps": ev.step, "steps_asked": s.iterations, "size": s.size, "style_weight": s.style_weight,
-                "content_weight": s.content_weight, "tv_weight": s.tv_weight, "backbone": s.backbone,
-                "optimizer": s.optimizer, "keep_colours": s.preserve_color, "masked": self.mask is not None,
-                "style_loss": round(ev.style_loss, 5), "content_loss": round(ev.content_loss, 5),
-                **(refs if refs is not None else _files(self.content_path, self.style_paths))}
+        return {
+            "engine": ENGINE,
+            "method": "gatys",
+            "styles": [Path(p).name for p in self.style_paths],
+            "slots": self.slots,
+            "weights": list(self.weights),
+            "content": Path(self.content_path).name,
+            "steps": ev.step,
+            "steps_asked": s.iterations,
+            "size": s.size,
+            "style_weight": s.style_weight,
+            "content_weight": s.content_weight,
+            "tv_weight": s.tv_weight,
+            "backbone": s.backbone,
+            "optimizer": s.optimizer,
+            "keep_colours": s.preserve_color,
+            "masked": self.mask is not None,
+            "style_loss": round(ev.style_loss, 5),
+            "content_loss": round(ev.content_loss, 5),
+            **(refs if refs is not None else _files(self.content_path, self.style_paths)),
+        }
 
     def keep_inputs(self, store: OutputStore) -> dict:
         return keep_inputs(store, self.content_path, self.style_paths, self.mask)
@@ -274,9 +334,20 @@ class GatysJob:
         return f"Painted slowly · {' + '.join(Path(p).name for p in self.style_paths)}"
 
 
-def gatys_job(content: str | None, styles: Sequence[str | None], weights: Sequence[Any], steps: Any, size: Any,
-              style_weight: Any, content_weight: Any, tv_weight: Any, backbone: Any, optimizer: Any,
-              color_mode: Any, mask_layers: Sequence[str | None] | None = None) -> GatysJob:
+def gatys_job(
+    content: str | None,
+    styles: Sequence[str | None],
+    weights: Sequence[Any],
+    steps: Any,
+    size: Any,
+    style_weight: Any,
+    content_weight: Any,
+    tv_weight: Any,
+    backbone: Any,
+    optimizer: Any,
+    color_mode: Any,
+    mask_layers: Sequence[str | None] | None = None,
+) -> GatysJob:
     """Check every Gatys input against its bounds, then read the pictures and the brushed mask."""
     settings = GatysSettings(
         iterations=limits.whole(steps, "Steps", *GATYS_STEPS),
@@ -286,11 +357,13 @@ def gatys_job(content: str | None, styles: Sequence[str | None], weights: Sequen
         tv_weight=limits.number(tv_weight, "Smoothness (TV)", *GATYS_TV_WEIGHT),
         backbone=choice(backbone, "The feature network", (features.LITE0, features.VGG19)),
         optimizer=choice(optimizer, "The optimiser", OPTIMIZERS),
-        preserve_color=choice(color_mode, "Keep colours", COLOR_MODES))
+        preserve_color=choice(color_mode, "Keep colours", COLOR_MODES),
+    )
     pic = content_picture(content, settings.size)
     pics, used, slots = style_pictures(styles, weights)
-    return GatysJob(pic, str(content), pics, used, [str(styles[i]) for i in slots], slots, settings,
-                    read_mask(mask_layers))
+    return GatysJob(
+        pic, str(content), pics, used, [str(styles[i]) for i in slots], slots, settings, read_mask(mask_layers)
+    )
 
 
 def loss_rows(history: Sequence[tuple[int, float, float]]) -> list[dict]:
@@ -308,10 +381,10 @@ class DreamJob:
 
     picture: Image.Image | None
     settings: dreams.DreamSettings
-    subject: str                     # the layer's or class's name, for the title
+    subject: str  # the layer's or class's name, for the title
     start: str
     content_path: str | None = None
-    controls: dict = field(default_factory=dict)   # kind, layer, channel, class as the tab showed them
+    controls: dict = field(default_factory=dict)  # kind, layer, channel, class as the tab showed them
 
     def run(self, stop: StopToken | None, device: str) -> Iterator[dreams.DreamEvent]:
         return dreams.dream(self.picture, self.settings, stop, device)
@@ -319,10 +392,19 @@ class DreamJob:
     def recipe(self, refs: dict | None = None) -> dict:
         s = self.settings
         files = _files(self.content_path if self.picture is not None else None, [])
-        return {"engine": ENGINE, "method": "dream", "target": s.target, "octaves": s.octaves, "steps": s.steps,
-                "strength": s.strength, "start": self.start, "size": s.size, **self.controls,
-                **({"content": Path(self.content_path).name} if self.picture is not None and self.content_path
-                   else {}), **(refs if refs is not None else files)}
+        return {
+            "engine": ENGINE,
+            "method": "dream",
+            "target": s.target,
+            "octaves": s.octaves,
+            "steps": s.steps,
+            "strength": s.strength,
+            "start": self.start,
+            "size": s.size,
+            **self.controls,
+            **({"content": Path(self.content_path).name} if self.picture is not None and self.content_path else {}),
+            **(refs if refs is not None else files),
+        }
 
     def keep_inputs(self, store: OutputStore) -> dict:
         return keep_inputs(store, self.content_path if self.picture is not None else None)
@@ -343,18 +425,36 @@ def dream_target(kind: str, layer: str, channel: Any, class_name: Any) -> tuple[
     return f"layer:{tap}", layer
 
 
-def dream_job(content: str | None, kind: Any, layer: Any, channel: Any, class_name: Any, octaves: Any, steps: Any,
-              strength: Any, start: Any, size: Any) -> DreamJob:
+def dream_job(
+    content: str | None,
+    kind: Any,
+    layer: Any,
+    channel: Any,
+    class_name: Any,
+    octaves: Any,
+    steps: Any,
+    strength: Any,
+    start: Any,
+    size: Any,
+) -> DreamJob:
     """Check every Dream input against its bounds; read the picture unless it starts from noise."""
     kind = choice(kind, "Dream of", DREAM_KINDS)
     layer = choice(layer, "The layer", tuple(dreams.LAYERS))
     start = choice(start, "Start from", DREAM_STARTS)
     target, subject = dream_target(kind, layer, channel, class_name)
     side = min(limits.whole(size, "The size", *SIDE), DREAM_SIDE[1])
-    settings = dreams.DreamSettings(target=target, octaves=limits.whole(octaves, "Octaves", *DREAM_OCTAVES),
-                                    steps=limits.whole(steps, "Steps per octave", *DREAM_STEPS),
-                                    strength=limits.number(strength, "Strength", *DREAM_STRENGTH), size=side)
+    settings = dreams.DreamSettings(
+        target=target,
+        octaves=limits.whole(octaves, "Octaves", *DREAM_OCTAVES),
+        steps=limits.whole(steps, "Steps per octave", *DREAM_STEPS),
+        strength=limits.number(strength, "Strength", *DREAM_STRENGTH),
+        size=side,
+    )
     pic = None if start == "noise" else content_picture(content, side)
-    shown = {"kind": kind, "layer": layer, "channel": limits.whole(channel, "The channel", 0, MAX_CHANNEL)
-             if kind == "channel" else 0, "class_name": str(class_name) if kind == "class" else None}
+    shown = {
+        "kind": kind,
+        "layer": layer,
+        "channel": limits.whole(channel, "The channel", 0, MAX_CHANNEL) if kind == "channel" else 0,
+        "class_name": str(class_name) if kind == "class" else None,
+    }
     return DreamJob(pic, settings, subject, start, str(content) if content else None, shown)

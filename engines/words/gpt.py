@@ -23,7 +23,7 @@ import torch.nn.functional as F
 @dataclass(frozen=True)
 class GPTConfig:
     vocab_size: int = 96
-    block_size: int = 256      # longest context, in characters
+    block_size: int = 256  # longest context, in characters
     n_layer: int = 6
     n_head: int = 6
     n_embd: int = 384
@@ -45,22 +45,25 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(cfg.n_embd, cfg.n_embd)
         self.resid_drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
-                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    def forward(
+        self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         b, t, c = x.shape
         q, k, v = self.qkv(x).split(c, dim=2)
         q, k, v = (z.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for z in (q, k, v))
         if cache is not None:  # prepend what earlier positions already computed
             k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
         if cache is None:  # a whole window: the fused causal kernel, no (T, T) mask in memory
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                               dropout_p=self.dropout if self.training else 0.0)
+            y = F.scaled_dot_product_attention(
+                q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+            )
         elif t > 1:
             # new queries see the cached past and each other causally
             past = k.shape[2] - t
             mask = torch.ones(t, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=past)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
-                                               dropout_p=self.dropout if self.training else 0.0)
+            y = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
+            )
         else:  # one new query may see everything cached
             y = F.scaled_dot_product_attention(q, k, v)
         y = y.transpose(1, 2).contiguous().view(b, t, c)
@@ -115,8 +118,12 @@ class GPT(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: KVCache | None = None,
-                ) -> tuple[torch.Tensor, torch.Tensor | None, KVCache]:
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, KVCache]:
         """Logits (B, T, vocab) for ids (B, T); cross-entropy against `targets` if given;
         with `cache`, the positions continue after the cached ones."""
         b, t = idx.shape
@@ -134,9 +141,17 @@ class GPT(nn.Module):
         return logits, loss, new_cache
 
     @torch.no_grad()
-    def stream(self, idx: torch.Tensor, max_new: int, temperature: float = 1.0, top_k: int | None = None,
-               top_p: float | None = None, repetition_penalty: float = 1.0, generator: torch.Generator | None = None,
-               use_cache: bool = True) -> Iterator[int]:
+    def stream(
+        self,
+        idx: torch.Tensor,
+        max_new: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        repetition_penalty: float = 1.0,
+        generator: torch.Generator | None = None,
+        use_cache: bool = True,
+    ) -> Iterator[int]:
         """Yield new ids one at a time after the prompt `idx` (1, T), sampling with temperature,
         top-k, top-p and a repetition penalty. When the context fills, it slides (and the cache
         is rebuilt from the last half-window)."""
@@ -149,7 +164,7 @@ class GPT(nn.Module):
                 logits, _, _ = self(torch.tensor([ids[-window:]], device=idx.device))
             elif cache is None or cache[0][0].shape[2] >= window:
                 # first step, or the context is full: (re)build the cache from the recent text
-                recent = ids[-window:] if cache is None else ids[-(window // 2):]
+                recent = ids[-window:] if cache is None else ids[-(window // 2) :]
                 logits, _, cache = self(torch.tensor([recent], device=idx.device))
             else:
                 logits, _, cache = self(torch.tensor([[ids[-1]]], device=idx.device), cache=cache)
@@ -170,9 +185,15 @@ def filter_top_p(probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return out / out.sum()
 
 
-def sample_next(logits: torch.Tensor, history: list[int], temperature: float = 1.0, top_k: int | None = None,
-                top_p: float | None = None, repetition_penalty: float = 1.0,
-                generator: torch.Generator | None = None) -> int:
+def sample_next(
+    logits: torch.Tensor,
+    history: list[int],
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    repetition_penalty: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> int:
     """One id from logits (vocab,), after the repetition penalty (CTRL-style), temperature,
     top-k and top-p. Temperature 0 means greedy."""
     logits = logits.clone()

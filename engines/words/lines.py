@@ -27,11 +27,11 @@ import torch
 
 from engines.fsutil import atomic_write_bytes
 
-AT = 2.0                                   # spreads along a direction where names are measured
+AT = 2.0  # spreads along a direction where names are measured
 MAGNITUDES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
-READABLE = 0.85                            # share of the unmoved lines' dictionary words a moved line must keep
+READABLE = 0.85  # share of the unmoved lines' dictionary words a moved line must keep
 MIN_RANGE = 0.5
-MIN_EFFECT = 0.15                          # a smaller standardised change names nothing
+MIN_EFFECT = 0.15  # a smaller standardised change names nothing
 SUFFIX = ".directions.json"
 _WORD = re.compile(r"[A-Za-z']+")
 _PUNCT = set(",.;:!?-'\"()")
@@ -51,8 +51,11 @@ PROPERTIES: dict[str, tuple[Callable[[str], float], str, str]] = {
     "length": (lambda s: float(len(s)), "shorter", "longer"),
     "words": (lambda s: float(len(_words(s))), "fewer words", "more words"),
     "word length": (lambda s: statistics.fmean([len(w) for w in _words(s)] or [0]), "shorter words", "longer words"),
-    "punctuation": (lambda s: _share(s, lambda c: c in _PUNCT, lambda c: not c.isspace()), "less punctuation",
-                    "more punctuation"),
+    "punctuation": (
+        lambda s: _share(s, lambda c: c in _PUNCT, lambda c: not c.isspace()),
+        "less punctuation",
+        "more punctuation",
+    ),
     "capitals": (lambda s: _share(s, str.isupper, str.isalpha), "fewer capitals", "more capitals"),
     "vowels": (lambda s: _share(s, lambda c: c.lower() in "aeiou", str.isalpha), "fewer vowels", "more vowels"),
     "question": (lambda s: float(s.rstrip().endswith("?")), "statements", "questions"),
@@ -91,17 +94,25 @@ def name_directions(effects: list[dict[str, float]]) -> list[dict]:
             continue
         _, low, high = PROPERTIES[prop]
         e = effects[i][prop]
-        named[i] = {"name": f"{low} ↔ {high}" if e > 0 else f"{high} ↔ {low}", "property": prop,
-                    "effect": round(e, 3)}
+        named[i] = {"name": f"{low} ↔ {high}" if e > 0 else f"{high} ↔ {low}", "property": prop, "effect": round(e, 3)}
         used.add(prop)
-    return [named.get(i, {"name": f"direction {i + 1} (no clear trait)", "property": None, "effect": 0.0})
-            for i in range(len(effects))]
+    return [
+        named.get(i, {"name": f"direction {i + 1} (no clear trait)", "property": None, "effect": 0.0})
+        for i in range(len(effects))
+    ]
 
 
 @torch.no_grad()
-def measure(m, lines: Sequence[str], vocab: set[str], n_lines: int = 32, at: float = AT,
-            magnitudes: Sequence[float] = MAGNITUDES, decode: Callable | None = None,
-            n_directions: int | None = None) -> dict:
+def measure(
+    m,
+    lines: Sequence[str],
+    vocab: set[str],
+    n_lines: int = 32,
+    at: float = AT,
+    magnitudes: Sequence[float] = MAGNITUDES,
+    decode: Callable | None = None,
+    n_directions: int | None = None,
+) -> dict:
     """Names and safe ranges of a line model's first `n_directions` directions (default: the tab's
     sliders; `m` a writer.LineModel), measured on `n_lines` of `lines` (held-out lines, spread over
     them). `decode(m, z) -> lines` defaults to the tab's likeliest decoding."""
@@ -134,10 +145,17 @@ def measure(m, lines: Sequence[str], vocab: set[str], n_lines: int = 32, at: flo
         ranges.append(safe)
         shares.append({f"{s:g}": round(v, 3) for s, v in share.items()})
     names = name_directions(effects)
-    return {"checkpoint": m.hash, "at": at, "lines": len(pick), "base_readable": round(base_share, 3),
-            "readable_floor": round(floor, 3),
-            "directions": [{**nm, "range": r, "readable": sh, "effects": {p: round(e, 3) for p, e in eff.items()}}
-                           for nm, r, sh, eff in zip(names, ranges, shares, effects)]}
+    return {
+        "checkpoint": m.hash,
+        "at": at,
+        "lines": len(pick),
+        "base_readable": round(base_share, 3),
+        "readable_floor": round(floor, 3),
+        "directions": [
+            {**nm, "range": r, "readable": sh, "effects": {p: round(e, 3) for p, e in eff.items()}}
+            for nm, r, sh, eff in zip(names, ranges, shares, effects)
+        ],
+    }
 
 
 def sidecar(checkpoint: str | Path) -> Path:
@@ -180,8 +198,12 @@ def main(argv: list[str] | None = None) -> None:
     corpus = data.user_corpus(args.data, max_bytes=None) if args.data else data.shakespeare()
     m = writer.load_line_model(args.model)
     found = measure(m, data.verse_lines(corpus.val), vocabulary(corpus.train), n_lines=args.lines)
-    print(json.dumps({"names": [d["name"] for d in found["directions"]],
-                      "ranges": [d["range"] for d in found["directions"]]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"names": [d["name"] for d in found["directions"]], "ranges": [d["range"] for d in found["directions"]]},
+            ensure_ascii=False,
+        )
+    )
     print(save(args.model, found))
 
 

@@ -47,9 +47,9 @@ CANDIDATES = (
     Candidate(GPTConfig(block_size=128, n_layer=3, n_head=4, n_embd=128, dropout=0.0), 32, 3e-3, 1500),
     Candidate(GPTConfig(block_size=64, n_layer=2, n_head=4, n_embd=128, dropout=0.0), 64, 3e-3, 0),
 )
-TIMED_STEPS = 3          # steps timed per candidate (after one warm-up step)
-RESERVE_S = 4.0          # kept back for reading the text, the closing evaluation, the sample and the save
-WARMUP_SHARE = 0.05      # share of the planned steps spent warming the rate up (at least 20, at most 200)
+TIMED_STEPS = 3  # steps timed per candidate (after one warm-up step)
+RESERVE_S = 4.0  # kept back for reading the text, the closing evaluation, the sample and the save
+WARMUP_SHARE = 0.05  # share of the planned steps spent warming the rate up (at least 20, at most 200)
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,14 @@ class Plan:
 StepTimer = Callable[[GPTConfig, int, bool], float]
 
 
-def time_steps(model_cfg: GPTConfig, batch: int, bf16: bool = False, device: str = "cpu", steps: int = TIMED_STEPS,
-               vocab_size: int = 96) -> float:
+def time_steps(
+    model_cfg: GPTConfig,
+    batch: int,
+    bf16: bool = False,
+    device: str = "cpu",
+    steps: int = TIMED_STEPS,
+    vocab_size: int = 96,
+) -> float:
     """Seconds one training step of this shape takes here (the median of a few, after a warm-up)."""
     cfg = replace(model_cfg, vocab_size=vocab_size)
     model = GPT(cfg).to(device)
@@ -111,12 +117,18 @@ def bf16_is_fast(device: str = "cpu") -> bool:
 def step_cost(c: Candidate) -> float:
     """A step's arithmetic, roughly: characters in the batch times (weights + attention per position)."""
     m = c.model
-    return c.batch * m.block_size * m.n_layer * (12 * m.n_embd ** 2 + 2 * m.block_size * m.n_embd)
+    return c.batch * m.block_size * m.n_layer * (12 * m.n_embd**2 + 2 * m.block_size * m.n_embd)
 
 
-def plan(budget_s: float, timer: StepTimer | None = None, device: str = "cpu", bf16: bool | None = None,
-         candidates: tuple[Candidate, ...] = CANDIDATES, max_steps: int | None = None,
-         clock: Callable[[], float] = time.perf_counter) -> Plan:
+def plan(
+    budget_s: float,
+    timer: StepTimer | None = None,
+    device: str = "cpu",
+    bf16: bool | None = None,
+    candidates: tuple[Candidate, ...] = CANDIDATES,
+    max_steps: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Plan:
     """The largest candidate whose measured steps fit `budget_s` (the timing itself counts against
     it), with `steps` planned to end with the budget and a cosine schedule over them. Candidates are
     timed from the smallest up, and a larger one only when its estimated speed (scaled by
@@ -145,9 +157,20 @@ def plan(budget_s: float, timer: StepTimer | None = None, device: str = "cpu", b
     if max_steps is not None:
         steps = min(steps, max_steps)
     warmup = max(1, min(200, max(20, int(steps * WARMUP_SHARE)), steps // 2 or 1))
-    train = GPTTrainConfig(steps=steps, batch=chosen.batch, lr=chosen.lr, min_lr=chosen.lr / 10, warmup=warmup,
-                           eval_every=max(50, steps // 8), eval_batches=4, checkpoint_every=max(100, steps // 4),
-                           time_budget_s=max(1.0, budget_s - (clock() - started)), bf16=bf16)
-    reason = (f"{chosen.describe()}: {1 / step_s:.1f} steps a second here, so about {steps:,} steps in "
-              f"{budget_s / 60:.1f} minutes{' (bfloat16)' if bf16 else ''}")
+    train = GPTTrainConfig(
+        steps=steps,
+        batch=chosen.batch,
+        lr=chosen.lr,
+        min_lr=chosen.lr / 10,
+        warmup=warmup,
+        eval_every=max(50, steps // 8),
+        eval_batches=4,
+        checkpoint_every=max(100, steps // 4),
+        time_budget_s=max(1.0, budget_s - (clock() - started)),
+        bf16=bf16,
+    )
+    reason = (
+        f"{chosen.describe()}: {1 / step_s:.1f} steps a second here, so about {steps:,} steps in "
+        f"{budget_s / 60:.1f} minutes{' (bfloat16)' if bf16 else ''}"
+    )
     return Plan(chosen.model, train, step_s, reason)

@@ -18,8 +18,9 @@ from engines.words.sweep import as_text, words_sweep
 KINDS = ("writing", "morph", "line", "sweep")
 
 
-def find_model(rec: dict, ctx: ReplayContext | None, kind: str, name_key: str = "model",
-               hash_key: str = "checkpoint") -> Path:
+def find_model(
+    rec: dict, ctx: ReplayContext | None, kind: str, name_key: str = "model", hash_key: str = "checkpoint"
+) -> Path:
     """The checkpoint a recipe names, among the bundled models and the workspace's (by file hash,
     else by name); a plain message when it is not here."""
     user = ctx.models_dir / service.ENGINE if ctx is not None else None
@@ -42,10 +43,16 @@ def _kind(rec: dict) -> str:
 
 def writing_settings(rec: dict) -> service.WriteSettings:
     """A writing recipe's settings, checked again (its length is what was really written)."""
-    return service.WriteSettings.checked(rec.get("prompt", ""), rec.get("length", 400), rec.get("temperature", 0.8),
-                                         rec.get("top_k", 0), rec.get("top_p", 0.95),
-                                         rec.get("repetition_penalty", 1.0), rec.get("seed"),
-                                         service.stop_text(rec.get("stop", [])))
+    return service.WriteSettings.checked(
+        rec.get("prompt", ""),
+        rec.get("length", 400),
+        rec.get("temperature", 0.8),
+        rec.get("top_k", 0),
+        rec.get("top_p", 0.95),
+        rec.get("repetition_penalty", 1.0),
+        rec.get("seed"),
+        service.stop_text(rec.get("stop", [])),
+    )
 
 
 def remake(rec: dict, ctx: ReplayContext | None = None) -> str:
@@ -56,9 +63,14 @@ def remake(rec: dict, ctx: ReplayContext | None = None) -> str:
         w = writer.load_writer(find_model(rec, ctx, "gpt"))
         return s.prompt + "".join(s.stream(w))
     if kind == "morph":
-        s = service.MorphSettings.checked(rec.get("from"), rec.get("to"), rec.get("steps", 8),
-                                          rec.get("path", "straight"), rec.get("decoding", "likeliest"),
-                                          rec.get("seed", 0))
+        s = service.MorphSettings.checked(
+            rec.get("from"),
+            rec.get("to"),
+            rec.get("steps", 8),
+            rec.get("path", "straight"),
+            rec.get("decoding", "likeliest"),
+            rec.get("seed", 0),
+        )
         return "\n".join(s.lines(writer.load_line_model(find_model(rec, ctx, "vae")))) + "\n"
     if kind == "line":
         m = writer.load_line_model(find_model(rec, ctx, "vae"))

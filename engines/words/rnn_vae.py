@@ -21,11 +21,11 @@ OFFSET = 4
 
 @dataclass(frozen=True)
 class VAEConfig:
-    vocab_size: int = 100     # tokenizer size + OFFSET
+    vocab_size: int = 100  # tokenizer size + OFFSET
     embed: int = 64
     hidden: int = 256
     latent: int = 24
-    max_len: int = 82         # characters per line, with BOS/EOS
+    max_len: int = 82  # characters per line, with BOS/EOS
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,8 +47,9 @@ class RNNVAE(nn.Module):
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """ids (B, T) with BOS..EOS and PAD -> (mu, logvar), each (B, latent)."""
-        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True,
-                                                   enforce_sorted=False)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embed(ids), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
         _, h = self.encoder(packed)
         h = torch.cat([h[0], h[1]], dim=1)
         return self.to_mu(h), self.to_logvar(h)
@@ -60,8 +61,9 @@ class RNNVAE(nn.Module):
         y, _ = self.decoder(x, h0)
         return self.out(torch.cat([y, z[:, None].expand(-1, y.shape[1], -1)], dim=2))
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, word_dropout: float = 0.0
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, ids: torch.Tensor, lengths: torch.Tensor, word_dropout: float = 0.0
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (reconstruction loss per character, KL per line, logits)."""
         mu, logvar = self.encode(ids, lengths)
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
@@ -75,8 +77,9 @@ class RNNVAE(nn.Module):
         return recon, kl, logits
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, greedy: bool = True, temperature: float = 1.0,
-                 generator: torch.Generator | None = None) -> list[list[int]]:
+    def generate(
+        self, z: torch.Tensor, greedy: bool = True, temperature: float = 1.0, generator: torch.Generator | None = None
+    ) -> list[list[int]]:
         """Decode latents (B, latent) to id lists (without BOS/EOS)."""
         self.eval()
         b = z.shape[0]
@@ -91,8 +94,9 @@ class RNNVAE(nn.Module):
             if greedy:
                 nxt = logits.argmax(-1)
             else:
-                nxt = torch.multinomial((logits / max(temperature, 1e-4)).softmax(-1).cpu(), 1,
-                                        generator=generator)[:, 0].to(z.device)
+                nxt = torch.multinomial((logits / max(temperature, 1e-4)).softmax(-1).cpu(), 1, generator=generator)[
+                    :, 0
+                ].to(z.device)
             for i, t in enumerate(nxt.tolist()):  # one device sync per step, not one per line
                 if not done[i]:
                     if t == EOS:
@@ -104,18 +108,17 @@ class RNNVAE(nn.Module):
             tok = nxt[:, None]
         return out
 
-
     @torch.no_grad()
     def beam_search(self, z: torch.Tensor, beams: int = 4) -> list[list[int]]:
         """The likeliest line for each latent (B, latent) by beam search: greedy decoding commits to
         each character at once, so one early slip derails the rest; beams keep the runners-up."""
         self.eval()
         b, k, v = z.shape[0], beams, self.cfg.vocab_size
-        zk = z.repeat_interleave(k, 0)                                    # (B*K, latent)
+        zk = z.repeat_interleave(k, 0)  # (B*K, latent)
         h = torch.tanh(self.from_z(zk))[None]
         tok = torch.full((b * k, 1), BOS, dtype=torch.long, device=z.device)
         score = torch.full((b, k), -float("inf"), device=z.device)
-        score[:, 0] = 0.0                                                 # start from one live beam
+        score[:, 0] = 0.0  # start from one live beam
         done = torch.zeros(b, k, dtype=torch.bool, device=z.device)
         seqs = torch.zeros(b, k, 0, dtype=torch.long, device=z.device)
         for _ in range(self.cfg.max_len):
@@ -136,8 +139,10 @@ class RNNVAE(nn.Module):
             if bool(done.all()):
                 break
         best = seqs[torch.arange(b), score.argmax(1)].tolist()
-        return [[t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else [t for t in row if t != PAD]
-                for row in best]
+        return [
+            [t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else [t for t in row if t != PAD]
+            for row in best
+        ]
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:

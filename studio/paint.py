@@ -303,10 +303,10 @@ def _picture_controls() -> SimpleNamespace:
 
 def _output_column() -> SimpleNamespace:
     """The output column: the picture (and A beside it), Keep, Recent, and the variations."""
-    with gr.Row():
+    with gr.Row(elem_classes=["atelier-main-output"]):  # pinned on top of a phone's screen
         image = gr.Image(
             type="pil",
-            format="png",
+            format="jpeg",  # the live picture: JPEG encodes in about 1 ms, PNG in about 40 (Keep saves PNG)
             label="Picture",
             height=DISPLAY,
             elem_id="paint-image",
@@ -316,7 +316,7 @@ def _output_column() -> SimpleNamespace:
         )
         held = gr.Image(
             type="pil",
-            format="png",
+            format="jpeg",
             label="A (held)",
             height=DISPLAY,
             elem_id="paint-image-a",

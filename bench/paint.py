@@ -33,8 +33,8 @@ picture among their 5 nearest real neighbours in lite0 features (Naeem et al. 20
 the classes: near 0 for a class that draws one picture for every seed, however well named.
 class_acc_pixel*: the same share named by a small CNN trained from scratch on the real emoji's
 pixels (emoji-pixel-probe.pt; class_acc_pixel_real is its accuracy on a held-out 20%). It shares
-no weights with lite0, which a projected discriminator trains the generator against, so it is the
-figure a model cannot have learnt to please."""
+no weights with lite0, so it is the figure a model trained against lite0 features cannot have learnt
+to please."""
 
 from __future__ import annotations
 
@@ -50,11 +50,12 @@ from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
-from engines.paint import explore, pixel_probe
+from engines.paint import explore
 from engines.paint.data import ImageSet
+from engines.paint.eval import pixel_probe
+from engines.paint.eval.quality import class_scores, fd_to_stats
 from engines.paint.images import to_tensor
 from engines.paint.model import GANConfig, one_hot
-from engines.paint.quality import class_scores, fd_to_stats
 from engines.paint.train import TrainConfig, train
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"

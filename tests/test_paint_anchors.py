@@ -1,6 +1,8 @@
 """Paint's anchors: every training picture's z, found by inverting the generator, kept in the
 model file, and what truncation pulls toward in the tab, the CLI and the quality figures."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -9,7 +11,7 @@ from engines.paint import anchors, explore
 from engines.paint.__main__ import main
 from engines.paint.data import save_prepared
 from engines.paint.images import to_tensor
-from engines.paint.model import one_hot
+from engines.paint.model import Generator, one_hot
 from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.train import TrainConfig, train
 from tests.paint_helpers import TINY, shapes, tiny_model
@@ -40,6 +42,22 @@ def test_inverting_draws_each_picture_closer_than_the_nearest_seed(tmp_path):
     assert abs(float((drawn - x).abs().mean()) - found.l1) < 1e-4
     again = anchors.Anchors.from_payload(found.to_payload())
     assert torch.allclose(again.z, found.z, atol=1e-2) and torch.equal(again.labels, y)
+
+
+def test_nearest_seeds_are_nearer_than_random_ones(tmp_path):
+    x, y, _ = _set()
+    g = checkpoints.load(tiny_model(tmp_path / "t.pt", steps=60), engine="paint")
+    gen = Generator(replace(TINY, n_classes=2))
+    gen.load_state_dict(g.extra["train"]["G"])  # the trained (not averaged) generator: its pictures vary with z
+    gen.train()
+    z = anchors.nearest_latents(gen, x, y, per_image=16, generator=torch.Generator().manual_seed(1))
+    assert z.shape == (len(x), TINY.z_dim) and torch.isfinite(z).all()
+    assert gen.training  # the generator's mode is restored
+    assert torch.equal(z, anchors.nearest_latents(gen, x, y, per_image=16, generator=torch.Generator().manual_seed(1)))
+    with torch.no_grad():
+        near, rand = (float(anchors.distance(gen.eval()(v, one_hot(y, 2)), x).mean())
+                      for v in (z, torch.randn(len(x), TINY.z_dim)))
+    assert near < rand
 
 
 def test_training_keeps_anchors_and_the_tab_truncates_toward_them(tmp_path):

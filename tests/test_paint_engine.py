@@ -11,7 +11,7 @@ from PIL import Image
 
 from engines import checkpoints
 from engines.archive import ArchiveError
-from engines.jobs import StopToken
+from engines.jobs import StopToken, running_mean
 from engines.paint import explore
 from engines.paint.augment import cutout, diff_augment, translation
 from engines.paint.data import ImageSet, load_image_set, parent_classes
@@ -64,8 +64,10 @@ def test_generator_takes_class_blends():
 
 
 def test_conditional_batchnorm_starts_as_plain_batchnorm_and_then_shapes_each_class():
-    plain_cfg = GANConfig.from_dict({k: v for k, v in TINY.to_dict().items() if k != "cond_bn"})
-    assert not plain_cfg.cond_bn and TINY.cond_bn and not GANConfig.plain().cond_bn  # old checkpoints load as before
+    plain_cfg = replace(TINY, cond_bn=False)
+    assert TINY.cond_bn and not GANConfig.plain().cond_bn
+    # a model trained before the vision-aided discriminator's options went still loads
+    assert GANConfig.from_dict({**TINY.to_dict(), "projected": True, "projected_size": 128}) == TINY
     old, new = Generator(plain_cfg), Generator(TINY)
     init_weights(old)
     init_weights(new)
@@ -86,6 +88,14 @@ def test_conditional_batchnorm_starts_as_plain_batchnorm_and_then_shapes_each_cl
     h = torch.randn(3, norms[0].num_features, 4, 4)
     mid = norms[0](h, 0.5 * a + 0.5 * b)
     assert torch.allclose(mid, 0.5 * norms[0](h, a) + 0.5 * norms[0](h, b), atol=1e-5)  # blends are linear
+
+
+def test_loss_averages_stay_on_the_device_until_read():
+    avg = None
+    for v in (torch.tensor(2.0), torch.tensor(4.0)):
+        avg = running_mean(avg, v)
+    assert isinstance(avg, torch.Tensor) and abs(float(avg) - 2.1) < 1e-6
+    assert running_mean(float("nan"), 3.0) == 3.0 and abs(running_mean(1.0, 3.0) - 1.1) < 1e-9
 
 
 def test_balanced_sampling_draws_rare_classes_as_often():
@@ -361,7 +371,7 @@ def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
 
 
 def test_frechet_distance_and_class_probe():
-    from engines.paint.quality import fit_probe, frechet_distance
+    from engines.paint.eval.quality import fit_probe, frechet_distance
     rng = np.random.default_rng(0)
     cov = np.eye(4) * 0.5
     assert abs(frechet_distance(np.zeros(4), cov, np.zeros(4), cov)) < 1e-6
@@ -375,7 +385,7 @@ def test_frechet_distance_and_class_probe():
 
 
 def test_bundled_model_class_accuracy_and_coverage_read_every_class():
-    from engines.paint.quality import class_scores
+    from engines.paint.eval.quality import class_scores
     model = explore.load_model(explore.BUNDLED_DIR / "emoji.pt", "cpu")
     probe = explore.BUNDLED_DIR / ("emoji-kinds-probe.npz" if len(model.class_names) > 8 else "emoji-probe.npz")
     scores = class_scores(model, probe, per_class=8)
@@ -391,7 +401,7 @@ def test_bundled_model_class_accuracy_and_coverage_read_every_class():
 
 
 def test_coverage_sees_a_class_that_draws_one_picture():
-    from engines.paint.quality import compact_features, coverage
+    from engines.paint.eval.quality import compact_features, coverage
     rng = np.random.default_rng(0)
     real = rng.normal(size=(60, 8))
     assert coverage(real, real) == 1.0
@@ -476,7 +486,7 @@ def test_emoji_kinds_sit_inside_their_groups(tmp_path, monkeypatch):
 
 
 def test_default_model_comes_first_and_the_kinds_model_names_its_kinds(tmp_path):
-    from engines.paint.quality import class_scores
+    from engines.paint.eval.quality import class_scores
     mine = tmp_path / "aaa.pt"  # an artist's model sorts after the bundled default whatever its name
     shutil.copy(explore.BUNDLED_DIR / "emoji.pt", mine)
     found = explore.available_models(tmp_path)

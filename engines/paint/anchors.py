@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from engines.paint.imle import nearest_latents
 from engines.paint.model import Generator, one_hot
 
 
@@ -42,6 +41,45 @@ class Anchors:
         """Rows of z whose class is among `classes` (empty when none)."""
         keep = torch.isin(self.labels, torch.tensor(classes, device=self.labels.device))
         return self.z[keep]
+
+
+MATCH_PX = 16  # the size pictures are compared at when choosing each one's nearest seed
+
+
+@torch.no_grad()
+def nearest_latents(g: Generator, images: torch.Tensor, labels: torch.Tensor, per_image: int = 8,
+                    batch: int = 256, generator: torch.Generator | None = None) -> torch.Tensor:
+    """For each real picture (N, 3, H, W) in [-1, 1] with its class, the z (N, z_dim) whose
+    picture from `g` is nearest to it (on MATCH_PX copies: colour and silhouette), chosen among
+    `per_image` x (pictures of that class) random seeds of the same class from the standard normal.
+
+    The generator samples in eval mode (its running BatchNorm statistics), so a choice does not
+    depend on which other seeds shared its batch; its mode is restored afterwards."""
+    was_training = g.training
+    g.eval()
+    device = images.device
+    n_cls = max(g.cfg.n_classes, 1)
+    out = torch.empty(len(images), g.cfg.z_dim, device=device)
+    targets = _shrink(images).flatten(1)
+    for c in labels.unique().tolist():
+        members = torch.nonzero(labels == c).flatten()
+        pool = torch.randn(per_image * len(members), g.cfg.z_dim, generator=generator).to(device)
+        best = torch.full((len(members),), float("inf"), device=device)
+        best_at = torch.zeros(len(members), dtype=torch.long, device=device)
+        for start in range(0, len(pool), batch):
+            z = pool[start:start + batch]
+            fake = _shrink(g(z, one_hot(torch.full((len(z),), c, device=device), n_cls))).flatten(1)
+            low, at = torch.cdist(targets[members], fake).min(dim=1)  # (members,) nearest in this chunk
+            better = low < best
+            best = torch.where(better, low, best)
+            best_at = torch.where(better, at + start, best_at)
+        out[members] = pool[best_at]
+    g.train(was_training)
+    return out
+
+
+def _shrink(x: torch.Tensor) -> torch.Tensor:
+    return F.adaptive_avg_pool2d(x, MATCH_PX) if x.shape[-1] != MATCH_PX else x
 
 
 def distance(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
+REMOVED = ("projected", "projected_size")  # the vision-aided discriminator's options, since removed
+
 
 @dataclass(frozen=True)
 class GANConfig:
@@ -43,8 +45,6 @@ class GANConfig:
     cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
     classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
     minibatch_std: bool = False  # D's last layer also sees how varied each group of 4 pictures of one class is
-    projected: bool = False      # a second D judges frozen EfficientNet-lite0 features (projected.py)
-    projected_size: int = 0      # the size lite0 reads the pictures at (0: as they are; 128 or 224 on a GPU)
 
     @property
     def n_up(self) -> int:
@@ -57,9 +57,9 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> GANConfig:
-        """The config saved in a checkpoint; models saved before `cond_bn`, `classifier` and
-        `minibatch_std` existed had none of them."""
-        return cls(**{"cond_bn": False, "classifier": False, "minibatch_std": False, **d})
+        """The config saved in a checkpoint. Keys of REMOVED options are dropped: every model trained
+        before they went records them, and its generator is an ordinary one."""
+        return cls(**{k: v for k, v in d.items() if k not in REMOVED})
 
     @classmethod
     def plain(cls, **kw: object) -> GANConfig:

@@ -1,12 +1,12 @@
 """A class probe that shares nothing with the models it judges.
 
-The lite0 probe (quality.py) reads pictures through EfficientNet-lite0, the same network a
-projected discriminator (projected.py) trains the generator against, so a generator can learn to
-please it without drawing better things. This probe is a small CNN trained from scratch on the real
+The lite0 probe (quality.py) reads pictures through EfficientNet-lite0, a network a generator could
+be trained against (as a projected discriminator does), and so learn to please without drawing
+better things. This probe is a small CNN trained from scratch on the real
 pictures' pixels (with flips, colour and shift augmentation) on a fixed 80% split; its accuracy on
 the other 20% is the ceiling to read a model's figure against.
 
-    python -m engines.paint.pixel_probe --data emoji --out assets/models/paint/emoji-pixel-probe.pt
+    python -m engines.paint.eval.pixel_probe --data emoji --out assets/models/paint/emoji-pixel-probe.pt
 """
 
 from __future__ import annotations

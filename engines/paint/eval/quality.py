@@ -9,7 +9,7 @@ Coverage: the share of a class's real pictures that have a generated one among t
 neighbours (the probe file keeps the real features, compressed), so a class that collapsed to one
 picture shows even when that picture is named right.
 
-    python -m engines.paint.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz \
+    python -m engines.paint.eval.quality --data emoji --out assets/models/paint/emoji-fd-stats.npz \
         --probe-out assets/models/paint/emoji-probe.npz
 """
 

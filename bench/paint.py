@@ -71,8 +71,9 @@ MEAN_PSI = 0.8  # the tab's truncation toward the mean, before models had anchor
 def _train_rate(steps: int) -> float:
     """Training throughput at 64x64, batch 64, on random pictures (speed does not depend on content)."""
     rng = np.random.default_rng(0)
-    data = ImageSet(rng.integers(0, 255, (256, 64, 64, 3), dtype=np.uint8), rng.integers(0, 8, 256),
-                    [f"c{i}" for i in range(8)])
+    data = ImageSet(
+        rng.integers(0, 255, (256, 64, 64, 3), dtype=np.uint8), rng.integers(0, 8, 256), [f"c{i}" for i in range(8)]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         warm = TrainConfig(steps=3, preview_every=3, checkpoint_every=10**9)
         list(train(data, Path(tmp) / "w.pt", GANConfig(), warm, device="cpu", resume=False))
@@ -84,12 +85,19 @@ def _train_rate(steps: int) -> float:
 def _stages(meta: dict) -> list[dict]:
     """Each training stage of a checkpoint: its fine-tuning lineage, then each run a resume
     continued (`earlier_runs`, whose steps and seconds add up) and the last run itself."""
-    out = [{"steps": m.get("steps"), "seconds": m.get("train_seconds"), "hardware": m.get("hardware")}
-           for m in meta.get("lineage", [])]
+    out = [
+        {"steps": m.get("steps"), "seconds": m.get("train_seconds"), "hardware": m.get("hardware")}
+        for m in meta.get("lineage", [])
+    ]
     steps, seconds = 0, 0.0
     for m in [*meta.get("earlier_runs", []), meta]:
-        out.append({"steps": (m.get("steps") or 0) - steps, "seconds": round((m.get("train_seconds") or 0) - seconds, 1),
-                    "hardware": m.get("hardware")})
+        out.append(
+            {
+                "steps": (m.get("steps") or 0) - steps,
+                "seconds": round((m.get("train_seconds") or 0) - seconds, 1),
+                "hardware": m.get("hardware"),
+            }
+        )
         steps, seconds = m.get("steps") or 0, m.get("train_seconds") or 0
     return out
 
@@ -106,6 +114,7 @@ def _anchor_l1(model: explore.PaintModel, kinds: bool) -> float | None:
         return None
     try:
         from engines.paint.emoji import dataset
+
         images, _ = dataset(model.config.resolution, kinds)
     except (OSError, FileNotFoundError, RuntimeError):
         return None
@@ -113,18 +122,26 @@ def _anchor_l1(model: explore.PaintModel, kinds: bool) -> float | None:
     if len(x) != len(model.anchors.z):
         return None
     with torch.no_grad():
-        drawn = torch.cat([model.generator(model.anchors.z[i:i + 256],
-                                           one_hot(model.anchors.labels[i:i + 256], len(model.class_names)))
-                           for i in range(0, len(x), 256)])
+        drawn = torch.cat(
+            [
+                model.generator(
+                    model.anchors.z[i : i + 256], one_hot(model.anchors.labels[i : i + 256], len(model.class_names))
+                )
+                for i in range(0, len(x), 256)
+            ]
+        )
     return round(float((drawn.cpu() - x).abs().mean()), 4)
 
 
-def _class_keys(model: explore.PaintModel, plain: explore.PaintModel | None, probe: Path, per_class: int,
-                suffix: str, unit: str) -> dict:
+def _class_keys(
+    model: explore.PaintModel, plain: explore.PaintModel | None, probe: Path, per_class: int, suffix: str, unit: str
+) -> dict:
     """class_acc_<suffix>, coverage_<suffix> (and _plain), class_acc_per_<unit>, coverage_per_<unit>."""
     scores = class_scores(model, probe, per_class)
-    out = {f"class_acc_{suffix}": round(scores.accuracy, 3),
-           f"class_acc_per_{unit}": {k: round(v, 3) for k, v in scores.per_class.items()}}
+    out = {
+        f"class_acc_{suffix}": round(scores.accuracy, 3),
+        f"class_acc_per_{unit}": {k: round(v, 3) for k, v in scores.per_class.items()},
+    }
     if scores.coverage is not None:
         out[f"coverage_{suffix}"] = round(scores.coverage, 3)
         out[f"coverage_per_{unit}"] = {k: round(v, 3) for k, v in scores.coverage_per_class.items()}
@@ -141,10 +158,13 @@ def _pixel_keys(model: explore.PaintModel, plain: explore.PaintModel | None, per
     probe = pixel_probe.load(PIXEL_PROBE)
     acc, per = pixel_probe.accuracy(model, probe, per_class)
     tab = pixel_probe.accuracy(model, probe, per_class, explore.default_psi(model))
-    out = {"class_acc_pixel": round(acc, 3), "class_acc_pixel_per_class": {k: round(v, 3) for k, v in per.items()},
-           "class_acc_pixel_tab": round(tab[0], 3),
-           "class_acc_pixel_tab_per_class": {k: round(v, 3) for k, v in tab[1].items()},
-           "class_acc_pixel_real": round(float(probe[1]["held_out_acc"]), 3)}
+    out = {
+        "class_acc_pixel": round(acc, 3),
+        "class_acc_pixel_per_class": {k: round(v, 3) for k, v in per.items()},
+        "class_acc_pixel_tab": round(tab[0], 3),
+        "class_acc_pixel_tab_per_class": {k: round(v, 3) for k, v in tab[1].items()},
+        "class_acc_pixel_real": round(float(probe[1]["held_out_acc"]), 3),
+    }
     if plain is not None:
         out["class_acc_pixel_plain"] = round(pixel_probe.accuracy(plain, probe, per_class)[0], 3)
     return out
@@ -154,12 +174,18 @@ def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
     seeds = iter(range(10**6))
-    generate_ms = median_ms(lambda: explore.generate(model, next(seeds), explore.default_psi(model), "faces"),
-                            repeats=50, warmup=5)
+    generate_ms = median_ms(
+        lambda: explore.generate(model, next(seeds), explore.default_psi(model), "faces"), repeats=50, warmup=5
+    )
     tab_psi = explore.default_psi(model)
-    result = {"generate_ms": generate_ms, "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50, tab_psi),
-              "train_img_per_s": _train_rate(12 if quick else 20), "tab_psi": tab_psi,
-              "truncation": explore.truncation_of(model), "anchor_l1": _anchor_l1(model, False)}
+    result = {
+        "generate_ms": generate_ms,
+        "slider_roundtrip_ms": _roundtrip_ms(20 if quick else 50, tab_psi),
+        "train_img_per_s": _train_rate(12 if quick else 20),
+        "tab_psi": tab_psi,
+        "truncation": explore.truncation_of(model),
+        "anchor_l1": _anchor_l1(model, False),
+    }
     n = 250 if quick else 1000
     fd = fd_to_stats(model, STATS, n)
     result["fd_lite0"] = round(fd, 2)
@@ -208,6 +234,15 @@ def run(quick: bool = False) -> dict:
     result["train_seconds"] = {k: round(sum(s["seconds"] or 0 for s in v), 1) for k, v in stages.items()}
     result["steps"] = {k: sum(s["steps"] or 0 for s in v) for k, v in stages.items()}
     result["training_stages"] = stages
-    result["machine"] = " ".join(filter(None, [platform.machine(), f"{os.cpu_count()} cpus",
-                                               f"torch {torch.__version__}", f"{torch.get_num_threads()} threads"]))
+    result["machine"] = " ".join(
+        filter(
+            None,
+            [
+                platform.machine(),
+                f"{os.cpu_count()} cpus",
+                f"torch {torch.__version__}",
+                f"{torch.get_num_threads()} threads",
+            ],
+        )
+    )
     return result

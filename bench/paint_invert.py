@@ -48,13 +48,24 @@ def run(quick: bool = False) -> dict:
         start_l1s.append(_l1(start, target))
         random_l1s.append(_l1(explore.generate(model, 90_000 + i, explore.PSI_ANCHOR, cls), target))
     t = time.time()
-    paint_sweep.run_sweep(model, {"seed": 1, "psi": explore.PSI_ANCHOR, "classes": {names[0]: 1.0}},
-                          ("truncation", "0.2, 0.4, 0.6, 0.8, 1.0"), ("direction 3", "-2:2:5"))
+    paint_sweep.run_sweep(
+        model,
+        {"seed": 1, "psi": explore.PSI_ANCHOR, "classes": {names[0]: 1.0}},
+        ("truncation", "0.2, 0.4, 0.6, 0.8, 1.0"),
+        ("direction 3", "-2:2:5"),
+    )
     sweep_s = time.time() - t
-    return {"invert_l1": round(sum(l1s) / n, 4), "invert_l1_max": round(max(l1s), 4),
-            "invert_l1_start": round(sum(start_l1s) / n, 4), "invert_l1_random": round(sum(random_l1s) / n, 4),
-            "invert_s": round(sum(secs) / n, 2), "invert_cache_s": round(cache_s, 2), "invert_pictures": n,
-            "invert_threads": torch.get_num_threads(), "paint_sweep_5x5_s": round(sweep_s, 2)}
+    return {
+        "invert_l1": round(sum(l1s) / n, 4),
+        "invert_l1_max": round(max(l1s), 4),
+        "invert_l1_start": round(sum(start_l1s) / n, 4),
+        "invert_l1_random": round(sum(random_l1s) / n, 4),
+        "invert_s": round(sum(secs) / n, 2),
+        "invert_cache_s": round(cache_s, 2),
+        "invert_pictures": n,
+        "invert_threads": torch.get_num_threads(),
+        "paint_sweep_5x5_s": round(sweep_s, 2),
+    }
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@ from engines import checkpoints
 from engines.paint import anchors, explore
 from engines.paint.__main__ import main
 from engines.paint.data import save_prepared
+from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.images import to_tensor
 from engines.paint.model import Generator, one_hot
-from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.train import TrainConfig, train
 from tests.paint_helpers import TINY, shapes, tiny_model
 
@@ -35,7 +35,7 @@ def test_inverting_draws_each_picture_closer_than_the_nearest_seed(tmp_path):
     found = anchors.invert(g, x, y, steps=60)
     assert found.z.shape == (len(x), g.cfg.z_dim) and torch.equal(found.labels, y)
     assert found.l1 <= start.l1
-    assert torch.allclose(found.z.norm(dim=1), torch.full((len(x),), g.cfg.z_dim ** 0.5), atol=1e-3)
+    assert torch.allclose(found.z.norm(dim=1), torch.full((len(x),), g.cfg.z_dim**0.5), atol=1e-3)
     assert not g.training and not any(p.requires_grad for p in g.parameters())  # left as it was
     with torch.no_grad():
         drawn = g(found.z, one_hot(y, 2))
@@ -55,8 +55,10 @@ def test_nearest_seeds_are_nearer_than_random_ones(tmp_path):
     assert gen.training  # the generator's mode is restored
     assert torch.equal(z, anchors.nearest_latents(gen, x, y, per_image=16, generator=torch.Generator().manual_seed(1)))
     with torch.no_grad():
-        near, rand = (float(anchors.distance(gen.eval()(v, one_hot(y, 2)), x).mean())
-                      for v in (z, torch.randn(len(x), TINY.z_dim)))
+        near, rand = (
+            float(anchors.distance(gen.eval()(v, one_hot(y, 2)), x).mean())
+            for v in (z, torch.randn(len(x), TINY.z_dim))
+        )
     assert near < rand
 
 
@@ -78,7 +80,7 @@ def test_training_keeps_anchors_and_the_tab_truncates_toward_them(tmp_path):
     assert torch.allclose(explore.latent(model, 5, 1.0, blend="squares"), explore.seed_to_z(5, model.z_dim))
     # in between: the same length as a standard normal z, between the two
     mid = explore.latent(model, 5, 0.5, blend="squares")
-    assert abs(float(mid.norm()) - model.z_dim ** 0.5) < 0.6
+    assert abs(float(mid.norm()) - model.z_dim**0.5) < 0.6
     # a blend of two classes travels between their two anchors
     disc_a, square_a = (explore.latent(model, 5, 0.0, blend=c) for c in ("discs", "squares"))
     half = explore.latent(model, 5, 0.0, blend={"discs": 0.5, "squares": 0.5})
@@ -91,10 +93,12 @@ def test_recipes_say_how_they_were_truncated_and_old_ones_replay_toward_the_mean
     model = explore.load_model(tiny_model(tmp_path / "m.pt"))
     rec = explore.recipe(model, 9, 0.3, {"squares": 1.0}, [0.5], [])
     assert rec["truncation"] == "anchor"
-    assert (explore.from_recipe(model, rec).tobytes() == explore.generate(model, 9, 0.3, "squares", [0.5]).tobytes())
+    assert explore.from_recipe(model, rec).tobytes() == explore.generate(model, 9, 0.3, "squares", [0.5]).tobytes()
     old = {k: v for k, v in rec.items() if k != "truncation"}  # made before models had anchors
-    assert explore.from_recipe(model, old).tobytes() == \
-        explore.generate(model, 9, 0.3, "squares", [0.5], truncation="mean").tobytes()
+    assert (
+        explore.from_recipe(model, old).tobytes()
+        == explore.generate(model, 9, 0.3, "squares", [0.5], truncation="mean").tobytes()
+    )
     with pytest.raises(ValueError, match="truncation must be"):
         explore.latent(model, 1, 0.5, truncation="sideways")
 
@@ -108,14 +112,17 @@ def test_anchored_truncation_reaches_more_of_the_real_pictures(tmp_path):
     toward_mean = anchors.truncate(None, z, labels, 0.0, gen)
     toward_anchor = anchors.truncate(model.anchors, z, labels, 0.0, gen)
     assert torch.count_nonzero(toward_mean) == 0
-    assert all(any(torch.allclose(r, a, atol=1e-4) for a in model.anchors.of([int(c)]))
-               for r, c in zip(toward_anchor, labels))
+    assert all(
+        any(torch.allclose(r, a, atol=1e-4) for a in model.anchors.of([int(c)])) for r, c in zip(toward_anchor, labels)
+    )
     with torch.no_grad():
         near = model.generator(toward_anchor, one_hot(labels, 2))
         blob = model.generator(toward_mean, one_hot(labels, 2))
+
     # each anchored picture is nearer some real picture of its class than the mean picture is
     def nearest(pics):
         return torch.stack([torch.cdist(p.flatten()[None], x[y == c].flatten(1)).min() for p, c in zip(pics, labels)])
+
     assert nearest(near).mean() < nearest(blob).mean()
 
 
@@ -141,9 +148,16 @@ def test_anchors_command_renews_a_model_file_and_refuses_other_classes(tmp_path)
 
 def test_learning_each_pictures_own_z_draws_the_training_pictures_closer(tmp_path):
     _, _, data = _set()
-    common = {"steps": 200, "batch": 16, "preview_every": 100, "checkpoint_every": 100, "anchor_steps": 30,
-              "ema": 0.0,  # sample from G itself: an average over 200 steps would still be mostly the start
-              "glo_spread": 0.0, "lr_tail": 0.0}  # as this test was written: no spread, a flat learning rate
+    common = {
+        "steps": 200,
+        "batch": 16,
+        "preview_every": 100,
+        "checkpoint_every": 100,
+        "anchor_steps": 30,
+        "ema": 0.0,  # sample from G itself: an average over 200 steps would still be mostly the start
+        "glo_spread": 0.0,
+        "lr_tail": 0.0,
+    }  # as this test was written: no spread, a flat learning rate
     reach = {}
     for name, weight in (("plain", 0.0), ("glo", 10.0)):
         events = list(train(data, tmp_path / f"{name}.pt", TINY, TrainConfig(glo=weight, **common), device="cpu"))
@@ -156,13 +170,23 @@ def test_learning_each_pictures_own_z_draws_the_training_pictures_closer(tmp_pat
     assert 0 < checkpoints.load(tmp_path / "glo.pt", engine="paint").meta["metrics"]["glo_pull"] < 3
     compact = export_resume_state(tmp_path / "glo.pt", tmp_path / "state.pt")
     assert checkpoints.load(compact, engine="paint").extra["train"]["glo_z"].shape == tr["glo_z"].shape
-    more = list(train(data, tmp_path / "glo.pt", TINY,
-                      TrainConfig(glo=10.0, **{**common, "steps": 210, "glo_spread": 0.5}), device="cpu"))
+    more = list(
+        train(
+            data,
+            tmp_path / "glo.pt",
+            TINY,
+            TrainConfig(glo=10.0, **{**common, "steps": 210, "glo_spread": 0.5}),
+            device="cpu",
+        )
+    )
     assert more[0].message.startswith("resumed at step 200") and more[-1].step == 210
     meta = checkpoints.load(tmp_path / "glo.pt", engine="paint").meta
     assert meta["train_config"]["glo_spread"] == 0.5
-    assert [(r["steps"], r["train_config"]["glo_spread"]) for r in meta["earlier_runs"]] == [(200, 0.0)]  # the run it continued
+    assert [(r["steps"], r["train_config"]["glo_spread"]) for r in meta["earlier_runs"]] == [
+        (200, 0.0)
+    ]  # the run it continued
     from bench.paint import _stages
+
     stages = _stages(meta)  # the bench lists both runs, with their own steps, adding up to the file's seconds
     assert [s["steps"] for s in stages] == [200, 10]
     assert sum(s["seconds"] for s in stages) == pytest.approx(meta["train_seconds"], abs=0.2)
@@ -178,6 +202,7 @@ def test_spread_starts_part_of_a_batch_near_the_pictures_codes():
 
     def cos(a, b):
         return torch.nn.functional.cosine_similarity(a, b, dim=1)
+
     # each spread row lies on the great circle between its code and its seed, between the two
     assert torch.all(cos(out[:4], codes[:4]) >= cos(z[:4], codes[:4]) - 1e-5)
     assert torch.all(cos(out[:4], z[:4]) >= cos(z[:4], codes[:4]) - 1e-5)

@@ -7,10 +7,9 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.conftest import assert_no_traceback
-
 from engines import recipe
 from engines.paint.explore import bundled_models
+from tests.conftest import assert_no_traceback
 from tests.paint_helpers import shapes, write_pictures
 
 pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled Paint model in assets/")
@@ -47,7 +46,10 @@ def test_keep_saves_a_png_with_its_recipe_to_the_gallery(studio):
 
 def test_morph_renders_gif_and_mp4(studio):
     client = _client(studio)
-    keys = [{"seed": 1, "psi": 0.8, "classes": {"faces": 1}}, {"seed": 2, "psi": 0.8, "classes": {"animals & nature": 1}}]
+    keys = [
+        {"seed": 1, "psi": 0.8, "classes": {"faces": 1}},
+        {"seed": 2, "psi": 0.8, "classes": {"animals & nature": 1}},
+    ]
     preview, gif = client.predict("emoji (bundled)", keys, 12, 8, True, "GIF", 1, api_name="/paint_morph")
     im = Image.open(preview)
     assert im.n_frames == 12 and recipe.read(preview)["keyframes"][1]["seed"] == 2

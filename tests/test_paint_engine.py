@@ -110,16 +110,32 @@ def test_fine_tuning_keeps_the_base_and_records_its_lineage(tmp_path):
     """A model without class-conditional norms gains them by fine-tuning: it starts from the
     base's smoothed (EMA) generator, so its pictures are the base's, and it names its base."""
     no_cbn = GANConfig.from_dict({**TINY.to_dict(), "cond_bn": False})
-    for _ in train(shapes(), tmp_path / "old.pt", no_cbn, TrainConfig(steps=20, batch=16, preview_every=20),
-                   device="cpu", provenance={"recipe": "tiny", "hardware": "test cpu"}):
+    for _ in train(
+        shapes(),
+        tmp_path / "old.pt",
+        no_cbn,
+        TrainConfig(steps=20, batch=16, preview_every=20),
+        device="cpu",
+        provenance={"recipe": "tiny", "hardware": "test cpu"},
+    ):
         pass
-    events = list(train(shapes(), tmp_path / "cbn.pt", TINY, TrainConfig(steps=1, batch=16, ema=0.9999),
-                        init_from=tmp_path / "old.pt", device="cpu", provenance={"recipe": "stage 2"}))
+    events = list(
+        train(
+            shapes(),
+            tmp_path / "cbn.pt",
+            TINY,
+            TrainConfig(steps=1, batch=16, ema=0.9999),
+            init_from=tmp_path / "old.pt",
+            device="cpu",
+            provenance={"recipe": "stage 2"},
+        )
+    )
     assert "fine-tuning from old.pt" in events[0].message
     ck = checkpoints.load(tmp_path / "cbn.pt", engine="paint")
     assert ck.config["cond_bn"] and ck.meta["recipe"] == "stage 2"
     assert [(s["name"], s["steps"], s["recipe"], s["hardware"]) for s in ck.meta["lineage"]] == [
-        ("old", 20, "tiny", "test cpu")]
+        ("old", 20, "tiny", "test cpu")
+    ]
     before, after = explore.load_model(tmp_path / "old.pt"), explore.load_model(tmp_path / "cbn.pt")
     for seed in range(3):
         a = np.asarray(explore.generate(before, seed, 1.0, "discs"), float)
@@ -155,8 +171,15 @@ def test_diffaugment_in_groups_treats_each_group_alike():
 def test_tiny_training_moves_losses_and_learns_colours(tmp_path):
     data = shapes()
     torch.manual_seed(0)
-    events = list(train(data, tmp_path / "m.pt", TINY, TrainConfig(steps=150, batch=16, preview_every=25,
-                                                                     checkpoint_every=75, ema=0.9), device="cpu"))
+    events = list(
+        train(
+            data,
+            tmp_path / "m.pt",
+            TINY,
+            TrainConfig(steps=150, batch=16, preview_every=25, checkpoint_every=75, ema=0.9),
+            device="cpu",
+        )
+    )
     assert events[-1].done and events[-1].step == 150
     d_losses = [e.d_loss for e in events[1:]]
     assert len(set(round(v, 4) for v in d_losses)) > 3  # losses move
@@ -183,8 +206,14 @@ def test_training_resumes_and_stops_cleanly(tmp_path):
     again = list(train(shapes(), path, TINY, TrainConfig(steps=40, batch=16), device="cpu"))
     assert again[-1].done and "already trained for 40 steps" in again[-1].message
     token = StopToken()
-    stream = train(shapes(), tmp_path / "s.pt", TINY, TrainConfig(steps=10_000, batch=16, preview_every=5),
-                   stop=token, device="cpu")
+    stream = train(
+        shapes(),
+        tmp_path / "s.pt",
+        TINY,
+        TrainConfig(steps=10_000, batch=16, preview_every=5),
+        stop=token,
+        device="cpu",
+    )
     next(stream)
     token.stop()
     last = list(stream)[-1]
@@ -216,8 +245,17 @@ def test_other_engine_checkpoints_are_refused(tmp_path):
 def test_refining_classes_into_kinds_starts_each_kind_as_its_parent(tmp_path, plain):
     """Fine-tuning onto kinds ('discs: big') copies each parent class's embedding, norms,
     projection, classifier (or label planes) to its kinds, so every kind first draws its parent."""
-    cfg = GANConfig.plain(**{k: v for k, v in TINY.to_dict().items() if k not in (
-        "spectral_norm", "projection", "cond_bn", "classifier")}) if plain else TINY
+    cfg = (
+        GANConfig.plain(
+            **{
+                k: v
+                for k, v in TINY.to_dict().items()
+                if k not in ("spectral_norm", "projection", "cond_bn", "classifier")
+            }
+        )
+        if plain
+        else TINY
+    )
     tcfg = (TrainConfig.plain if plain else TrainConfig)(steps=20, batch=16, preview_every=20)
     for _ in train(shapes(), tmp_path / "base.pt", cfg, tcfg, device="cpu"):
         pass
@@ -235,17 +273,21 @@ def test_refining_classes_into_kinds_starts_each_kind_as_its_parent(tmp_path, pl
         new.load_state_dict(state)
         if module is Generator:
             z = torch.randn(3, cfg.z_dim)
-            assert torch.allclose(old(z, one_hot(torch.tensor([0, 0, 1]), 2)), new(z, one_hot(torch.arange(3), 3)),
-                                  atol=1e-5)
-    events = list(train(data, tmp_path / "kinds.pt", cfg, replace(tcfg, steps=2), init_from=tmp_path / "base.pt",
-                        device="cpu"))
+            assert torch.allclose(
+                old(z, one_hot(torch.tensor([0, 0, 1]), 2)), new(z, one_hot(torch.arange(3), 3)), atol=1e-5
+            )
+    events = list(
+        train(data, tmp_path / "kinds.pt", cfg, replace(tcfg, steps=2), init_from=tmp_path / "base.pt", device="cpu")
+    )
     assert "3 classes refined from 2" in events[0].message
     model = explore.load_model(tmp_path / "kinds.pt")
     assert model.class_names == kinds and model.meta["class_counts"] == np.bincount(data.labels).tolist()
     # a group name is the blend of its kinds in proportion to their pictures
     counts = np.bincount(data.labels)
-    assert torch.allclose(explore.class_vector(model, "discs"),
-                          torch.tensor([counts[0], counts[1], 0], dtype=torch.float) / (counts[0] + counts[1]))
+    assert torch.allclose(
+        explore.class_vector(model, "discs"),
+        torch.tensor([counts[0], counts[1], 0], dtype=torch.float) / (counts[0] + counts[1]),
+    )
     assert explore.class_choices(kinds) == ["discs", "discs: big", "discs: small", "squares", "squares: all"]
     with pytest.raises(ValueError, match="no class 'cats'"):
         explore.class_vector(model, "cats")
@@ -257,8 +299,10 @@ def test_seeds_truncation_classes_and_recipes(tmp_path):
     assert np.array_equal(*same)
     assert not np.array_equal(same[0], np.asarray(explore.generate(model, 6, 0.7, "discs")))
     # psi = 0 toward the mean (the classic truncation) puts every seed at the mean
-    assert np.array_equal(np.asarray(explore.generate(model, 1, 0.0, "discs", truncation="mean")),
-                          np.asarray(explore.generate(model, 2, 0.0, "discs", truncation="mean")))
+    assert np.array_equal(
+        np.asarray(explore.generate(model, 1, 0.0, "discs", truncation="mean")),
+        np.asarray(explore.generate(model, 2, 0.0, "discs", truncation="mean")),
+    )
     w = explore.class_vector(model, {"discs": 3, "squares": 1})
     assert torch.allclose(w, torch.tensor([0.75, 0.25]))
     with pytest.raises(ValueError, match="no class 'cats'"):
@@ -348,6 +392,7 @@ def test_zips_load_but_escaping_or_bomb_zips_are_refused(tmp_path):
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("big.bin", b"\0" * 5_000_000)
     from engines.archive import safe_extract
+
     with pytest.raises(ArchiveError, match="unpack to"):
         safe_extract(bomb, tmp_path / "out", max_bytes=1_000_000)
 
@@ -355,6 +400,7 @@ def test_zips_load_but_escaping_or_bomb_zips_are_refused(tmp_path):
 def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
     from engines import recipe
     from engines.paint.__main__ import main
+
     model = tiny_model(tmp_path / "m.pt")
     main(["sample", "--model", str(model), "--seeds", "0-2", "--out", str(tmp_path / "pics"), "--upscale", "2"])
     pngs = sorted((tmp_path / "pics").glob("*.png"))
@@ -366,16 +412,17 @@ def test_cli_samples_pngs_and_renders_morphs_with_recipes(tmp_path):
     sheet = Image.open(tmp_path / "sheet.png")
     assert sheet.size == (120 + 3 * 32, 2 * 32) and recipe.read(tmp_path / "sheet.png")["seeds"] == [4, 5, 6]
     loaded = explore.load_model(model)
-    cell = np.asarray(sheet.convert("RGB"))[32:, 120 + 32:120 + 64]  # second class, second seed
+    cell = np.asarray(sheet.convert("RGB"))[32:, 120 + 32 : 120 + 64]  # second class, second seed
     assert np.array_equal(cell, np.asarray(explore.generate(loaded, 5, explore.default_psi(loaded), "squares")))
 
 
 def test_frechet_distance_and_class_probe():
     from engines.paint.eval.quality import fit_probe, frechet_distance
+
     rng = np.random.default_rng(0)
     cov = np.eye(4) * 0.5
     assert abs(frechet_distance(np.zeros(4), cov, np.zeros(4), cov)) < 1e-6
-    assert abs(frechet_distance(np.zeros(4), cov, np.full(4, 1.5), cov) - 4 * 1.5 ** 2) < 1e-6
+    assert abs(frechet_distance(np.zeros(4), cov, np.full(4, 1.5), cov) - 4 * 1.5**2) < 1e-6
     labels = np.repeat(np.arange(3), 40)
     feats = rng.normal(size=(120, 16)) + np.eye(3, 16)[labels] * 4  # three separable clusters
     probe = fit_probe(feats, labels)
@@ -386,6 +433,7 @@ def test_frechet_distance_and_class_probe():
 
 def test_bundled_model_class_accuracy_and_coverage_read_every_class():
     from engines.paint.eval.quality import class_scores
+
     model = explore.load_model(explore.BUNDLED_DIR / "emoji.pt", "cpu")
     probe = explore.BUNDLED_DIR / ("emoji-kinds-probe.npz" if len(model.class_names) > 8 else "emoji-probe.npz")
     scores = class_scores(model, probe, per_class=8)
@@ -402,6 +450,7 @@ def test_bundled_model_class_accuracy_and_coverage_read_every_class():
 
 def test_coverage_sees_a_class_that_draws_one_picture():
     from engines.paint.eval.quality import compact_features, coverage
+
     rng = np.random.default_rng(0)
     real = rng.normal(size=(60, 8))
     assert coverage(real, real) == 1.0
@@ -433,8 +482,16 @@ def test_minibatch_std_shows_a_group_of_alike_pictures_and_joins_an_old_discrimi
     groups = labels[class_sampler(labels, 3, True, group=4)(400)].reshape(100, 4)
     assert (groups == groups[:, :1]).all() and set(groups[:, 0].tolist()) == {0, 1, 2}
     base = tiny_model(tmp_path / "old.pt", steps=4)
-    events = list(train(shapes(), tmp_path / "std.pt", replace(TINY, minibatch_std=True),
-                        TrainConfig(steps=4, batch=16, preview_every=2), init_from=base, device="cpu"))
+    events = list(
+        train(
+            shapes(),
+            tmp_path / "std.pt",
+            replace(TINY, minibatch_std=True),
+            TrainConfig(steps=4, batch=16, preview_every=2),
+            init_from=base,
+            device="cpu",
+        )
+    )
     assert events[-1].done and np.isfinite(events[-1].d_loss)
     assert checkpoints.load(tmp_path / "std.pt").config["minibatch_std"]
 
@@ -442,6 +499,7 @@ def test_minibatch_std_shows_a_group_of_alike_pictures_and_joins_an_old_discrimi
 def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):
     from engines.paint.data import ImageSet, save_prepared, training_set
     from engines.paint.train import main
+
     rng = np.random.default_rng(0)
     data = ImageSet(rng.integers(0, 255, (16, 32, 32, 3), dtype=np.uint8), np.arange(16) % 2, ["red", "blue"])
     save_prepared(tmp_path / "set.npz", data, "sixteen test pictures")
@@ -453,8 +511,26 @@ def test_prepared_sets_round_trip_and_train_from_the_command_line(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a prepared picture set"):
         training_set([str(tmp_path / "bad.npz")], 32)
-    main(["--data", str(tmp_path / "set.npz"), "--out", str(tmp_path / "m.pt"), "--steps", "2", "--resolution", "32",
-          "--width", "16", "--checkpoint-every", "2", "--preview-every", "2", "--device", "cpu"])
+    main(
+        [
+            "--data",
+            str(tmp_path / "set.npz"),
+            "--out",
+            str(tmp_path / "m.pt"),
+            "--steps",
+            "2",
+            "--resolution",
+            "32",
+            "--width",
+            "16",
+            "--checkpoint-every",
+            "2",
+            "--preview-every",
+            "2",
+            "--device",
+            "cpu",
+        ]
+    )
     ck = checkpoints.load(tmp_path / "m.pt")
     assert ck.meta["data"] == "sixteen test pictures" and ck.meta["class_names"] == ["red", "blue"]
 
@@ -463,23 +539,29 @@ def test_emoji_kinds_sit_inside_their_groups(tmp_path, monkeypatch):
     """The 33 kinds each name one group and own distinct Unicode subgroups; reading emoji-test.txt
     labels an emoji by its group or by its kind, and a subgroup without a kind is refused."""
     from engines.paint import emoji
+
     assert len(emoji.KIND_NAMES) == 33
     assert parent_classes(list(emoji.KIND_NAMES), list(emoji.CLASS_NAMES)) == [g for g, _, _ in emoji.KINDS]
     subs = [s for _, _, group_subs in emoji.KINDS for s in group_subs]
     assert len(subs) == len(set(subs))
     test_file = tmp_path / "emoji-test.txt"
-    test_file.write_text("# group: Smileys & Emotion\n# subgroup: face-smiling\n"
-                         "1F600 ; fully-qualified # 😀 grinning face\n"
-                         "# subgroup: heart\n2764 FE0F ; fully-qualified # ❤️ red heart\n"
-                         "2764 ; unqualified # ❤ red heart\n"
-                         "# group: Food & Drink\n# subgroup: food-sweet\n1F370 ; fully-qualified # 🍰 shortcake\n"
-                         "# subgroup: food-fruit\n1F468 200D 1F373 ; fully-qualified # a sequence, left out\n",
-                         encoding="utf-8")
+    test_file.write_text(
+        "# group: Smileys & Emotion\n# subgroup: face-smiling\n"
+        "1F600 ; fully-qualified # 😀 grinning face\n"
+        "# subgroup: heart\n2764 FE0F ; fully-qualified # ❤️ red heart\n"
+        "2764 ; unqualified # ❤ red heart\n"
+        "# group: Food & Drink\n# subgroup: food-sweet\n1F370 ; fully-qualified # 🍰 shortcake\n"
+        "# subgroup: food-fruit\n1F468 200D 1F373 ; fully-qualified # a sequence, left out\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(emoji, "EMOJI_TEST_PATHS", (str(test_file),))
     assert list(emoji.emoji_by_group()) == [("😀", 0), ("❤", 0), ("🍰", 3)]
     kinds = list(emoji.emoji_by_group(kinds=True))
     assert [(c, emoji.KIND_NAMES[k]) for c, k in kinds] == [
-        ("😀", "faces: smileys"), ("❤", "faces: hearts & emotions"), ("🍰", "food & drink: sweets")]
+        ("😀", "faces: smileys"),
+        ("❤", "faces: hearts & emotions"),
+        ("🍰", "food & drink: sweets"),
+    ]
     test_file.write_text("# group: Objects\n# subgroup: time-machines\n1F570 ; fully-qualified # x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="time-machines"):
         list(emoji.emoji_by_group(kinds=True))
@@ -487,6 +569,7 @@ def test_emoji_kinds_sit_inside_their_groups(tmp_path, monkeypatch):
 
 def test_default_model_comes_first_and_the_kinds_model_names_its_kinds(tmp_path):
     from engines.paint.eval.quality import class_scores
+
     mine = tmp_path / "aaa.pt"  # an artist's model sorts after the bundled default whatever its name
     shutil.copy(explore.BUNDLED_DIR / "emoji.pt", mine)
     found = explore.available_models(tmp_path)

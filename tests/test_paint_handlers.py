@@ -40,8 +40,9 @@ def shared_studio(tmp_path):
     """A shared studio in tmp_path with its own temp folder."""
     torch.set_num_threads(1)
     tempfiles.set_root(tmp_path / "tmp")
-    studio = common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o",
-                                       workspaces_dir=tmp_path / "w"), shared=True)
+    studio = common.configure(
+        Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
+    )
     yield studio
     common.configure(Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"))
 
@@ -97,22 +98,25 @@ def test_a_shared_studio_refuses_a_request_without_a_workspace_key():
     assert "workspace key" in message(err)
 
 
-@pytest.mark.parametrize("change, words", [
-    (dict(psi=math.nan), "truncation must be a finite number"),
-    (dict(psi=3.5), "truncation must be between 0 and 3"),
-    (dict(psi=-0.1), "truncation must be between 0 and 3"),
-    (dict(sliders=[math.inf] + ZERO[1:]), "Direction 1 must be a finite number"),
-    (dict(sliders=[0.0, -3.5] + ZERO[2:]), "Direction 2 must be between -3 and 3"),
-    (dict(sliders=ZERO + [0.0]), "10 direction sliders"),
-    (dict(seed=None), "Type a seed"),
-    (dict(seed=""), "Type a seed"),
-    (dict(seed=-1), "seed must be between 0 and 2147483647"),
-    (dict(seed=2**31), "seed must be between 0 and 2147483647"),
-    (dict(seed=1.5), "seed must be a whole number"),
-    (dict(amount=1.5), "blend amount must be between 0 and 1"),
-    (dict(cls="dragons"), "no class 'dragons'"),
-    (dict(cls=""), "Choose a class"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (dict(psi=math.nan), "truncation must be a finite number"),
+        (dict(psi=3.5), "truncation must be between 0 and 3"),
+        (dict(psi=-0.1), "truncation must be between 0 and 3"),
+        (dict(sliders=[math.inf] + ZERO[1:]), "Direction 1 must be a finite number"),
+        (dict(sliders=[0.0, -3.5] + ZERO[2:]), "Direction 2 must be between -3 and 3"),
+        (dict(sliders=ZERO + [0.0]), "10 direction sliders"),
+        (dict(seed=None), "Type a seed"),
+        (dict(seed=""), "Type a seed"),
+        (dict(seed=-1), "seed must be between 0 and 2147483647"),
+        (dict(seed=2**31), "seed must be between 0 and 2147483647"),
+        (dict(seed=1.5), "seed must be a whole number"),
+        (dict(amount=1.5), "blend amount must be between 0 and 1"),
+        (dict(cls="dragons"), "no class 'dragons'"),
+        (dict(cls=""), "Choose a class"),
+    ],
+)
 def test_bad_picture_controls_get_readable_messages(change, words):
     with pytest.raises(gr.Error) as err:
         paint.paint_generate(*args(**change), [], request=ANNA)
@@ -165,8 +169,12 @@ def test_new_seed_and_reset():
 
 
 def test_kept_recipe_restores_the_controls():
-    path = paint.keep_it(*args(seed=11, psi=0.6, sliders=[1.0] + ZERO[1:], blend_with="animals & nature",
-                               amount=0.25), [[3, 1, 0.5]], 1, request=ANNA)
+    path = paint.keep_it(
+        *args(seed=11, psi=0.6, sliders=[1.0] + ZERO[1:], blend_with="animals & nature", amount=0.25),
+        [[3, 1, 0.5]],
+        1,
+        request=ANNA,
+    )
     back = [getattr(u, "value", u) for u in paint.restore(path, request=ANNA)]
     assert back[0] == MODEL and back[1:6] == ["faces", "animals & nature", 0.25, 11, 0.6]
     assert back[6] == [[3, 1, 0.5]] and back[8] == 1.0 and back[9:18] == ZERO[1:]
@@ -186,21 +194,24 @@ def test_keyframes_are_added_with_their_pictures_and_capped_at_32():
     assert "at most 32 keyframes" in message(err)
 
 
-@pytest.mark.parametrize("keys, words", [
-    (keyframes(33), "at most 32 keyframes (got 33)"),
-    (keyframes(1), "at least two keyframes"),
-    ([{"seed": 1}, {"seed": "abc"}], "Keyframe 2: The seed must be a number (got 'abc')"),
-    ([{"seed": 1}, {"seed": -4}], "Keyframe 2: The seed must be between 0"),
-    ([{"seed": 1, "psi": "x"}, {"seed": 2}], "Keyframe 1: The truncation (psi) must be a number"),
-    ([{"seed": 1, "psi": math.nan}, {"seed": 2}], "Keyframe 1: The truncation (psi) must be a finite number"),
-    ([{"seed": 1}, {"seed": 2, "sliders": ["up"]}], "Keyframe 2: Direction 1 must be a number"),
-    ([{"seed": 1}, {"seed": 2, "sliders": [math.inf]}], "Keyframe 2: Direction 1 must be a finite number"),
-    ([{"seed": 1}, {"seed": 2, "classes": {"dragons": 1}}], "Keyframe 2: this model has no class 'dragons'"),
-    ([{"seed": 1}, {"seed": 2, "classes": {"faces": "lots"}}], "Keyframe 2: The weight of class 'faces'"),
-    ([{"seed": 1}, {"seed": 2, "nudges": [[1, 2]]}], "Keyframe 2: Variation step 1 must be"),
-    ([{"seed": 1}, 7], "Keyframe 2: a keyframe must be a dict"),
-    ("not a list", "keyframes must be a list"),
-])
+@pytest.mark.parametrize(
+    "keys, words",
+    [
+        (keyframes(33), "at most 32 keyframes (got 33)"),
+        (keyframes(1), "at least two keyframes"),
+        ([{"seed": 1}, {"seed": "abc"}], "Keyframe 2: The seed must be a number (got 'abc')"),
+        ([{"seed": 1}, {"seed": -4}], "Keyframe 2: The seed must be between 0"),
+        ([{"seed": 1, "psi": "x"}, {"seed": 2}], "Keyframe 1: The truncation (psi) must be a number"),
+        ([{"seed": 1, "psi": math.nan}, {"seed": 2}], "Keyframe 1: The truncation (psi) must be a finite number"),
+        ([{"seed": 1}, {"seed": 2, "sliders": ["up"]}], "Keyframe 2: Direction 1 must be a number"),
+        ([{"seed": 1}, {"seed": 2, "sliders": [math.inf]}], "Keyframe 2: Direction 1 must be a finite number"),
+        ([{"seed": 1}, {"seed": 2, "classes": {"dragons": 1}}], "Keyframe 2: this model has no class 'dragons'"),
+        ([{"seed": 1}, {"seed": 2, "classes": {"faces": "lots"}}], "Keyframe 2: The weight of class 'faces'"),
+        ([{"seed": 1}, {"seed": 2, "nudges": [[1, 2]]}], "Keyframe 2: Variation step 1 must be"),
+        ([{"seed": 1}, 7], "Keyframe 2: a keyframe must be a dict"),
+        ("not a list", "keyframes must be a list"),
+    ],
+)
 def test_bad_keyframes_get_messages_naming_the_keyframe(keys, words):
     with pytest.raises(gr.Error) as err:
         paint.paint_morph(MODEL, keys, 12, 8, True, "GIF", 1, request=ANNA)
@@ -208,15 +219,18 @@ def test_bad_keyframes_get_messages_naming_the_keyframe(keys, words):
     assert common.workspace(ANNA).store.list() == []
 
 
-@pytest.mark.parametrize("frames, fps, up, fmt, words", [
-    (1, 8, 1, "GIF", "number of frames must be between 2 and 240"),
-    (241, 8, 1, "GIF", "number of frames must be between 2 and 240"),
-    (12, 0, 1, "GIF", "frames per second must be between 1 and 60"),
-    (12, 61, 1, "GIF", "frames per second must be between 1 and 60"),
-    (12, math.nan, 1, "GIF", "frames per second must be a finite number"),
-    (12, 8, 3, "GIF", "upscale must be one of 1, 2, 4"),
-    (12, 8, 1, "AVI", "format must be one of GIF, MP4"),
-])
+@pytest.mark.parametrize(
+    "frames, fps, up, fmt, words",
+    [
+        (1, 8, 1, "GIF", "number of frames must be between 2 and 240"),
+        (241, 8, 1, "GIF", "number of frames must be between 2 and 240"),
+        (12, 0, 1, "GIF", "frames per second must be between 1 and 60"),
+        (12, 61, 1, "GIF", "frames per second must be between 1 and 60"),
+        (12, math.nan, 1, "GIF", "frames per second must be a finite number"),
+        (12, 8, 3, "GIF", "upscale must be one of 1, 2, 4"),
+        (12, 8, 1, "AVI", "format must be one of GIF, MP4"),
+    ],
+)
 def test_bad_morph_settings_get_messages(frames, fps, up, fmt, words):
     with pytest.raises(gr.Error) as err:
         paint.paint_morph(MODEL, keyframes(2), frames, fps, True, fmt, up, request=ANNA)
@@ -266,13 +280,16 @@ def test_only_folders_inside_a_zip_become_classes(tmp_path):
     assert data.class_names == ["discs", "mine", "squares"] and np.bincount(data.labels).tolist() == [8, 2, 8]
 
 
-@pytest.mark.parametrize("steps, res, minutes, words", [
-    (0, 32, 0, "number of steps must be between 1 and 20000"),
-    (20001, 32, 0, "number of steps must be between 1 and 20000"),
-    (math.nan, 32, 0, "number of steps must be a finite number"),
-    (10, 48, 0, "size in pixels must be one of 32, 64, 128"),
-    (10, 32, math.inf, "time limit in minutes must be a finite number"),
-])
+@pytest.mark.parametrize(
+    "steps, res, minutes, words",
+    [
+        (0, 32, 0, "number of steps must be between 1 and 20000"),
+        (20001, 32, 0, "number of steps must be between 1 and 20000"),
+        (math.nan, 32, 0, "number of steps must be a finite number"),
+        (10, 48, 0, "size in pixels must be one of 32, 64, 128"),
+        (10, 32, math.inf, "time limit in minutes must be a finite number"),
+    ],
+)
 def test_bad_training_requests_get_messages(tmp_path, steps, res, minutes, words):
     files = write_loose(tmp_path / "uploads")
     with pytest.raises(gr.Error) as err:
@@ -286,8 +303,7 @@ def test_training_needs_pictures_and_a_plain_name(tmp_path):
         next(paint.paint_train([], "mine", "from scratch", 10, 0, 32, MODEL, request=ANNA))
     assert "Add your pictures first" in message(err)
     with pytest.raises(gr.Error) as err:
-        next(paint.paint_train(write_loose(tmp_path / "u"), "../evil", "from scratch", 10, 0, 32, MODEL,
-                               request=ANNA))
+        next(paint.paint_train(write_loose(tmp_path / "u"), "../evil", "from scratch", 10, 0, 32, MODEL, request=ANNA))
     assert "name of letters, digits" in message(err)
 
 

@@ -47,7 +47,7 @@ def test_inverting_a_drawn_picture_lands_far_closer_than_a_random_seed(model, fo
     random_seed = explore.generate(model, 777, explore.PSI_ANCHOR, "animals & nature")
     assert result.l1 < 0.06
     assert result.l1 < _l1(random_seed, target) / 4
-    assert abs(float(result.z.norm()) - model.z_dim ** 0.5) < 1e-3  # kept at the typical length
+    assert abs(float(result.z.norm()) - model.z_dim**0.5) < 1e-3  # kept at the typical length
     assert abs(sum(result.blend.values()) - 1) < 1e-3 and "animals & nature" in result.blend
     assert result.reconstruction.size == (64, 64)
     assert _l1(result.reconstruction, target) == pytest.approx(result.l1, abs=0.01)
@@ -85,8 +85,9 @@ def test_variations_morph_keyframes_and_recipes_work_on_an_inverted_picture(mode
     chosen = dataclasses.replace(pic, nudges=((5, 0, 0.6),))
     assert torch.allclose(chosen.latent(model), zs[0], atol=1e-5)
     other = explore.latent(model, 3, explore.PSI_ANCHOR, blend="faces")
-    frames = explore.morph(model, [invert.keyframe_tensors(model, pic), (other, explore.class_vector(model, "faces"))],
-                           frames=6)
+    frames = explore.morph(
+        model, [invert.keyframe_tensors(model, pic), (other, explore.class_vector(model, "faces"))], frames=6
+    )
     assert len(frames) == 6 and _l1(frames[0], result.reconstruction) < 1e-6
     rec = invert.recipe(model, pic, l1=result.l1)
     assert rec["source"] == "inverted" and len(rec["base"]) == model.z_dim

@@ -89,7 +89,7 @@ def click_track(path: Path, times=(0.5, 1.25, 2.0, 2.6), seconds=3.0) -> Path:
     n = int(0.03 * SR)
     click = np.sin(2 * np.pi * 1000 * np.arange(n) / SR) * np.exp(-np.arange(n) / (0.005 * SR))
     for t in times:
-        wave[int(t * SR):int(t * SR) + n] += 0.8 * click.astype(np.float32)
+        wave[int(t * SR) : int(t * SR) + n] += 0.8 * click.astype(np.float32)
     sf.write(str(path), wave, SR)
     return path
 
@@ -99,7 +99,7 @@ def test_a_drawn_picture_is_found_then_every_control_acts_on_it(tmp_path, model,
     target = explore.generate(model, 4242, explore.PSI_ANCHOR, "animals & nature")
     target.save(tmp_path / "mine.png")
     events = list(paint_panels.paint_invert(MODEL, str(tmp_path / "mine.png"), "pad", 10, request=ANNA))
-    assert len(events) >= 3 and events[0][2] is None                   # streams, no base before the end
+    assert len(events) >= 3 and events[0][2] is None  # streams, no base before the end
     shown, status, found = events[-1]
     assert found["invert_l1"] < 0.06 and l1(shown, target) < 0.08 and "Use it" in status
     assert (store(ANNA) / found["input"]).is_file() and not (store(BEN) / found["input"]).exists()
@@ -118,11 +118,16 @@ def test_a_drawn_picture_is_found_then_every_control_acts_on_it(tmp_path, model,
     kept = paint_panels.keep_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], 2, request=ANNA)
     rec = recipe.read(kept)
     assert Path(kept).parent == store(ANNA) and rec["source"] == invert.SOURCE and rec["input"] == found["input"]
-    assert l1(invert.from_recipe(model, rec), Image.open(kept)) == 0.0      # the recipe reopens the same picture
+    assert l1(invert.from_recipe(model, rec), Image.open(kept)) == 0.0  # the recipe reopens the same picture
     restored = dict(zip(RESTORE_FIELDS, paint.restore_recipe(rec, request=ANNA)))  # reopening goes through Paint's
     assert restored["psi"] == 1.0 and restored["nudges"] == [[7, 0, 0.5]] and restored["direction_1"].value == 1.0
-    assert l1(restored["image"], paint_panels.paint_from_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]],
-                                                              request=ANNA)) == 0.0
+    assert (
+        l1(
+            restored["image"],
+            paint_panels.paint_from_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], request=ANNA),
+        )
+        == 0.0
+    )
     entries, strip = paint_panels.remember_base(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
     assert len(entries) == 1 and entries[0]["recipe"]["kind"] == "my picture" and len(strip) == 1
 
@@ -147,8 +152,11 @@ def test_my_picture_gives_messages_for_what_it_cannot_use(tmp_path):
             list(paint_panels.paint_invert(MODEL, str(tmp_path / name), "pad", 5, request=ANNA))
         assert words in message(err)
     Image.new("RGB", (64, 64), "white").save(tmp_path / "ok.png")
-    for args, words in [((None, "pad", 5), "Add a picture"), ((str(tmp_path / "ok.png"), "stretch", 5), "Fit"),
-                        ((str(tmp_path / "ok.png"), "pad", float("nan")), "finite")]:
+    for args, words in [
+        ((None, "pad", 5), "Add a picture"),
+        ((str(tmp_path / "ok.png"), "stretch", 5), "Fit"),
+        ((str(tmp_path / "ok.png"), "pad", float("nan")), "finite"),
+    ]:
         with pytest.raises(gr.Error) as err:
             list(paint_panels.paint_invert(MODEL, *args, request=ANNA))
         assert words in message(err)
@@ -164,8 +172,11 @@ def test_my_picture_gives_messages_for_what_it_cannot_use(tmp_path):
 # ---------------------------------------------------------------- move with sound
 def test_a_sound_timed_morph_is_an_mp4_with_the_sound_kept_in_the_callers_gallery(tmp_path):
     sound = click_track(tmp_path / "clicks.wav")
-    events = list(paint_panels.paint_morph_to_sound(MODEL, [], "3, 9, 27", "faces", 0.5, str(sound), None, "step",
-                                                    "onsets", 12, 1, 1, request=ANNA))
+    events = list(
+        paint_panels.paint_morph_to_sound(
+            MODEL, [], "3, 9, 27", "faces", 0.5, str(sound), None, "step", "onsets", 12, 1, 1, request=ANNA
+        )
+    )
     gif, mp4, status = events[-1]
     assert len(events) >= 3 and "Done" in status and "4 onsets" in status
     assert Path(gif).parent == store(ANNA) and Path(mp4) == Path(gif).with_suffix(".mp4")
@@ -186,12 +197,18 @@ def test_a_gallery_sound_and_pushes_from_an_inverted_keyframe(tmp_path, model):
     assert [c[1] for c in paint_panels.sound_choices(None, request=ANNA).choices] == [out.id]
     assert paint_panels.sound_choices(None, request=BEN).choices == []
     with pytest.raises(gr.Error):  # someone else's sound is not reachable
-        list(paint_panels.paint_morph_to_sound(MODEL, [], "3", "faces", 0.5, None, out.id, "push", "onsets", 8, 1, 1,
-                                               request=BEN))
+        list(
+            paint_panels.paint_morph_to_sound(
+                MODEL, [], "3", "faces", 0.5, None, out.id, "push", "onsets", 8, 1, 1, request=BEN
+            )
+        )
     z = explore.latent(model, 5, 1.0, blend="faces")
     key = {"model": MODEL, "base": [round(float(v), 5) for v in z], "psi": 1.0, "classes": {"faces": 1.0}}
-    events = list(paint_panels.paint_morph_to_sound(MODEL, [key], "", "faces", 0.5, None, out.id, "push", "beats",
-                                                    8, 1, 2, request=ANNA))
+    events = list(
+        paint_panels.paint_morph_to_sound(
+            MODEL, [key], "", "faces", 0.5, None, out.id, "push", "beats", 8, 1, 2, request=ANNA
+        )
+    )
     gif, mp4, status = events[-1]
     assert "Done" in status and abs(sound_file.audio_seconds(mp4) - 3.0) < 0.1
     assert recipe.read(gif)["keyframes"][0]["base"] == key["base"]
@@ -208,19 +225,31 @@ def test_move_with_sound_gives_messages_for_what_it_cannot_follow(tmp_path):
     sf.write(str(long), np.zeros(8000 * 61, np.int16), 8000)
     (tmp_path / "text.wav").write_text("hello")
     clicks = str(click_track(tmp_path / "clicks.wav"))
-    cases = [("3, 9", str(silent), "step", "silent"), ("3, 9", str(tone), "step", "No onsets"),
-             ("3, 9", str(long), "step", "lasts 61 s"), ("3, 9", str(tmp_path / "text.wav"), "step", "audio"),
-             ("3", clicks, "step", "at least two keyframes"), ("3, x", clicks, "step", "Seed 2"),
-             ("", clicks, "step", "Add keyframes"), ("3, 9", None, "step", "Add a sound"),
-             ("3, 9", clicks, "dance", "mode")]
+    cases = [
+        ("3, 9", str(silent), "step", "silent"),
+        ("3, 9", str(tone), "step", "No onsets"),
+        ("3, 9", str(long), "step", "lasts 61 s"),
+        ("3, 9", str(tmp_path / "text.wav"), "step", "audio"),
+        ("3", clicks, "step", "at least two keyframes"),
+        ("3, x", clicks, "step", "Seed 2"),
+        ("", clicks, "step", "Add keyframes"),
+        ("3, 9", None, "step", "Add a sound"),
+        ("3, 9", clicks, "dance", "mode"),
+    ]
     for seeds, sound, mode, words in cases:
         with pytest.raises(gr.Error) as err:
-            list(paint_panels.paint_morph_to_sound(MODEL, [], seeds, "faces", 0.5, sound, None, mode, "onsets", 12, 1,
-                                                   1, request=ANNA))
+            list(
+                paint_panels.paint_morph_to_sound(
+                    MODEL, [], seeds, "faces", 0.5, sound, None, mode, "onsets", 12, 1, 1, request=ANNA
+                )
+            )
         assert words in message(err), (seeds, sound, message(err))
     with pytest.raises(gr.Error) as err:
-        list(paint_panels.paint_morph_to_sound(MODEL, [], "3, 9", "faces", 0.5, clicks, None, "step", "onsets",
-                                               float("inf"), 1, 1, request=ANNA))
+        list(
+            paint_panels.paint_morph_to_sound(
+                MODEL, [], "3, 9", "faces", 0.5, clicks, None, "step", "onsets", float("inf"), 1, 1, request=ANNA
+            )
+        )
     assert "frames per second" in message(err)
     assert common.workspace(ANNA).store.list() == []
 
@@ -230,24 +259,48 @@ def test_the_paint_tab_lays_out_both_panels_with_their_api_names():
         with gr.Tab("Paint") as tab:
             paint.build(common.StudioContext(demo), tab)
     api = demo.get_api_info()["named_endpoints"]
-    assert [p["parameter_name"] for p in api["/paint_invert"]["parameters"]] == ["model_label", "picture", "fit",
-                                                                                 "seconds"]
+    assert [p["parameter_name"] for p in api["/paint_invert"]["parameters"]] == [
+        "model_label",
+        "picture",
+        "fit",
+        "seconds",
+    ]
     assert [p["parameter_name"] for p in api["/paint_morph_to_sound"]["parameters"]] == [
-        "model_label", "keyframes", "seeds", "class_name", "psi", "sound", "gallery_sound", "mode", "timing", "fps",
-        "upscale", "direction"]
+        "model_label",
+        "keyframes",
+        "seeds",
+        "class_name",
+        "psi",
+        "sound",
+        "gallery_sound",
+        "mode",
+        "timing",
+        "fps",
+        "upscale",
+        "direction",
+    ]
     assert "/paint_generate" in api and "/paint_morph" in api
 
 
 def test_the_hooked_live_event_keeps_the_api_of_paint_generate():
     def api_of(hooked: bool) -> list[str]:
         with gr.Blocks() as demo:
-            inputs = [gr.Dropdown([MODEL]), gr.Dropdown(["faces"]), gr.Dropdown(["(none)"]), gr.Slider(0, 1),
-                      gr.Number(1), gr.Slider(0, 1.5), *[gr.Slider(-3, 3) for _ in range(N)], gr.State([])]
+            inputs = [
+                gr.Dropdown([MODEL]),
+                gr.Dropdown(["faces"]),
+                gr.Dropdown(["(none)"]),
+                gr.Slider(0, 1),
+                gr.Number(1),
+                gr.Slider(0, 1.5),
+                *[gr.Slider(-3, 3) for _ in range(N)],
+                gr.State([]),
+            ]
             event = paint._one_input_per_slider(paint.paint_generate)
             if hooked:
                 event, inputs = paint_panels.with_base(event, paint_panels.paint_from_base), [*inputs, gr.State(None)]
             gr.Button().click(event, inputs, gr.Image(), api_name="paint_generate")
         return [p["parameter_name"] for p in demo.get_api_info()["named_endpoints"]["/paint_generate"]["parameters"]]
+
     assert api_of(True) == api_of(False) and api_of(True)[-1] == "direction_10"
 
 
@@ -261,8 +314,21 @@ def test_stop_ends_a_search_and_a_render_with_what_they_have(tmp_path, model, fe
     *_, (shown, status, found) = list(search)
     assert "Stopped" in status and found is not None and shown is not None
 
-    render = paint_panels.paint_morph_to_sound(MODEL, [], "3, 9", "faces", 0.5, str(click_track(tmp_path / "c.wav")),
-                                               None, "step", "onsets", 12, 1, 1, request=ANNA)
+    render = paint_panels.paint_morph_to_sound(
+        MODEL,
+        [],
+        "3, 9",
+        "faces",
+        0.5,
+        str(click_track(tmp_path / "c.wav")),
+        None,
+        "step",
+        "onsets",
+        12,
+        1,
+        1,
+        request=ANNA,
+    )
     while "frame" not in next(render)[2]:
         pass
     paint_panels.stop_sound_morph(request=ANNA)
@@ -275,8 +341,15 @@ def test_stop_ends_a_search_and_a_render_with_what_they_have(tmp_path, model, fe
 def found_base(model) -> dict:
     """What a search would find for a drawn picture (no search: seed 5's own z), as `paint_invert` gives it."""
     z = explore.latent(model, 5, 1.0, blend="faces")
-    return {"model": MODEL, "checkpoint": model.hash, "base": [round(float(v), 5) for v in z],
-            "classes": {"faces": 1.0}, "truncation": explore.truncation_of(model), "invert_l1": 0.01, "input": None}
+    return {
+        "model": MODEL,
+        "checkpoint": model.hash,
+        "base": [round(float(v), 5) for v in z],
+        "classes": {"faces": 1.0},
+        "truncation": explore.truncation_of(model),
+        "invert_l1": 0.01,
+        "input": None,
+    }
 
 
 def wired(api_name: str):
@@ -312,8 +385,13 @@ def test_keep_of_a_base_picture_reopens_with_its_base_and_remakes_exactly(model)
     assert rec["kind"] == "my picture" and Path(path).parent == store(ANNA)
     fields = dict(zip(RESTORE_FIELDS, paint.restore(path, request=ANNA)))
     assert fields["base"]["base"] == base["base"] and fields["psi"] == 0.9 and fields["direction_1"].value == 1.5
-    assert l1(fields["image"], paint_panels.paint_from_base(MODEL, base, 0.9, [1.5] + ZERO[1:], [[3, 0, 0.5]],
-                                                            request=ANNA)) == 0.0
+    assert (
+        l1(
+            fields["image"],
+            paint_panels.paint_from_base(MODEL, base, 0.9, [1.5] + ZERO[1:], [[3, 0, 0.5]], request=ANNA),
+        )
+        == 0.0
+    )
     ws = common.workspace(ANNA)
     ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")
     assert replays.exact(rec) and replays.same(replays.remake(rec, ctx), Path(path))
@@ -329,7 +407,7 @@ def test_hold_as_a_and_swap_carry_the_base(model):
     assert held["kind"] == "my picture" and swap.interactive
     assert l1(shown["value"], paint_panels.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) == 0.0
     out = paint.swap_ab(held, *seed_args, None, request=ANNA)
-    back = dict(zip(RESTORE_FIELDS, out[:len(RESTORE_FIELDS)]))
+    back = dict(zip(RESTORE_FIELDS, out[: len(RESTORE_FIELDS)]))
     assert back["base"]["base"] == base["base"] and out[-1]["seed"] == 42  # A is the base's; seed 42 now held
 
 
@@ -344,7 +422,7 @@ def test_an_inverted_keyframe_and_a_seed_keyframe_make_a_morph_that_reopens_and_
     first = Image.open(gif).convert("RGB")
     assert l1(first, paint_panels.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) < 0.05  # GIF palette
     back = paint.restore(gif, request=ANNA)
-    picture, morph = dict(zip(RESTORE_FIELDS, back[:len(RESTORE_FIELDS)])), back[len(RESTORE_FIELDS):]
+    picture, morph = dict(zip(RESTORE_FIELDS, back[: len(RESTORE_FIELDS)])), back[len(RESTORE_FIELDS) :]
     assert picture["base"]["base"] == base["base"] and len(morph[1]) == 2 and morph[0] == keys
     ws = common.workspace(ANNA)
     ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")

@@ -70,8 +70,14 @@ def replay_ctx() -> replays.ReplayContext:
 
 # ---------------------------------------------------------------- reopening and replay
 def test_reopening_a_picture_redraws_it_with_sliders_and_nudges_and_the_remake_equals_the_kept_file():
-    moved = controls_args(seed=11, psi=0.6, sliders=[1.5, -1.0] + ZERO[2:], blend_with="animals & nature",
-                          amount=0.25, nudges=[[3, 1, 0.5]])
+    moved = controls_args(
+        seed=11,
+        psi=0.6,
+        sliders=[1.5, -1.0] + ZERO[2:],
+        blend_with="animals & nature",
+        amount=0.25,
+        nudges=[[3, 1, 0.5]],
+    )
     path = paint.keep_it(*moved, 2, request=ANNA)
     back = paint.restore(path, request=ANNA)
     fields = dict(zip(paint.RESTORE_FIELDS, back))
@@ -80,8 +86,9 @@ def test_reopening_a_picture_redraws_it_with_sliders_and_nudges_and_the_remake_e
     assert value(fields["direction_1"]) == 1.5 and value(fields["direction_2"]) == -1.0
     live = paint.paint_generate(*moved, request=ANNA)
     assert np.array_equal(pixels(fields["image"]), pixels(live))  # the picture itself, not the slider-0 one
-    plain = paint.paint_generate(*controls_args(seed=11, psi=0.6, blend_with="animals & nature", amount=0.25),
-                                 request=ANNA)
+    plain = paint.paint_generate(
+        *controls_args(seed=11, psi=0.6, blend_with="animals & nature", amount=0.25), request=ANNA
+    )
     assert np.abs(pixels(plain) - pixels(fields["image"])).mean() > 1
     rec = recipe.read(path)
     assert replays.exact(rec) and replays.same(replays.remake(rec, replay_ctx()), Path(path))
@@ -100,12 +107,14 @@ def test_keep_reuses_the_shown_picture_and_equals_a_fresh_drawing(monkeypatch):
 
 
 def test_reopening_a_morph_restores_its_keyframes_and_settings_and_the_gif_replays_exactly():
-    keys = [{"seed": 1, "psi": 0.8, "classes": {"faces": 1}, "sliders": [1.0]}, {"seed": 2, "psi": 0.8,
-                                                                                 "classes": "people"}]
+    keys = [
+        {"seed": 1, "psi": 0.8, "classes": {"faces": 1}, "sliders": [1.0]},
+        {"seed": 2, "psi": 0.8, "classes": "people"},
+    ]
     gif, _ = paint.paint_morph(MODEL, keys, 8, 8, True, "GIF", 1, request=ANNA)
     back = paint.restore(gif, request=ANNA)
     n = len(paint.RESTORE_FIELDS)
-    picture, morph = dict(zip(paint.RESTORE_FIELDS, back[:n])), back[n:n + 7]
+    picture, morph = dict(zip(paint.RESTORE_FIELDS, back[:n])), back[n : n + 7]
     assert picture["seed"] == 1 and value(picture["direction_1"]) == 1.0
     assert [k["seed"] for k in morph[0]] == [1, 2] and len(morph[1]) == 2 and morph[1][0].size == (64, 64)
     assert morph[2:6] == [8, 8.0, True, 1] and morph[6] == gif
@@ -133,8 +142,9 @@ def test_the_recent_strip_keeps_settled_pictures_once_and_a_click_goes_back():
     assert len(entries) == 12
     back = dict(zip(paint.RESTORE_FIELDS, paint.undo(entries, SimpleNamespace(index=11), request=ANNA)))
     assert back["seed"] == entries[11]["recipe"]["seed"]
-    assert np.array_equal(pixels(back["image"]), pixels(paint.paint_generate(*controls_args(seed=back["seed"]),
-                                                                             request=ANNA)))
+    assert np.array_equal(
+        pixels(back["image"]), pixels(paint.paint_generate(*controls_args(seed=back["seed"]), request=ANNA))
+    )
 
 
 def test_hold_as_a_then_swap_exchanges_the_pictures_and_controls():
@@ -143,7 +153,7 @@ def test_hold_as_a_then_swap_exchanges_the_pictures_and_controls():
     assert shown_a["visible"] and held["seed"] == 7 and swap.interactive
     b = controls_args(seed=8, sliders=[1.0] + ZERO[1:])
     out = paint.swap_ab(held, *b, request=ANNA)
-    back = dict(zip(paint.RESTORE_FIELDS, out[:len(paint.RESTORE_FIELDS)]))
+    back = dict(zip(paint.RESTORE_FIELDS, out[: len(paint.RESTORE_FIELDS)]))
     assert back["seed"] == 7 and value(back["direction_1"]) == 0.0
     assert np.array_equal(pixels(back["image"]), pixels(value(shown_a)))
     assert out[-1]["seed"] == 8 and out[-1]["sliders"][0] == 1.0
@@ -196,8 +206,9 @@ def test_a_sweep_draws_every_cell_is_kept_and_replays_and_a_cell_opens_in_the_ta
     assert replays.exact(rec) and replays.same(replays.remake(rec, replay_ctx()), Path(kept))
     back = dict(zip(paint.RESTORE_FIELDS, paint.open_cell(rec, SimpleNamespace(index=4), request=ANNA)))
     assert back["seed"] == 2 and back["psi"] == 0.5  # row 1 (seed 2), column 1 (truncation 0.5)
-    assert np.array_equal(pixels(back["image"]), pixels(paint.paint_generate(*controls_args(seed=2, psi=0.5),
-                                                                             request=ANNA)))
+    assert np.array_equal(
+        pixels(back["image"]), pixels(paint.paint_generate(*controls_args(seed=2, psi=0.5), request=ANNA))
+    )
     reopened = paint.restore(kept, request=ANNA)
     swept = reopened[-7:]
     assert swept[0] == "truncation" and swept[2] == "seed" and swept[4] == kept and len(swept[5]) == 6
@@ -211,13 +222,16 @@ def test_a_sweep_moves_a_direction_by_name():
     assert len(last[2]) == 4
 
 
-@pytest.mark.parametrize("x, y, words", [
-    (("truncation", "0:1:11"), ("seed", "0:9:10"), "110 cells"),
-    (("wings", "1, 2"), ("seed", "1"), "cannot move 'wings'"),
-    (("truncation", "0, 9"), ("seed", "1"), "truncation must be between 0 and 3"),
-    (("seed", "1, 2"), ("seed", "3"), "Both axes move seed"),
-    (("class", "dragons"), ("seed", "1"), "no class 'dragons'"),
-])
+@pytest.mark.parametrize(
+    "x, y, words",
+    [
+        (("truncation", "0:1:11"), ("seed", "0:9:10"), "110 cells"),
+        (("wings", "1, 2"), ("seed", "1"), "cannot move 'wings'"),
+        (("truncation", "0, 9"), ("seed", "1"), "truncation must be between 0 and 3"),
+        (("seed", "1, 2"), ("seed", "3"), "Both axes move seed"),
+        (("class", "dragons"), ("seed", "1"), "no class 'dragons'"),
+    ],
+)
 def test_bad_sweeps_get_messages(x, y, words):
     with pytest.raises(gr.Error) as err:
         list(paint.paint_sweep_run(*sweep_args(x, y), request=ANNA))
@@ -228,10 +242,26 @@ def test_bad_sweeps_get_messages(x, y, words):
 def test_a_sound_timed_morph_is_not_remade_as_a_plain_morph():
     keys = [{"seed": 1, "psi": 0.8, "classes": {"faces": 1}}, {"seed": 2, "psi": 0.8, "classes": {"people": 1}}]
     model = paint_base.load(MODEL, ANNA)
-    rec = {"engine": "paint", "kind": "sound morph", "model": model.name, "checkpoint": model.hash,
-           "keyframes": keys, "fps": 12.0, "mode": "step", "timing": "onsets", "upscale": 1, "glide": 0.25,
-           "direction": 0, "push": 2.0, "decay": 0.35, "sound": "clicks.wav", "seconds": 3.0, "frames": 36,
-           "onsets": [0.5, 1.25], "tempo": None}
+    rec = {
+        "engine": "paint",
+        "kind": "sound morph",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "keyframes": keys,
+        "fps": 12.0,
+        "mode": "step",
+        "timing": "onsets",
+        "upscale": 1,
+        "glide": 0.25,
+        "direction": 0,
+        "push": 2.0,
+        "decay": 0.35,
+        "sound": "clicks.wav",
+        "seconds": 3.0,
+        "frames": 36,
+        "onsets": [0.5, 1.25],
+        "tempo": None,
+    }
     assert paint_replay.kind(rec) == paint_replay.SOUND_MORPH and not replays.exact(rec)
     with pytest.raises(ValueError, match="reopened, not remade"):
         replays.remake(rec, replay_ctx())

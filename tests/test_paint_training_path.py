@@ -41,8 +41,15 @@ def test_training_reports_step_rate_and_eta_from_the_first_steps(tmp_path):
 
 def test_a_budgeted_run_fits_itself_and_ends_on_time(tmp_path):
     budget, t0 = 15.0, time.time()
-    events = list(train(shapes(16), tmp_path / "b.pt", TINY, TrainConfig(steps=100_000, batch=16, anchor_steps=5,
-                                                                         time_budget_s=budget), device="cpu"))
+    events = list(
+        train(
+            shapes(16),
+            tmp_path / "b.pt",
+            TINY,
+            TrainConfig(steps=100_000, batch=16, anchor_steps=5, time_budget_s=budget),
+            device="cpu",
+        )
+    )
     took = time.time() - t0
     assert events[-1].done and events[-1].total < 100_000 and took < budget + 8
     assert any("fitted to the time budget" in e.message for e in events)
@@ -52,8 +59,7 @@ def test_fine_tuning_the_bundled_model_on_loose_pictures_keeps_the_artists_class
     plain = paint_train.bundled_recipe
     monkeypatch.setattr(paint_train, "bundled_recipe", lambda meta: {**plain(meta), "anchor_steps": 0})
     files = write_loose(tmp_path / "up")
-    updates = list(paint.paint_train(files, "faces-of-mine", "from the selected model", 2, 0, 64, MODEL,
-                                     request=ANNA))
+    updates = list(paint.paint_train(files, "faces-of-mine", "from the selected model", 2, 0, 64, MODEL, request=ANNA))
     assert "Done" in updates[-1][0]
     assert any("pictures/s" in u[0] for u in updates[:-1])
     path = common.workspace(ANNA).models_dir / "paint" / "faces-of-mine.pt"
@@ -63,5 +69,3 @@ def test_fine_tuning_the_bundled_model_on_loose_pictures_keeps_the_artists_class
     assert value(choice[0]) == "faces-of-mine"
     picture = paint.paint_generate(label, "faces-of-mine", "(none)", 0.5, 3, 0.5, ZERO, [], request=ANNA)
     assert picture.size == (paint.DISPLAY, paint.DISPLAY)
-
-

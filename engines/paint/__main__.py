@@ -38,9 +38,15 @@ def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float | None =
     """A contact sheet: one row per class (named on the left), one column per seed, so what
     the class changes and what the seed keeps can be read at a glance (psi: the tab's default)."""
     psi = explore.default_psi(model) if psi is None else psi
-    rows = [explore.render(model, torch.stack([explore.latent(model, s, psi, blend=name) for s in seeds]),
-                           explore.class_vector(model, name), upscale)
-            for name in model.class_names]
+    rows = [
+        explore.render(
+            model,
+            torch.stack([explore.latent(model, s, psi, blend=name) for s in seeds]),
+            explore.class_vector(model, name),
+            upscale,
+        )
+        for name in model.class_names
+    ]
     labels = [name.replace(": ", ":\n") for name in model.class_names]  # a kind under its group
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     size = rows[0][0].width
@@ -58,17 +64,23 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:
         from engines.paint.train import main as train_main
+
         return train_main(argv[1:])
-    p = argparse.ArgumentParser(prog="python -m engines.paint", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m engines.paint", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("sample", "morph", "sheet"):
         s = sub.add_parser(name)
         s.add_argument("--model", default=str(explore.BUNDLED_DIR / "emoji.pt"))
         s.add_argument("--seeds", nargs="+", default=["0-7"], help="numbers or ranges like 0-15")
         s.add_argument("--class", dest="cls", help="class name (default: the model's first)")
-        s.add_argument("--psi", type=float, help="truncation (default: the tab's, 0.4 toward the model's "
-                       "anchors, 0.8 toward the mean for a model without them)")
+        s.add_argument(
+            "--psi",
+            type=float,
+            help="truncation (default: the tab's, 0.4 toward the model's "
+            "anchors, 0.8 toward the mean for a model without them)",
+        )
         s.add_argument("--upscale", type=int, default=1, choices=(1, 2, 4))
         s.add_argument("--out", required=True)
         s.add_argument("--device", default="cpu")
@@ -78,7 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("train", help="see python -m engines.paint.train --help")
     a = sub.add_parser("anchors", help="find the z of every training picture (stored in the model file)")
     a.add_argument("--model", required=True)
-    a.add_argument("--data", required=True, nargs="+", help="what it was trained on ('emoji', 'emoji-kinds', .npz, files)")
+    a.add_argument(
+        "--data", required=True, nargs="+", help="what it was trained on ('emoji', 'emoji-kinds', .npz, files)"
+    )
     a.add_argument("--steps", type=int, default=100)
     args = p.parse_args(argv)
     if args.cmd == "anchors":
@@ -90,8 +104,15 @@ def main(argv: list[str] | None = None) -> None:
     cls = args.cls or model.class_names[0]
     seeds = _seeds(args.seeds)
     if args.cmd == "sheet":
-        rec = {"engine": "paint", "model": model.name, "checkpoint": model.hash, "seeds": seeds, "psi": args.psi,
-               "classes": model.class_names, "upscale": args.upscale}
+        rec = {
+            "engine": "paint",
+            "model": model.name,
+            "checkpoint": model.hash,
+            "seeds": seeds,
+            "psi": args.psi,
+            "classes": model.class_names,
+            "upscale": args.upscale,
+        }
         print(recipes.write_png(args.out, class_sheet(model, seeds, args.psi, args.upscale), rec))
         return
     if args.cmd == "sample":
@@ -99,18 +120,33 @@ def main(argv: list[str] | None = None) -> None:
         out.mkdir(parents=True, exist_ok=True)
         for seed in seeds:
             rec = explore.recipe(model, seed, args.psi, {cls: 1.0}, [], [], args.upscale)
-            path = recipes.write_png(out / f"{model.name}-{cls.replace(' ', '_')}-{seed}.png",
-                                     explore.from_recipe(model, rec), rec)
+            path = recipes.write_png(
+                out / f"{model.name}-{cls.replace(' ', '_')}-{seed}.png", explore.from_recipe(model, rec), rec
+            )
             print(path)
         return
     from engines.video import save_gif, save_mp4
-    keys = [{"seed": s, "psi": args.psi, "classes": {cls: 1.0}, "truncation": explore.truncation_of(model)}
-            for s in seeds]
-    frames = explore.morph(model, [(explore.latent(model, s, args.psi, blend=cls), explore.class_vector(model, cls))
-                                   for s in seeds],
-                           args.frames, not args.no_loop, args.upscale)
-    rec = {"engine": "paint", "model": model.name, "checkpoint": model.hash, "keyframes": keys,
-           "frames": args.frames, "fps": args.fps, "loop": not args.no_loop, "upscale": args.upscale}
+
+    keys = [
+        {"seed": s, "psi": args.psi, "classes": {cls: 1.0}, "truncation": explore.truncation_of(model)} for s in seeds
+    ]
+    frames = explore.morph(
+        model,
+        [(explore.latent(model, s, args.psi, blend=cls), explore.class_vector(model, cls)) for s in seeds],
+        args.frames,
+        not args.no_loop,
+        args.upscale,
+    )
+    rec = {
+        "engine": "paint",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "keyframes": keys,
+        "frames": args.frames,
+        "fps": args.fps,
+        "loop": not args.no_loop,
+        "upscale": args.upscale,
+    }
     if args.out.lower().endswith(".mp4"):
         path = save_mp4(frames, args.out, args.fps)
         recipes.write_sidecar(path, rec)
@@ -131,15 +167,26 @@ def _anchors(path: str, data_spec: list[str], steps: int) -> None:
     model = explore.load_model(path)
     data, _ = training_set(data_spec, model.config.resolution)
     if list(data.class_names) != model.class_names:
-        raise SystemExit(f"those pictures' classes ({', '.join(data.class_names)}) are not the model's "
-                         f"({', '.join(model.class_names)})")
+        raise SystemExit(
+            f"those pictures' classes ({', '.join(data.class_names)}) are not the model's "
+            f"({', '.join(model.class_names)})"
+        )
     t0 = time.time()
-    found = invert(model.generator, to_tensor(data.images), torch.from_numpy(data.labels).long(), steps,
-                   progress=lambda done, total: print(f"anchors: {done}/{total} pictures", flush=True))
+    found = invert(
+        model.generator,
+        to_tensor(data.images),
+        torch.from_numpy(data.labels).long(),
+        steps,
+        progress=lambda done, total: print(f"anchors: {done}/{total} pictures", flush=True),
+    )
     ck = checkpoints.load(path, engine="paint")
     ck.extra["anchors"] = found.to_payload()
-    ck.meta["anchors"] = {"pictures": len(data.images), "steps": steps, "l1": round(found.l1, 4),
-                          "seconds": round(time.time() - t0, 1)}
+    ck.meta["anchors"] = {
+        "pictures": len(data.images),
+        "steps": steps,
+        "l1": round(found.l1, 4),
+        "seconds": round(time.time() - t0, 1),
+    }
     checkpoints.save(path, ck)
     print(f"{path}: {len(data.images)} anchors, mean L1 {found.l1:.4f} ({time.time() - t0:.0f} s)")
 

@@ -25,9 +25,9 @@ from engines.paint.model import Generator, one_hot
 class Anchors:
     """One z per training picture and that picture's class, with how closely the model draws them."""
 
-    z: torch.Tensor        # (N, z_dim)
-    labels: torch.Tensor   # (N,) class indices
-    l1: float              # mean L1 (pixels in [-1, 1]) between each picture and its anchor's drawing
+    z: torch.Tensor  # (N, z_dim)
+    labels: torch.Tensor  # (N,) class indices
+    l1: float  # mean L1 (pixels in [-1, 1]) between each picture and its anchor's drawing
 
     def to_payload(self) -> dict:
         """What a checkpoint stores (fp16 z, int16 labels: about 0.35 MB for 1,400 pictures)."""
@@ -47,8 +47,14 @@ MATCH_PX = 16  # the size pictures are compared at when choosing each one's near
 
 
 @torch.no_grad()
-def nearest_latents(g: Generator, images: torch.Tensor, labels: torch.Tensor, per_image: int = 8,
-                    batch: int = 256, generator: torch.Generator | None = None) -> torch.Tensor:
+def nearest_latents(
+    g: Generator,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    per_image: int = 8,
+    batch: int = 256,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """For each real picture (N, 3, H, W) in [-1, 1] with its class, the z (N, z_dim) whose
     picture from `g` is nearest to it (on MATCH_PX copies: colour and silhouette), chosen among
     `per_image` x (pictures of that class) random seeds of the same class from the standard normal.
@@ -67,7 +73,7 @@ def nearest_latents(g: Generator, images: torch.Tensor, labels: torch.Tensor, pe
         best = torch.full((len(members),), float("inf"), device=device)
         best_at = torch.zeros(len(members), dtype=torch.long, device=device)
         for start in range(0, len(pool), batch):
-            z = pool[start:start + batch]
+            z = pool[start : start + batch]
             fake = _shrink(g(z, one_hot(torch.full((len(z),), c, device=device), n_cls))).flatten(1)
             low, at = torch.cdist(targets[members], fake).min(dim=1)  # (members,) nearest in this chunk
             better = low < best
@@ -88,9 +94,17 @@ def distance(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     return full + (F.avg_pool2d(fake, 2) - F.avg_pool2d(real, 2)).abs().mean(dim=(1, 2, 3))
 
 
-def invert(g: Generator, images: torch.Tensor, labels: torch.Tensor, steps: int = 100, lr: float = 0.05,
-           batch: int = 128, seed: int = 0, progress: Callable[[int, int], None] | None = None,
-           init: torch.Tensor | None = None) -> Anchors:
+def invert(
+    g: Generator,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int = 100,
+    lr: float = 0.05,
+    batch: int = 128,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    init: torch.Tensor | None = None,
+) -> Anchors:
     """Anchors for real pictures (N, 3, H, W) in [-1, 1]: each starts at `init` or else at its
     nearest of 8 x (its class's pictures) random seeds, and takes `steps` Adam steps on z with
     `g` fixed (eval mode)."""
@@ -99,9 +113,12 @@ def invert(g: Generator, images: torch.Tensor, labels: torch.Tensor, steps: int 
     grads = [p.requires_grad for p in g.parameters()]
     g.requires_grad_(False)
     n_cls = max(g.cfg.n_classes, 1)
-    radius = g.cfg.z_dim ** 0.5
-    z_all = init.detach().float().to(images.device).clone() if init is not None else \
-        nearest_latents(g, images, labels, 8, generator=torch.Generator().manual_seed(seed))
+    radius = g.cfg.z_dim**0.5
+    z_all = (
+        init.detach().float().to(images.device).clone()
+        if init is not None
+        else nearest_latents(g, images, labels, 8, generator=torch.Generator().manual_seed(seed))
+    )
     z_all = z_all * (radius / z_all.norm(dim=1, keepdim=True))  # every anchor has the typical length
     errors = torch.empty(len(images), device=images.device)
     try:
@@ -175,8 +192,9 @@ def draw(anchors: Anchors, cls: int, n: int, gen: torch.Generator) -> torch.Tens
     return pool[torch.randint(len(pool), (n,), generator=gen).to(pool.device)]
 
 
-def truncate(anchors: Anchors | None, z: torch.Tensor, labels: torch.Tensor, psi: float,
-             gen: torch.Generator) -> torch.Tensor:
+def truncate(
+    anchors: Anchors | None, z: torch.Tensor, labels: torch.Tensor, psi: float, gen: torch.Generator
+) -> torch.Tensor:
     """Truncate a batch of z (B, d) drawn for classes `labels` (B,) as the tab does: toward a
     random anchor of each one's class, or toward the mean for a model without anchors."""
     if anchors is None or psi >= 1:

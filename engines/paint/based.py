@@ -22,17 +22,23 @@ from engines import limits
 from engines.paint import controls, explore, invert
 from engines.paint.explore import PaintModel
 
-KIND = "my picture"          # a kept inverted picture's recipe kind
-ROUND = 5                      # decimals a base keeps (the recipe's rounding, so redraws match kept files)
-MAX_SEED_LIST_CHARS = 2_000    # the typed seed list ("3, 9, 27")
+KIND = "my picture"  # a kept inverted picture's recipe kind
+ROUND = 5  # decimals a base keeps (the recipe's rounding, so redraws match kept files)
+MAX_SEED_LIST_CHARS = 2_000  # the typed seed list ("3, 9, 27")
 MAX_INPUT_REF_CHARS = 80
 
 
 def state(model_label: str, model: PaintModel, found: invert.Inversion, input_ref: str | None) -> dict:
     """The base dict for what an inversion found (z rounded as recipes keep it)."""
-    return {"model": model_label, "checkpoint": model.hash, "base": [round(float(v), ROUND) for v in found.z],
-            "classes": dict(found.blend), "truncation": explore.truncation_of(model),
-            "invert_l1": round(float(found.l1), 5), "input": input_ref}
+    return {
+        "model": model_label,
+        "checkpoint": model.hash,
+        "base": [round(float(v), ROUND) for v in found.z],
+        "classes": dict(found.blend),
+        "truncation": explore.truncation_of(model),
+        "invert_l1": round(float(found.l1), 5),
+        "input": input_ref,
+    }
 
 
 def check_state(model: PaintModel, base: Any) -> dict:
@@ -40,8 +46,10 @@ def check_state(model: PaintModel, base: Any) -> dict:
     if not isinstance(base, dict) or "base" not in base:
         raise ValueError("No picture of yours is in use: find it in the model first (My picture), then press Use it.")
     if base.get("checkpoint") not in (None, model.hash):
-        raise ValueError(f"Your picture was found with another model ({str(base.get('model'))[:60]}); choose that "
-                         "model again, or find the picture in this one.")
+        raise ValueError(
+            f"Your picture was found with another model ({str(base.get('model'))[:60]}); choose that "
+            "model again, or find the picture in this one."
+        )
     z = invert.check_base(model, base["base"])
     classes = _classes(base.get("classes"))
     explore.class_vector(model, classes or None)  # an unknown class is named here
@@ -60,18 +68,27 @@ def _classes(value: Any) -> dict[str, float]:
         return {}
     if not isinstance(value, dict) or len(value) > 64:
         raise ValueError("The picture's classes must be {class name: weight} (at most 64 classes).")
-    return {limits.text(k, "A class name", controls.MAX_CLASS_CHARS):
-            limits.number(w, f"The weight of class {str(k)[:40]!r}", 0.0, controls.BLEND_WEIGHT_MAX)
-            for k, w in value.items()}
+    return {
+        limits.text(k, "A class name", controls.MAX_CLASS_CHARS): limits.number(
+            w, f"The weight of class {str(k)[:40]!r}", 0.0, controls.BLEND_WEIGHT_MAX
+        )
+        for k, w in value.items()
+    }
 
 
-def picture(model: PaintModel, base: Any, psi: Any, slider_values: Any = (),
-            nudge_steps: Any = ()) -> invert.BasePicture:
+def picture(
+    model: PaintModel, base: Any, psi: Any, slider_values: Any = (), nudge_steps: Any = ()
+) -> invert.BasePicture:
     """The tab's truncation (0..controls.PSI_MAX), sliders (-3..3) and variation steps on a base."""
     checked = check_state(model, base)
-    return invert.BasePicture(tuple(checked["base"]), limits.number(psi, "The truncation", 0.0, controls.PSI_MAX),
-                              checked["classes"], controls.sliders(slider_values), controls.nudges(nudge_steps),
-                              checked["truncation"])
+    return invert.BasePicture(
+        tuple(checked["base"]),
+        limits.number(psi, "The truncation", 0.0, controls.PSI_MAX),
+        checked["classes"],
+        controls.sliders(slider_values),
+        controls.nudges(nudge_steps),
+        checked["truncation"],
+    )
 
 
 def recipe(model: PaintModel, pic: invert.BasePicture, base: dict, scale: int = 1) -> dict:
@@ -92,9 +109,15 @@ def from_recipe(rec: dict) -> tuple[dict, Any, Any, Any]:
     base) describes, unchecked: `check_state`/`picture` check them against the model."""
     if not isinstance(rec, dict) or not isinstance(rec.get("base"), list):
         raise ValueError("That recipe is not an inverted picture's.")
-    base = {"model": rec.get("model"), "checkpoint": rec.get("checkpoint"), "base": rec["base"],
-            "classes": rec.get("classes") or {}, "truncation": rec.get("truncation", "anchor"),
-            "invert_l1": rec.get("invert_l1"), "input": rec.get("input")}
+    base = {
+        "model": rec.get("model"),
+        "checkpoint": rec.get("checkpoint"),
+        "base": rec["base"],
+        "classes": rec.get("classes") or {},
+        "truncation": rec.get("truncation", "anchor"),
+        "invert_l1": rec.get("invert_l1"),
+        "input": rec.get("input"),
+    }
     return base, rec.get("psi", 1.0), rec.get("sliders", []), rec.get("nudges", [])
 
 
@@ -111,8 +134,7 @@ def check_keyframe(model: PaintModel, key: Any, number: int) -> controls.Picture
     if not (isinstance(key, dict) and "base" in key):
         return controls.check_keyframe(model, key, number)
     try:
-        return picture(model, {**key, "checkpoint": None}, key.get("psi", 1.0), key.get("sliders"),
-                       key.get("nudges"))
+        return picture(model, {**key, "checkpoint": None}, key.get("psi", 1.0), key.get("sliders"), key.get("nudges"))
     except ValueError as err:
         raise ValueError(f"Keyframe {number}: {err}") from None
 
@@ -123,8 +145,9 @@ def check_keyframes(model: PaintModel, keys: Any, at_least: int = 0) -> list[con
     return [check_keyframe(model, k, i + 1) for i, k in enumerate(keys)]
 
 
-def keyframe_dicts(model_label: str, model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
-                   ) -> list[dict]:
+def keyframe_dicts(
+    model_label: str, model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
+) -> list[dict]:
     """Checked keyframes back as plain dicts (what a morph's recipe keeps)."""
     out = []
     for p in pics:
@@ -135,8 +158,9 @@ def keyframe_dicts(model_label: str, model: PaintModel, pics: Sequence[controls.
     return out
 
 
-def tensors(model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
-            ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def tensors(
+    model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(z, class weights) per keyframe, as `explore.morph` and `sound_morph` take them."""
     return [(p.latent(model), explore.class_vector(model, p.blend or None)) for p in pics]
 
@@ -158,5 +182,6 @@ def parse_seeds(text: Any) -> list[int]:
 
 def seed_keyframes(model_label: str, model: PaintModel, seeds: Sequence[int], class_name: Any, psi: Any) -> list[dict]:
     """Keyframes for typed seeds, each of class `class_name` at truncation `psi`."""
-    return [controls.keyframe(model_label, model, controls.picture(s, psi, class_name, controls.NO_BLEND, 0))
-            for s in seeds]
+    return [
+        controls.keyframe(model_label, model, controls.picture(s, psi, class_name, controls.NO_BLEND, 0)) for s in seeds
+    ]

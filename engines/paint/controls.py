@@ -20,20 +20,20 @@ from engines import limits
 from engines.paint import explore
 
 # ---------------------------------------------------------------- bounds of the tab's controls
-PSI_MAX = 3.0            # truncation: the tab's slider stops at 1.5, a script may ask up to 3
-SLIDER_MAX = 3.0         # a direction slider, in standard deviations either way
-SPREAD_MAX = 3.0         # how far the variations reach (the tab's slider: 0.1-1.2)
+PSI_MAX = 3.0  # truncation: the tab's slider stops at 1.5, a script may ask up to 3
+SLIDER_MAX = 3.0  # a direction slider, in standard deviations either way
+SPREAD_MAX = 3.0  # how far the variations reach (the tab's slider: 0.1-1.2)
 BLEND_WEIGHT_MAX = 100.0  # one class's weight in a keyframe's blend (weights are normalised)
-UPSCALES = (1, 2, 4)     # smooth enlargement on keep and in morphs
+UPSCALES = (1, 2, 4)  # smooth enlargement on keep and in morphs
 MIN_FRAMES, MAX_FRAMES = 2, 240  # frames asked of one morph
-MIN_FPS, MAX_FPS = 1, 60         # a morph's frames per second
+MIN_FPS, MAX_FPS = 1, 60  # a morph's frames per second
 MAX_KEYFRAMES = limits.MAX_KEYFRAMES
-MAX_NUDGES = 256         # variation steps one picture may carry (each is replayed on every draw)
-MAX_CLASS_CHARS = 200    # a class name as a request may send it
+MAX_NUDGES = 256  # variation steps one picture may carry (each is replayed on every draw)
+MAX_CLASS_CHARS = 200  # a class name as a request may send it
 MAX_TRAIN_STEPS = 20_000  # steps one Paint training run may ask for
 RESOLUTIONS = (32, 64, 128)  # sizes a Paint model trains at
 FORMATS = ("GIF", "MP4")
-NO_BLEND = "(none)"      # the 'Blend with' choice that blends with nothing
+NO_BLEND = "(none)"  # the 'Blend with' choice that blends with nothing
 N_VARIATIONS, CENTRE = 9, 4  # the variation grid: 3 x 3 around the current picture
 
 
@@ -43,10 +43,10 @@ class Picture:
 
     seed: int
     psi: float
-    blend: dict[str, float]                # class name -> weight
-    sliders: tuple[float, ...] = ()        # one per principal direction, in standard deviations
+    blend: dict[str, float]  # class name -> weight
+    sliders: tuple[float, ...] = ()  # one per principal direction, in standard deviations
     nudges: tuple[tuple[int, int, float], ...] = ()  # variation steps (variation seed, index, spread)
-    truncation: str = "anchor"             # 'anchor' or 'mean' (see explore.latent)
+    truncation: str = "anchor"  # 'anchor' or 'mean' (see explore.latent)
 
     def latent(self, model: explore.PaintModel) -> torch.Tensor:
         """This picture's z."""
@@ -88,18 +88,28 @@ def nudges(values: Any, where: str = "") -> tuple[tuple[int, int, float], ...]:
         step = list(_sequence(step, f"{where}Variation step {i + 1}"))
         if len(step) != 3:
             raise ValueError(f"{where}Variation step {i + 1} must be [variation seed, index, spread].")
-        out.append((limits.whole(step[0], f"{where}Variation step {i + 1}'s seed", 0, limits.MAX_SEED),
-                    limits.whole(step[1], f"{where}Variation step {i + 1}'s index", 0, N_VARIATIONS - 1),
-                    limits.number(step[2], f"{where}Variation step {i + 1}'s spread", 0.0, SPREAD_MAX)))
+        out.append(
+            (
+                limits.whole(step[0], f"{where}Variation step {i + 1}'s seed", 0, limits.MAX_SEED),
+                limits.whole(step[1], f"{where}Variation step {i + 1}'s index", 0, N_VARIATIONS - 1),
+                limits.number(step[2], f"{where}Variation step {i + 1}'s spread", 0.0, SPREAD_MAX),
+            )
+        )
     return tuple(out)
 
 
-def picture(seed: Any, psi: Any, class_a: Any, class_b: Any, amount: Any, slider_values: Any = (),
-            nudge_steps: Any = ()) -> Picture:
+def picture(
+    seed: Any, psi: Any, class_a: Any, class_b: Any, amount: Any, slider_values: Any = (), nudge_steps: Any = ()
+) -> Picture:
     """The tab's picture controls, checked: seed 0..MAX_SEED (never empty), psi 0..PSI_MAX,
     blend 0..1, sliders -3..3, nudges as `nudges` takes them."""
-    return Picture(limits.seed(seed), limits.number(psi, "The truncation", 0.0, PSI_MAX),
-                   blend(class_a, class_b, amount), sliders(slider_values), nudges(nudge_steps))
+    return Picture(
+        limits.seed(seed),
+        limits.number(psi, "The truncation", 0.0, PSI_MAX),
+        blend(class_a, class_b, amount),
+        sliders(slider_values),
+        nudges(nudge_steps),
+    )
 
 
 def upscale(value: Any) -> int:
@@ -142,16 +152,28 @@ def title(model: explore.PaintModel, pic: Picture) -> str:
 def with_step(pic_nudges: Any, var_seed: Any, index: Any, how_far: Any) -> list[list[float]]:
     """The nudges after choosing variation `index` of the grid drawn with `var_seed` and `how_far`."""
     steps = [list(n) for n in nudges(pic_nudges)]
-    return [*steps, [limits.whole(var_seed, "The variation seed", 0, limits.MAX_SEED),
-                     limits.whole(index, "The variation", 0, N_VARIATIONS - 1), spread(how_far)]]
+    return [
+        *steps,
+        [
+            limits.whole(var_seed, "The variation seed", 0, limits.MAX_SEED),
+            limits.whole(index, "The variation", 0, N_VARIATIONS - 1),
+            spread(how_far),
+        ],
+    ]
 
 
 def variation_latents(model: explore.PaintModel, pic: Picture, var_seed: int, how_far: float) -> torch.Tensor:
     """The grid's z batch (N_VARIATIONS, z_dim): each is the current picture plus one more variation
     step, exactly as choosing it would record it (the centre one is the picture itself)."""
     steps = [list(n) for n in pic.nudges]
-    return torch.stack([explore.latent(model, pic.seed, pic.psi, pic.sliders, [*steps, [var_seed, i, how_far]],
-                                       pic.blend, pic.truncation) for i in range(N_VARIATIONS)])
+    return torch.stack(
+        [
+            explore.latent(
+                model, pic.seed, pic.psi, pic.sliders, [*steps, [var_seed, i, how_far]], pic.blend, pic.truncation
+            )
+            for i in range(N_VARIATIONS)
+        ]
+    )
 
 
 def variations(model: explore.PaintModel, pic: Picture, var_seed: Any, how_far: Any) -> list[Image.Image]:
@@ -164,17 +186,24 @@ def variations(model: explore.PaintModel, pic: Picture, var_seed: Any, how_far: 
 # ---------------------------------------------------------------- keyframes and morphs
 def keyframe(model_label: str, model: explore.PaintModel, pic: Picture) -> dict:
     """A morph keyframe for `pic` (what /paint_morph takes and a morph's recipe keeps)."""
-    return {"model": model_label, "seed": pic.seed, "psi": pic.psi, "classes": dict(pic.blend),
-            "sliders": list(pic.sliders), "nudges": [list(n) for n in pic.nudges],
-            "truncation": explore.truncation_of(model)}
+    return {
+        "model": model_label,
+        "seed": pic.seed,
+        "psi": pic.psi,
+        "classes": dict(pic.blend),
+        "sliders": list(pic.sliders),
+        "nudges": [list(n) for n in pic.nudges],
+        "truncation": explore.truncation_of(model),
+    }
 
 
 def keyframe_list(value: Any, at_least: int = 0, room_for: int = 0) -> list:
     """The keyframe list as a list, with at most MAX_KEYFRAMES (less `room_for` about to be added)."""
     keys = list(_sequence(value, "The keyframes"))
     if len(keys) + room_for > MAX_KEYFRAMES:
-        raise ValueError(f"A morph takes at most {MAX_KEYFRAMES} keyframes (got {len(keys) + room_for}); "
-                         "clear some first.")
+        raise ValueError(
+            f"A morph takes at most {MAX_KEYFRAMES} keyframes (got {len(keys) + room_for}); clear some first."
+        )
     if len(keys) < at_least:
         raise ValueError("Add at least two keyframes first (move somewhere, press Add keyframe, repeat).")
     return keys
@@ -228,18 +257,28 @@ def morph_settings(frames: Any, fps: Any, scale: Any, fmt: Any) -> tuple[int, fl
     return n, rate, upscale(scale), str(fmt)
 
 
-def morph_pictures(model: explore.PaintModel, keys: Sequence[Picture], frames: int, loop: bool,
-                   scale: int = 1) -> list[Image.Image]:
+def morph_pictures(
+    model: explore.PaintModel, keys: Sequence[Picture], frames: int, loop: bool, scale: int = 1
+) -> list[Image.Image]:
     """The frames of a morph through `keys` (slerp in z, linear in class; see explore.morph)."""
     path = [(k.latent(model), explore.class_vector(model, k.blend or None)) for k in keys]
     return explore.morph(model, path, frames, loop, scale)
 
 
-def morph_recipe(model: explore.PaintModel, keyframes: Sequence[dict], frames: int, fps: float, loop: bool,
-                 scale: int) -> dict:
+def morph_recipe(
+    model: explore.PaintModel, keyframes: Sequence[dict], frames: int, fps: float, loop: bool, scale: int
+) -> dict:
     """The recipe a kept morph carries (its keyframes as given, so the morph can be made again)."""
-    return {"engine": explore.ENGINE, "model": model.name, "checkpoint": model.hash, "keyframes": list(keyframes),
-            "frames": int(frames), "fps": float(fps), "loop": bool(loop), "upscale": int(scale)}
+    return {
+        "engine": explore.ENGINE,
+        "model": model.name,
+        "checkpoint": model.hash,
+        "keyframes": list(keyframes),
+        "frames": int(frames),
+        "fps": float(fps),
+        "loop": bool(loop),
+        "upscale": int(scale),
+    }
 
 
 def keyframe_dicts(keys: Sequence[Picture], model_label: str, model: explore.PaintModel) -> list[dict]:
@@ -253,12 +292,10 @@ def training_request(steps: Any, resolution: Any) -> tuple[int, int]:
     n = limits.whole(steps, "The number of steps", 1, MAX_TRAIN_STEPS)
     res = limits.number(resolution, "The size in pixels")
     if res not in RESOLUTIONS:
-        raise ValueError(f"The size in pixels must be one of {', '.join(map(str, RESOLUTIONS))} "
-                         f"(got {res:g}).")
+        raise ValueError(f"The size in pixels must be one of {', '.join(map(str, RESOLUTIONS))} (got {res:g}).")
     return n, int(res)
 
 
 def preview_recipe(name: str, steps: int, data_note: str) -> dict:
     """The recipe of a training's last preview, kept in the Gallery."""
-    return {"engine": explore.ENGINE, "model": name, "kind": "training preview", "steps": int(steps),
-            "data": data_note}
+    return {"engine": explore.ENGINE, "model": name, "kind": "training preview", "steps": int(steps), "data": data_note}

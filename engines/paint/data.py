@@ -34,8 +34,9 @@ class ImageSet:
         return text
 
 
-def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, use_folders: bool = True,
-                   loose_class: str = "all") -> ImageSet:
+def load_image_set(
+    sources: Iterable[str | os.PathLike], resolution: int = 64, use_folders: bool = True, loose_class: str = "all"
+) -> ImageSet:
     """Read pictures from files, folders or zips. Classes come only from folders *inside* a zip or a
     given folder (a picture's own folder names its class); pictures given one by one, or lying at
     the top of a zip or folder, form one class named `loose_class` (the studio passes the model's
@@ -44,15 +45,18 @@ def load_image_set(sources: Iterable[str | os.PathLike], resolution: int = 64, u
     counted; fewer than MIN_IMAGES refuse."""
     images, folders, skipped = _read(sources, resolution, loose_class)
     if len(images) < MIN_IMAGES:
-        raise ValueError(f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
-                         + (f" ({len(skipped)} file(s) were skipped as unreadable)" if skipped else ""))
+        raise ValueError(
+            f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
+            + (f" ({len(skipped)} file(s) were skipped as unreadable)" if skipped else "")
+        )
     names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else [loose_class]
     labels = np.array([names.index(f) if len(names) > 1 else 0 for f in folders], dtype=np.int64)
     return ImageSet(np.stack(images), labels, names, skipped)
 
 
-def _read(sources: Iterable[str | os.PathLike], resolution: int, loose_class: str
-          ) -> tuple[list[np.ndarray], list[str], list[str]]:
+def _read(
+    sources: Iterable[str | os.PathLike], resolution: int, loose_class: str
+) -> tuple[list[np.ndarray], list[str], list[str]]:
     """Every readable picture the sources hold, made square at `resolution`, with its class folder
     (`loose_class` for loose ones) and the names of the files skipped."""
     with tempfiles.job_dir("paint-images") as work:
@@ -71,9 +75,9 @@ def _read(sources: Iterable[str | os.PathLike], resolution: int, loose_class: st
     return images, folders, skipped
 
 
-SHEET_THUMB = 48        # a contact sheet's pictures, in pixels
-SHEET_PER_CLASS = 12    # pictures of each class a contact sheet shows
-SHEET_CLASSES = 12      # classes a contact sheet shows
+SHEET_THUMB = 48  # a contact sheet's pictures, in pixels
+SHEET_PER_CLASS = 12  # pictures of each class a contact sheet shows
+SHEET_CLASSES = 12  # classes a contact sheet shows
 
 
 @dataclass
@@ -88,8 +92,10 @@ class Survey:
 
     def describe(self) -> str:
         n = sum(self.counts)
-        parts = [f"**{n} picture{'s' if n != 1 else ''}** in {len(self.class_names)} class(es): "
-                 + ", ".join(f"{c} ({k})" for c, k in zip(self.class_names, self.counts))]
+        parts = [
+            f"**{n} picture{'s' if n != 1 else ''}** in {len(self.class_names)} class(es): "
+            + ", ".join(f"{c} ({k})" for c, k in zip(self.class_names, self.counts))
+        ]
         if self.skipped:
             parts.append(f"{len(self.skipped)} file(s) skipped as unreadable")
         if n < MIN_IMAGES:
@@ -133,14 +139,20 @@ def _gather(sources: Iterable[str | os.PathLike], work: Path) -> list[tuple[Path
             found.extend((p, p.parent.name if p.parent != top else None) for p in top.rglob("*") if p.is_file())
         elif src.is_file():
             found.append((src, None))
-    return sorted(((f, c) for f, c in found if not any(part.startswith(("__MACOSX", ".")) for part in f.parts[-2:])),
-                  key=lambda fc: fc[0])
+    return sorted(
+        ((f, c) for f, c in found if not any(part.startswith(("__MACOSX", ".")) for part in f.parts[-2:])),
+        key=lambda fc: fc[0],
+    )
 
 
-EMOJI_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
-              "labelled by Unicode emoji group; random mirror flips")
-KINDS_NOTE = ("{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
-              "labelled by kind (Unicode emoji subgroups in 33 classes); random mirror flips")
+EMOJI_NOTE = (
+    "{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
+    "labelled by Unicode emoji group; random mirror flips"
+)
+KINDS_NOTE = (
+    "{n} single-codepoint emoji from Noto Color Emoji (OFL-1.1), rendered at {res}px on white, "
+    "labelled by kind (Unicode emoji subgroups in 33 classes); random mirror flips"
+)
 
 
 def group_of(name: str) -> str | None:
@@ -160,8 +172,9 @@ def parent_classes(names: list[str], base_names: list[str]) -> list[int] | None:
 def save_prepared(path: str | os.PathLike, data: ImageSet, note: str) -> None:
     """Write a picture set, ready to train on, as one .npz (images, labels, class names, note), so a
     machine without the tools that made it (the emoji font, say) can train on exactly the same set."""
-    np.savez_compressed(path, images=data.images, labels=data.labels, class_names=np.array(data.class_names),
-                        note=np.array(note))
+    np.savez_compressed(
+        path, images=data.images, labels=data.labels, class_names=np.array(data.class_names), note=np.array(note)
+    )
 
 
 def load_prepared(path: str | os.PathLike, resolution: int) -> tuple[ImageSet, str]:
@@ -173,8 +186,10 @@ def load_prepared(path: str | os.PathLike, resolution: int) -> tuple[ImageSet, s
     except (OSError, KeyError, ValueError) as exc:
         raise ValueError(f"{os.fspath(path)} is not a prepared picture set (.npz from save_prepared): {exc}") from exc
     if images.ndim != 4 or images.shape[1:] != (resolution, resolution, 3) or len(images) != len(labels):
-        raise ValueError(f"{os.fspath(path)} holds pictures of shape {images.shape[1:]}; "
-                         f"training at {resolution}px needs ({resolution}, {resolution}, 3)")
+        raise ValueError(
+            f"{os.fspath(path)} holds pictures of shape {images.shape[1:]}; "
+            f"training at {resolution}px needs ({resolution}, {resolution}, 3)"
+        )
     if len(images) < MIN_IMAGES or labels.min() < 0 or labels.max() >= len(names):
         raise ValueError(f"{os.fspath(path)} needs at least {MIN_IMAGES} pictures with labels below {len(names)}")
     return ImageSet(images.astype(np.uint8), labels, names), note
@@ -186,6 +201,7 @@ def training_set(sources: list[str], resolution: int) -> tuple[ImageSet, str]:
     zips; with a line saying what it is."""
     if sources in (["emoji"], ["emoji-kinds"]):
         from engines.paint.emoji import CLASS_NAMES, KIND_NAMES, dataset
+
         kinds = sources == ["emoji-kinds"]
         images, labels = dataset(resolution, kinds)
         note = (KINDS_NOTE if kinds else EMOJI_NOTE).format(n=len(images), res=resolution)

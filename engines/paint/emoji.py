@@ -13,21 +13,65 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT_PATHS = ("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",)
 EMOJI_TEST_PATHS = ("/usr/share/unicode/emoji/emoji-test.txt",)
-GROUPS = ("Smileys & Emotion", "People & Body", "Animals & Nature", "Food & Drink", "Travel & Places",
-          "Activities", "Objects", "Symbols")
-CLASS_NAMES = ("faces", "people", "animals & nature", "food & drink", "travel & places", "activities",
-               "objects", "symbols")
+GROUPS = (
+    "Smileys & Emotion",
+    "People & Body",
+    "Animals & Nature",
+    "Food & Drink",
+    "Travel & Places",
+    "Activities",
+    "Objects",
+    "Symbols",
+)
+CLASS_NAMES = (
+    "faces",
+    "people",
+    "animals & nature",
+    "food & drink",
+    "travel & places",
+    "activities",
+    "objects",
+    "symbols",
+)
 # kinds: (group index, name, Unicode subgroups); every subgroup of the eight groups is in exactly one
 KINDS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
-    (0, "smileys", ("face-smiling", "face-affection", "face-tongue", "face-hand", "face-neutral-skeptical",
-                    "face-sleepy", "face-unwell", "face-hat", "face-glasses", "face-concerned", "face-negative")),
+    (
+        0,
+        "smileys",
+        (
+            "face-smiling",
+            "face-affection",
+            "face-tongue",
+            "face-hand",
+            "face-neutral-skeptical",
+            "face-sleepy",
+            "face-unwell",
+            "face-hat",
+            "face-glasses",
+            "face-concerned",
+            "face-negative",
+        ),
+    ),
     (0, "costume & animal faces", ("face-costume", "cat-face", "monkey-face")),
     (0, "hearts & emotions", ("heart", "emotion")),
-    (1, "hands", ("hand-fingers-open", "hand-fingers-partial", "hand-single-finger", "hand-fingers-closed",
-                  "hands", "hand-prop")),
+    (
+        1,
+        "hands",
+        (
+            "hand-fingers-open",
+            "hand-fingers-partial",
+            "hand-single-finger",
+            "hand-fingers-closed",
+            "hands",
+            "hand-prop",
+        ),
+    ),
     (1, "body parts", ("body-parts",)),
-    (1, "persons", ("person", "person-gesture", "person-role", "person-fantasy", "person-resting", "family",
-                    "person-symbol")),
+    (
+        1,
+        "persons",
+        ("person", "person-gesture", "person-role", "person-fantasy", "person-resting", "family", "person-symbol"),
+    ),
     (1, "persons in action", ("person-activity", "person-sport")),
     (2, "mammals", ("animal-mammal",)),
     (2, "birds", ("animal-bird",)),
@@ -38,8 +82,11 @@ KINDS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (3, "meals", ("food-prepared", "food-asian", "food-marine")),
     (3, "sweets", ("food-sweet",)),
     (3, "drinks & dishes", ("drink", "dishware")),
-    (4, "places & buildings", ("place-map", "place-geographic", "place-building", "place-religious", "place-other",
-                               "hotel")),
+    (
+        4,
+        "places & buildings",
+        ("place-map", "place-geographic", "place-building", "place-religious", "place-other", "hotel"),
+    ),
     (4, "vehicles", ("transport-ground", "transport-water", "transport-air")),
     (4, "clocks & time", ("time",)),
     (4, "sky & weather", ("sky & weather",)),
@@ -96,8 +143,9 @@ def emoji_by_group(kinds: bool = False) -> Iterator[tuple[str, int]]:
 
 def render(char: str, size: int = 64, font: ImageFont.FreeTypeFont | None = None) -> Image.Image | None:
     """One emoji as an RGB picture on white, or None if the font has no glyph for it."""
-    font = font or ImageFont.truetype(str(_first(FONT_PATHS, "Noto Color Emoji", "fonts-noto-color-emoji")),
-                                      NATIVE_SIZE)
+    font = font or ImageFont.truetype(
+        str(_first(FONT_PATHS, "Noto Color Emoji", "fonts-noto-color-emoji")), NATIVE_SIZE
+    )
     canvas = Image.new("RGBA", (160, 160), (255, 255, 255, 0))
     ImageDraw.Draw(canvas).text((80, 80), char, font=font, embedded_color=True, anchor="mm")
     box = canvas.getbbox()
@@ -131,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     from engines.paint.data import EMOJI_NOTE, KINDS_NOTE, ImageSet, save_prepared
+
     p = argparse.ArgumentParser(description="Render the bundled model's emoji set into a prepared .npz.")
     p.add_argument("--out", required=True)
     p.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
@@ -138,8 +187,11 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     images, labels = dataset(args.size, args.kinds)
     names = KIND_NAMES if args.kinds else CLASS_NAMES
-    save_prepared(args.out, ImageSet(images, labels, list(names)),
-                  (KINDS_NOTE if args.kinds else EMOJI_NOTE).format(n=len(images), res=args.size))
+    save_prepared(
+        args.out,
+        ImageSet(images, labels, list(names)),
+        (KINDS_NOTE if args.kinds else EMOJI_NOTE).format(n=len(images), res=args.size),
+    )
     print(f"wrote {args.out}: {len(images)} emoji at {args.size}px")
 
 

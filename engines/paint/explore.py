@@ -87,8 +87,10 @@ def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
         model.anchors = Anchors.from_payload(ck.extra["anchors"], device)
     saved = ck.extra.get("directions")
     if saved:  # computed when the model was exported
-        model.directions = [Direction(saved["vectors"][i].float(), float(saved["variance"][i]), saved["names"][i])
-                            for i in range(len(saved["names"]))]
+        model.directions = [
+            Direction(saved["vectors"][i].float(), float(saved["variance"][i]), saved["names"][i])
+            for i in range(len(saved["names"]))
+        ]
     else:
         model.directions = principal_directions(model)
     return model
@@ -96,9 +98,11 @@ def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
 
 def directions_payload(model: PaintModel) -> dict:
     """The model's directions in a form a checkpoint can hold (so loading skips the PCA)."""
-    return {"vectors": torch.stack([d.vector for d in model.directions]),
-            "variance": torch.tensor([d.variance for d in model.directions]),
-            "names": [d.name for d in model.directions]}
+    return {
+        "vectors": torch.stack([d.vector for d in model.directions]),
+        "variance": torch.tensor([d.variance for d in model.directions]),
+        "names": [d.name for d in model.directions],
+    }
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> PaintModel:
@@ -178,9 +182,15 @@ def truncation_of(model: PaintModel) -> str:
     return "anchor" if model.anchors is not None else "mean"
 
 
-def latent(model: PaintModel, seed: int, psi: float = 1.0, sliders: Sequence[float] = (),
-           nudges: Sequence[Sequence[float]] = (), blend: dict[str, float] | str | int | None = None,
-           truncation: str = "anchor") -> torch.Tensor:
+def latent(
+    model: PaintModel,
+    seed: int,
+    psi: float = 1.0,
+    sliders: Sequence[float] = (),
+    nudges: Sequence[Sequence[float]] = (),
+    blend: dict[str, float] | str | int | None = None,
+    truncation: str = "anchor",
+) -> torch.Tensor:
     """z for a seed, truncated by `psi`, moved by any variation `nudges`, then along the
     principal directions by `sliders` (in standard deviations).
 
@@ -209,8 +219,11 @@ def _anchor(model: PaintModel, seed: int, blend: dict[str, float] | str | int | 
         parts = [(1.0, [int(blend or 0)])]
     else:
         named = {blend: 1.0} if isinstance(blend, str) else blend
-        parts = [(float(w), torch.nonzero(_one_class(model, name)).flatten().tolist())
-                 for name, w in named.items() if float(w) > 0]
+        parts = [
+            (float(w), torch.nonzero(_one_class(model, name)).flatten().tolist())
+            for name, w in named.items()
+            if float(w) > 0
+        ]
     out, total = None, 0.0
     for weight, classes in parts:
         a = anchoring.pick(model.anchors, classes, seed)
@@ -234,9 +247,16 @@ def render(model: PaintModel, z: torch.Tensor, y: torch.Tensor, upscale: int = 1
     return images
 
 
-def generate(model: PaintModel, seed: int, psi: float = 1.0, blend: dict[str, float] | str | int | None = None,
-             sliders: Sequence[float] = (), nudges: Sequence[Sequence[float]] = (), upscale: int = 1,
-             truncation: str = "anchor") -> Image.Image:
+def generate(
+    model: PaintModel,
+    seed: int,
+    psi: float = 1.0,
+    blend: dict[str, float] | str | int | None = None,
+    sliders: Sequence[float] = (),
+    nudges: Sequence[Sequence[float]] = (),
+    upscale: int = 1,
+    truncation: str = "anchor",
+) -> Image.Image:
     """One picture from a seed, truncation, class (or blend), variation nudges and direction sliders."""
     z = latent(model, seed, psi, sliders, nudges, blend, truncation)
     return render(model, z, class_vector(model, blend), upscale)[0]
@@ -252,8 +272,13 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
     return torch.sin((1 - t) * omega) / so * a + torch.sin(t * omega) / so * b
 
 
-def morph(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], frames: int = 24,
-          loop: bool = True, upscale: int = 1) -> list[Image.Image]:
+def morph(
+    model: PaintModel,
+    keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    frames: int = 24,
+    loop: bool = True,
+    upscale: int = 1,
+) -> list[Image.Image]:
     """Frames that travel through keyframes (z, class weights): slerp in z, linear in class,
     eased in and out at each keyframe. With `loop`, the path returns to the first keyframe."""
     if len(keyframes) < 2:
@@ -273,7 +298,7 @@ def morph(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tenso
         ys.append(path[-1][1])
     pictures: list[Image.Image] = []
     for i in range(0, len(zs), 32):
-        pictures += render(model, torch.stack(zs[i:i + 32]), torch.stack(ys[i:i + 32]), upscale)
+        pictures += render(model, torch.stack(zs[i : i + 32]), torch.stack(ys[i : i + 32]), upscale)
     return pictures
 
 
@@ -289,7 +314,9 @@ def _properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
     rows = torch.linspace(-1, 1, h, device=x.device)
     mass = ink.sum((1, 2)) + 1e-6
     gray = x.mean(1)
-    detail = (gray[:, 1:, :] - gray[:, :-1, :]).abs().mean((1, 2)) + (gray[:, :, 1:] - gray[:, :, :-1]).abs().mean((1, 2))
+    detail = (gray[:, 1:, :] - gray[:, :-1, :]).abs().mean((1, 2)) + (gray[:, :, 1:] - gray[:, :, :-1]).abs().mean(
+        (1, 2)
+    )
     spread_x = (ink * cols[None, None, :].abs()).sum((1, 2)) / mass
     spread_y = (ink * rows[None, :, None].abs()).sum((1, 2)) / mass
     return {
@@ -306,16 +333,24 @@ def _properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
     }
 
 
-_NAMES = {"size": ("smaller", "bigger"), "brightness": ("darker", "lighter"),
-          "contrast": ("softer", "more contrast"), "detail": ("plainer", "more detailed"),
-          "shape": ("taller", "wider"),
-          "colourfulness": ("greyer", "more colourful"), "warmth": ("cooler", "warmer"),
-          "greenness": ("less green", "greener"), "left-right": ("to the left", "to the right"),
-          "up-down": ("higher", "lower")}
+_NAMES = {
+    "size": ("smaller", "bigger"),
+    "brightness": ("darker", "lighter"),
+    "contrast": ("softer", "more contrast"),
+    "detail": ("plainer", "more detailed"),
+    "shape": ("taller", "wider"),
+    "colourfulness": ("greyer", "more colourful"),
+    "warmth": ("cooler", "warmer"),
+    "greenness": ("less green", "greener"),
+    "left-right": ("to the left", "to the right"),
+    "up-down": ("higher", "lower"),
+}
 
 
 @torch.no_grad()
-def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int = 2048, seed: int = 1234) -> list[Direction]:
+def principal_directions(
+    model: PaintModel, k: int = N_DIRECTIONS, samples: int = 2048, seed: int = 1234
+) -> list[Direction]:
     """GANSpace directions: PCA of the generator's first-block activations over random z
     (random classes), each principal axis regressed back into z, orthonormalised in order of
     variance, and named after the picture quality it changes most."""
@@ -329,13 +364,13 @@ def principal_directions(model: PaintModel, k: int = N_DIRECTIONS, samples: int 
     # randomised PCA: 60x faster than a full SVD here, top singular values within a few per cent
     _, s, v = torch.pca_lowrank(centred, q=k + 10, center=False, niter=4)
     comps = v[:, :k].T
-    var = (s[:k] ** 2) / (centred ** 2).sum()
-    coeff = centred @ comps.T                           # (samples, k)
-    coeff = coeff / coeff.std(0)                        # unit-variance coordinates
-    u = torch.linalg.lstsq(coeff, z).solution          # (k, z_dim): z ~ coeff @ u
+    var = (s[:k] ** 2) / (centred**2).sum()
+    coeff = centred @ comps.T  # (samples, k)
+    coeff = coeff / coeff.std(0)  # unit-variance coordinates
+    u = torch.linalg.lstsq(coeff, z).solution  # (k, z_dim): z ~ coeff @ u
     # orthonormalise in variance order (Gram-Schmidt via QR), so each slider moves on its own
     q, r = torch.linalg.qr(u.T)
-    dirs = (q * torch.sign(torch.diagonal(r))).T          # keep each axis pointing the way u did
+    dirs = (q * torch.sign(torch.diagonal(r))).T  # keep each axis pointing the way u did
 
     # name each direction by the quality that moves most (in units of its spread across samples)
     probe_z = torch.randn(32, cfg.z_dim, generator=gen).to(model.device)
@@ -385,16 +420,40 @@ def variations_from(z: torch.Tensor, var_seed: int, spread: float) -> list[torch
     return out
 
 
-def recipe(model: PaintModel, seed: int, psi: float, blend: dict[str, float], sliders: Sequence[float],
-           nudges: Sequence[Sequence[float]] = (), upscale: int = 1) -> dict:
+def recipe(
+    model: PaintModel,
+    seed: int,
+    psi: float,
+    blend: dict[str, float],
+    sliders: Sequence[float],
+    nudges: Sequence[Sequence[float]] = (),
+    upscale: int = 1,
+) -> dict:
     """Everything needed to make the same picture again."""
-    return {"engine": ENGINE, "model": model.name, "checkpoint": model.hash, "seed": int(seed),
-            "psi": round(float(psi), 4), "classes": {k: round(float(v), 4) for k, v in blend.items() if v > 0},
-            "sliders": [round(float(s), 4) for s in sliders], "nudges": [list(n) for n in nudges],
-            "upscale": int(upscale), "resolution": model.config.resolution, "truncation": truncation_of(model)}
+    return {
+        "engine": ENGINE,
+        "model": model.name,
+        "checkpoint": model.hash,
+        "seed": int(seed),
+        "psi": round(float(psi), 4),
+        "classes": {k: round(float(v), 4) for k, v in blend.items() if v > 0},
+        "sliders": [round(float(s), 4) for s in sliders],
+        "nudges": [list(n) for n in nudges],
+        "upscale": int(upscale),
+        "resolution": model.config.resolution,
+        "truncation": truncation_of(model),
+    }
 
 
 def from_recipe(model: PaintModel, rec: dict, upscale: int | None = None) -> Image.Image:
     """Remake the picture a Paint recipe describes (with this model)."""
-    return generate(model, rec["seed"], rec.get("psi", 1.0), rec.get("classes") or None, rec.get("sliders", []),
-                    rec.get("nudges", []), upscale or int(rec.get("upscale", 1)), rec.get("truncation", "mean"))
+    return generate(
+        model,
+        rec["seed"],
+        rec.get("psi", 1.0),
+        rec.get("classes") or None,
+        rec.get("sliders", []),
+        rec.get("nudges", []),
+        upscale or int(rec.get("upscale", 1)),
+        rec.get("truncation", "mean"),
+    )

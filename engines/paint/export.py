@@ -18,8 +18,10 @@ def export_for_sampling(src: str | Path, dst: str | Path, half: bool = True) -> 
     ck = checkpoints.load(src, engine=ENGINE)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck.state_dict.items()}
     meta = {k: v for k, v in ck.meta.items() if k != "history"}
-    extra = {"directions": directions_payload(load_model(src)),
-             **({"anchors": ck.extra["anchors"]} if "anchors" in ck.extra else {})}
+    extra = {
+        "directions": directions_payload(load_model(src)),
+        **({"anchors": ck.extra["anchors"]} if "anchors" in ck.extra else {}),
+    }
     return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta, extra))
 
 
@@ -28,8 +30,10 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
     fp16, without optimizer moments (Adam re-estimates them within a few hundred steps)."""
     ck = checkpoints.load(src, engine=ENGINE)
     tr = ck.extra["train"]
-    half = {key: {k: (v.half() if v.is_floating_point() else v) for k, v in tr[key].items()}
-            for key in ("G", "D", "G_ema")}
+    half = {
+        key: {k: (v.half() if v.is_floating_point() else v) for k, v in tr[key].items()} for key in ("G", "D", "G_ema")
+    }
     glo = {"glo_z": tr["glo_z"].half()} if "glo_z" in tr else {}
-    return checkpoints.save(dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta,
-                                            {"train": {**half, **glo, "step": tr["step"]}}))
+    return checkpoints.save(
+        dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta, {"train": {**half, **glo, "step": tr["step"]}})
+    )

@@ -43,34 +43,34 @@ from engines.paint import explore
 from engines.paint.explore import PaintModel
 from engines.paint.images import to_pil
 
-STEPS, MAX_STEPS = 150, 1000          # Adam steps on z and the blend
-SECONDS, MAX_SECONDS = 6.0, 60.0      # wall-clock cap on the optimisation
-STARTS, MAX_STARTS = 4, 16            # starting latents optimised side by side
-STARTS_PER_CLASS = 128                # seeds per class for a model without anchors
-LR_Z, LR_CLASS = 0.05, 0.1            # Adam step sizes for z and the class logits
-OFF_LOGIT = -6.0                      # initial logit of the classes a start does not use
-MIN_WEIGHT = 0.02                     # blend weights below this are dropped from the result
-MAX_INPUT_SIDE = 2048                 # pictures are shrunk to this on reading (any size accepted)
-MIN_INPUT_SIDE = 16                   # smaller pictures are refused
-FITS = ("pad", "crop")                # pad to a square with white (keeps it all) or centre-crop
-PREVIEW_EVERY = 10                    # steps between streamed previews
-GOOD_ENOUGH = 0.02                    # stop once the distance (full + half size L1) is below this
-PATIENCE, MIN_GAIN = 25, 0.01         # ... or once PATIENCE steps gained less than MIN_GAIN of it
-SOURCE = "inverted"                   # a recipe's `source` for a picture found this way
+STEPS, MAX_STEPS = 150, 1000  # Adam steps on z and the blend
+SECONDS, MAX_SECONDS = 6.0, 60.0  # wall-clock cap on the optimisation
+STARTS, MAX_STARTS = 4, 16  # starting latents optimised side by side
+STARTS_PER_CLASS = 128  # seeds per class for a model without anchors
+LR_Z, LR_CLASS = 0.05, 0.1  # Adam step sizes for z and the class logits
+OFF_LOGIT = -6.0  # initial logit of the classes a start does not use
+MIN_WEIGHT = 0.02  # blend weights below this are dropped from the result
+MAX_INPUT_SIDE = 2048  # pictures are shrunk to this on reading (any size accepted)
+MIN_INPUT_SIDE = 16  # smaller pictures are refused
+FITS = ("pad", "crop")  # pad to a square with white (keeps it all) or centre-crop
+PREVIEW_EVERY = 10  # steps between streamed previews
+GOOD_ENOUGH = 0.02  # stop once the distance (full + half size L1) is below this
+PATIENCE, MIN_GAIN = 25, 0.01  # ... or once PATIENCE steps gained less than MIN_GAIN of it
+SOURCE = "inverted"  # a recipe's `source` for a picture found this way
 
 
 @dataclass
 class Inversion:
     """What inverting a picture found."""
 
-    z: torch.Tensor                   # (z_dim,) at the typical length sqrt(z_dim), on the CPU
-    blend: dict[str, float]           # class name -> weight (sums to 1)
-    reconstruction: Image.Image       # the model's drawing of (z, blend) at its resolution
-    target: Image.Image               # the picture as it was compared (square, model resolution)
-    l1: float                         # mean |drawing - target|, pixels in [-1, 1]
-    steps: int                        # Adam steps taken
-    seconds: float                    # wall-clock time of the whole inversion
-    stopped: bool = False             # ended early by the stop token
+    z: torch.Tensor  # (z_dim,) at the typical length sqrt(z_dim), on the CPU
+    blend: dict[str, float]  # class name -> weight (sums to 1)
+    reconstruction: Image.Image  # the model's drawing of (z, blend) at its resolution
+    target: Image.Image  # the picture as it was compared (square, model resolution)
+    l1: float  # mean |drawing - target|, pixels in [-1, 1]
+    steps: int  # Adam steps taken
+    seconds: float  # wall-clock time of the whole inversion
+    stopped: bool = False  # ended early by the stop token
 
 
 @dataclass
@@ -94,8 +94,9 @@ def read_picture(source: Any, name: str = "the picture") -> Image.Image:
     if isinstance(source, Image.Image):
         w, h = source.size
         if w * h > limits.MAX_PICTURE_PIXELS:
-            raise ValueError(f"{name} is {w}x{h}; pictures over {limits.MAX_PICTURE_PIXELS // 1_000_000} "
-                             "megapixels are refused")
+            raise ValueError(
+                f"{name} is {w}x{h}; pictures over {limits.MAX_PICTURE_PIXELS // 1_000_000} megapixels are refused"
+            )
         if min(w, h) < MIN_INPUT_SIDE:
             raise ValueError(f"{name} is only {w}x{h}; pictures need at least {MIN_INPUT_SIDE} pixels on each side")
         image = imageio.to_rgb(source)
@@ -134,9 +135,9 @@ def to_target(image: Image.Image, device: torch.device | str = "cpu") -> torch.T
 class Starts:
     """Known latents, their classes, and their drawings at half size (for the nearest search)."""
 
-    z: torch.Tensor        # (N, z_dim)
-    labels: torch.Tensor   # (N,)
-    small: torch.Tensor    # (N, 3, res/2, res/2) in [-1, 1], float16
+    z: torch.Tensor  # (N, z_dim)
+    labels: torch.Tensor  # (N,)
+    small: torch.Tensor  # (N, 3, res/2, res/2) in [-1, 1], float16
 
 
 _starts_cache: dict[tuple[str, str], Starts] = {}
@@ -148,8 +149,8 @@ def _draw_small(model: PaintModel, z: torch.Tensor, labels: torch.Tensor, batch:
     out = []
     with torch.no_grad():
         for i in range(0, len(z), batch):
-            y = F.one_hot(labels[i:i + batch], n_cls).float().to(model.device)
-            x = model.generator(z[i:i + batch].to(model.device), y)
+            y = F.one_hot(labels[i : i + batch], n_cls).float().to(model.device)
+            x = model.generator(z[i : i + batch].to(model.device), y)
             out.append(F.avg_pool2d(x, 2).half().cpu())
     return torch.cat(out)
 
@@ -168,7 +169,7 @@ def starts(model: PaintModel) -> Starts:
             gen = torch.Generator().manual_seed(20_231)
             z = torch.randn(STARTS_PER_CLASS * n_cls, model.z_dim, generator=gen)
             labels = torch.arange(n_cls).repeat_interleave(STARTS_PER_CLASS)
-        z = z * (model.z_dim ** 0.5 / z.norm(dim=1, keepdim=True))
+        z = z * (model.z_dim**0.5 / z.norm(dim=1, keepdim=True))
         found = Starts(z, labels, _draw_small(model, z, labels))
         _starts_cache[key] = found
         return found
@@ -185,9 +186,11 @@ def nearest_starts(model: PaintModel, target: torch.Tensor, k: int) -> tuple[tor
 
 # ---------------------------------------------------------------- inversion
 def _check_settings(steps: Any, seconds: Any, n_starts: Any) -> tuple[int, float, int]:
-    return (limits.whole(steps, "The inversion steps", 0, MAX_STEPS),
-            limits.number(seconds, "The inversion time", 0.5, MAX_SECONDS),
-            limits.whole(n_starts, "The inversion starts", 1, MAX_STARTS))
+    return (
+        limits.whole(steps, "The inversion steps", 0, MAX_STEPS),
+        limits.number(seconds, "The inversion time", 0.5, MAX_SECONDS),
+        limits.whole(n_starts, "The inversion starts", 1, MAX_STARTS),
+    )
 
 
 def blend_of(model: PaintModel, weights: torch.Tensor) -> dict[str, float]:
@@ -202,8 +205,15 @@ def blend_of(model: PaintModel, weights: torch.Tensor) -> dict[str, float]:
     return {names[i]: round(float(w[i]), 4) for i in range(len(names)) if keep[i]}
 
 
-def invert(model: PaintModel, picture: Any, steps: int = STEPS, seconds: float = SECONDS, n_starts: int = STARTS,
-           fit: str = "pad", stop: StopToken | None = None) -> Iterator[InvertEvent]:
+def invert(
+    model: PaintModel,
+    picture: Any,
+    steps: int = STEPS,
+    seconds: float = SECONDS,
+    n_starts: int = STARTS,
+    fit: str = "pad",
+    stop: StopToken | None = None,
+) -> Iterator[InvertEvent]:
     """Invert `picture` (PIL, path or bytes, any size): yields InvertEvents (fraction, preview of
     the best drawing so far); the last one carries the Inversion. Bad pictures and settings raise
     ValueError before any work."""
@@ -211,7 +221,7 @@ def invert(model: PaintModel, picture: Any, steps: int = STEPS, seconds: float =
     steps, seconds, n_starts = _check_settings(steps, seconds, n_starts)
     image = fit_square(read_picture(picture), model.config.resolution, fit)
     target = to_target(image, model.device)
-    g, radius = model.generator, model.z_dim ** 0.5
+    g, radius = model.generator, model.z_dim**0.5
     n_cls = len(model.class_names)
 
     # 1. starts: the nearest known latents, each tried with every class (one batch)
@@ -294,15 +304,18 @@ def check_base(model: PaintModel, base: Any) -> torch.Tensor:
     except (TypeError, ValueError):
         raise ValueError("The picture's base latent must be a list of numbers.") from None
     if z.numel() != model.z_dim:
-        raise ValueError(f"The base latent has {z.numel()} numbers; this model needs {model.z_dim} "
-                         "(was it found with another model?)")
-    if not torch.isfinite(z).all() or float(z.norm()) > 10 * model.z_dim ** 0.5:
+        raise ValueError(
+            f"The base latent has {z.numel()} numbers; this model needs {model.z_dim} "
+            "(was it found with another model?)"
+        )
+    if not torch.isfinite(z).all() or float(z.norm()) > 10 * model.z_dim**0.5:
         raise ValueError("The base latent holds numbers out of range.")
     return z
 
 
-def nearest_anchor(model: PaintModel, base: torch.Tensor,
-                   blend: dict[str, float] | str | int | None) -> torch.Tensor | None:
+def nearest_anchor(
+    model: PaintModel, base: torch.Tensor, blend: dict[str, float] | str | int | None
+) -> torch.Tensor | None:
     """The anchor of the blend's classes closest in angle to `base` (None without anchors): the
     learnt picture that truncation pulls an inverted picture toward."""
     if model.anchors is None:
@@ -315,9 +328,15 @@ def nearest_anchor(model: PaintModel, base: torch.Tensor,
     return pool[int(cos.argmax())]
 
 
-def base_latent(model: PaintModel, base: Any, psi: float = 1.0, sliders: Sequence[float] = (),
-                nudges: Sequence[Sequence[float]] = (), blend: dict[str, float] | str | int | None = None,
-                truncation: str = "anchor") -> torch.Tensor:
+def base_latent(
+    model: PaintModel,
+    base: Any,
+    psi: float = 1.0,
+    sliders: Sequence[float] = (),
+    nudges: Sequence[Sequence[float]] = (),
+    blend: dict[str, float] | str | int | None = None,
+    truncation: str = "anchor",
+) -> torch.Tensor:
     """z for an inverted picture, as `explore.latent` makes it for a seed with the base z in the
     seed's place: 'anchor' slerps from the nearest anchor of the blend (psi 0) to the base (psi 1),
     then the nudges; 'mean' nudges then scales by psi; then the direction sliders."""
@@ -366,8 +385,20 @@ def variation_latents(model: PaintModel, pic: BasePicture, var_seed: int, how_fa
     """The variation grid's z batch around an inverted picture (the centre one is the picture):
     each is the picture with one more nudge, exactly as choosing it would record it."""
     steps = [list(s) for s in pic.nudges]
-    return torch.stack([base_latent(model, pic.base, pic.psi, pic.sliders, [*steps, [var_seed, i, how_far]],
-                                    pic.blend or None, pic.truncation) for i in range(n)])
+    return torch.stack(
+        [
+            base_latent(
+                model,
+                pic.base,
+                pic.psi,
+                pic.sliders,
+                [*steps, [var_seed, i, how_far]],
+                pic.blend or None,
+                pic.truncation,
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def variations(model: PaintModel, pic: BasePicture, var_seed: int, how_far: float) -> list[Image.Image]:
@@ -377,9 +408,15 @@ def variations(model: PaintModel, pic: BasePicture, var_seed: int, how_far: floa
 
 def keyframe(model_label: str, model: PaintModel, pic: BasePicture) -> dict:
     """A morph keyframe for an inverted picture: a seed keyframe's fields with `base` for `seed`."""
-    return {"model": model_label, "base": [round(v, 5) for v in pic.base], "psi": pic.psi,
-            "classes": dict(pic.blend), "sliders": list(pic.sliders), "nudges": [list(n) for n in pic.nudges],
-            "truncation": pic.truncation}
+    return {
+        "model": model_label,
+        "base": [round(v, 5) for v in pic.base],
+        "psi": pic.psi,
+        "classes": dict(pic.blend),
+        "sliders": list(pic.sliders),
+        "nudges": [list(n) for n in pic.nudges],
+        "truncation": pic.truncation,
+    }
 
 
 def keyframe_tensors(model: PaintModel, pic: BasePicture) -> tuple[torch.Tensor, torch.Tensor]:
@@ -389,11 +426,20 @@ def keyframe_tensors(model: PaintModel, pic: BasePicture) -> tuple[torch.Tensor,
 
 def recipe(model: PaintModel, pic: BasePicture, scale: int = 1, l1: float | None = None) -> dict:
     """An inverted picture's recipe: `explore.recipe`'s fields with the base z in place of the seed."""
-    rec = {"engine": explore.ENGINE, "model": model.name, "checkpoint": model.hash, "source": SOURCE,
-           "base": [round(v, 5) for v in pic.base], "psi": round(float(pic.psi), 4),
-           "classes": {k: round(float(v), 4) for k, v in pic.blend.items() if v > 0},
-           "sliders": [round(float(s), 4) for s in pic.sliders], "nudges": [list(n) for n in pic.nudges],
-           "upscale": int(scale), "resolution": model.config.resolution, "truncation": pic.truncation}
+    rec = {
+        "engine": explore.ENGINE,
+        "model": model.name,
+        "checkpoint": model.hash,
+        "source": SOURCE,
+        "base": [round(v, 5) for v in pic.base],
+        "psi": round(float(pic.psi), 4),
+        "classes": {k: round(float(v), 4) for k, v in pic.blend.items() if v > 0},
+        "sliders": [round(float(s), 4) for s in pic.sliders],
+        "nudges": [list(n) for n in pic.nudges],
+        "upscale": int(scale),
+        "resolution": model.config.resolution,
+        "truncation": pic.truncation,
+    }
     if l1 is not None:
         rec["invert_l1"] = round(float(l1), 5)
     return rec
@@ -403,9 +449,14 @@ def from_recipe(model: PaintModel, rec: dict, upscale: int | None = None) -> Ima
     """Remake the picture an inverted picture's recipe describes."""
     if "base" not in rec:
         raise ValueError("This recipe has no base latent (it is a seed's recipe: use explore.from_recipe).")
-    pic = BasePicture(tuple(check_base(model, rec["base"]).tolist()), float(rec.get("psi", 1.0)),
-                      dict(rec.get("classes") or {}), tuple(rec.get("sliders", ())),
-                      tuple(tuple(n) for n in rec.get("nudges", ())), rec.get("truncation", "anchor"))
+    pic = BasePicture(
+        tuple(check_base(model, rec["base"]).tolist()),
+        float(rec.get("psi", 1.0)),
+        dict(rec.get("classes") or {}),
+        tuple(rec.get("sliders", ())),
+        tuple(tuple(n) for n in rec.get("nudges", ())),
+        rec.get("truncation", "anchor"),
+    )
     return draw(model, pic, upscale or int(rec.get("upscale", 1)))
 
 

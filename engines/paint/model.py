@@ -34,16 +34,16 @@ REMOVED = ("projected", "projected_size")  # the vision-aided discriminator's op
 class GANConfig:
     """Architecture of one Paint model (saved inside its checkpoint)."""
 
-    resolution: int = 64     # 32, 64 or 128 pixels square
-    z_dim: int = 128         # noise dimensions
-    n_classes: int = 8       # 0 or 1 for an unconditional model
-    embed_dim: int = 32      # class embedding joined to z
-    ngf: int = 48            # generator width (channels of its last hidden layer)
-    ndf: int = 48            # discriminator width (channels of its first layer)
-    spectral_norm: bool = True   # spectral norm in D (off in the plain DCGAN)
-    projection: bool = True      # projection conditioning in D (plain: label maps joined to the input)
-    cond_bn: bool = True         # class-conditional BatchNorm gains and shifts in G (plain: off)
-    classifier: bool = True      # D also names the class of a picture (auxiliary classifier; plain: off)
+    resolution: int = 64  # 32, 64 or 128 pixels square
+    z_dim: int = 128  # noise dimensions
+    n_classes: int = 8  # 0 or 1 for an unconditional model
+    embed_dim: int = 32  # class embedding joined to z
+    ngf: int = 48  # generator width (channels of its last hidden layer)
+    ndf: int = 48  # discriminator width (channels of its first layer)
+    spectral_norm: bool = True  # spectral norm in D (off in the plain DCGAN)
+    projection: bool = True  # projection conditioning in D (plain: label maps joined to the input)
+    cond_bn: bool = True  # class-conditional BatchNorm gains and shifts in G (plain: off)
+    classifier: bool = True  # D also names the class of a picture (auxiliary classifier; plain: off)
     minibatch_std: bool = False  # D's last layer also sees how varied each group of 4 pictures of one class is
 
     @property
@@ -65,8 +65,7 @@ class GANConfig:
     def plain(cls, **kw: object) -> GANConfig:
         """The article's conditional DCGAN: no spectral norm, label concatenation in D,
         the class joined to z only."""
-        return cls(spectral_norm=False, projection=False, cond_bn=False, classifier=False,
-                   **kw)  # type: ignore[arg-type]
+        return cls(spectral_norm=False, projection=False, cond_bn=False, classifier=False, **kw)  # type: ignore[arg-type]
 
 
 class ConditionalBatchNorm2d(nn.BatchNorm2d):
@@ -86,8 +85,7 @@ class ConditionalBatchNorm2d(nn.BatchNorm2d):
             self.num_batches_tracked.add_(1)
             if momentum is None:  # cumulative average (used when recalibrating statistics)
                 momentum = 1.0 / float(self.num_batches_tracked)
-        h = F.batch_norm(x, self.running_mean, self.running_var, None, None, self.training,
-                         momentum or 0.0, self.eps)
+        h = F.batch_norm(x, self.running_mean, self.running_var, None, None, self.training, momentum or 0.0, self.eps)
         gain = (self.weight + y @ self.class_gain)[:, :, None, None]
         shift = (self.bias + y @ self.class_shift)[:, :, None, None]
         return h * gain + shift
@@ -125,15 +123,20 @@ class Generator(nn.Module):
         self.cfg = cfg
         n_cls = max(cfg.n_classes, 1)
         self.embed = nn.Linear(n_cls, cfg.embed_dim, bias=False)  # soft labels -> embedding
-        widths = [cfg.ngf * 2 ** i for i in reversed(range(cfg.n_up))]  # e.g. 384, 192, 96, 48
+        widths = [cfg.ngf * 2**i for i in reversed(range(cfg.n_up))]  # e.g. 384, 192, 96, 48
         # stem: 1x1 -> 4x4
         self.stem = nn.Sequential(
             nn.ConvTranspose2d(cfg.z_dim + cfg.embed_dim, widths[0], 4, 1, 0, bias=False),
-            _norm(widths[0], cfg), nn.ReLU(True))
+            _norm(widths[0], cfg),
+            nn.ReLU(True),
+        )
         # body: double the size each block
-        self.body = nn.Sequential(*[
-            nn.Sequential(nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), _norm(w_out, cfg), nn.ReLU(True))
-            for w_in, w_out in zip(widths[:-1], widths[1:])])
+        self.body = nn.Sequential(
+            *[
+                nn.Sequential(nn.ConvTranspose2d(w_in, w_out, 4, 2, 1, bias=False), _norm(w_out, cfg), nn.ReLU(True))
+                for w_in, w_out in zip(widths[:-1], widths[1:])
+            ]
+        )
         # head: last doubling straight to RGB
         self.head = nn.ConvTranspose2d(widths[-1], 3, 4, 2, 1)
 
@@ -160,7 +163,7 @@ class Discriminator(nn.Module):
         self.cfg = cfg
         n_cls = max(cfg.n_classes, 1)
         sn = spectral_norm if cfg.spectral_norm else (lambda m: m)
-        widths = [cfg.ndf * 2 ** i for i in range(cfg.n_up)]  # e.g. 48, 96, 192, 384
+        widths = [cfg.ndf * 2**i for i in range(cfg.n_up)]  # e.g. 48, 96, 192, 384
         in_ch = 3 if cfg.projection else 3 + n_cls
         layers: list[nn.Module] = [sn(nn.Conv2d(in_ch, widths[0], 4, 2, 1)), nn.LeakyReLU(0.2, True)]
         for i, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:])):
@@ -224,8 +227,10 @@ def recalibrate_bn(g: Generator, batches: int = 8, batch: int = 64) -> None:
         m.momentum = None  # cumulative average
     g.train()
     for _ in range(batches):
-        g(torch.randn(batch, g.cfg.z_dim, device=device),
-          one_hot(torch.randint(0, n_cls, (batch,), device=device), n_cls))
+        g(
+            torch.randn(batch, g.cfg.z_dim, device=device),
+            one_hot(torch.randint(0, n_cls, (batch,), device=device), n_cls),
+        )
     for m in bns:
         m.momentum = 0.1
     g.eval()

@@ -17,39 +17,60 @@ from PIL import Image
 class TrainConfig:
     """Optimisation settings (saved in the checkpoint's metadata)."""
 
-    steps: int = 3000              # total iterations; a resumed run continues up to this
+    steps: int = 3000  # total iterations; a resumed run continues up to this
     batch: int = 64
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.99)
-    loss: str = "hinge"            # "hinge" or "bce" (the plain DCGAN's non-saturating loss)
+    loss: str = "hinge"  # "hinge" or "bce" (the plain DCGAN's non-saturating loss)
     augment: str = "color,translation,cutout"
-    ema: float = 0.995             # 0 turns the EMA generator off
+    ema: float = 0.995  # 0 turns the EMA generator off
     mirror: bool = True
-    balance_classes: bool = True   # draw each class equally often, then a picture of it
-    class_weight: float = 0.5      # weight of the auxiliary class loss (D names real classes, G's must be named)
-    anchor_steps: int = 60         # inversion steps for each picture's anchor, found at the end (0: none)
-    glo: float = 10.0              # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
-    glo_spread: float = 0.5        # share of fakes drawn near a real picture's learnt z, as the tab draws (with glo)
+    balance_classes: bool = True  # draw each class equally often, then a picture of it
+    class_weight: float = 0.5  # weight of the auxiliary class loss (D names real classes, G's must be named)
+    anchor_steps: int = 60  # inversion steps for each picture's anchor, found at the end (0: none)
+    glo: float = 10.0  # weight of the anchor pull: each picture's own learnt z must draw it; 0: off
+    glo_spread: float = 0.5  # share of fakes drawn near a real picture's learnt z, as the tab draws (with glo)
     seed: int = 0
     checkpoint_every: int = 500
     preview_every: int = 100
     time_budget_s: float | None = None
-    fit_budget: bool = True        # with a time budget: time the first steps, then fit batch and steps to it
-    lr_tail: float = 0.3           # share of the run's end over which the learning rates fall (cosine) to 10%; 0: flat
+    fit_budget: bool = True  # with a time budget: time the first steps, then fit batch and steps to it
+    lr_tail: float = 0.3  # share of the run's end over which the learning rates fall (cosine) to 10%; 0: flat
     early_reports: tuple[int, ...] = (1, 3, 10, 30)  # steps also reported (rate, ETA) before the first preview
 
     @classmethod
     def plain(cls, **kw: object) -> TrainConfig:
         """The article's DCGAN recipe: BCE, Adam(0.5, 0.999), no augmentation, no EMA, no anchors."""
-        return cls(loss="bce", augment="", ema=0.0, betas=(0.5, 0.999), balance_classes=False, class_weight=0.0,
-                   glo=0.0, glo_spread=0.0, lr_tail=0.0, **kw)  # type: ignore[arg-type]
+        return cls(
+            loss="bce",
+            augment="",
+            ema=0.0,
+            betas=(0.5, 0.999),
+            balance_classes=False,
+            class_weight=0.0,
+            glo=0.0,
+            glo_spread=0.0,
+            lr_tail=0.0,
+            **kw,
+        )  # type: ignore[arg-type]
 
 
 # The defaults above are the bundled emoji model's recipe (assets/models/paint/emoji.pt: --glo 10
 # --glo-spread 0.5 --anchor-steps 60); `bundled_recipe` reads them from a checkpoint's metadata.
-RECIPE_KEYS = ("glo", "glo_spread", "anchor_steps", "class_weight", "augment", "ema", "balance_classes", "loss",
-               "lr_g", "lr_d", "betas")
+RECIPE_KEYS = (
+    "glo",
+    "glo_spread",
+    "anchor_steps",
+    "class_weight",
+    "augment",
+    "ema",
+    "balance_classes",
+    "loss",
+    "lr_g",
+    "lr_d",
+    "betas",
+)
 
 
 def bundled_recipe(meta: dict) -> dict:
@@ -72,9 +93,9 @@ def lr_scale(step: int, total: int, tail: float) -> float:
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t))
 
 
-BATCHES = (64, 32, 16)   # batch sizes a budgeted run may pick, largest first
-MIN_FIT_STEPS = 300      # a budgeted run takes a smaller batch rather than fewer steps than this
-TIMING_STEPS = 3         # steps timed (after one warm-up step) before a budgeted run fits itself
+BATCHES = (64, 32, 16)  # batch sizes a budgeted run may pick, largest first
+MIN_FIT_STEPS = 300  # a budgeted run takes a smaller batch rather than fewer steps than this
+TIMING_STEPS = 3  # steps timed (after one warm-up step) before a budgeted run fits itself
 
 
 @dataclass(frozen=True)
@@ -86,8 +107,16 @@ class Plan:
     reserve_s: float
 
 
-def fit_plan(budget_s: float, elapsed_s: float, step: int, s_per_step: float, batch: int, max_steps: int,
-             n_images: int, anchor_steps: int) -> Plan:
+def fit_plan(
+    budget_s: float,
+    elapsed_s: float,
+    step: int,
+    s_per_step: float,
+    batch: int,
+    max_steps: int,
+    n_images: int,
+    anchor_steps: int,
+) -> Plan:
     """Batch and total steps that end a run within `budget_s`, from the measured seconds per step at
     `batch` (time per step taken as proportional to the batch), keeping time for the final snapshot
     (the anchors' inversion: `anchor_steps` passes over `n_images`)."""
@@ -116,8 +145,8 @@ class TrainEvent:
     done: bool = False
     message: str = ""
     history: list[tuple[int, float, float]] = field(default_factory=list)
-    eta_s: float | None = None     # seconds left, from the recent rate (None before the first steps)
-    batch: int = 0                 # the batch the run uses (a budgeted run may pick a smaller one)
+    eta_s: float | None = None  # seconds left, from the recent rate (None before the first steps)
+    batch: int = 0  # the batch the run uses (a budgeted run may pick a smaller one)
 
 
 def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:
@@ -140,4 +169,5 @@ def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 
         cls = cls.repeat_interleave(g)
         offset = (torch.rand(batch, device=labels.device) * counts[cls]).long()
         return order[starts[cls] + offset]
+
     return draw

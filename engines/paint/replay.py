@@ -66,8 +66,6 @@ def find_model(rec: dict, ctx: ReplayContext) -> explore.PaintModel:
     return explore.load_model(path, ctx.device)
 
 
-
-
 def picture(model: explore.PaintModel, rec: dict) -> Image.Image:
     """The picture a Paint picture recipe describes, at its upscale, with this model."""
     pic = picture_of(rec)
@@ -87,10 +85,12 @@ def picture_of(rec: dict) -> controls.Picture:
     truncation = rec.get("truncation", "mean")
     if truncation not in explore.TRUNCATIONS:
         raise ValueError(f"The truncation kind must be one of {', '.join(explore.TRUNCATIONS)}.")
-    pic = controls.picture(rec.get("seed"), rec.get("psi", 1.0), "x", controls.NO_BLEND, 0,
-                           rec.get("sliders", []), rec.get("nudges", []))
-    return controls.Picture(pic.seed, pic.psi, {str(k): float(v) for k, v in blend.items()}, pic.sliders,
-                            pic.nudges, truncation)
+    pic = controls.picture(
+        rec.get("seed"), rec.get("psi", 1.0), "x", controls.NO_BLEND, 0, rec.get("sliders", []), rec.get("nudges", [])
+    )
+    return controls.Picture(
+        pic.seed, pic.psi, {str(k): float(v) for k, v in blend.items()}, pic.sliders, pic.nudges, truncation
+    )
 
 
 def morph_frames(model: explore.PaintModel, rec: dict) -> list[Image.Image]:
@@ -104,8 +104,16 @@ def morph_gif(frames: list[Image.Image], rec: dict) -> bytes:
     """The GIF a morph is kept as (same settings as the tab's, so the same bytes for the same frames)."""
     duration = max(20, int(round(1000 / float(rec.get("fps", 12)))))
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=list(frames[1:]), duration=duration,
-                   loop=0 if rec.get("loop", True) else 1, disposal=2, optimize=False)
+    frames[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=list(frames[1:]),
+        duration=duration,
+        loop=0 if rec.get("loop", True) else 1,
+        disposal=2,
+        optimize=False,
+    )
     return buf.getvalue()
 
 
@@ -119,8 +127,10 @@ def remake(rec: dict, ctx: ReplayContext) -> Image.Image:
     """A Paint output again: the picture, the morph's first frame (as its GIF holds it) or the sweep's grid."""
     what = kind(rec)
     if what == SOUND_MORPH:
-        raise ValueError("A sound-timed morph is reopened, not remade: its frames follow the onsets of its sound "
-                         "(open it in Paint, then render it again from Move with sound).")
+        raise ValueError(
+            "A sound-timed morph is reopened, not remade: its frames follow the onsets of its sound "
+            "(open it in Paint, then render it again from Move with sound)."
+        )
     model = find_model(rec, ctx)
     if what == PICTURE:
         return picture(model, rec)
@@ -131,4 +141,3 @@ def remake(rec: dict, ctx: ReplayContext) -> Image.Image:
     with Image.open(io.BytesIO(morph_gif(morph_frames(model, rec), rec))) as gif:
         gif.seek(0)
         return gif.convert("RGB")
-

@@ -31,8 +31,10 @@ def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple
     import soundfile as sf
 
     if not path:
-        raise ValueError(f"{what}: upload one (WAV, FLAC, OGG or MP3, up to {sound_morph.MAX_SECONDS:g} s) "
-                         "or choose one of your Gallery's sounds.")
+        raise ValueError(
+            f"{what}: upload one (WAV, FLAC, OGG or MP3, up to {sound_morph.MAX_SECONDS:g} s) "
+            "or choose one of your Gallery's sounds."
+        )
     file = Path(path)
     if not file.is_file():
         raise ValueError(f"{what} was not received; add it again.")
@@ -47,15 +49,17 @@ def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple
         seconds = None
     limit = sound_morph.MAX_SECONDS
     if seconds is not None and seconds > limit + 0.05:
-        raise ValueError(f"{what} ({file.name}) lasts {seconds:.0f} s; a morph follows at most {limit:g} s. "
-                         "Trim it first.")
+        raise ValueError(
+            f"{what} ({file.name}) lasts {seconds:.0f} s; a morph follows at most {limit:g} s. Trim it first."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wave, sr = librosa.load(str(file), sr=None, mono=True, duration=limit + 1.0)
     except Exception:  # noqa: BLE001 - whatever the decoder says, the artist gets one sentence
-        raise ValueError(f"{what} ({file.name}) could not be read as audio; "
-                         "give a WAV, FLAC, OGG or MP3 file.") from None
+        raise ValueError(
+            f"{what} ({file.name}) could not be read as audio; give a WAV, FLAC, OGG or MP3 file."
+        ) from None
     return sound_morph.check_sound((int(sr), np.asarray(wave, np.float32)), what)
 
 
@@ -70,14 +74,37 @@ def export(result: sound_morph.SoundMorph, work: Path, comment: bytes = b"") -> 
     save_mp4(result.frames, video, result.fps)
     sf.write(str(audio), result.wave, result.sample_rate, subtype="PCM_16")
     with atomic_path(mp4) as out:
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video), "-i", str(audio),
-               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "160k",
-               "-movflags", "+faststart", "-f", "mp4", str(out)]
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(video),
+            "-i",
+            str(audio),
+            "-map",
+            "0:v:0",
+            "-map",
+            "1:a:0",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(out),
+        ]
         proc = subprocess.run(cmd, capture_output=True, timeout=300)
         if proc.returncode != 0:
             raise RuntimeError(f"ffmpeg could not add the sound: {proc.stderr.decode(errors='replace')[:300]}")
-    gif = save_gif(sound_morph.preview_frames(result), work / "morph.gif", sound_morph.preview_fps(result),
-                   comment=comment)
+    gif = save_gif(
+        sound_morph.preview_frames(result), work / "morph.gif", sound_morph.preview_fps(result), comment=comment
+    )
     return mp4, gif
 
 
@@ -85,8 +112,9 @@ def streams(path: str | os.PathLike) -> dict[str, float | bool]:
     """What ffmpeg reads in a media file: {'seconds', 'video', 'audio'} (for checks and tests)."""
     import imageio_ffmpeg
 
-    proc = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, timeout=60
+    )
     text = proc.stderr.decode(errors="replace")
     found = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
     seconds = int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else 0.0
@@ -97,6 +125,24 @@ def audio_seconds(path: str | os.PathLike, rate: int = 16_000) -> float:
     """How long the audio track of a media file lasts, by decoding it (0.0 without one)."""
     import imageio_ffmpeg
 
-    proc = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0",
-                           "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"], capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
     return len(proc.stdout) / 2 / rate if proc.returncode == 0 else 0.0

@@ -37,19 +37,19 @@ from engines.paint import explore
 from engines.paint.explore import PaintModel
 from engines.video import save_gif, save_mp4
 
-MAX_SECONDS = 60.0            # longest sound a morph follows
-MIN_SECONDS = 0.5             # shortest
+MAX_SECONDS = 60.0  # longest sound a morph follows
+MIN_SECONDS = 0.5  # shortest
 MIN_FPS, MAX_FPS, FPS = 1, 30, 24
 MAX_FRAMES = int(MAX_SECONDS * MAX_FPS)
 MODES = ("step", "push")
 TIMINGS = ("onsets", "beats")
-SILENCE_PEAK = 1e-3           # a sound quieter than this everywhere is silent
-MIN_STRENGTH = 0.5            # onset envelope below this is not an onset
-MIN_GAP_S = 0.08              # onsets closer than this count as one
-GLIDE_S = 0.25                # step mode: the move to the next keyframe takes at most this
+SILENCE_PEAK = 1e-3  # a sound quieter than this everywhere is silent
+MIN_STRENGTH = 0.5  # onset envelope below this is not an onset
+MIN_GAP_S = 0.08  # onsets closer than this count as one
+GLIDE_S = 0.25  # step mode: the move to the next keyframe takes at most this
 GLIDE_MAX_S = 2.0
-DECAY_S, DECAY_MAX_S = 0.35, 3.0   # push mode: how fast a push fades
-PUSH, PUSH_MAX = 2.0, 4.0     # push mode: standard deviations at full strength
+DECAY_S, DECAY_MAX_S = 0.35, 3.0  # push mode: how fast a push fades
+PUSH, PUSH_MAX = 2.0, 4.0  # push mode: standard deviations at full strength
 UPSCALES = (1, 2, 4)
 BATCH = 32
 GIF_FPS, GIF_MAX_FRAMES, GIF_SIDE = 12, 240, 160
@@ -60,10 +60,10 @@ MAX_KEYFRAMES = limits.MAX_KEYFRAMES
 class Timing:
     """When the sound's events fall and how strong each one is."""
 
-    times: np.ndarray         # (n,) seconds
-    strengths: np.ndarray     # (n,) in (0, 1], relative to the strongest
-    seconds: float            # the sound's length
-    kind: str                 # 'onsets' or 'beats'
+    times: np.ndarray  # (n,) seconds
+    strengths: np.ndarray  # (n,) in (0, 1], relative to the strongest
+    seconds: float  # the sound's length
+    kind: str  # 'onsets' or 'beats'
     tempo: float | None = None
 
 
@@ -75,7 +75,7 @@ class SoundMorph:
     fps: float
     timing: Timing
     sample_rate: int
-    wave: np.ndarray          # mono float32
+    wave: np.ndarray  # mono float32
     settings: dict = field(default_factory=dict)
     stopped: bool = False
 
@@ -131,8 +131,9 @@ def analyse(sr: int, wave: np.ndarray, timing: str = "onsets") -> Timing:
     env = librosa.onset.onset_strength(y=wave, sr=sr, hop_length=hop)
     tempo = None
     if timing == "onsets":
-        frames = librosa.onset.onset_detect(onset_envelope=env, sr=sr, hop_length=hop,
-                                            wait=max(1, int(math.ceil(MIN_GAP_S * sr / hop))))
+        frames = librosa.onset.onset_detect(
+            onset_envelope=env, sr=sr, hop_length=hop, wait=max(1, int(math.ceil(MIN_GAP_S * sr / hop)))
+        )
     else:
         tempo_arr, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop)
         tempo = float(np.atleast_1d(tempo_arr)[0])
@@ -142,8 +143,10 @@ def analyse(sr: int, wave: np.ndarray, timing: str = "onsets") -> Timing:
     elif float(env.max(initial=0)) < MIN_STRENGTH:
         frames = frames[:0]
     if len(frames) == 0:
-        raise ValueError("No onsets found in the sound: it has no clear attacks (a steady tone or a drone). "
-                         "Try a sound with beats, notes or claps.")
+        raise ValueError(
+            "No onsets found in the sound: it has no clear attacks (a steady tone or a drone). "
+            "Try a sound with beats, notes or claps."
+        )
     strengths = env[frames] / max(float(env[frames].max()), 1e-6)
     times = librosa.frames_to_time(frames, sr=sr, hop_length=hop)
     return Timing(np.asarray(times, float), np.asarray(strengths, float).clip(0.05, 1), len(wave) / sr, timing, tempo)
@@ -177,14 +180,22 @@ def push_envelope(timing: Timing, n_frames: int, fps: float, decay: float = DECA
     t = np.arange(n_frames) / fps
     env = np.zeros(n_frames)
     for when, strength in zip(timing.times, timing.strengths):
-        after = t >= when - 0.5 / fps   # the onset's own frame already moves
+        after = t >= when - 0.5 / fps  # the onset's own frame already moves
         env[after] += strength * np.exp(-np.maximum(t[after] - when, 0) / max(decay, 1e-3))
     return np.minimum(env, 1.5)
 
 
-def frame_latents(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], timing: Timing,
-                  fps: float, mode: str = "step", glide: float = GLIDE_S, direction: int = 0, push: float = PUSH,
-                  decay: float = DECAY_S) -> tuple[torch.Tensor, torch.Tensor]:
+def frame_latents(
+    model: PaintModel,
+    keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    timing: Timing,
+    fps: float,
+    mode: str = "step",
+    glide: float = GLIDE_S,
+    direction: int = 0,
+    push: float = PUSH,
+    decay: float = DECAY_S,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(z (F, z_dim), class weights (F, n_classes)) for every frame of the sound."""
     n_frames = max(1, int(math.ceil(timing.seconds * fps)))
     keys = [(z.detach().float().cpu().flatten(), y.detach().float().cpu().flatten()) for z, y in keyframes]
@@ -208,8 +219,18 @@ def frame_latents(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, tor
 
 
 # ---------------------------------------------------------------- checks
-def check_settings(model: PaintModel, keyframes: Sequence, fps: Any, mode: Any, timing: Any, upscale: Any,
-                   glide: Any, direction: Any, push: Any, decay: Any) -> dict:
+def check_settings(
+    model: PaintModel,
+    keyframes: Sequence,
+    fps: Any,
+    mode: Any,
+    timing: Any,
+    upscale: Any,
+    glide: Any,
+    direction: Any,
+    push: Any,
+    decay: Any,
+) -> dict:
     """Every setting within its bounds, or a ValueError naming it."""
     if mode not in MODES:
         raise ValueError(f"The mode must be one of {', '.join(MODES)}.")
@@ -217,26 +238,44 @@ def check_settings(model: PaintModel, keyframes: Sequence, fps: Any, mode: Any, 
         raise ValueError(f"The timing must be one of {', '.join(TIMINGS)}.")
     need = 2 if mode == "step" else 1
     if len(keyframes) < need:
-        raise ValueError("A sound-timed morph needs at least two keyframes (add keyframes first)." if need == 2
-                         else "Add a keyframe first.")
+        raise ValueError(
+            "A sound-timed morph needs at least two keyframes (add keyframes first)."
+            if need == 2
+            else "Add a keyframe first."
+        )
     if len(keyframes) > MAX_KEYFRAMES:
         raise ValueError(f"A morph takes at most {MAX_KEYFRAMES} keyframes (got {len(keyframes)}).")
     factor = limits.number(upscale, "The upscale")
     if factor not in UPSCALES:
         raise ValueError(f"The upscale must be one of {', '.join(map(str, UPSCALES))}.")
     n_dirs = max(len(model.directions), 1)
-    return {"fps": limits.number(fps, "The frames per second", MIN_FPS, MAX_FPS), "mode": mode, "timing": timing,
-            "upscale": int(factor), "glide": limits.number(glide, "The glide", 0.0, GLIDE_MAX_S),
-            "direction": limits.whole(direction, "The direction", 0, n_dirs - 1),
-            "push": limits.number(push, "The push", -PUSH_MAX, PUSH_MAX),
-            "decay": limits.number(decay, "The decay", 0.02, DECAY_MAX_S)}
+    return {
+        "fps": limits.number(fps, "The frames per second", MIN_FPS, MAX_FPS),
+        "mode": mode,
+        "timing": timing,
+        "upscale": int(factor),
+        "glide": limits.number(glide, "The glide", 0.0, GLIDE_MAX_S),
+        "direction": limits.whole(direction, "The direction", 0, n_dirs - 1),
+        "push": limits.number(push, "The push", -PUSH_MAX, PUSH_MAX),
+        "decay": limits.number(decay, "The decay", 0.02, DECAY_MAX_S),
+    }
 
 
 # ---------------------------------------------------------------- making it
-def sound_morph(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], sound: Any,
-                fps: float = FPS, mode: str = "step", timing: str = "onsets", upscale: int = 4,
-                glide: float = GLIDE_S, direction: int = 0, push: float = PUSH, decay: float = DECAY_S,
-                stop: StopToken | None = None) -> Iterator[SoundMorphEvent]:
+def sound_morph(
+    model: PaintModel,
+    keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    sound: Any,
+    fps: float = FPS,
+    mode: str = "step",
+    timing: str = "onsets",
+    upscale: int = 4,
+    glide: float = GLIDE_S,
+    direction: int = 0,
+    push: float = PUSH,
+    decay: float = DECAY_S,
+    stop: StopToken | None = None,
+) -> Iterator[SoundMorphEvent]:
     """Frames of a morph through `keyframes` ((z, class weights) pairs, as explore.morph takes
     them) that moves with `sound` ((sr, samples)). Yields progress with the latest frame; the last
     event carries the SoundMorph. A stop ends it with the frames so far."""
@@ -244,22 +283,28 @@ def sound_morph(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch
     sr, wave = check_sound(sound)
     yield SoundMorphEvent(0.02, None, "listening for onsets")
     found = analyse(sr, wave, s["timing"])
-    zs, ys = frame_latents(model, keyframes, found, s["fps"], s["mode"], s["glide"], s["direction"], s["push"],
-                           s["decay"])
+    zs, ys = frame_latents(
+        model, keyframes, found, s["fps"], s["mode"], s["glide"], s["direction"], s["push"], s["decay"]
+    )
     frames: list[Image.Image] = []
     stopped = False
     for i in range(0, len(zs), BATCH):
         if stop is not None and stop.stopped:
             stopped = True
             break
-        frames += explore.render(model, zs[i:i + BATCH], ys[i:i + BATCH], s["upscale"])
+        frames += explore.render(model, zs[i : i + BATCH], ys[i : i + BATCH], s["upscale"])
         yield SoundMorphEvent(0.05 + 0.95 * len(frames) / len(zs), frames[-1], f"frame {len(frames)} of {len(zs)}")
-    yield SoundMorphEvent(1.0, frames[-1] if frames else None, "stopped" if stopped else f"{len(frames)} frames",
-                          SoundMorph(frames, s["fps"], found, sr, wave, s, stopped))
+    yield SoundMorphEvent(
+        1.0,
+        frames[-1] if frames else None,
+        "stopped" if stopped else f"{len(frames)} frames",
+        SoundMorph(frames, s["fps"], found, sr, wave, s, stopped),
+    )
 
 
-def make(model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], sound: Any,
-         **kw: Any) -> SoundMorph:
+def make(
+    model: PaintModel, keyframes: Sequence[tuple[torch.Tensor, torch.Tensor]], sound: Any, **kw: Any
+) -> SoundMorph:
     """`sound_morph` run to the end."""
     result = None
     for event in sound_morph(model, keyframes, sound, **kw):
@@ -275,8 +320,9 @@ def frame_changes(frames: Sequence[Image.Image]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- export
-def export(result: SoundMorph, mp4_path: str | Path, gif_path: str | Path | None = None,
-           comment: bytes = b"") -> tuple[Path, Path | None]:
+def export(
+    result: SoundMorph, mp4_path: str | Path, gif_path: str | Path | None = None, comment: bytes = b""
+) -> tuple[Path, Path | None]:
     """The MP4 (H.264 frames + the sound as AAC) and, when asked, a preview GIF (at most GIF_FPS,
     GIF_MAX_FRAMES frames of GIF_SIDE px, covering the whole sound)."""
     import imageio_ffmpeg
@@ -289,9 +335,31 @@ def export(result: SoundMorph, mp4_path: str | Path, gif_path: str | Path | None
         save_mp4(result.frames, video, result.fps)
         sf.write(str(audio), result.wave, result.sample_rate, subtype="PCM_16")
         with atomic_path(mp4_path) as out:
-            cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video), "-i", str(audio),
-                   "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "160k",
-                   "-movflags", "+faststart", "-f", "mp4", str(out)]
+            cmd = [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-i",
+                str(video),
+                "-i",
+                str(audio),
+                "-map",
+                "0:v:0",
+                "-map",
+                "1:a:0",
+                "-c:v",
+                "copy",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "160k",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                str(out),
+            ]
             proc = subprocess.run(cmd, capture_output=True, timeout=300)
             if proc.returncode != 0:
                 raise RuntimeError(f"ffmpeg could not add the sound: {proc.stderr.decode(errors='replace')[:300]}")
@@ -323,8 +391,16 @@ def preview_frames(result: SoundMorph) -> list[Image.Image]:
 def recipe(model: PaintModel, keyframes: Sequence[dict], result: SoundMorph, sound_name: str = "") -> dict:
     """What made a sound-timed morph: the keyframe dicts (as /paint_morph takes them), the settings,
     the sound's name, length and the onset times found."""
-    return {"engine": explore.ENGINE, "kind": "sound morph", "model": model.name, "checkpoint": model.hash,
-            "keyframes": list(keyframes), **{k: v for k, v in result.settings.items()},
-            "sound": sound_name, "seconds": round(result.timing.seconds, 3), "frames": len(result.frames),
-            "onsets": [round(float(t), 3) for t in result.timing.times[:500]],
-            "tempo": None if result.timing.tempo is None else round(result.timing.tempo, 2)}
+    return {
+        "engine": explore.ENGINE,
+        "kind": "sound morph",
+        "model": model.name,
+        "checkpoint": model.hash,
+        "keyframes": list(keyframes),
+        **{k: v for k, v in result.settings.items()},
+        "sound": sound_name,
+        "seconds": round(result.timing.seconds, 3),
+        "frames": len(result.frames),
+        "onsets": [round(float(t), 3) for t in result.timing.times[:500]],
+        "tempo": None if result.timing.tempo is None else round(result.timing.tempo, 2),
+    }

@@ -21,7 +21,7 @@ from engines.paint.explore import PaintModel
 
 SEED, PSI, CLASS = "seed", "truncation", "class"
 AXES = (SEED, PSI, CLASS)  # plus 'direction N' and the directions' names
-CELL_SIDE = 128            # each cell is drawn (smoothly enlarged) to at least this
+CELL_SIDE = 128  # each cell is drawn (smoothly enlarged) to at least this
 
 
 def axis_names(model: PaintModel) -> list[str]:
@@ -32,7 +32,7 @@ def axis_names(model: PaintModel) -> list[str]:
 def _direction_index(model: PaintModel, name: str) -> int | None:
     low = name.strip().lower()
     if low.startswith("direction "):
-        head = low[len("direction "):].split(":")[0].strip()
+        head = low[len("direction ") :].split(":")[0].strip()
         if head.isdigit() and 1 <= int(head) <= len(model.directions):
             return int(head) - 1
     for i, d in enumerate(model.directions):
@@ -57,19 +57,23 @@ def check_axis(model: PaintModel, ax: sweep.Axis, has_base: bool) -> sweep.Axis:
     i = _direction_index(model, name)
     if i is None:
         raise ValueError(f"A Paint sweep cannot move {name!r}; choose one of: {', '.join(axis_names(model))}.")
-    return sweep.Axis(name, tuple(limits.number(v, f"Direction {i + 1}", -controls.SLIDER_MAX, controls.SLIDER_MAX)
-                                  for v in ax.values))
+    return sweep.Axis(
+        name,
+        tuple(limits.number(v, f"Direction {i + 1}", -controls.SLIDER_MAX, controls.SLIDER_MAX) for v in ax.values),
+    )
 
 
 def check_base(model: PaintModel, base: dict) -> dict:
     """The settings every cell shares, checked: a seed picture's or an inverted one's (`base`)."""
     if not isinstance(base, dict):
         raise ValueError("The base settings must be a dict like {'seed': 1, 'psi': 0.2, 'classes': {...}}.")
-    out = {"psi": limits.number(base.get("psi", explore.default_psi(model)), "The truncation", 0.0, controls.PSI_MAX),
-           "classes": base.get("classes") or {model.class_names[0]: 1.0},
-           "sliders": list(controls.sliders(base.get("sliders"))),
-           "nudges": [list(n) for n in controls.nudges(base.get("nudges"))],
-           "truncation": base.get("truncation", explore.truncation_of(model))}
+    out = {
+        "psi": limits.number(base.get("psi", explore.default_psi(model)), "The truncation", 0.0, controls.PSI_MAX),
+        "classes": base.get("classes") or {model.class_names[0]: 1.0},
+        "sliders": list(controls.sliders(base.get("sliders"))),
+        "nudges": [list(n) for n in controls.nudges(base.get("nudges"))],
+        "truncation": base.get("truncation", explore.truncation_of(model)),
+    }
     if out["truncation"] not in explore.TRUNCATIONS:
         raise ValueError(f"The truncation kind must be one of {', '.join(explore.TRUNCATIONS)}.")
     explore.class_vector(model, out["classes"])
@@ -105,14 +109,20 @@ def draw_settings(model: PaintModel, s: dict, side: int = CELL_SIDE) -> Image.Im
     return explore.render(model, z, explore.class_vector(model, s["classes"]), scale)[0]
 
 
-def paint_sweep(model: PaintModel, base: dict, x_axis: Any, y_axis: Any, stop: StopToken | None = None,
-                preview_every: int = 5) -> Iterator[sweep.SweepEvent]:
+def paint_sweep(
+    model: PaintModel, base: dict, x_axis: Any, y_axis: Any, stop: StopToken | None = None, preview_every: int = 5
+) -> Iterator[sweep.SweepEvent]:
     """A Paint sweep: yields sweep.SweepEvents (cells so far, a preview grid every few cells);
     `sweep.finish(event.cells, *axes)` or `grid(...)` draws the final grid."""
     xa, ya = axes(model, base, x_axis, y_axis)
     settings = check_base(model, base)
-    return sweep.run(lambda x, y: draw_settings(model, cell_settings(model, settings, {xa.name: x, ya.name: y})),
-                     xa, ya, stop, preview_every)
+    return sweep.run(
+        lambda x, y: draw_settings(model, cell_settings(model, settings, {xa.name: x, ya.name: y})),
+        xa,
+        ya,
+        stop,
+        preview_every,
+    )
 
 
 def axes(model: PaintModel, base: dict, x_axis: Any, y_axis: Any) -> tuple[sweep.Axis, sweep.Axis]:
@@ -120,8 +130,10 @@ def axes(model: PaintModel, base: dict, x_axis: Any, y_axis: Any) -> tuple[sweep
     xa, ya = sweep.check_axes(x_axis, y_axis)
     has_base = isinstance(base, dict) and base.get("base") is not None
     xa, ya = check_axis(model, xa, has_base), check_axis(model, ya, has_base)
-    if xa.name == ya.name or (_direction_index(model, xa.name) is not None
-                              and _direction_index(model, xa.name) == _direction_index(model, ya.name)):
+    if xa.name == ya.name or (
+        _direction_index(model, xa.name) is not None
+        and _direction_index(model, xa.name) == _direction_index(model, ya.name)
+    ):
         raise ValueError(f"Both axes move {xa.name}; choose two different settings.")
     return xa, ya
 
@@ -133,8 +145,9 @@ def grid(model: PaintModel, cells: list[sweep.Cell], xa: sweep.Axis, ya: sweep.A
 
 def recipe(model: PaintModel, base: dict, x_axis: sweep.Axis, y_axis: sweep.Axis) -> dict:
     """A Paint sweep's recipe (replay it with `paint_sweep(model, rec['base'], rec['x'], rec['y'])`)."""
-    return sweep.recipe(explore.ENGINE, x_axis, y_axis, check_base(model, base), model=model.name,
-                        checkpoint=model.hash)
+    return sweep.recipe(
+        explore.ENGINE, x_axis, y_axis, check_base(model, base), model=model.name, checkpoint=model.hash
+    )
 
 
 def run_sweep(model: PaintModel, base: dict, x_axis: Any, y_axis: Any) -> Image.Image:

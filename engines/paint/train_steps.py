@@ -34,8 +34,18 @@ class Run:
     """Everything one training run holds between its steps: models, optimisers, data on the device,
     the step count and loss averages, and the timing that fits it to a budget. `prepare` makes one."""
 
-    def __init__(self, data: ImageSet, out: Path, model_cfg: GANConfig, cfg: TrainConfig, dev: torch.device,
-                 stop: StopToken | None, data_note: str, name: str | None, provenance: dict | None) -> None:
+    def __init__(
+        self,
+        data: ImageSet,
+        out: Path,
+        model_cfg: GANConfig,
+        cfg: TrainConfig,
+        dev: torch.device,
+        stop: StopToken | None,
+        data_note: str,
+        name: str | None,
+        provenance: dict | None,
+    ) -> None:
         self.data, self.out, self.model_cfg, self.cfg, self.dev, self.stop = data, out, model_cfg, cfg, dev, stop
         self.data_note, self.name, self.provenance = data_note, name, provenance
         self.n_cls = model_cfg.n_classes
@@ -49,7 +59,7 @@ class Run:
         self.opt_glo: torch.optim.Optimizer | None = None
         self.d_avg = self.g_avg = float("nan")
         self.d_run = self.g_run = self.r_run = None  # loss averages kept on the device, read at reports only
-        self.radius = model_cfg.z_dim ** 0.5
+        self.radius = model_cfg.z_dim**0.5
         self.first_step = 0
         self.timed_from: tuple[float, int] | None = None
         self.fitted: tuple[float, int, float] | None = None
@@ -73,9 +83,19 @@ class Batch:
     fake: torch.Tensor | None = None
 
 
-def prepare(data: ImageSet, out: Path, model_cfg: GANConfig | None, cfg: TrainConfig, init_from: str | Path | None,
-            resume: bool, stop: StopToken | None, device: str, data_note: str, name: str | None,
-            provenance: dict | None) -> Run:
+def prepare(
+    data: ImageSet,
+    out: Path,
+    model_cfg: GANConfig | None,
+    cfg: TrainConfig,
+    init_from: str | Path | None,
+    resume: bool,
+    stop: StopToken | None,
+    device: str,
+    data_note: str,
+    name: str | None,
+    provenance: dict | None,
+) -> Run:
     """Build the models and optimisers, resume from `out` or start from `init_from`, and put the
     pictures, the class sampler, the fixed preview seeds and (with GLO) every picture's own z in place."""
     dev = configure(device)
@@ -113,11 +133,15 @@ def prepare(data: ImageSet, out: Path, model_cfg: GANConfig | None, cfg: TrainCo
     run.t0 = run.last_t = time.time()
     run.last_step = run.step
     if cfg.glo > 0:  # GLO-style: every picture has its own z, learnt with G, that must draw it
-        start = run.glo_state if run.glo_state is not None and len(run.glo_state) == len(run.x_all) else \
-            nearest_latents(run.G, run.x_all, run.y_all, 8, generator=torch.Generator().manual_seed(cfg.seed))
+        start = (
+            run.glo_state
+            if run.glo_state is not None and len(run.glo_state) == len(run.x_all)
+            else nearest_latents(run.G, run.x_all, run.y_all, 8, generator=torch.Generator().manual_seed(cfg.seed))
+        )
         start = start.float().to(dev)
-        run.glo = torch.nn.Embedding.from_pretrained(start * (run.radius / start.norm(dim=1, keepdim=True)),
-                                                     freeze=False, sparse=True)
+        run.glo = torch.nn.Embedding.from_pretrained(
+            start * (run.radius / start.norm(dim=1, keepdim=True)), freeze=False, sparse=True
+        )
         run.opt_glo = torch.optim.SparseAdam(run.glo.parameters(), lr=0.01)
     return run
 
@@ -129,11 +153,15 @@ def resume_from_out(run: Run) -> None:
     if not tr:
         raise ValueError(f"{run.out.name} holds no training state to resume from")
     if state.config.get("projected"):
-        raise ValueError(f"{run.out.name} was trained with the vision-aided discriminator, which Atelier no longer "
-                         "has; fine-tune from it under a new name instead")
+        raise ValueError(
+            f"{run.out.name} was trained with the vision-aided discriminator, which Atelier no longer "
+            "has; fine-tune from it under a new name instead"
+        )
     if GANConfig.from_dict(state.config) != run.model_cfg:
-        raise ValueError(f"{run.out.name} was trained with another architecture or class list; "
-                         "choose a new name to train a new model")
+        raise ValueError(
+            f"{run.out.name} was trained with another architecture or class list; "
+            "choose a new name to train a new model"
+        )
     run.G.load_state_dict(tr["G"])
     run.D.load_state_dict(tr["D"])
     if "opt_g" in tr:
@@ -159,14 +187,16 @@ def start_from_base(run: Run, init_from: str | Path) -> None:
 
     def fit(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
         return refine_state(state, module.state_dict(), parents, len(base_names)) if parents else state
+
     loaded = load_matching(run.G, fit(tr.get("G", base.state_dict), run.G))
     if "D" in tr:  # tensors the base's D has and this one lacks (or shapes it changed) are left as initialised
         load_matching(run.D, add_std_channel(fit(tr["D"], run.D), run.D))
     # keep the base's smoothed weights rather than restart the average
     run.base_ema = fit(tr["G_ema"], run.G) if "G_ema" in tr else None
     run.lineage = checkpoints.lineage_after(base.meta)
-    run.message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused" + \
-        (f"; {run.n_cls} classes refined from {len(base_names)})" if parents else ")")
+    run.message = f"fine-tuning from {Path(init_from).name} ({loaded} generator tensors reused" + (
+        f"; {run.n_cls} classes refined from {len(base_names)})" if parents else ")"
+    )
 
 
 def set_learning_rates(run: Run) -> None:
@@ -250,12 +280,23 @@ def fit_to_budget(run: Run) -> bool:
     """With a time budget: once, after TIMING_STEPS timed steps (or sooner on a slow machine), fit
     the batch and total steps to it (True that step); afterwards end sooner if steps grow slower."""
     cfg = run.cfg
-    fit_now = run.fit_at is not None and run.step > run.timed_from[1] and (
-        run.step >= run.fit_at or time.time() - run.t0 > 0.15 * cfg.time_budget_s)
+    fit_now = (
+        run.fit_at is not None
+        and run.step > run.timed_from[1]
+        and (run.step >= run.fit_at or time.time() - run.t0 > 0.15 * cfg.time_budget_s)
+    )
     if fit_now:
         run.fit_at = None
-        plan = fit_plan(cfg.time_budget_s, time.time() - run.t0, run.step, (time.time() - run.timed_from[0]) /
-                        (run.step - run.timed_from[1]), run.batch, cfg.steps, len(run.x_all), cfg.anchor_steps)
+        plan = fit_plan(
+            cfg.time_budget_s,
+            time.time() - run.t0,
+            run.step,
+            (time.time() - run.timed_from[0]) / (run.step - run.timed_from[1]),
+            run.batch,
+            cfg.steps,
+            len(run.x_all),
+            cfg.anchor_steps,
+        )
         run.batch, run.total, run.fitted = plan.batch, plan.steps, (time.time(), run.step, plan.reserve_s)
         run.message = f"fitted to the time budget: batch {run.batch}, {run.total} steps"
     elif run.fitted and run.step % 10 == 0 and run.step > run.fitted[1]:  # slower than timed (a busy machine)
@@ -283,8 +324,21 @@ def report(run: Run, reason: str | None, fit_now: bool) -> TrainEvent | None:
         eta = min(eta, max(0.0, cfg.time_budget_s - (now - run.t0)))
     show = None if early and step % cfg.preview_every else preview(run)
     note = reason if reason and reason != "finished" else (run.message if early and not reason else "")
-    return TrainEvent(step, run.total, run.d_avg, run.g_avg, rate, now - run.t0, show, ckpt, bool(reason), note,
-                      list(run.history), eta_s=0.0 if reason else eta, batch=run.batch)
+    return TrainEvent(
+        step,
+        run.total,
+        run.d_avg,
+        run.g_avg,
+        rate,
+        now - run.t0,
+        show,
+        ckpt,
+        bool(reason),
+        note,
+        list(run.history),
+        eta_s=0.0 if reason else eta,
+        batch=run.batch,
+    )
 
 
 def checkpoint(run: Run, final: bool = False) -> Path:
@@ -295,19 +349,40 @@ def checkpoint(run: Run, final: bool = False) -> Path:
     found = {}
     if final and cfg.anchor_steps > 0:  # each training picture's z, for truncation toward real pictures
         init = run.glo.weight.detach() if run.glo is not None else None
-        found = {"anchors": invert(run.G_ema, run.x_all, run.y_all, cfg.anchor_steps, seed=cfg.seed,
-                                   init=init).to_payload()}
-    meta = {"data": run.data_note or run.data.describe(), "class_names": list(run.data.class_names),
-            "class_counts": run.counts,
-            "images": int(len(run.data.images)), "steps": run.step, "train_config": asdict(cfg),
-            "metrics": {"d_loss": run.d_avg, "g_loss": run.g_avg,
-                        **({"glo_pull": float(run.r_run)} if run.r_run is not None else {})},
-            "history": run.history[-400:],
-            "name": run.name or run.out.stem, "train_seconds": round(run.seconds_before + time.time() - run.t0, 1),
-            **(run.provenance or {}), "lineage": run.lineage, "earlier_runs": run.earlier}
-    extra = {"train": {"G": run.G.state_dict(), "D": run.D.state_dict(), "G_ema": run.G_ema.state_dict(),
-                       "opt_g": run.opt_g.state_dict(), "opt_d": run.opt_d.state_dict(), "step": run.step,
-                       **({"glo_z": run.glo.weight.detach().cpu()} if run.glo is not None else {})}, **found}
+        found = {
+            "anchors": invert(run.G_ema, run.x_all, run.y_all, cfg.anchor_steps, seed=cfg.seed, init=init).to_payload()
+        }
+    meta = {
+        "data": run.data_note or run.data.describe(),
+        "class_names": list(run.data.class_names),
+        "class_counts": run.counts,
+        "images": int(len(run.data.images)),
+        "steps": run.step,
+        "train_config": asdict(cfg),
+        "metrics": {
+            "d_loss": run.d_avg,
+            "g_loss": run.g_avg,
+            **({"glo_pull": float(run.r_run)} if run.r_run is not None else {}),
+        },
+        "history": run.history[-400:],
+        "name": run.name or run.out.stem,
+        "train_seconds": round(run.seconds_before + time.time() - run.t0, 1),
+        **(run.provenance or {}),
+        "lineage": run.lineage,
+        "earlier_runs": run.earlier,
+    }
+    extra = {
+        "train": {
+            "G": run.G.state_dict(),
+            "D": run.D.state_dict(),
+            "G_ema": run.G_ema.state_dict(),
+            "opt_g": run.opt_g.state_dict(),
+            "opt_d": run.opt_d.state_dict(),
+            "step": run.step,
+            **({"glo_z": run.glo.weight.detach().cpu()} if run.glo is not None else {}),
+        },
+        **found,
+    }
     checkpoints.save(run.out, Checkpoint(ENGINE, run.G_ema.state_dict(), run.model_cfg.to_dict(), meta, extra))
     return run.out
 

@@ -31,8 +31,9 @@ def load_matching(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> in
     return len(keep)
 
 
-def refine_state(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], parents: list[int],
-                 n_old: int) -> dict[str, torch.Tensor]:
+def refine_state(
+    state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], parents: list[int], n_old: int
+) -> dict[str, torch.Tensor]:
     """Give every class-indexed tensor in `state` (embedding, conditional norms, projection,
     classifier, the plain D's label planes) one slice per finer class, copied from its parent, so
     a refined model starts out drawing each kind exactly as it drew the parent class."""
@@ -40,8 +41,11 @@ def refine_state(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], p
     out = {}
     for key, v in state.items():
         target = own.get(key)
-        diff = [] if target is None or target.dim() != v.dim() else \
-            [d for d in range(v.dim()) if target.shape[d] != v.shape[d]]
+        diff = (
+            []
+            if target is None or target.dim() != v.dim()
+            else [d for d in range(v.dim()) if target.shape[d] != v.shape[d]]
+        )
         if len(diff) == 1 and target.shape[diff[0]] - v.shape[diff[0]] == grow and v.shape[diff[0]] >= n_old:
             d = diff[0]
             lead = v.shape[d] - n_old  # the plain D's image channels come before its label planes

@@ -119,10 +119,7 @@ class GPT(nn.Module):
             nn.init.zeros_(m.bias)
 
     def forward(
-        self,
-        idx: torch.Tensor,
-        targets: torch.Tensor | None = None,
-        cache: KVCache | None = None,
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: KVCache | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None, KVCache]:
         """Logits (B, T, vocab) for ids (B, T); cross-entropy against `targets` if given;
         with `cache`, the positions continue after the cached ones."""

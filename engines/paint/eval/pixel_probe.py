@@ -34,7 +34,7 @@ def make_net(n_classes: int, width: int = 32) -> nn.Sequential:
     layers: list[nn.Module] = []
     c_in = 3
     for i in range(4):
-        c = width * 2 ** i
+        c = width * 2**i
         layers += [nn.Conv2d(c_in, c, 3, 1, 1), nn.BatchNorm2d(c), nn.ReLU(True)]
         layers.append(nn.MaxPool2d(2) if i < 3 else nn.AdaptiveAvgPool2d(1))
         c_in = c
@@ -48,8 +48,9 @@ def split(n: int, seed: int = 0, share: float = 0.8) -> tuple[np.ndarray, np.nda
     return perm[:cut], perm[cut:]
 
 
-def fit(images: np.ndarray, labels: np.ndarray, n_classes: int, steps: int = 1500, batch: int = 64,
-        seed: int = 0) -> tuple[nn.Sequential, float]:
+def fit(
+    images: np.ndarray, labels: np.ndarray, n_classes: int, steps: int = 1500, batch: int = 64, seed: int = 0
+) -> tuple[nn.Sequential, float]:
     """Train on the split's 80% (uint8 pictures (N, H, W, 3)); returns the net (eval mode) and its
     accuracy on the held-out 20%."""
     x, y = to_tensor(images), torch.from_numpy(np.asarray(labels)).long()
@@ -89,8 +90,13 @@ def load(path: str | Path) -> tuple[nn.Sequential, dict]:
 
 
 @torch.no_grad()
-def accuracy(model: PaintModel, probe: str | Path | tuple[nn.Sequential, dict], per_class: int = 125,
-             psi: float = 1.0, seed: int = 0) -> tuple[float, dict[str, float]]:
+def accuracy(
+    model: PaintModel,
+    probe: str | Path | tuple[nn.Sequential, dict],
+    per_class: int = 125,
+    psi: float = 1.0,
+    seed: int = 0,
+) -> tuple[float, dict[str, float]]:
     """The share of `per_class` pictures of each class (truncation `psi`, toward the model's
     anchors when it has them, as the tab does) that the probe (a path,
     or what `load` returned) names as the class they were drawn for, overall and per class.
@@ -98,7 +104,9 @@ def accuracy(model: PaintModel, probe: str | Path | tuple[nn.Sequential, dict], 
     net, meta = probe if isinstance(probe, tuple) else load(probe)
     names = model.class_names
     if list(meta["class_names"]) != names:
-        raise ValueError(f"the probe knows {', '.join(meta['class_names'])}; this model's classes are {', '.join(names)}")
+        raise ValueError(
+            f"the probe knows {', '.join(meta['class_names'])}; this model's classes are {', '.join(names)}"
+        )
     gen, per = torch.Generator().manual_seed(seed), {}
     for c, name in enumerate(names):
         z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
@@ -116,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
     from engines.paint.data import training_set
+
     data, note = training_set(args.data, args.resolution)
     net, acc = fit(data.images, data.labels, len(data.class_names), args.steps)
     save(args.out, net, list(data.class_names), acc, f"{note}; {args.steps} steps on a fixed 80% split")

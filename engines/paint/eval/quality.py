@@ -39,7 +39,7 @@ def features(images: np.ndarray | torch.Tensor, batch: int = 50) -> np.ndarray:
     net = efficientnet_lite0.load()
     out = []
     for i in range(0, len(images), batch):
-        chunk = images[i:i + batch]
+        chunk = images[i : i + batch]
         if isinstance(chunk, np.ndarray):
             x = torch.from_numpy(np.ascontiguousarray(chunk)).permute(0, 3, 1, 2).float() / 255.0
         else:
@@ -65,8 +65,15 @@ def frechet_distance(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.nd
 
 
 @torch.no_grad()
-def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None = None, seed: int = 0,
-                   batch: int = 50, psi: float = 1.0, truncation: str = "anchor") -> np.ndarray:
+def model_features(
+    model: PaintModel,
+    n: int,
+    class_weights: np.ndarray | None = None,
+    seed: int = 0,
+    batch: int = 50,
+    psi: float = 1.0,
+    truncation: str = "anchor",
+) -> np.ndarray:
     """lite0 features of `n` pictures from the model (truncation `psi`, 1 = none, as in
     `class_scores`), classes drawn in proportion to `class_weights` (the training set's class
     counts) or uniformly."""
@@ -77,15 +84,21 @@ def model_features(model: PaintModel, n: int, class_weights: np.ndarray | None =
     gen = torch.Generator().manual_seed(seed)
     feats = []
     for i in range(0, n, batch):
-        y = F.one_hot(labels[i:i + batch], n_cls).float().to(model.device)
+        y = F.one_hot(labels[i : i + batch], n_cls).float().to(model.device)
         z = torch.randn(len(y), model.z_dim, generator=gen).to(model.device)
-        z = anchoring.truncate(model.anchors if truncation == "anchor" else None, z, labels[i:i + batch], psi, gen)
+        z = anchoring.truncate(model.anchors if truncation == "anchor" else None, z, labels[i : i + batch], psi, gen)
         feats.append(features(model.generator(z, y), batch))
     return np.concatenate(feats)
 
 
-def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: int = 0, psi: float = 1.0,
-                truncation: str = "anchor") -> float:
+def fd_to_stats(
+    model: PaintModel,
+    stats_path: str | Path,
+    n: int = 1000,
+    seed: int = 0,
+    psi: float = 1.0,
+    truncation: str = "anchor",
+) -> float:
     """FD-lite0 between `n` generated pictures (truncation `psi`; 1 = none) and saved training-set
     statistics, classes drawn in proportion to the training pictures (the model's own counts
     when it records them)."""
@@ -97,8 +110,9 @@ def fd_to_stats(model: PaintModel, stats_path: str | Path, n: int = 1000, seed: 
     return frechet_distance(mu, sigma, ref["mu"].astype(np.float64), ref["sigma"].astype(np.float64))
 
 
-def _train_probe(x: torch.Tensor, y: torch.Tensor, n_cls: int, weight_decay: float, steps: int = 300
-                 ) -> torch.nn.Linear:
+def _train_probe(
+    x: torch.Tensor, y: torch.Tensor, n_cls: int, weight_decay: float, steps: int = 300
+) -> torch.nn.Linear:
     torch.manual_seed(0)
     probe = torch.nn.Linear(x.shape[1], n_cls).double()
     opt = torch.optim.LBFGS(probe.parameters(), lr=1, max_iter=steps, line_search_fn="strong_wolfe")
@@ -108,6 +122,7 @@ def _train_probe(x: torch.Tensor, y: torch.Tensor, n_cls: int, weight_decay: flo
         loss = F.cross_entropy(probe(x), y) + weight_decay * probe.weight.pow(2).sum()
         loss.backward()
         return loss
+
     opt.step(closure)
     return probe
 
@@ -127,8 +142,13 @@ def fit_probe(feats: np.ndarray, labels: np.ndarray, weight_decay: float = 1e-3,
         with torch.no_grad():
             right += int((probe(x[test]).argmax(1) == y[test]).sum())
     probe = _train_probe(x, y, n_cls, weight_decay)
-    return {"mean": mean, "std": std, "weight": probe.weight.detach().numpy(), "bias": probe.bias.detach().numpy(),
-            "real_acc": right / len(x)}
+    return {
+        "mean": mean,
+        "std": std,
+        "weight": probe.weight.detach().numpy(),
+        "bias": probe.bias.detach().numpy(),
+        "real_acc": right / len(x),
+    }
 
 
 @dataclass
@@ -138,7 +158,7 @@ class ClassScores:
 
     accuracy: float
     per_class: dict[str, float]
-    coverage: float | None          # None when the probe keeps no real features
+    coverage: float | None  # None when the probe keeps no real features
     coverage_per_class: dict[str, float]
 
 
@@ -162,8 +182,14 @@ def coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> float:
 
 
 @torch.no_grad()
-def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100, seed: int = 0,
-                 psi: float = 1.0, truncation: str = "anchor") -> ClassScores:
+def class_scores(
+    model: PaintModel,
+    probe_path: str | Path,
+    per_class: int = 100,
+    seed: int = 0,
+    psi: float = 1.0,
+    truncation: str = "anchor",
+) -> ClassScores:
     """Draw `per_class` pictures of each of the probe's classes (truncation `psi`, 1 = none,
     toward the model's anchors as the tab does or, with truncation 'mean', toward the mean),
     and score them: the share the probe names as the class they were drawn for, and their
@@ -186,8 +212,11 @@ def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100
         kinds = [i for i, p in enumerate(parents) if p == g]
         if not kinds:
             continue
-        labels = rng.choice(kinds, per_class, p=counts[kinds] / counts[kinds].sum()) if len(kinds) > 1 else \
-            np.full(per_class, kinds[0])
+        labels = (
+            rng.choice(kinds, per_class, p=counts[kinds] / counts[kinds].sum())
+            if len(kinds) > 1
+            else np.full(per_class, kinds[0])
+        )
         z = torch.randn(per_class, model.z_dim, generator=gen).to(model.device)
         z = anchoring.truncate(model.anchors if truncation == "anchor" else None, z, torch.from_numpy(labels), psi, gen)
         y = F.one_hot(torch.from_numpy(labels), len(names)).float().to(model.device)
@@ -205,8 +234,10 @@ def class_scores(model: PaintModel, probe_path: str | Path, per_class: int = 100
 def probe_arrays(probe: dict, class_names: list[str]) -> dict[str, np.ndarray]:
     """What a probe file stores: float32 weights, float16 real features, int16 labels."""
     small = {"real_pca": np.float16, "pca_basis": np.float16, "real_labels": np.int16}
-    return {"class_names": np.array(class_names),
-            **{k: np.asarray(v, dtype=small.get(k, np.float32)) for k, v in probe.items()}}
+    return {
+        "class_names": np.array(class_names),
+        **{k: np.asarray(v, dtype=small.get(k, np.float32)) for k, v in probe.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,13 +248,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
     from engines.paint.data import training_set
+
     data, _ = training_set(args.data, args.resolution)
     images, labels = data.images, data.labels
     feats = features(images)
     mu, sigma = stats(feats)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, mu=mu.astype(np.float32), sigma=sigma.astype(np.float32),
-                        class_counts=np.bincount(labels), n=len(images))
+    np.savez_compressed(
+        args.out,
+        mu=mu.astype(np.float32),
+        sigma=sigma.astype(np.float32),
+        class_counts=np.bincount(labels),
+        n=len(images),
+    )
     print(f"wrote {args.out} from {len(images)} pictures")
     if args.probe_out:
         probe = fit_probe(feats, labels)

@@ -7,7 +7,8 @@ coverage_kinds_plain, coverage_per_kind, class_acc_pixel, class_acc_pixel_tab, c
 class_acc_pixel_real, class_acc_pixel_per_class, class_acc_pixel_tab_per_class, coverage_lite0_tab,
 class_acc_lite0_tab_mean, coverage_lite0_tab_mean, coverage_kinds_tab, fd_lite0_tab, fd_lite0_tab_mean,
 tab_psi, truncation, anchor_l1,
-anchor_l1_kinds, fd_samples, steps and train_seconds of each model, training_stages, machine).
+anchor_l1_kinds, fd_samples, steps and train_seconds of each model, training_stages, machine; My picture and
+Sweep: invert_l1 (target <= 0.06), invert_s (target <= 10), invert_l1_start, invert_l1_random, sweep_5x5_s).
 
 fd_lite0 is the shipped model. The ratio compares equal training budgets: the shipped model
 against the plain DCGAN (ablation/emoji-plain.pt), both trained side by side on the same machines
@@ -41,16 +42,19 @@ from __future__ import annotations
 import os
 import platform
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from bench import paint_invert
 from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
 from engines.paint import explore
+from engines.paint import sweep as paint_sweep
 from engines.paint.data import ImageSet
 from engines.paint.eval import pixel_probe
 from engines.paint.eval.quality import class_scores, fd_to_stats
@@ -170,6 +174,18 @@ def _pixel_keys(model: explore.PaintModel, plain: explore.PaintModel | None, per
     return out
 
 
+def _beyond(model: explore.PaintModel, quick: bool) -> dict:
+    """My picture and Sweep: invert_l1 and invert_s (bench/paint_invert.py), and a 5x5 sweep's seconds."""
+    threads = torch.get_num_threads()
+    out = paint_invert.run(quick)  # sets one thread: small batches
+    base = {"seed": 23, "psi": explore.default_psi(model), "classes": {model.class_names[0]: 1.0}}
+    started = time.perf_counter()
+    paint_sweep.run_sweep(model, base, ("seed", "1, 2, 3, 4, 5"), ("direction 1", "-2:2:5"))
+    out["sweep_5x5_s"] = round(time.perf_counter() - started, 2)
+    torch.set_num_threads(threads)
+    return out
+
+
 def run(quick: bool = False) -> dict:
     configure("cpu")
     model = explore.load_model(BUNDLED, "cpu")
@@ -234,6 +250,7 @@ def run(quick: bool = False) -> dict:
     result["train_seconds"] = {k: round(sum(s["seconds"] or 0 for s in v), 1) for k, v in stages.items()}
     result["steps"] = {k: sum(s["steps"] or 0 for s in v) for k, v in stages.items()}
     result["training_stages"] = stages
+    result.update(_beyond(model, quick))
     result["machine"] = " ".join(
         filter(
             None,

@@ -193,8 +193,10 @@ def read(path: str | os.PathLike) -> Recipe:
             found = _read_txt(path)
         else:
             raise RecipeError(f"{path.name} is not a PNG, GIF, WAV or TXT file, so it cannot carry an Atelier recipe")
-    except (OSError, SyntaxError, UnicodeDecodeError) as err:
-        raise RecipeError(f"{path.name} could not be read ({err})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RecipeError(f"{path.name} declares a picture far too large to open; it was not made here") from None
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as err:
+        raise RecipeError(f"{path.name} could not be read ({str(err)[:80]})") from None
     if found is None:
         raise RecipeError(f"{path.name} carries no Atelier recipe: it was not made here, or the recipe was stripped")
     return found

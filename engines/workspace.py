@@ -92,11 +92,12 @@ class Workspace:
             )
 
     def usage_text(self) -> str:
-        """'12 MB of 500 MB used' (or '12 MB used' without a quota)."""
+        """'12.3 MB of 500 MB used' (or '12.3 MB used' without a quota)."""
         used = self.used_bytes() / 1e6
+        shown = f"{used:.1f} MB" if used >= 0.1 or used == 0 else f"{used * 1000:.0f} KB"
         if self.quota_bytes is None:
-            return f"{used:.0f} MB used"
-        return f"{used:.0f} MB of {self.quota_bytes / 1e6:.0f} MB used"
+            return f"{shown} used"
+        return f"{shown} of {self.quota_bytes / 1e6:.0f} MB used"
 
 
 class Workspaces:

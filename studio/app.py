@@ -37,6 +37,7 @@ footer { opacity: 0.6; }
    the output's other parts (.atelier-secondary) follow the controls. */
 .gradio-container { overflow: visible !important; overflow-x: clip !important; }
 #atelier-tabs .tab-wrapper { z-index: 1100; }  /* the "More tabs" menu opens above a pinned output */
+#gallery-grid .thumbnail-item { max-height: 200px; }  /* a few outputs stay thumbnails, not posters */
 #paint-kept, #stylize-kept, #sound-kept, #words-kept { max-height: 120px; overflow: hidden; }
 @media (min-width: 769px) {
   .atelier-split { align-items: flex-start !important; }

@@ -272,8 +272,18 @@ def one_input_per_slider(handler: Callable[..., Any], n: int, name: str, param: 
         *[p.replace(kind=kind, annotation=inspect.Parameter.empty) for p in params[at + 1 :]],
     ]
 
-    def event(*args: Any) -> Any:
+    def call(args: tuple) -> Any:
         return handler(*args[:at], list(args[at : at + n]), *args[at + n :])
+
+    if inspect.isgeneratorfunction(handler):  # a streaming handler stays a generator for gradio
+
+        def event(*args: Any) -> Any:
+            yield from call(args)
+
+    else:
+
+        def event(*args: Any) -> Any:
+            return call(args)
 
     event.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
     event.__annotations__ = {"request": gr.Request | None} if "request" in {p.name for p in shown} else {}

@@ -230,7 +230,7 @@ def _layout_browser() -> SimpleNamespace:
     grid = gr.Gallery(
         label="Your work, newest first",
         show_label=False,
-        columns=[3, 4, 5],
+        columns=5,
         height="auto",
         allow_preview=False,
         object_fit="contain",

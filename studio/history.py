@@ -21,7 +21,7 @@ def strip(elem_id: str) -> tuple[gr.Gallery, gr.State]:
         label="Recent (click to go back)",
         columns=SIZE,
         rows=1,
-        height=110,
+        height="auto",
         allow_preview=False,
         object_fit="contain",
         elem_id=elem_id,

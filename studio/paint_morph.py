@@ -138,7 +138,7 @@ def panel() -> SimpleNamespace:
         key_strip = gr.Gallery(
             columns=10,
             rows=1,
-            height=110,
+            height="auto",
             allow_preview=False,
             show_label=False,
             object_fit="contain",

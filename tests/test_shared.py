@@ -107,3 +107,16 @@ def test_the_page_sends_a_workspace_key(shared):
     config = json.load(urllib.request.urlopen(shared.url + "/config"))
     assert "X-Atelier-Workspace" in config["head"] and "atelier_ws" in config["head"]
     assert any(c.get("props", {}).get("elem_id") == "gallery-workspace-note" for c in config["components"])
+
+
+def test_sweeps_stream_their_grid_through_the_api(shared):
+    client = visitor(shared)
+    result = client.predict(
+        *PAINT[:4], 5, PAINT[5], *[0.0] * 10, "seed", "1, 2", "truncation", "0.2, 1", api_name="/paint_sweep"
+    )
+    grid = result[0]
+    assert grid and Path(grid).is_file()
+    with pytest.raises(Exception, match="100"):
+        client.predict(
+            *PAINT[:4], 5, PAINT[5], *[0.0] * 10, "seed", "0:100:11", "truncation", "0:1:10", api_name="/paint_sweep"
+        )

@@ -106,7 +106,7 @@ def read_midi(source: str | os.PathLike | bytes, max_notes: int = MAX_NOTES, max
         mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as err:
         raise ValueError(
-            f"{name} is damaged and cannot be read as MIDI ({type(err).__name__}: {str(err)[:80]})"
+            f"{name} is damaged and cannot be read as MIDI ({str(err)[:80] or 'it ends too early'})"
         ) from None
     if mid.type == 2:
         raise ValueError(f"{name} is a type 2 MIDI file (independent patterns); save it as type 0 or 1")

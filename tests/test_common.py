@@ -1,0 +1,35 @@
+"""The studio's shared helpers: one gradio input per slider, for plain and streaming handlers."""
+
+from __future__ import annotations
+
+import inspect
+
+import gradio as gr
+
+from studio import common
+
+
+def test_one_input_per_slider_names_each_slider_and_keeps_the_request():
+    def draw(model: str, sliders: list[float], scale: int, request: gr.Request | None = None) -> float:
+        return sum(sliders) * scale
+
+    event = common.one_input_per_slider(draw, 3, "direction")
+    assert list(inspect.signature(event).parameters) == [
+        "model",
+        "direction_1",
+        "direction_2",
+        "direction_3",
+        "scale",
+        "request",
+    ]
+    assert event("m", 1.0, 2.0, 3.0, 2) == 12.0 and event.__annotations__ == {"request": gr.Request | None}
+
+
+def test_a_streaming_handler_stays_a_generator_for_gradio():
+    def sweep(model: str, sliders: list[float], cells: int):
+        for i in range(cells):
+            yield i + sum(sliders)
+
+    event = common.one_input_per_slider(common.friendly(sweep), 2, "timbre")
+    assert inspect.isgeneratorfunction(event)  # gradio streams it instead of taking the generator as one value
+    assert list(event("m", 1.0, 1.0, 3)) == [2.0, 3.0, 4.0]

@@ -125,7 +125,7 @@ def _fast_output() -> SimpleNamespace:
             type="pil",
             format="png",
             elem_id="stylize-result",
-            max_height=520,
+            max_height=420,  # with Strength and Keep below it, the column fits a 900-px screen
             elem_classes=["atelier-main-output"],
         )
         strength = gr.Slider(0, 1, value=1.0, step=0.01, label="Strength", elem_id="stylize-strength")

@@ -109,3 +109,44 @@ def test_two_visitors_keep_their_own_gallery_across_reloads(browser, shared_stud
         alice.close()
         bob.close()
     assert_no_traceback(shared_studio)
+
+
+def test_a_hummed_recording_continues_as_a_melody_with_a_piano_roll(browser, studio, tmp_path):
+    """Hum-to-melody as an artist does it: upload a recording, press Continue, see and hear the result."""
+    import numpy as np
+    import soundfile as sf
+
+    sr, beat = 16000, 0.5
+    tune = [62, 64, 66, 67, 69, 67, 66, 64]  # a hummed D-major phrase, one note a beat
+    t = np.arange(int(sr * beat)) / sr
+    hum = np.concatenate(
+        [
+            0.4 * np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * t) * np.minimum(1, 20 * t) * np.exp(-1.5 * t)
+            for p in tune
+        ]
+    ).astype(np.float32)
+    path = tmp_path / "hum.wav"
+    sf.write(path, hum, sr)
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    try:
+        page.goto(studio.url)
+        open_tab(page, "Sound")
+        panel = page.locator("#sound-melody-panel")
+        panel.get_by_text("my recording", exact=True).click()
+        page.locator("#sound-melody-recording input[type=file]").set_input_files(str(path))
+        page.wait_for_timeout(1500)
+        page.locator("#sound-melody-btn").click()
+        page.locator("#sound-melody-roll img").wait_for(timeout=120000)
+        link = page.locator("#sound-melody-audio a[download]").first
+        link.wait_for(state="attached", timeout=30000)  # the player holds the melody: fetch what it plays
+        import io
+
+        played, rate = sf.read(io.BytesIO(page.request.get(link.get_attribute("href")).body()), dtype="float32")
+        windows = np.abs(played[: len(played) // 1600 * 1600]).reshape(-1, 1600).max(axis=1)
+        assert len(played) / rate > 4.0 and (windows > windows.max() * 10 ** (-30 / 20)).mean() > 0.8
+        page.screenshot(path=str(tmp_path / "melody.png"))
+        assert page.locator("#sound-melody-roll img").get_attribute("src")
+        note = page.locator("#sound-melody-note").inner_text()
+        assert "note" in note.lower() and "error" not in note.lower()
+    finally:
+        page.close()

@@ -44,21 +44,26 @@ def layout(start: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(cont=cont, midi=midi_in, pack=pack, train=train)
 
 
+def _melody_model_row(start: SimpleNamespace) -> tuple[gr.Dropdown, gr.Button]:
+    """The melody model picker (bundled and yours) and its refresh button."""
+    with gr.Row():
+        model_dd = gr.Dropdown(
+            start.melody,
+            value=start.melody[0] if start.melody else None,
+            label="Melody model",
+            elem_id="sound-melody-model",
+            scale=3,
+            allow_custom_value=True,
+        )
+        refresh = gr.Button("↻", scale=0, min_width=40, elem_id="sound-melody-refresh")
+    return model_dd, refresh
+
+
 def layout_continue(start: SimpleNamespace) -> SimpleNamespace:
     """Continue my melody / Compose: controls beside the player and the piano roll."""
-    first = start.melody[0] if start.melody else None
     with gr.Row(elem_classes=["atelier-split"]):
         with gr.Column(scale=2):
-            with gr.Row():
-                model_dd = gr.Dropdown(
-                    start.melody,
-                    value=first,
-                    label="Melody model",
-                    elem_id="sound-melody-model",
-                    scale=3,
-                    allow_custom_value=True,
-                )
-                refresh = gr.Button("↻", scale=0, min_width=40, elem_id="sound-melody-refresh")
+            model_dd, refresh = _melody_model_row(start)
             source = gr.Radio(list(SOURCES), value=SOURCES[0], label="Start from", elem_id="sound-melody-source")
             recording = gr.Audio(
                 type="filepath",
@@ -108,33 +113,7 @@ def layout_continue(start: SimpleNamespace) -> SimpleNamespace:
                     elem_id="sound-melody-metre",
                 )
             run = gr.Button("Continue my melody", variant="primary", elem_id="sound-melody-btn")
-        with gr.Column(scale=3, elem_classes=["atelier-output"]):
-            audio = gr.Audio(
-                type="filepath",
-                label="Melody",
-                interactive=False,
-                elem_id="sound-melody-audio",
-                elem_classes=["atelier-main-output"],
-            )
-            roll = gr.Image(
-                type="pil",
-                label="Piano roll (blue: yours · orange: the model's)",
-                height=220,
-                interactive=False,
-                elem_id="sound-melody-roll",
-                buttons=[],
-            )
-            note = gr.Markdown(elem_id="sound-melody-note")
-            with gr.Row():
-                keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="sound-melody-keep")
-            midi_out = gr.File(label="MIDI file", interactive=False, height=80, elem_id="sound-melody-midi-out")
-            kept = gr.File(
-                label="Kept WAV with recipe",
-                interactive=False,
-                height=80,
-                elem_id="sound-melody-kept",
-                elem_classes=["atelier-secondary"],
-            )
+        out = _continue_output()
     return SimpleNamespace(
         model_dd=model_dd,
         refresh=refresh,
@@ -149,13 +128,40 @@ def layout_continue(start: SimpleNamespace) -> SimpleNamespace:
         key=key,
         metre=metre,
         run=run,
-        audio=audio,
-        roll=roll,
-        note=note,
-        keep=keep,
-        midi_out=midi_out,
-        kept=kept,
+        **vars(out),
     )
+
+
+def _continue_output() -> SimpleNamespace:
+    """The melody's player, its piano roll, a note, Keep and the MIDI download."""
+    with gr.Column(scale=3, elem_classes=["atelier-output"]):
+        audio = gr.Audio(
+            type="filepath",
+            label="Melody",
+            interactive=False,
+            elem_id="sound-melody-audio",
+            elem_classes=["atelier-main-output"],
+        )
+        roll = gr.Image(
+            type="pil",
+            label="Piano roll (blue: yours · orange: the model's)",
+            height=220,
+            interactive=False,
+            elem_id="sound-melody-roll",
+            buttons=[],
+        )
+        note = gr.Markdown(elem_id="sound-melody-note")
+        with gr.Row():
+            keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="sound-melody-keep")
+        midi_out = gr.File(label="MIDI file", interactive=False, height=80, elem_id="sound-melody-midi-out")
+        kept = gr.File(
+            label="Kept WAV with recipe",
+            interactive=False,
+            height=80,
+            elem_id="sound-melody-kept",
+            elem_classes=["atelier-secondary"],
+        )
+    return SimpleNamespace(audio=audio, roll=roll, note=note, keep=keep, midi_out=midi_out, kept=kept)
 
 
 def layout_midi(start: SimpleNamespace) -> SimpleNamespace:

@@ -271,6 +271,10 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     _wire_more(ui)
 
 
+LIVE_EVENT = dict(show_progress="hidden", concurrency_id="stylize_live", concurrency_limit=2)
+SLOW_EVENT = dict(concurrency_id="stylize_slow", concurrency_limit=1, show_progress="minimal")
+
+
 def _wire(ui: SimpleNamespace, tab: gr.Tab) -> None:
     """Events and API names (kept stable: scripts and the README use them)."""
     fast_inputs = [ui.content, *ui.styles, *ui.weights, ui.strength, ui.keep_color, ui.size]
@@ -281,8 +285,7 @@ def _wire(ui: SimpleNamespace, tab: gr.Tab) -> None:
         api_visibility="private",
         show_progress="hidden",
     )
-    live_args = dict(show_progress="hidden", concurrency_id="stylize_live", concurrency_limit=2)
-    slow = dict(concurrency_id="stylize_slow", concurrency_limit=1, show_progress="minimal")
+    live_args = LIVE_EVENT
     gr.on(
         [ui.strength.input, *[w.input for w in ui.weights]],
         live(stylize_fast),
@@ -313,6 +316,12 @@ def _wire(ui: SimpleNamespace, tab: gr.Tab) -> None:
     ui.keep.click(keep_fast, fast_inputs, ui.kept, api_name="stylize_keep", concurrency_id="stylize_live")
     ui.picks.select(pick_style, ui.styles, ui.styles, api_visibility="private", show_progress="hidden")
     ui.strip.select(undo, ui.entries, ui.restored, api_visibility="private", show_progress="hidden")
+    _wire_slow(ui, tab)
+
+
+def _wire_slow(ui: SimpleNamespace, tab: gr.Tab) -> None:
+    """Gatys and the presets: their events and API names."""
+    live_args, slow = LIVE_EVENT, SLOW_EVENT
     g, p = ui.gatys, ui.presets
     gr.on(
         [ui.content.change, tab.select],

@@ -90,6 +90,7 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
     # open the newest (the sonnet) and read its recipe
     thumbs.first.click()
     page.locator("#gallery-title").get_by_text("Sonnet 30").wait_for()
+    page.locator("#gallery-detail").get_by_text("Recipe", exact=True).click()
     assert "When to" in page.locator("#gallery-recipe").inner_text()
     page.screenshot(path=str(GALLERY_SCREENSHOT), full_page=False)
     # delete asks first, then removes it

@@ -33,3 +33,15 @@ def test_a_streaming_handler_stays_a_generator_for_gradio():
     event = common.one_input_per_slider(common.friendly(sweep), 2, "timbre")
     assert inspect.isgeneratorfunction(event)  # gradio streams it instead of taking the generator as one value
     assert list(event("m", 1.0, 1.0, 3)) == [2.0, 3.0, 4.0]
+
+
+def test_no_function_in_the_studio_is_longer_than_80_lines():
+    import ast
+    from pathlib import Path
+
+    long = []
+    for path in sorted((Path(common.__file__).parent).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                long.append(f"{path.name}:{node.name}")
+    assert long == []

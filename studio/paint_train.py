@@ -97,7 +97,7 @@ def paint_train(
                 status += _keep_preview(ev, name, data.describe(), request)
             yield (
                 status,
-                pd.DataFrame(rows[-800:], columns=["step", "loss", "network"]),
+                pd.DataFrame(rows[-800:]).astype({"step": int, "loss": float}) if rows else gr.update(),
                 ev.preview if ev.preview is not None else gr.update(),
                 gr.Dropdown(choices=list(models(request))) if ev.done or ev.checkpoint else gr.update(),
             )
@@ -113,11 +113,12 @@ def _init_from(start: str, model_label: str | None, resolution: int, request: gr
 
 def loss_rows(ev: TrainEvent) -> list[dict]:
     """The plot's rows for one training event (none before the first step or for a NaN loss)."""
-    if not ev.step or ev.d_loss != ev.d_loss:
+    d_loss, g_loss = float(ev.d_loss), float(ev.g_loss)  # plain numbers: a plot reads anything else as categories
+    if not ev.step or d_loss != d_loss:
         return []
     return [
-        {"step": ev.step, "loss": ev.d_loss, "network": "critic (D)"},
-        {"step": ev.step, "loss": ev.g_loss, "network": "painter (G)"},
+        {"step": int(ev.step), "loss": d_loss, "network": "critic (D)"},
+        {"step": int(ev.step), "loss": g_loss, "network": "painter (G)"},
     ]
 
 

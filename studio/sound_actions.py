@@ -76,7 +76,7 @@ def _stream(
             if ev.preview is not None:
                 preview = recipes.wav_bytes(sample_rate, ev.preview)
             models = gr.Dropdown(choices=list(models_of(request))) if ev.done else gr.update()
-            yield _status(ev, data, name), pd.DataFrame(rows[-800:]), preview, models
+            yield _status(ev, data, name), (pd.DataFrame(rows[-800:]) if rows else gr.update()), preview, models
 
 
 @friendly

@@ -275,7 +275,7 @@ def _train_stream(
             models = (
                 gr.Dropdown(choices=list(melody_models(request)), value=f"{name} (yours)") if ev.done else gr.update()
             )
-            yield _train_status(ev, name, said), pd.DataFrame(rows[-800:]), models
+            yield _train_status(ev, name, said), (pd.DataFrame(rows[-800:]) if rows else gr.update()), models
 
 
 @friendly

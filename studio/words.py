@@ -319,7 +319,12 @@ def words_train(
         for ev in common.finish_on_close(run.events, ticket.stop_token):
             rows += _loss_rows(ev, vae)
             lists = _model_lists(request) if (ev.done or ev.checkpoint) else (gr.update(), gr.update())
-            yield (_train_status(ev, name, run.described), pd.DataFrame(rows[-800:]), ev.sample, *lists)
+            yield (
+                _train_status(ev, name, run.described),
+                (pd.DataFrame(rows[-800:]) if rows else gr.update()),
+                ev.sample,
+                *lists,
+            )
 
 
 def _loss_rows(ev: WordsEvent, vae: bool) -> list[dict]:

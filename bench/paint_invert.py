@@ -1,7 +1,7 @@
 """Paint inversion benchmark. Keys: invert_l1, invert_s (plus invert_l1_max, invert_l1_start,
 invert_l1_random, invert_cache_s, invert_pictures, invert_threads, paint_sweep_5x5_s).
 
-invert_l1: mean L1 (pixels in [-1, 1]) between each of 50 pictures (8 with --quick) the bundled
+invert_l1: mean L1 (pixels in [-1, 1]) between each of 50 pictures (4 with --quick) the bundled
 emoji.pt drew at the tab's truncation (explore.PSI_ANCHOR toward its anchors; seeds 7000 + i, class
 i mod 8) and the drawing of what `invert.invert` found for it (target <= 0.06). invert_l1_start is
 the same for the nearest start alone (no optimisation); invert_l1_random for a random seed of the
@@ -30,7 +30,7 @@ def _l1(a, b) -> float:
 def run(quick: bool = False) -> dict:
     torch.set_num_threads(1)  # small batches: one thread is fastest (two spin on a shared machine)
     model = explore.load_model(BUNDLED)
-    n = 8 if quick else 50
+    n = 4 if quick else 50
     names = model.class_names
     t = time.time()
     invert.starts(model)

@@ -42,7 +42,7 @@ footer { opacity: 0.6; }
 @media (min-width: 769px) {
   .atelier-split { align-items: flex-start !important; }
   .atelier-output { position: sticky; top: 8px; align-self: flex-start; z-index: 4;
-                    max-height: calc(100vh - 16px); overflow-y: auto; }
+                    max-height: calc(100vh - 16px); overflow-y: auto; flex-wrap: nowrap !important; }
 }
 @media (max-width: 768px) {
   .atelier-split { flex-direction: column !important; flex-wrap: nowrap !important; }

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.fsutil import atomic_path
 from engines.paint import sound_morph
-from engines.video import save_gif, save_mp4
 
 MAX_BYTES = 50_000_000
 SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".m4a")
@@ -65,46 +63,8 @@ def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple
 
 def export(result: sound_morph.SoundMorph, work: Path, comment: bytes = b"") -> tuple[Path, Path]:
     """(MP4 with the sound as AAC, preview GIF), both written in `work` (the job's scratch folder)."""
-    import imageio_ffmpeg
-    import soundfile as sf
-
-    if not result.frames:
-        raise ValueError("The morph has no frames to export (it was stopped before the first).")
-    video, audio, mp4 = work / "video.mp4", work / "sound.wav", work / "morph.mp4"
-    save_mp4(result.frames, video, result.fps)
-    sf.write(str(audio), result.wave, result.sample_rate, subtype="PCM_16")
-    with atomic_path(mp4) as out:
-        cmd = [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(video),
-            "-i",
-            str(audio),
-            "-map",
-            "0:v:0",
-            "-map",
-            "1:a:0",
-            "-c:v",
-            "copy",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "160k",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-            str(out),
-        ]
-        proc = subprocess.run(cmd, capture_output=True, timeout=300)
-        if proc.returncode != 0:
-            raise RuntimeError(f"ffmpeg could not add the sound: {proc.stderr.decode(errors='replace')[:300]}")
-    gif = save_gif(
-        sound_morph.preview_frames(result), work / "morph.gif", sound_morph.preview_fps(result), comment=comment
-    )
+    mp4, gif = sound_morph.export(result, work / "morph.mp4", work / "morph.gif", comment=comment, work=work)
+    assert gif is not None
     return mp4, gif
 
 

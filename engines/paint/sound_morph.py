@@ -18,9 +18,9 @@ GIF_SIDE (160) px. Frames are rendered in batches of 32 (a 60 s, 30 fps, 256 px 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from engines import limits
+from engines import limits, tempfiles
 from engines.fsutil import atomic_path
 from engines.jobs import StopToken
 from engines.paint import explore
@@ -321,16 +321,21 @@ def frame_changes(frames: Sequence[Image.Image]) -> np.ndarray:
 
 # ---------------------------------------------------------------- export
 def export(
-    result: SoundMorph, mp4_path: str | Path, gif_path: str | Path | None = None, comment: bytes = b""
+    result: SoundMorph,
+    mp4_path: str | Path,
+    gif_path: str | Path | None = None,
+    comment: bytes = b"",
+    work: Path | None = None,
 ) -> tuple[Path, Path | None]:
     """The MP4 (H.264 frames + the sound as AAC) and, when asked, a preview GIF (at most GIF_FPS,
-    GIF_MAX_FRAMES frames of GIF_SIDE px, covering the whole sound)."""
+    GIF_MAX_FRAMES frames of GIF_SIDE px, covering the whole sound). Scratch files go in `work`
+    (else a job folder of the studio's temp folder)."""
     import imageio_ffmpeg
     import soundfile as sf
 
     if not result.frames:
-        raise ValueError("The morph has no frames to export.")
-    with tempfile.TemporaryDirectory(prefix="atelier-soundmorph-") as tmp:
+        raise ValueError("The morph has no frames to export (it was stopped before the first).")
+    with contextlib.nullcontext(work) if work is not None else tempfiles.job_dir("sound-morph") as tmp:
         video, audio = Path(tmp) / "video.mp4", Path(tmp) / "sound.wav"
         save_mp4(result.frames, video, result.fps)
         sf.write(str(audio), result.wave, result.sample_rate, subtype="PCM_16")

@@ -70,8 +70,11 @@ def melody_roll() -> Image.Image:
 
 
 def main() -> None:
-    for name, make in (("paint-sweep.png", sweep_grid), ("paint-sound-morph.png", sound_morph_strip),
-                       ("sound-melody.png", melody_roll)):
+    for name, make in (
+        ("paint-sweep.png", sweep_grid),
+        ("paint-sound-morph.png", sound_morph_strip),
+        ("sound-melody.png", melody_roll),
+    ):
         make().save(ASSETS / name)
         print(ASSETS / name)
 

@@ -104,3 +104,24 @@ def test_gradio_cache_writes_a_repeated_picture_once_and_atomically(tmp_path):
     assert Image.open(again).getpixel((3, 3)) == (200, 80, 40)
     sound = Path(processing_utils.save_bytes_to_cache(b"RIFF" + b"\0" * 40, "clip", str(tmp_path)))
     assert sound.read_bytes().startswith(b"RIFF") and not list(tmp_path.rglob(".*"))  # no staging files left
+
+
+def test_gallery_replay_remakes_each_tabs_kept_output_identically(studio):
+    """Keep one output through each tab's Keep (Paint picture, Stylize fast, Sound note, Words text at a
+    seed), then /gallery_replay remakes each from its recipe alone, identical to the kept file."""
+    from bench.studio import _keep_calls
+
+    client = Client(studio.url, verbose=False)
+    kept = []
+    for api_name, args in _keep_calls():
+        if api_name == "/words_keep":  # keep what the tab wrote at that seed
+            text = client.predict(*args[:-1], api_name="/words_generate")
+            args = (*args[:-1], text[0] if isinstance(text, (list, tuple)) else text)
+        client.predict(*args, api_name=api_name)
+        kept.append(client.predict("all", "", 1, 1, api_name="/gallery_items")[0])
+    assert [k["recipe"]["engine"] for k in kept] == ["paint", "stylize", "sound", "words"]
+    for item in kept:
+        remade, result = client.predict(item["id"], api_name="/gallery_replay")
+        assert result["exact"] and result["matches"], (item["recipe"]["engine"], result)
+        assert Path(remade).is_file()
+    assert_no_traceback(studio)

@@ -124,4 +124,6 @@ def test_gallery_replay_remakes_each_tabs_kept_output_identically(studio):
         remade, result = client.predict(item["id"], api_name="/gallery_replay")
         assert result["exact"] and result["matches"], (item["recipe"]["engine"], result)
         assert Path(remade).is_file()
+    for item in kept:  # leave the shared studio's gallery as it was for the tests after this one
+        client.predict(item["id"], api_name="/gallery_delete")
     assert_no_traceback(studio)

@@ -82,9 +82,11 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
     page.locator("#gallery-refresh").click()
     thumbs = page.locator("#gallery-grid img")
     page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length >= 5")
-    # filter to sounds: only the bell remains
+    # filter to sounds: the bell is there, the pictures and the sonnet are not
+    sounds = sum(o.kind == "sound" for o in store.list())
     page.locator("#gallery-kind").get_by_text("Sounds", exact=True).click()
-    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1")
+    page.wait_for_function(f"() => document.querySelectorAll('#gallery-grid img').length === {sounds}")
+    assert "A bell" in page.locator("#gallery-grid").inner_text()
     page.locator("#gallery-kind").get_by_text("All", exact=True).click()
     page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length >= 5")
     # open the newest (the sonnet) and read its recipe

@@ -54,3 +54,8 @@ class Settings:
         path = self.models_dir / engine
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def assets_dir() -> Path:
+    """The bundled assets (models, samples, soundfonts): ATELIER_ASSETS, else the repository's assets/."""
+    return Path(os.environ.get("ATELIER_ASSETS") or Path(__file__).resolve().parents[1] / "assets")

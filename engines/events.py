@@ -1,0 +1,41 @@
+"""The one progress report every engine's training yields, so the studio draws every training
+panel (status line, loss plot, preview) the same way and a script reads every engine alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class TrainEvent:
+    """One report from a training run: where it is, its named losses, a preview, and at the end
+    (`done`) the checkpoint it wrote and a sentence saying how it ended."""
+
+    step: int
+    total: int
+    losses: dict[str, float] = field(default_factory=dict)  # named values now, main one first ("G", "held-out")
+    seconds: float = 0.0  # elapsed in this run
+    eta_s: float | None = None  # seconds left at the recent pace (None before the first timed steps)
+    preview: Any = None  # a picture (Paint), a wave (Sound), a text sample (Words), or None
+    checkpoint: Path | None = None
+    done: bool = False
+    message: str = ""
+    history: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # (step, losses) so far
+    stats: dict[str, float] = field(default_factory=dict)  # the engine's extras: pictures/s, batch
+
+    @property
+    def loss(self) -> float | None:
+        """The main loss (the first named one), or None before any was measured."""
+        return next(iter(self.losses.values()), None)
+
+
+def history_rows(history: list[tuple[int, dict[str, float]]]) -> list[dict[str, Any]]:
+    """Long-format rows {step, loss, curve} for a line plot with one line per named loss."""
+    return [
+        {"step": step, "loss": float(value), "curve": name}
+        for step, losses in history
+        for name, value in losses.items()
+        if value is not None
+    ]

@@ -157,7 +157,24 @@ def build_app(
     # Quick events run up to 4 at a time; long jobs use their own concurrency ids (limit 1),
     # so a training run never blocks a slider. A full queue answers at once.
     demo.queue(default_concurrency_limit=4, max_size=queue_size)
+    busy_answer(demo)
     return demo
+
+
+BUSY = "The studio is busy: try again in a moment."
+
+
+def busy_answer(demo: gr.Blocks) -> None:
+    """A full queue refuses at once (503) with a sentence for the visitor instead of gradio's
+    "Queue is full. Max size is 64 and size is 64." (browsers show their own busy line)."""
+    queue = demo._queue
+    push = queue.push
+
+    async def push_or_busy(body: Any, request: Any, username: str | None) -> tuple[bool, Any, str]:
+        ok, detail, state = await push(body, request, username)
+        return ok, (BUSY if state == "queue_full" else detail), state
+
+    queue.push = push_or_busy
 
 
 def housekeeping() -> None:

@@ -120,3 +120,27 @@ def test_sweeps_stream_their_grid_through_the_api(shared):
         client.predict(
             *PAINT[:4], 5, PAINT[5], *[0.0] * 10, "seed", "0:100:11", "truncation", "0:1:10", api_name="/paint_sweep"
         )
+
+
+def test_a_full_queue_answers_at_once_with_a_sentence():
+    import gradio as gr
+
+    from studio.app import BUSY, busy_answer
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(lambda text: text, box, box, api_name="echo")
+    demo.queue(max_size=0)  # always full
+    busy_answer(demo)
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True)
+    try:
+        body = json.dumps({"data": ["hi"], "fn_index": 0, "session_hash": "abc", "event_data": None}).encode()
+        req = urllib.request.Request(
+            url + "gradio_api/queue/join", data=body, headers={"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 503
+        assert json.loads(err.value.read())["detail"] == BUSY
+    finally:
+        demo.close()

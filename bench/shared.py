@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.server import StudioProcess
 from bench.timing import rss_mb
+from bench.visitor import Visitor
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 PAINT_ARGS = ("emoji (bundled)", "faces", "(none)", 0.5, 23, 0.2)
@@ -39,16 +40,25 @@ def _paint(client, value: float) -> None:
     client.predict(*PAINT_ARGS, value, *[0.0] * 9, api_name="/paint_generate")
 
 
-def _timed_calls(url: str, clients: int, calls: int) -> tuple[list[float], int, float]:
-    """`clients` visitors each making `calls` /paint_generate calls at once: (ms per call, failures, seconds)."""
-    visitors = [_client(url) for _ in range(clients)]
+def _paint_and_look(visitor: Visitor, value: float) -> None:
+    """One /paint_generate call and the fetch of the picture it answers with, as the page does."""
+    (picture,) = visitor.call("paint_generate", *PAINT_ARGS, value, *[0.0] * 9)
+    assert visitor.fetch(picture)[:3] == b"\xff\xd8\xff"  # the live picture is a JPEG
+
+
+def _timed_calls(url: str, clients: int, calls: int, light: bool = True) -> tuple[list[float], int, float]:
+    """`clients` visitors each making `calls` /paint_generate calls at once: (ms per call, failures, seconds).
+    `light`: plain-HTTP visitors (bench.visitor); else gradio_client, whose own CPU use on the same two
+    cores is about twice the studio's per call."""
+    visitors = [Visitor(url) if light else _client(url) for _ in range(clients)]
+    call = _paint_and_look if light else _paint
 
     def visit(i: int) -> tuple[list[float], int]:
         times, failed = [], 0
         for j in range(calls):
             t = time.perf_counter()
             try:
-                _paint(visitors[i], ((i * calls + j) % 61) / 20 - 1.5)
+                call(visitors[i], ((i * calls + j) % 61) / 20 - 1.5)
                 times.append((time.perf_counter() - t) * 1000)
             except Exception:  # noqa: BLE001 - a failed call is what this counts
                 failed += 1

@@ -13,7 +13,7 @@ import gradio as gr  # noqa: E402  (the analytics switch must be set before grad
 
 from engines import tempfiles  # noqa: E402
 from engines.settings import Settings  # noqa: E402
-from studio import cachefix  # noqa: E402
+from studio import cachefix, sessionfix  # noqa: E402
 from studio.common import StudioContext, configure, page_closed, studio  # noqa: E402
 
 TAB_ORDER = ("paint", "stylize", "sound", "words", "gallery")
@@ -141,6 +141,7 @@ def build_app(
     configure(settings, shared=shared, quota_mb=quota_mb, train_minutes=train_minutes, trainings=trainings)
     housekeeping()
     cachefix.install()
+    sessionfix.install()
     # gradio's cache: every 15 minutes, files older than an hour go
     with gr.Blocks(title="Atelier", delete_cache=(900, 3600)) as demo:
         ctx = StudioContext(demo=demo)

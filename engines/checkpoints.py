@@ -125,15 +125,29 @@ def file_hash(path: str | os.PathLike, length: int = 12) -> str:
 
 def list_models(*folders: str | os.PathLike, engine: str | None = None) -> list[Path]:
     """Checkpoint files in `folders` (not recursive), optionally only those of `engine`, by name."""
-    found: list[Path] = []
-    for folder in folders:
-        folder = Path(folder)
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob(f"*{SUFFIX}")):
+    return [path for folder in folders for path, _ in _listing(Path(folder), engine)]
+
+
+def _listing(folder: Path, engine: str | None) -> tuple[tuple[Path, float], ...]:
+    """(checkpoint, mtime) in `folder` by name, remade only when the folder changes: the model list is
+    read on every slider move, and a save (a rename into the folder) changes the folder's mtime."""
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _listing_cached(str(folder), stamp, engine)
+
+
+@functools.lru_cache(maxsize=256)
+def _listing_cached(folder: str, stamp: int, engine: str | None) -> tuple[tuple[Path, float], ...]:
+    found = []
+    for path in sorted(Path(folder).glob(f"*{SUFFIX}")):
+        try:
             if engine is None or _engine_of(path) == engine:
-                found.append(path)
-    return found
+                found.append((path, path.stat().st_mtime))
+        except OSError:  # gone since the folder was read
+            continue
+    return tuple(found)
 
 
 def export_compact(src: str | os.PathLike, dst: str | os.PathLike, engine: str) -> Path:
@@ -157,7 +171,7 @@ def labelled_models(
     for folder, whose in ((bundled, "bundled"), (user, "yours")):
         if folder is None:
             continue
-        for path in sorted(list_models(folder, engine=engine), key=lambda p: p.stat().st_mtime):
+        for path, _ in sorted(_listing(Path(folder), engine), key=lambda item: item[1]):
             try:
                 if accept is None or accept(path):
                     found[f"{path.stem} ({whose})"] = path

@@ -157,6 +157,11 @@ def build_app(
         demo.unload(page_closed)
     # Quick events run up to 4 at a time; long jobs use their own concurrency ids (limit 1),
     # so a training run never blocks a slider. A full queue answers at once.
+    # gradio's monitoring summary is a pandas table of the last 10,000 events, rebuilt after every event
+    # by default: O(history) work on each slider move of a long-running studio. Atelier shows no such
+    # dashboard, so keep a short history and summarise it rarely (read when the queue is made).
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
     demo.queue(default_concurrency_limit=4, max_size=queue_size)
     busy_answer(demo)
     return demo

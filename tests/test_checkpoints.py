@@ -82,3 +82,19 @@ def test_list_models_filters_by_engine_and_skips_junk(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"xx")
     assert [p.name for p in checkpoints.list_models(tmp_path, engine="paint")] == ["a.pt"]
     assert len(checkpoints.file_hash(tmp_path / "a.pt")) == 12
+
+
+def test_model_lists_follow_saves_renames_and_deletes(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    bundled = tmp_path / "bundled"
+    checkpoints.save(bundled / "emoji.pt", Checkpoint("paint", _tiny().state_dict(), {}))
+    assert checkpoints.labelled_models(bundled, mine, "paint") == {"emoji (bundled)": bundled / "emoji.pt"}
+    first = checkpoints.save(mine / "a.pt", Checkpoint("paint", _tiny().state_dict(), {}))
+    checkpoints.save(mine / "other.pt", Checkpoint("sound", _tiny().state_dict(), {}))
+    assert list(checkpoints.labelled_models(bundled, mine, "paint")) == ["emoji (bundled)", "a (yours)"]
+    first.rename(mine / "b.pt")
+    assert list(checkpoints.labelled_models(bundled, mine, "paint")) == ["emoji (bundled)", "b (yours)"]
+    (mine / "b.pt").unlink()
+    assert checkpoints.list_models(mine, engine="paint") == []
+    assert checkpoints.list_models(mine) == [mine / "other.pt"]

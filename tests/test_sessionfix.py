@@ -17,6 +17,7 @@ def test_a_new_session_is_light_and_still_complete():
     state = SessionState(demo)
     assert state.config_values == {}  # nothing copied up front
     state._update_value_in_config(boxes[3]._id, "changed")  # a handler's new value is recorded
+    assert state.config_values == {}  # without building the component's configuration
     configs = list(state.components)
     values = {c["props"].get("label"): c["props"].get("value") for c in configs if "props" in c}
     assert len([c for c in configs if c.get("type") == "textbox"]) == 50

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 
 from engines.paint import explore, sound_morph
 from engines.paint import sweep as paint_sweep
-from engines.sound import compose, explore, melody_render
+from engines.sound import compose, melody_render
+from engines.sound import explore as sound_explore
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -61,7 +62,7 @@ def sound_morph_strip(frames_shown: int = 12) -> Image.Image:
 def melody_roll() -> Image.Image:
     """Eight bars composed in D major and played by the violin: the piano roll the Melody panel shows."""
     torch.manual_seed(0)
-    notes = explore.load_note_model(next(iter(explore.available_models(None).values())))
+    notes = sound_explore.load_note_model(next(iter(sound_explore.available_models(None).values())))
     tunes = compose.load_melody_model()
     piece = melody_render.melody_piece(
         notes, tunes, None, bars=8, temperature=0.8, seed=3, timbre=melody_render.Timbre("Violin"), key="D major"

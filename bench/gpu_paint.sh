@@ -10,7 +10,7 @@
 #   T=430 OUT=out bash bench/gpu_paint.sh     (also: DEV, R, PY, THREADS, BB, BC, CK, PV)
 if [ "${1:-}" = prep ]; then  # what a GPU machine without the emoji font or PyPI access cannot make itself
   mkdir -p .gpu; grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
-  python -m engines.paint.emoji --out .gpu/emoji64.npz && python -m engines.paint.emoji --kinds --out .gpu/kinds64.npz
+  python -m engines.paint emoji --out .gpu/emoji64.npz && python -m engines.paint emoji --kinds --out .gpu/kinds64.npz
   exit
 fi
 T=${T:-430}; DEV=${DEV:-cuda}; R=${R:-/tmp/r}; OUT=${OUT:-/tmp/out}; PY=${PY:-python3}
@@ -19,9 +19,9 @@ mkdir -p $R $OUT
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 $PY -c "import torch;print('torch', torch.__version__, torch.cuda.is_available())"
 S=assets/models/paint/train-state/emoji.pt
-common="--glo 10 --glo-spread 0.5 --steps 400000 --checkpoint-every ${CK:-2000} --preview-every ${PV:-1000} --time-budget $T --device $DEV"
+common="--glo 10 --glo-spread 0.5 --steps 400000 --checkpoint-every ${CK:-2000} --preview-every ${PV:-1000} --time-budget-s $T --no-fit-budget --device $DEV"
 run() { name=$1; shift
-  timeout $((T + 100)) $PY -m engines.paint.train "$@" $common --previews $R/$name/previews --bundle $R/$name/bundle \
+  timeout $((T + 100)) $PY -m engines.paint train "$@" $common --previews $R/$name/previews --bundle $R/$name/bundle \
     > $R/$name.log 2>&1; echo "$name exit $?"; }
 run A --data .gpu/emoji64.npz --out $R/A/emoji.pt --resume-from $S --batch 64 &
 run B --data .gpu/emoji64.npz --out $R/B/emoji.pt --resume-from $S --batch ${BB:-256} &

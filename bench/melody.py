@@ -6,7 +6,7 @@ melody_pitch_match (share of rendered notes whose pyin pitch is within 50 cents 
 plus melody_ms_per_bar_warm and the counts behind each figure.
 
 The held-out tunes come from the training recipe's parsed-corpus cache (runs/melody/corpus, written
-by `python -m engines.sound.melody_train --data music21`); without it (and without music21) the NLLs
+by `python -m engines.sound train-melody --data music21`); without it (and without music21) the NLLs
 are read from the checkpoint's metadata and the key test is skipped (None)."""
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines.sound import instrument, melody, melody_render
+from engines.sound import compose, explore, melody_render, tunes
 from engines.sound.midi import Track
 
 CORPUS_CACHE = Path("runs/melody/corpus")
-NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
+NOTE_MODEL = explore.BUNDLED_DIR / "notes.pt"
 PRESETS = ("Flute", "Violin", "Clarinet", "Acoustic Grand Piano")
 
 
-def _held_out() -> list[melody.Tune] | None:
+def _held_out() -> list[tunes.Tune] | None:
     if not any(CORPUS_CACHE.glob("*.json")):
         return None
     from engines.sound import melody_data
@@ -34,7 +34,7 @@ def _held_out() -> list[melody.Tune] | None:
     return melody_data.split_by_tune(tunes)[1]
 
 
-def _nll(model: melody.MelodyModel, held: list[melody.Tune] | None) -> dict:
+def _nll(model: compose.MelodyModel, held: list[tunes.Tune] | None) -> dict:
     metrics = model.meta.get("metrics", {})
     if held is None:
         return {
@@ -43,7 +43,7 @@ def _nll(model: melody.MelodyModel, held: list[melody.Tune] | None) -> dict:
             "melody_nll_source": "checkpoint metadata",
         }
     from engines.sound import melody_data
-    from engines.sound.melody_train import event_set, held_out_nll, unigram_nll
+    from engines.sound.train_melody import event_set, held_out_nll, unigram_nll
 
     train = melody_data.split_by_tune(melody_data.read_corpus(CORPUS_CACHE, parse=False))[0]
     held_set = event_set(held, max_len=1024)
@@ -55,20 +55,20 @@ def _nll(model: melody.MelodyModel, held: list[melody.Tune] | None) -> dict:
     }
 
 
-def _primer(tune: melody.Tune, bars: int = 2) -> melody.Tune:
+def _primer(tune: tunes.Tune, bars: int = 2) -> tunes.Tune:
     """The tune's first `bars` bars (after any pickup)."""
     end = bars * tune.bar_beats - tune.pickup
-    return melody.Tune([n for n in tune.notes if n.start < end - 1e-6], tune.key, tune.metre, tune.pickup)
+    return tunes.Tune([n for n in tune.notes if n.start < end - 1e-6], tune.key, tune.metre, tune.pickup)
 
 
-def _in_key(model: melody.MelodyModel, held: list[melody.Tune] | None, count: int) -> dict:
+def _in_key(model: compose.MelodyModel, held: list[tunes.Tune] | None, count: int) -> dict:
     if held is None:
         return {"melody_in_key": None}
     usable = [t for t in held if t.key is not None and len(_primer(t).notes) >= 4][:count]
     shares, notes = [], 0
     for i, tune in enumerate(usable):
-        out = melody.continue_tune(model, _primer(tune), bars=4, temperature=0.8, seed=i)
-        shares.append(melody.in_key_share(out.new_notes, tune.key) * len(out.new_notes))
+        out = compose.continue_tune(model, _primer(tune), bars=4, temperature=0.8, seed=i)
+        shares.append(tunes.in_key_share(out.new_notes, tune.key) * len(out.new_notes))
         notes += len(out.new_notes)
     return {
         "melody_in_key": round(sum(shares) / max(notes, 1), 4),
@@ -77,7 +77,7 @@ def _in_key(model: melody.MelodyModel, held: list[melody.Tune] | None, count: in
     }
 
 
-def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, pieces: int) -> dict:
+def _pitch_match(model: compose.MelodyModel, notes_model: explore.NoteModel, pieces: int) -> dict:
     """Render composed tunes at 120 bpm and compare each note's median pyin pitch (over its held
     part) with the note, after the octave move into the note model's range."""
     import librosa
@@ -85,9 +85,9 @@ def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, p
     lo, hi = notes_model.pitch_range
     hits = total = skipped = 0
     for i in range(pieces):
-        tune = melody.compose(
+        tune = compose.compose(
             model,
-            melody.Key(i * 5 % 12, "major" if i % 2 == 0 else "minor"),
+            tunes.Key(i * 5 % 12, "major" if i % 2 == 0 else "minor"),
             (4, 4),
             bars=4,
             temperature=0.8,
@@ -115,10 +115,10 @@ def _pitch_match(model: melody.MelodyModel, notes_model: instrument.NoteModel, p
     }
 
 
-def _speed(model: melody.MelodyModel, notes_model: instrument.NoteModel, repeats: int) -> dict:
+def _speed(model: compose.MelodyModel, notes_model: explore.NoteModel, repeats: int) -> dict:
     def once(seed: int) -> float:
         t = time.perf_counter()
-        tune = melody.compose(model, "G major", (4, 4), bars=8, temperature=0.8, seed=seed).tune
+        tune = compose.compose(model, "G major", (4, 4), bars=8, temperature=0.8, seed=seed).tune
         melody_render.render_tracks(notes_model, [Track("m", tune.notes)], melody_render.Timbre("Flute"), 120.0)
         return (time.perf_counter() - t) * 1000 / 8
 
@@ -136,8 +136,8 @@ def _speed(model: melody.MelodyModel, notes_model: instrument.NoteModel, repeats
 
 
 def run(quick: bool = False) -> dict:
-    model = melody.load_melody_model()
-    notes_model = instrument.load_note_model(NOTE_MODEL)
+    model = compose.load_melody_model()
+    notes_model = explore.load_note_model(NOTE_MODEL)
     held = _held_out()
     out = {"melody_model": model.name, "melody_checkpoint": model.hash}
     out.update(_nll(model, held))

@@ -53,14 +53,15 @@ from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.checkpoints import load as load_checkpoint
 from engines.device import configure
-from engines.paint import explore
+from engines.paint import emoji, explore
 from engines.paint import sweep as paint_sweep
 from engines.paint.data import ImageSet
 from engines.paint.eval import pixel_probe
 from engines.paint.eval.quality import class_scores, fd_to_stats
 from engines.paint.images import to_tensor
 from engines.paint.model import GANConfig, one_hot
-from engines.paint.train import TrainConfig, train
+from engines.paint.recipe import TrainConfig
+from engines.paint.train import train
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
 KINDS = explore.BUNDLED_DIR / "emoji-kinds.pt"  # the second bundled model: 33 kinds
@@ -84,7 +85,7 @@ def _train_rate(steps: int) -> float:
         list(train(data, Path(tmp) / "w.pt", GANConfig(), warm, device="cpu", resume=False))
         cfg = TrainConfig(steps=steps, preview_every=steps, checkpoint_every=10**9, anchor_steps=0)
         events = list(train(data, Path(tmp) / "b.pt", GANConfig(), cfg, device="cpu", resume=False))
-    return round(events[-1].img_per_s, 1)
+    return round(events[-1].stats["img_per_s"], 1)
 
 
 def _stages(meta: dict) -> list[dict]:
@@ -118,9 +119,7 @@ def _anchor_l1(model: explore.PaintModel, kinds: bool) -> float | None:
     if model.anchors is None:
         return None
     try:
-        from engines.paint.emoji import dataset
-
-        images, _ = dataset(model.config.resolution, kinds)
+        images, _ = emoji.dataset(model.config.resolution, kinds)
     except (OSError, FileNotFoundError, RuntimeError):
         return None
     x = to_tensor(images)

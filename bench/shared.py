@@ -6,7 +6,7 @@ Keys (stable):
 - paint_p95_ms_8, paint_rps_8: the same with 8 clients calling at once (target p95_8 <= 4 x p95_1);
 - failed_calls_32: calls that failed or timed out among 32 concurrent clients x 10 calls (target 0);
 - rss_growth_ratio: resident memory after many mixed calls (Paint, Stylize, Sound, Words) from new
-  sessions, over the memory after one warm-up call of each (target <= 1.3);
+  visitors, over the memory after one warm-up call of each (target <= 1.3);
 - keep_long_line_s: /words_keep of one 20 M-character line, answered (kept or refused) (target <= 5);
 - temp_files_left: files left in the studio's temp folder once the calls are over (target 0).
 """
@@ -110,13 +110,13 @@ def _mixed_call(client, i: int) -> None:
         assert result
 
 
-def _memory(server: StudioProcess, sessions: int, calls_each: int) -> float:
-    """RSS growth over `sessions` new visitors making `calls_each` mixed calls (after one warm-up of each)."""
+def _memory(server: StudioProcess, visitors: int, calls_each: int) -> float:
+    """RSS growth over `visitors` new visitors making `calls_each` mixed calls (after one warm-up of each)."""
     warm = _client(server.url)
     for i in range(4):
         _mixed_call(warm, i)
     before = rss_mb(server.proc.pid)
-    for s in range(sessions):
+    for s in range(visitors):
         visitor = _client(server.url)
         for i in range(calls_each):
             _mixed_call(visitor, s * calls_each + i)

@@ -23,14 +23,14 @@ from bench import sound_melody as sound_melody_bench
 from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines.device import configure
-from engines.sound import instrument, render, spectrum
+from engines.sound import explore, note_audio, render, spectrum
 from engines.sound.train import split
 
-NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
-HOLD_FOR_2S = 2.0 - (render.NOTE_FRAMES - instrument.RELEASE_START - 4) * 256 / 16000  # held + release = 2 s
+NOTE_MODEL = explore.BUNDLED_DIR / "notes.pt"
+HOLD_FOR_2S = 2.0 - (render.NOTE_FRAMES - note_audio.RELEASE_START - 4) * 256 / 16000  # held + release = 2 s
 
 
-def _vocoder(model: instrument.NoteModel, repeats: int) -> dict:
+def _vocoder(model: explore.NoteModel, repeats: int) -> dict:
     """Our vocoder against librosa's mel_to_audio on the same mel of a real note (32 iterations each)."""
     import librosa
 
@@ -71,7 +71,7 @@ def _has_soundfont() -> bool:
         return False
 
 
-def _pitch_accuracy(model: instrument.NoteModel, n: int) -> float:
+def _pitch_accuracy(model: explore.NoteModel, n: int) -> float:
     """Share of notes from random latents whose pyin median f0 is within 50 cents of the request."""
     from engines.sound.audio import estimate_pitch
 
@@ -81,13 +81,13 @@ def _pitch_accuracy(model: instrument.NoteModel, n: int) -> float:
     for i in range(n):
         pitch = lo + (hi - lo) * i / max(1, n - 1)
         z = torch.randn(model.vae.cfg.latent, generator=gen)
-        wave, _ = instrument.note(model, round(pitch), 100, 1.0, base=z.tolist())
+        wave, _ = explore.note(model, round(pitch), 100, 1.0, base=z.tolist())
         found = estimate_pitch(wave, model.settings.sample_rate)
         hits += found is not None and abs(found - round(pitch)) < 0.5
     return round(hits / n, 3)
 
 
-def _held_out(model: instrument.NoteModel, n: int) -> render.NoteSet:
+def _held_out(model: explore.NoteModel, n: int) -> render.NoteSet:
     """The recipe's held-out notes, re-rendered (same order, same seeded split)."""
     combos = [(p, q, v) for p in render.PROGRAMS for q in range(render.LOW, render.HIGH + 1) for v in render.VELOCITIES]
     _, val = split(len(combos), seed=0)
@@ -109,7 +109,7 @@ def _held_out(model: instrument.NoteModel, n: int) -> render.NoteSet:
 def _roundtrip_ms(n: int) -> float:
     return roundtrip_ms(
         "/sound_generate",
-        lambda v: ("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, v, *([0.0] * (instrument.N_SLIDERS - 1))),
+        lambda v: ("notes (bundled)", "Flute", 60, 100, HOLD_FOR_2S, None, v, *([0.0] * (explore.N_SLIDERS - 1))),
         n,
     )
 
@@ -129,9 +129,9 @@ def _studio_path() -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     request = SimpleNamespace(headers={"x-atelier-workspace": "bench" * 5}, cookies={}, session_hash="b", session={})
-    model = instrument.load_note_model(NOTE_MODEL)
-    label = next(k for k, v in instrument.available_models(None).items() if v.resolve() == NOTE_MODEL.resolve())
-    onset, tail, flat = 0.0, -200.0, [0.0] * instrument.N_SLIDERS
+    model = explore.load_note_model(NOTE_MODEL)
+    label = next(k for k, v in explore.available_models(None).items() if v.resolve() == NOTE_MODEL.resolve())
+    onset, tail, flat = 0.0, -200.0, [0.0] * explore.N_SLIDERS
     try:
         with tempfiles.job_dir("bench-sound") as work:
             common.configure(
@@ -140,7 +140,7 @@ def _studio_path() -> dict:
             for preset in model.presets:
                 wav, _ = sound.sound_generate(label, preset, 60, 100, 1.0, None, flat, request=request)
                 wave, sr = sf.read(io.BytesIO(wav), dtype="float32")
-                peak, end = float(np.abs(wave).max()), int(instrument.END_FADE_S * sr)
+                peak, end = float(np.abs(wave).max()), int(note_audio.END_FADE_S * sr)
                 onset = max(onset, abs(float(wave[0])) / peak)
                 level = float(np.sqrt(np.mean(wave[-2 * end : -end] ** 2)))
                 tail = max(tail, 20 * np.log10(level / peak + 1e-12))
@@ -162,11 +162,11 @@ def _studio_path() -> dict:
 
 def run(quick: bool = False) -> dict:
     configure("cpu")
-    model = instrument.load_note_model(NOTE_MODEL)
+    model = explore.load_note_model(NOTE_MODEL)
     presets = iter(list(model.presets) * 50)
     result = {
         "note_2s_ms": median_ms(
-            lambda: instrument.note(model, 60, 100, HOLD_FOR_2S, next(presets)), repeats=10 if quick else 30, warmup=2
+            lambda: explore.note(model, 60, 100, HOLD_FOR_2S, next(presets)), repeats=10 if quick else 30, warmup=2
         )
     }
     result.update(_vocoder(model, 3 if quick else 9))

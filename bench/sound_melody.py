@@ -20,11 +20,11 @@ import torch
 from bench import melody as melody_bench
 from engines import recipe, tempfiles
 from engines.settings import Settings
-from engines.sound import instrument, melody, melody_render
+from engines.sound import compose, explore, melody_render
 from engines.sound import melody_studio as ms
 from engines.sound.midi import Note, Track
 
-NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
+NOTE_MODEL = explore.BUNDLED_DIR / "notes.pt"
 HUMMED = (60, 62, 64, 65, 67, 65, 64, 62)
 
 
@@ -40,14 +40,14 @@ def hummed(sr: int = 16000, seconds: float = 0.5) -> np.ndarray:
     ).astype(np.float32)
 
 
-def _primers(work, model: instrument.NoteModel) -> dict[str, tuple[str, str]]:
+def _primers(work, model: explore.NoteModel) -> dict[str, tuple[str, str]]:
     """name -> (panel source, file): the hummed WAV, a violin phrase WAV, the current note's WAV."""
     hum, violin, note = work / "hum.wav", work / "violin.wav", work / "note.wav"
     sf.write(hum, hummed(), 16000)
     phrase = [Note(p, i * 0.5, 0.5, 96) for i, p in enumerate((67, 69, 71, 72, 74, 72, 71, 69))]
     sf.write(violin, melody_render.render_tracks(model, [Track("v", phrase)], ms.Timbre("Violin"), 120)[1], 16000)
-    rec = instrument.note_recipe(model, 64, 100, 1.5, next(iter(model.presets)), [0.0] * instrument.N_SLIDERS)
-    note.write_bytes(recipe.wav_bytes(16000, instrument.note(model, 64, 100, 1.5, rec["preset"])[0], rec))
+    rec = explore.note_recipe(model, 64, 100, 1.5, next(iter(model.presets)), [0.0] * explore.N_SLIDERS)
+    note.write_bytes(recipe.wav_bytes(16000, explore.note(model, 64, 100, 1.5, rec["preset"])[0], rec))
     return {
         "hummed": ("my recording", str(hum)),
         "violin": ("my recording", str(violin)),
@@ -61,11 +61,11 @@ def continuation_active(seeds: int) -> dict:
     from studio import common, sound_melody
     from studio.sound_melody_panels import SOURCES
 
-    model = instrument.load_note_model(NOTE_MODEL)
-    note_label = next(k for k, v in instrument.available_models(None).items() if v.resolve() == NOTE_MODEL.resolve())
-    melody_label = next(iter(melody.available_melody_models(None)))
+    model = explore.load_note_model(NOTE_MODEL)
+    note_label = next(k for k, v in explore.available_models(None).items() if v.resolve() == NOTE_MODEL.resolve())
+    melody_label = next(iter(compose.available_melody_models(None)))
     request = SimpleNamespace(headers={"x-atelier-workspace": "melody" * 4}, cookies={}, session_hash="b", session={})
-    preset, flat = next(iter(model.presets)), [0.0] * instrument.N_SLIDERS
+    preset, flat = next(iter(model.presets)), [0.0] * explore.N_SLIDERS
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     shares: dict[str, list[float]] = {}
@@ -119,11 +119,11 @@ def _recipe(work, blob: bytes) -> dict:
 
 def run(quick: bool = False) -> dict:
     out = continuation_active(3 if quick else 10)
-    notes_model = instrument.load_note_model(NOTE_MODEL)
+    notes_model = explore.load_note_model(NOTE_MODEL)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        out.update(melody_bench._speed(melody.load_melody_model(), notes_model, 2 if quick else 5))
+        out.update(melody_bench._speed(compose.load_melody_model(), notes_model, 2 if quick else 5))
     finally:
         torch.set_num_threads(threads)
     return out

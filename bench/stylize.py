@@ -10,7 +10,6 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from PIL import Image
@@ -18,11 +17,12 @@ from PIL import Image
 from bench.timing import median_ms
 from engines import tempfiles
 from engines.device import configure
+from engines.settings import assets_dir
 from engines.stylize import fast, jobs
 from engines.stylize import sweep as stylize_sweep
 from engines.stylize.gatys import GatysSettings, paint
 
-SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
+SAMPLES = assets_dir() / "samples"
 
 
 def _pictures() -> tuple[Image.Image, Image.Image]:
@@ -32,7 +32,7 @@ def _pictures() -> tuple[Image.Image, Image.Image]:
 
 
 def _gatys_seconds(content: Image.Image, style: Image.Image, iterations: int, naive: bool) -> float:
-    settings = GatysSettings(iterations=iterations, size=384, multiscale=False, preview_every=iterations, naive=naive)
+    settings = GatysSettings(steps=iterations, size=384, multiscale=False, preview_every=iterations, naive=naive)
     t = time.perf_counter()
     for _ in paint(content, [style], [1.0], settings):
         pass
@@ -75,10 +75,11 @@ def keep_and_sweep() -> tuple[float, float]:
 
 
 def run(quick: bool = False) -> dict:
+    """Every Stylize figure (smaller samples with `quick`, the same keys)."""
     configure("cpu")
     content, style = _pictures()
     wide = content.resize((768, 512), Image.Resampling.LANCZOS)  # 512 high, 768 wide
-    fast.stylize(wide, [style], [1.0])  # warm the sessions and the style-vector cache
+    fast.stylize(wide, [style], [1.0])  # warm the ONNX runtimes and the style-vector cache
     fast_ms = median_ms(lambda: fast.stylize(wide, [style], [1.0], strength=0.8), repeats=5 if quick else 15, warmup=1)
 
     its = 20 if quick else 100
@@ -91,7 +92,7 @@ def run(quick: bool = False) -> dict:
 
     drop_its, drop_size = (100, 256) if quick else (200, 384)
     last = None
-    for last in paint(content, [style], [1.0], GatysSettings(iterations=drop_its, size=drop_size)):
+    for last in paint(content, [style], [1.0], GatysSettings(steps=drop_its, size=drop_size)):
         pass
     assert last is not None
     keep_ms, sweep_s = keep_and_sweep()

@@ -28,14 +28,14 @@ from bench.server import roundtrip_ms
 from bench.timing import median_ms
 from engines import tempfiles
 from engines.device import configure
-from engines.words import plan, writer
+from engines.words import explore, plan
 from engines.words import sweep as words_sweep
 from engines.words.data import shakespeare, verse_lines
 from engines.words.train import train_gpt
-from engines.words.train_vae import vae_metrics
+from engines.words.train_lines import vae_metrics
 
-GPT_MODEL = writer.BUNDLED_DIR / "shakespeare.pt"
-VAE_MODEL = writer.BUNDLED_DIR / "verse.pt"
+GPT_MODEL = explore.BUNDLED_DIR / "shakespeare.pt"
+VAE_MODEL = explore.BUNDLED_DIR / "verse.pt"
 HOMOTOPIES = (
     ("Shall I compare thee to a summer's day?", "The quality of mercy is not strained."),
     ("O Romeo, Romeo, wherefore art thou Romeo?", "Now is the winter of our discontent"),
@@ -44,7 +44,7 @@ HOMOTOPIES = (
 
 
 @torch.no_grad()
-def held_out_loss(w: writer.Writer, text: str) -> tuple[float, int]:
+def held_out_loss(w: explore.Writer, text: str) -> tuple[float, int]:
     """Mean nats per character over `text`, half-overlapping windows, second halves scored."""
     block = w.model.cfg.block_size
     ids = torch.tensor(w.tok.encode(text))
@@ -63,7 +63,7 @@ def held_out_loss(w: writer.Writer, text: str) -> tuple[float, int]:
     return total / count, count
 
 
-def _speed(w: writer.Writer, n: int, repeats: int) -> dict:
+def _speed(w: explore.Writer, n: int, repeats: int) -> dict:
     prompt = torch.tensor([w.tok.encode("KING:\n")])
 
     def sample(cache: bool) -> None:
@@ -99,7 +99,7 @@ def train_budget(corpus, seconds: float) -> dict:
         for last in train_gpt(corpus, out, p.model, p.train, device="cpu", name="budget"):
             pass
         took = time.perf_counter() - t
-        loss, _ = held_out_loss(writer.load_writer(out), corpus.val)
+        loss, _ = held_out_loss(explore.load_writer(out), corpus.val)
     torch.set_num_threads(threads)
     return {
         "val": round(loss, 4),
@@ -112,7 +112,7 @@ def train_budget(corpus, seconds: float) -> dict:
     }
 
 
-def sweep_5x5_s(w: writer.Writer) -> float:
+def sweep_5x5_s(w: explore.Writer) -> float:
     """Seconds for a 5 x 5 writing sweep (temperature x seed, 120 characters a cell)."""
     base = {"prompt": "ROMEO:\n", "length": words_sweep.CELL_CHARS, "seed": 0}
     t = time.perf_counter()
@@ -124,14 +124,14 @@ def sweep_5x5_s(w: writer.Writer) -> float:
 def run(quick: bool = False) -> dict:
     configure("cpu")
     corpus = shakespeare()
-    w = writer.load_writer(GPT_MODEL)
+    w = explore.load_writer(GPT_MODEL)
     val_text = corpus.val[: len(corpus.val) // 8] if quick else corpus.val
     t = time.perf_counter()
     loss, chars = held_out_loss(w, val_text)
     result = {"gpt_val_loss": round(loss, 4), "gpt_val_chars": chars, "gpt_eval_s": round(time.perf_counter() - t, 1)}
     result.update(_speed(w, 500, 3 if quick else 7))
     if VAE_MODEL.is_file():
-        m = writer.load_line_model(VAE_MODEL)
+        m = explore.load_line_model(VAE_MODEL)
         lines = verse_lines(corpus.val)
         lines = lines[:: max(1, len(lines) // (400 if quick else 2000))]
         metrics = vae_metrics(m.model, m.tok, lines)
@@ -145,10 +145,10 @@ def run(quick: bool = False) -> dict:
                 "vae_lines": len(lines),
             }
         )
-        result["homotopies"] = [writer.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
+        result["homotopies"] = [explore.morph(m, a, b, steps=6) for a, b in HOMOTOPIES]
         result["line_slider_roundtrip_ms"] = roundtrip_ms(
             "/words_line",
-            lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (writer.N_SLIDERS - 1))),
+            lambda v: (f"{VAE_MODEL.stem} (bundled)", None, v, *([0.0] * (explore.N_SLIDERS - 1))),
             15 if quick else 40,
         )
     result["sweep_5x5_s"] = sweep_5x5_s(w)

@@ -1,29 +1,31 @@
 """Paint tab: steer a conditional GAN with live sliders, compare (A/B), go back (history), explore
 variations, render morphs, sweep two settings, and train the same kind of model on your own pictures.
-Handlers first, then the layout, then the wiring; the work itself lives in engines.paint. The Morph,
-Sweep and Train panels live in studio/paint_morph.py, paint_sweep.py and paint_train.py; what they
-share (models, the picture cache, `restore_recipe`) in studio/paint_base.py."""
+Handlers first, then the layout, then the wiring; the work itself lives in engines.paint. The tab's
+main layout is in studio/paint_layout.py; its panels in paint_morph.py, paint_sweep.py, paint_train.py,
+paint_models.py (models and recipes) and paint_panels.py (My picture, Move with sound); the events
+drawn from an artist's picture in paint_based.py; what they share (models, the picture cache,
+`restore_recipe`) in paint_base.py."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 from PIL import Image
 
-from engines import checkpoints, limits
+from engines import limits
 from engines.jobs import LIVE
 from engines.paint import controls, explore
 from engines.paint.data import MIN_IMAGES
-from studio import common, history
+from studio import common, paint_based, paint_layout, paint_panels
+from studio import paint_models as models_panel
 from studio import paint_morph as morph_panel
 from studio import paint_sweep as sweep_panel
 from studio import paint_train as train_panel
-from studio.common import Restorer, StudioContext, friendly, how_it_works, one_input_per_slider
+from studio.common import StudioContext, friendly, how_it_works, one_input_per_slider
 from studio.paint_base import (  # noqa: F401  (this tab's API)
     DISPLAY,
     LIVE_EVENT,
@@ -41,21 +43,12 @@ from studio.paint_base import (  # noqa: F401  (this tab's API)
     restore_recipe,
 )
 from studio.paint_morph import add_keyframe, clear_keyframes, paint_morph  # noqa: F401  (the tab's handlers)
-from studio.paint_restore import accepts, hold_a, remember, restore, swap_ab, undo
+from studio.paint_restore import accepts, hold_a, remember, restore, swap_ab, undo  # noqa: F401  (the tab's API)
 from studio.paint_sweep import open_cell, paint_sweep_run, stop_sweep  # noqa: F401
 from studio.paint_train import TRAIN_STARTS, paint_train, preview_upload  # noqa: F401
 
-try:
-    from studio import paint_panels
-except ModuleNotFoundError as err:  # the "My picture" and "Move with sound" panels, when present
-    if err.name != "studio.paint_panels":
-        raise
-    paint_panels = None
-
 TITLE = "Paint"
-OPENING_SEED = 23  # the bundled model's first picture: a clear face (a drooling smiley) at the tab's truncation
 RESTORE_OUTPUTS: list = []  # the components RESTORE_FIELDS names, filled by build() (restore_recipe's outputs)
-_models, _load, _display = models, load, display  # older names, kept for scripts and tests
 
 HELP = f"""
 Paint draws pictures with a **GAN**: a generator network that turns a list of random numbers
@@ -197,203 +190,27 @@ def on_model(model_label: str, request: gr.Request | None = None) -> tuple:
     )
 
 
-@friendly
-def model_choices(current: str | None, request: gr.Request | None = None) -> gr.Dropdown:
-    """The model list afresh (bundled and the caller's own), keeping the current choice if it is there."""
-    found = models(request)
-    return gr.Dropdown(choices=list(found), value=current if current in found else next(iter(found), None))
-
-
-@friendly
-def model_file(model_label: str, request: gr.Request | None = None) -> str:
-    """The selected model's checkpoint, to download."""
-    return str(common.pick_model(models(request), model_label, "Paint model"))
-
-
-@friendly
-def add_model(path: str | None, request: gr.Request | None = None) -> tuple[gr.Dropdown, str]:
-    """Add an uploaded Paint checkpoint to the caller's own models."""
-    if not path:
-        return gr.Dropdown(), ""
-    ws = common.workspace(request)
-    ws.check_room(Path(path).stat().st_size)
-    label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
-    return (
-        gr.Dropdown(choices=list(models(request)), value=label),
-        f"Added **{label}** ({ck.meta.get('data', 'unknown data')}).",
-    )
-
-
 # ------------------------------------------------------------------ gradio's calling convention
 def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
     """`handler` with one gradio input per direction slider (see common.one_input_per_slider)."""
     return one_input_per_slider(handler, N_SLIDERS, "direction")
 
 
-def _based(handler: Callable[..., Any], base_fn: str, base: gr.State) -> tuple[Callable[..., Any], list]:
-    """(event, extra inputs): `handler` with one input per slider and, when the My picture panel is there,
-    one more input, the base (a gr.State, so the API does not show it); while a base is set,
-    paint_panels.`base_fn` answers instead, drawing from it (see paint_panels.with_base)."""
-    event = _one_input_per_slider(handler)
-    if paint_panels is None:
-        return event, []
-    return paint_panels.with_base(event, getattr(paint_panels, base_fn)), [base]
+def _based(handler: Callable[..., Any], base_fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`handler` with one input per slider and one more, the base (a gr.State, so the API does not show
+    it); while a base is set, `base_fn` answers instead, drawing from it (see paint_based.with_base)."""
+    return paint_based.with_base(_one_input_per_slider(handler), base_fn)
 
 
 # ------------------------------------------------------------------ layout
-def _first_model() -> tuple[list[str], str | None, list[str], list[str]]:
-    """The bundled models (the page has no visitor yet), the one the tab opens with, its classes and choices."""
-    found = explore.available_models(None)
-    first = next(iter(found), None)  # models load lazily: on page load, not at start-up
-    names = list(checkpoints.load(found[first]).meta.get("class_names", ["all"])) if first else ["all"]
-    return list(found), first, names, explore.class_choices(names)
-
-
-def _picture_controls() -> SimpleNamespace:
-    """The controls column: model, classes and blend, seed, truncation, direction sliders."""
-    bundled, first, names, choices = _first_model()
-    with gr.Row():
-        model_dd = gr.Dropdown(
-            bundled, value=first, label="Model", elem_id="paint-model", scale=3, allow_custom_value=True
-        )  # the visitor's own models arrive on page load
-        refresh = gr.Button("↻", scale=0, min_width=40, elem_id="paint-models-refresh")
-    with gr.Row():
-        class_a = gr.Dropdown(
-            choices, value=names[0], label="Class", elem_id="paint-class", allow_custom_value=True
-        )  # other models' classes, checked by the engine
-        class_b = gr.Dropdown(
-            [NO_BLEND, *choices], value=NO_BLEND, label="Blend with", elem_id="paint-class-b", allow_custom_value=True
-        )
-    blend_amt = gr.Slider(0, 1, value=0.5, step=0.01, label="Blend amount", elem_id="paint-blend")
-    with gr.Row(equal_height=True):
-        seed = gr.Number(
-            value=OPENING_SEED, precision=0, label="Seed", elem_id="paint-seed", scale=3
-        )  # no minimum here: controls.picture answers a bad seed with a sentence
-        dice = gr.Button("🎲 New seed", elem_id="paint-dice", scale=1)
-        fresh = gr.Checkbox(value=False, label="New seed each time", elem_id="paint-fresh-seed", scale=1)
-    psi = gr.Slider(
-        0.0,
-        1.5,
-        value=explore.PSI_ANCHOR,
-        step=0.01,
-        elem_id="paint-psi",
-        label="Truncation",
-        info="lower: nearer a picture it learnt; 1: free",
-    )
-    with gr.Accordion("Directions", open=True):
-        sliders = [
-            gr.Slider(-3, 3, value=0, step=0.05, elem_id=f"paint-dir-{i}", label=f"Direction {i + 1}")
-            for i in range(N_SLIDERS)
-        ]
-    reset = gr.Button("Reset sliders", elem_id="paint-reset")
-    return SimpleNamespace(
-        model_dd=model_dd,
-        refresh=refresh,
-        class_a=class_a,
-        class_b=class_b,
-        blend_amt=blend_amt,
-        seed=seed,
-        dice=dice,
-        fresh=fresh,
-        psi=psi,
-        sliders=sliders,
-        reset=reset,
-    )
-
-
-def _output_column() -> SimpleNamespace:
-    """The output column: the picture (and A beside it), Keep, Recent, and the variations."""
-    with gr.Row(elem_classes=["atelier-main-output"]):  # pinned on top of a phone's screen
-        image = gr.Image(
-            type="pil",
-            format="jpeg",  # the live picture: JPEG encodes in about 1 ms, PNG in about 40 (Keep saves PNG)
-            label="Picture",
-            height=DISPLAY,
-            elem_id="paint-image",
-            interactive=False,
-            buttons=["fullscreen"],
-            elem_classes=["atelier-main-output"],
-        )
-        held = gr.Image(
-            type="pil",
-            format="jpeg",
-            label="A (held)",
-            height=DISPLAY,
-            elem_id="paint-image-a",
-            interactive=False,
-            visible=False,
-            elem_classes=["atelier-secondary"],
-        )
-    with gr.Row(equal_height=True):
-        upscale = gr.Radio(list(controls.UPSCALES), value=2, label="Upscale on keep (smooth)", elem_id="paint-upscale")
-        keep = gr.Button("Keep (save to Gallery)", variant="primary", elem_id="paint-keep")
-    with gr.Row(elem_classes=["atelier-secondary"]):
-        hold = gr.Button("Hold as A", elem_id="paint-hold-a", size="sm")
-        swap = gr.Button("Swap A ⇄ live", elem_id="paint-swap-ab", size="sm", interactive=False)
-    note = gr.Markdown(elem_id="paint-note", elem_classes=["atelier-secondary"])
-    kept = gr.File(
-        label="Download with recipe",
-        interactive=False,
-        elem_id="paint-kept",
-        height=80,
-        elem_classes=["atelier-secondary"],
-    )
-    strip, entries = history.strip("paint-history")
-    with gr.Column(elem_classes=["atelier-secondary"]):
-        with gr.Row():
-            vary = gr.Button("Variations around here", elem_id="paint-vary")
-            spread = gr.Slider(0.1, 1.2, value=0.5, step=0.05, label="How far", elem_id="paint-spread")
-        var_grid = gr.Gallery(
-            columns=3,
-            height=300,
-            allow_preview=False,
-            show_label=False,
-            elem_id="paint-variations",
-            format="png",
-            elem_classes=["atelier-secondary"],
-        )
-    return SimpleNamespace(
-        image=image,
-        held=held,
-        held_rec=gr.State(None),
-        upscale=upscale,
-        keep=keep,
-        hold=hold,
-        swap=swap,
-        note=note,
-        kept=kept,
-        strip=strip,
-        entries=entries,
-        vary=vary,
-        spread=spread,
-        var_grid=var_grid,
-    )
-
-
-def _models_panel() -> SimpleNamespace:
-    """The models and recipes accordion: add a model, download the selected one, open a recipe."""
-    with gr.Accordion("Models and recipes", open=False):
-        with gr.Row():
-            upload = gr.File(label="Add a Paint model (.pt)", file_types=[".pt"], elem_id="paint-upload-model")
-            with gr.Column():
-                download_btn = gr.Button("Download the selected model", elem_id="paint-download-btn")
-                download = gr.File(label="The selected model", interactive=False, elem_id="paint-download-model")
-            open_recipe = gr.File(
-                label="Open a kept picture, morph or sweep (.png, .gif)",
-                file_types=[".png", ".gif"],
-                elem_id="paint-open-recipe",
-            )
-    return SimpleNamespace(upload=upload, download_btn=download_btn, download=download, open_recipe=open_recipe)
-
-
 def build(ctx: StudioContext, tab: gr.Tab) -> None:
-    """Lay out the Paint tab and wire its events (then the other Paint panels, when present)."""
+    """Lay out the Paint tab and wire its events (then My picture and Move with sound, studio/paint_panels.py)."""
     how_it_works(HELP)
     with gr.Row(elem_classes=["atelier-split"]):
         with gr.Column(scale=2):
-            pic = _picture_controls()
+            pic = paint_layout.picture_controls()
         with gr.Column(scale=3, elem_classes=["atelier-output"]):
-            out = _output_column()
+            out = paint_layout.output_column()
     first = next(iter(explore.available_models(None).values()), None)
     ui = SimpleNamespace(
         pic=pic,
@@ -401,7 +218,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
         morph=morph_panel.panel(),
         sweep=sweep_panel.panel(explore.load_model(first) if first else None),
         train=train_panel.panel(),
-        models=_models_panel(),
+        models=models_panel.panel(),
         nudges=gr.State([]),
         var_seed=gr.State(1),
         keys=gr.JSON(value=[], visible=False, label="Keyframes"),  # an input of /paint_morph
@@ -422,8 +239,7 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     ]
     RESTORE_OUTPUTS[:] = ui.restore_outputs
     _wire(ctx, tab, ui)
-    if paint_panels is not None:
-        paint_panels.build(ctx, tab, ui)
+    paint_panels.build(ctx, tab, ui)
 
 
 # ------------------------------------------------------------------ wiring
@@ -433,19 +249,19 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     ui.live_inputs = [pic.model_dd, pic.class_a, pic.class_b, pic.blend_amt, pic.seed, pic.psi, *pic.sliders, ui.nudges]
     _wire_picture(ctx, tab, ui)
     _wire_compare(ui)
-    add_key, with_base = _based(add_keyframe, "add_base_keyframe", ui.base)
-    ui.morph.add_key.click(add_key, [*ui.live_inputs, ui.keys, *with_base], [ui.keys, ui.morph.key_strip], **QUIET)
+    add_key = _based(add_keyframe, paint_based.add_base_keyframe)
+    ui.morph.add_key.click(add_key, [*ui.live_inputs, ui.keys, ui.base], [ui.keys, ui.morph.key_strip], **QUIET)
     morph_panel.wire(ui.morph, ui.keys, pic.model_dd)
     sweep_panel.wire(ui.sweep, ui.live_inputs, ui.restore_outputs)
     train_panel.wire(ui.train, pic.model_dd)
-    _wire_models(ctx, ui)
+    models_panel.wire(ctx, ui)
 
 
 def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """The picture: live drawing (from the seed, or from the base while one is set), model changes, seed,
     reset, keep, variations."""
     pic, out, live_inputs = ui.pic, ui.out, ui.live_inputs
-    generate, with_base = _based(paint_generate, "paint_from_base", ui.base)
+    generate = _based(paint_generate, paint_based.paint_from_base)
     gr.on(
         [s.input for s in pic.sliders]
         + [
@@ -459,7 +275,7 @@ def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
             ctx.demo.load,
         ],
         generate,
-        [*live_inputs, *with_base],
+        [*live_inputs, ui.base],
         out.image,
         trigger_mode="always_last",
         api_name="paint_generate",
@@ -472,18 +288,20 @@ def _wire_picture(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
         [pic.class_a, pic.class_b, ui.nudges, pic.psi, *pic.sliders],
         **QUIET,
     )
-    gr.on([tab.select, ctx.demo.load, pic.refresh.click], model_choices, pic.model_dd, pic.model_dd, **QUIET)
+    gr.on(
+        [tab.select, ctx.demo.load, pic.refresh.click], models_panel.model_choices, pic.model_dd, pic.model_dd, **QUIET
+    )
     pic.dice.click(new_seed, None, [pic.seed, ui.nudges], **QUIET)
     pic.reset.click(reset_all, pic.model_dd, [ui.nudges, *pic.sliders, pic.psi], **QUIET).then(
-        generate, [*live_inputs, *with_base], out.image, api_visibility="private", **LIVE_EVENT
+        generate, [*live_inputs, ui.base], out.image, api_visibility="private", **LIVE_EVENT
     )
-    keep, _ = _based(keep_it, "keep_base", ui.base)
+    keep = _based(keep_it, paint_based.keep_base)
     out.keep.click(
-        keep, [*live_inputs, out.upscale, *with_base], out.kept, api_name="paint_keep", concurrency_id="paint_live"
+        keep, [*live_inputs, out.upscale, ui.base], out.kept, api_name="paint_keep", concurrency_id="paint_live"
     ).success(after_keep, [pic.fresh, ui.base], [pic.seed, ui.nudges, out.note], **QUIET)
-    vary, _ = _based(show_variations, "base_variations", ui.base)
+    vary = _based(show_variations, paint_based.base_variations)
     out.vary.click(variation_seed, [pic.fresh, ui.var_seed], [ui.var_seed, out.note], **QUIET).then(
-        vary, [*live_inputs, out.spread, ui.var_seed, *with_base], out.var_grid, api_visibility="private", **LIVE_EVENT
+        vary, [*live_inputs, out.spread, ui.var_seed, ui.base], out.var_grid, api_visibility="private", **LIVE_EVENT
     )
     out.var_grid.select(pick_variation, [ui.nudges, ui.var_seed, out.spread], [ui.nudges, ui.var_seed], **QUIET)
 
@@ -501,11 +319,11 @@ def _wire_compare(ui: SimpleNamespace) -> None:
         ui.nudges.change,
         ui.base.change,
     ]
-    keep_recent, with_base = _based(remember, "remember_base", ui.base)
+    keep_recent = _based(remember, paint_based.remember_base)
     gr.on(
         settled,
         keep_recent,
-        [*ui.live_inputs, out.entries, *with_base],
+        [*ui.live_inputs, out.entries, ui.base],
         [out.entries, out.strip],
         trigger_mode="always_last",
         **QUIET,
@@ -520,13 +338,3 @@ def _wire_compare(ui: SimpleNamespace) -> None:
         [*ui.restore_outputs, out.held, out.held_rec],
         **QUIET,
     )
-
-
-def _wire_models(ctx: StudioContext, ui: SimpleNamespace) -> None:
-    """Adding and downloading models, and reopening a kept output (here or from the Gallery)."""
-    pic, m = ui.pic, ui.models
-    m.download_btn.click(model_file, pic.model_dd, m.download, api_visibility="private")
-    m.upload.upload(add_model, m.upload, [pic.model_dd, ui.out.note], api_visibility="private")
-    restored = [*ui.restore_outputs, *morph_panel.outputs(ui.morph, ui.keys), *sweep_panel.outputs(ui.sweep)]
-    m.open_recipe.upload(restore, m.open_recipe, restored, api_visibility="private")
-    ctx.restorers[NAME] = Restorer(restore, restored, accepts)

@@ -15,10 +15,11 @@ from PIL import Image
 
 from engines.paint import controls, explore
 from engines.paint import replay as paint_replay
+from engines.paint.directions import N_DIRECTIONS
 from studio import common
 
 NAME = "paint"
-N_SLIDERS = explore.N_DIRECTIONS
+N_SLIDERS = N_DIRECTIONS
 DISPLAY = 320
 NO_BLEND = controls.NO_BLEND
 LIVE_EVENT = dict(show_progress="hidden", concurrency_id="paint_live", concurrency_limit=4)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from engines import recipe as recipes
 from engines import tempfiles
-from engines.paint import based, controls, explore, invert
+from engines.paint import based, controls, explore, inverted
 from engines.paint import replay as paint_replay
 from engines.replay import ReplayContext
 from engines.video import save_gif, save_mp4
@@ -24,7 +24,7 @@ MORPH_FIELDS = ("keyframes", "key_strip", "frames", "fps", "loop", "upscale", "p
 
 
 # ------------------------------------------------------------------ handlers
-def key_picture(model: explore.PaintModel, pic: controls.Picture | invert.BasePicture) -> Image.Image:
+def key_picture(model: explore.PaintModel, pic: controls.Picture | inverted.BasePicture) -> Image.Image:
     """A keyframe's small picture for the strip: a seed's (the shown one, when remembered) or a base's."""
     return native(model, pic) if isinstance(pic, controls.Picture) else based.draw(model, pic)
 
@@ -114,10 +114,10 @@ def restore_morph(path: str, rec: dict, request: gr.Request | None) -> tuple[lis
     return picture, morph
 
 
-def first_recipe(model: explore.PaintModel, pic: controls.Picture | invert.BasePicture, key: dict) -> dict:
+def first_recipe(model: explore.PaintModel, pic: controls.Picture | inverted.BasePicture, key: dict) -> dict:
     """The picture recipe of a morph's first keyframe: a seed's, or a picture of kind "my picture"
     (reopened with its base by paint_panels' restorer)."""
-    if isinstance(pic, invert.BasePicture):
+    if isinstance(pic, inverted.BasePicture):
         return based.recipe(model, pic, key)
     return {**controls.recipe(model, pic), "truncation": pic.truncation}
 

@@ -3,29 +3,26 @@
 (GAN inversion, engines/paint/invert.py) and, once *Use it* is pressed, makes it the *base* of the Paint
 picture: truncation, direction sliders, variations, Keep and keyframes then act on it.
 
-The base is a small dict (engines/paint/based.py) held in a gr.State, `ui.base`. The Paint tab's
-`build` calls `build(ctx, tab, ui)` at its end. When the tab itself creates `ui.base` and its live
-picture handler draws from it (`paint_from_base`) while it is set, this module only sets and clears
-it; otherwise it creates the state and redraws the picture from the base on the tab's slider,
-truncation and variation events (a second listener beside the tab's own).
+The base is a small dict (engines/paint/based.py) held in the tab's gr.State `ui.base`; this panel sets
+and clears it, and the tab's own events draw from it while it is set (studio/paint_based.py). The
+Paint tab's `build` calls `build(ctx, tab, ui)` at its end. Reopening a picture drawn from a base, or a
+sound-timed morph, is registered here with the tab's restorers.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-from PIL import Image
 
 from engines import limits
-from engines.jobs import LIVE, StopToken
-from engines.paint import based, controls, invert
+from engines.jobs import StopToken
+from engines.paint import based, invert, inverted
 from engines.stylize.pictures import check_picture
-from studio import common, history
+from studio import common
 from studio import paint_sound as sound_panel
 from studio.common import friendly, one_input_per_slider
 from studio.paint_base import (
@@ -39,8 +36,9 @@ from studio.paint_base import (
     restore_recipe,
     slider_updates,
 )
+from studio.paint_based import add_base_keyframe, keep_base
 from studio.paint_sound import paint_morph_to_sound, sound_choices, stop_sound_morph  # noqa: F401 (this panel's API)
-from studio.stylize import picture_upload
+from studio.stylize_inputs import picture_upload
 
 MINE = based.KIND  # the recipe kind of a kept picture drawn from an artist's picture
 SUFFIX = {"JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}  # picture type -> the kept input's suffix
@@ -111,7 +109,7 @@ def use_base(model_label: str, found: dict | None, request: gr.Request | None = 
         raise ValueError("Find your picture in the model first.")
     model = load(model_label, request)
     base = based.check_state(model, found)
-    image = display(invert.draw(model, based.picture(model, base, 1.0)))
+    image = display(inverted.draw(model, based.picture(model, base, 1.0)))
     note = (
         "**Painting from your picture.** Truncation, directions, variations, Keep and keyframes act on it; "
         "a new seed, class or model (or *Back to seeds*) leaves it."
@@ -122,117 +120,6 @@ def use_base(model_label: str, found: dict | None, request: gr.Request | None = 
 def leave_base() -> tuple[None, str]:
     """Back to pictures from seeds."""
     return None, "Painting from seeds."
-
-
-@friendly
-def paint_from_base(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None = None,
-    request: gr.Request | None = None,
-) -> Image.Image:
-    """The Paint picture drawn from the artist's picture (base) with truncation, sliders and variation steps."""
-    model = load(model_label, request)
-    with LIVE.live():
-        return display(invert.draw(model, based.picture(model, base, psi, sliders, nudges)))
-
-
-def redraw_if_base(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None = None,
-    request: gr.Request | None = None,
-) -> Any:
-    """`paint_from_base` while a base is in use; nothing otherwise (the seed's picture stands)."""
-    return paint_from_base(model_label, base, psi, sliders, nudges, request) if base else gr.skip()
-
-
-@friendly
-def keep_base(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None,
-    upscale: int,
-    request: gr.Request | None = None,
-) -> str:
-    """Keep the picture drawn from the artist's picture, its recipe carrying the base and the kept input."""
-    model = load(model_label, request)
-    checked = based.check_state(model, base)
-    pic, scale = based.picture(model, checked, psi, sliders, nudges), controls.upscale(upscale)
-    ws = common.workspace(request)
-    ws.check_room()
-    out = ws.store.save_image(
-        invert.draw(model, pic, scale), based.recipe(model, pic, checked, scale), title=based.title(model, pic)
-    )
-    gr.Info("Kept in the Gallery.")
-    return str(out.path)
-
-
-@friendly
-def base_variations(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None,
-    spread: float,
-    var_seed: int,
-    request: gr.Request | None = None,
-) -> list[tuple[Image.Image, Any]]:
-    """Nine neighbours of the picture drawn from the base (the centre one is the picture itself)."""
-    model = load(model_label, request)
-    pic = based.picture(model, base, psi, sliders, nudges)
-    seed = limits.whole(var_seed, "The variation seed", 0, limits.MAX_SEED)
-    with LIVE.live():
-        pics = invert.variations(model, pic, seed, controls.spread(spread))
-    return [(display(p), "here" if i == controls.CENTRE else None) for i, p in enumerate(pics)]
-
-
-@friendly
-def add_base_keyframe(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None,
-    keyframes: list | None,
-    request: gr.Request | None = None,
-) -> tuple[list[dict], list]:
-    """Add the picture drawn from the base to the morph's keyframes; returns the keyframes and their pictures."""
-    keys = controls.keyframe_list(keyframes, room_for=1)
-    model = load(model_label, request)
-    checked = based.check_state(model, base)
-    pics = [*based.check_keyframes(model, keys), based.picture(model, checked, psi, sliders, nudges)]
-    keys = [*keys, based.keyframe(model_label, model, pics[-1], checked)]
-    return keys, [based.draw(model, p) for p in pics]
-
-
-@friendly
-def remember_base(
-    model_label: str,
-    base: dict | None,
-    psi: float,
-    sliders: list[float],
-    nudges: list | None,
-    entries: list | None,
-    request: gr.Request | None = None,
-) -> tuple:
-    """Put the settled picture drawn from the base in front of the tab's Recent strip (nothing without a base)."""
-    if not base:
-        return gr.skip(), gr.skip()
-    model = load(model_label, request)
-    checked = based.check_state(model, base)
-    pic = based.picture(model, checked, psi, sliders, nudges)
-    rec = based.recipe(model, pic, checked)
-    if any(e["recipe"] == rec for e in entries or []):
-        return entries, gr.skip()
-    return history.push(entries, invert.draw(model, pic), rec, "my picture")
 
 
 # ------------------------------------------------------------------ reopening (the tab's restore_recipe)
@@ -255,7 +142,7 @@ def restore_mine(rec: dict, request: gr.Request | None = None) -> list:
         "model": gr.Dropdown(choices=list(found), value=label),
         "psi": pic.psi,
         "nudges": [list(n) for n in pic.nudges],
-        "image": display(invert.draw(model, pic)),
+        "image": display(inverted.draw(model, pic)),
         "base": base,
         "note": "Reopened a picture drawn from **your picture**.",
     }
@@ -281,43 +168,6 @@ def restore_sound_morph(rec: dict, request: gr.Request | None = None) -> list:
 
 PANEL_RESTORERS[MINE] = restore_mine
 PANEL_RESTORERS[sound_panel.KIND] = restore_sound_morph
-
-
-# ------------------------------------------------------------------ the tab's hook
-def with_base(event: Callable[..., Any], base_fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The Paint tab's picture event `event` (one input per slider: model_label, ..., psi, direction_1..N,
-    nudges, [extras...], request) taking one more input, `base` (a gr.State, so the API does not show it),
-    before `request`: with no base it is `event`; with one it calls
-    `base_fn(model_label, base, psi, sliders, nudges, *extras, request=request)` (paint_from_base,
-    keep_base, base_variations, add_base_keyframe or remember_base)."""
-    params = list(inspect.signature(event).parameters.values())
-    names = [p.name for p in params]
-    at = names.index("request") if "request" in names else len(params)
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    shown = [*params[:at], inspect.Parameter("base", kind, default=None), *params[at:]]
-    after_nudges = names.index("nudges") + 1
-
-    def wrapped(*args: Any) -> Any:
-        base, rest = args[at] if len(args) > at else None, [*args[:at], *args[at + 1 :]]
-        if not base:
-            return event(*rest)
-        got = dict(zip(names, rest))
-        sliders = [got[f"direction_{i + 1}"] for i in range(N_SLIDERS)]
-        return base_fn(
-            got["model_label"],
-            base,
-            got["psi"],
-            sliders,
-            got["nudges"],
-            *rest[after_nudges:at],
-            request=got.get("request"),
-        )
-
-    wrapped.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
-    wrapped.__annotations__ = dict(getattr(event, "__annotations__", {}))
-    wrapped.__name__ = wrapped.__qualname__ = getattr(event, "__name__", "handler")
-    wrapped.__doc__ = event.__doc__
-    return wrapped
 
 
 # ------------------------------------------------------------------ layout
@@ -374,12 +224,9 @@ def _mine_panel() -> SimpleNamespace:
 
 def build(ctx: common.StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> SimpleNamespace:
     """Lay out My picture and Move with sound below the Paint tab's panels and wire them to its
-    components (`ui`: pic.*, out.image/upscale/entries/strip, nudges, keys, morph.key_strip, base)."""
+    components (`ui`: pic.*, out.image/upscale, nudges, keys, morph.key_strip, base)."""
     panels = SimpleNamespace(mine=_mine_panel(), sound=sound_panel.panel())
-    hooked = getattr(ui, "base", None) is not None  # the tab draws from ui.base itself (see the module doc)
-    panels.base = ui.base if hooked else gr.State(None)
-    _wire_mine(ui, panels)
-    _wire_with_base(ui, panels, hooked)
+    _wire_mine(ui, panels.mine)
     sound_panel.wire(ctx, tab, ui, panels.sound)
     return panels
 
@@ -390,9 +237,10 @@ def _sliders(handler: Any) -> Any:
     return one_input_per_slider(handler, N_SLIDERS, "direction")
 
 
-def _wire_mine(ui: SimpleNamespace, panels: SimpleNamespace) -> None:
-    """My picture: find (/paint_invert), stop, use it, back to seeds (also a new seed, class or model)."""
-    pic, out, m, base = ui.pic, ui.out, panels.mine, panels.base
+def _wire_mine(ui: SimpleNamespace, m: SimpleNamespace) -> None:
+    """My picture: find (/paint_invert), stop, use it, back to seeds (also a new seed, class or model),
+    and Keep and Add as keyframe from the base."""
+    pic, out, base = ui.pic, ui.out, ui.base
     m.find.click(
         paint_invert,
         [pic.model_dd, m.upload, m.fit, m.seconds],
@@ -411,37 +259,8 @@ def _wire_mine(ui: SimpleNamespace, panels: SimpleNamespace) -> None:
         queue=False,
         api_visibility="private",
     )
-
-
-def _wire_with_base(ui: SimpleNamespace, panels: SimpleNamespace, hooked: bool) -> None:
-    """Keep, keyframes and the Recent strip from the base; and, when the tab does not draw from the base
-    itself, the picture redrawn from it when a slider, the truncation or the variation steps move."""
-    pic, out, m, base = ui.pic, ui.out, panels.mine, panels.base
     base_inputs = [pic.model_dd, base, pic.psi, *pic.sliders, ui.nudges]
     m.keep.click(
         _sliders(keep_base), [*base_inputs, out.upscale], m.kept, api_visibility="private", concurrency_id="paint_live"
     )
-    if hasattr(ui, "keys") and hasattr(ui, "morph"):
-        m.add_key.click(_sliders(add_base_keyframe), [*base_inputs, ui.keys], [ui.keys, ui.morph.key_strip], **QUIET)
-    if not hooked and hasattr(out, "entries") and hasattr(out, "strip"):  # hooked: the tab's own remember does it
-        settled = [s.release for s in pic.sliders] + [pic.psi.release, ui.nudges.change, base.change]
-        gr.on(
-            settled,
-            _sliders(remember_base),
-            [*base_inputs, out.entries],
-            [out.entries, out.strip],
-            trigger_mode="always_last",
-            **QUIET,
-        )
-    if not hooked:
-        gr.on(
-            [s.input for s in pic.sliders] + [pic.psi.input, ui.nudges.change],
-            _sliders(redraw_if_base),
-            base_inputs,
-            out.image,
-            trigger_mode="always_last",
-            api_visibility="private",
-            show_progress="hidden",
-            concurrency_id="paint_live",
-            concurrency_limit=4,
-        )
+    m.add_key.click(_sliders(add_base_keyframe), [*base_inputs, ui.keys], [ui.keys, ui.morph.key_strip], **QUIET)

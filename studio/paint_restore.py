@@ -10,7 +10,7 @@ import gradio as gr
 from PIL import Image
 
 from engines import recipe as recipes
-from engines.paint import based, controls, invert
+from engines.paint import based, controls, inverted
 from engines.paint import replay as paint_replay
 from studio import history
 from studio import paint_morph as morph_panel
@@ -100,7 +100,7 @@ def live(
         model = load(model_label, request)
         checked = based.check_state(model, base)
         pic = based.picture(model, checked, psi, sliders, nudges)
-        return invert.draw(model, pic), based.recipe(model, pic, checked)
+        return inverted.draw(model, pic), based.recipe(model, pic, checked)
     model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
     return native(model, pic), controls.recipe(model, pic)
 

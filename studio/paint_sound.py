@@ -16,7 +16,7 @@ from engines import limits, tempfiles
 from engines import recipe as recipes
 from engines.fsutil import atomic_write_bytes
 from engines.jobs import StopToken
-from engines.paint import based, explore, sound_file, sound_morph
+from engines.paint import based, explore, sound_file, sound_morph, sound_timing
 from studio import common
 from studio.common import friendly
 from studio.paint_base import N_SLIDERS, QUIET, load
@@ -72,7 +72,7 @@ def _sound_source(sound: str | None, gallery_sound: str | None, request: gr.Requ
             raise ValueError("That Gallery item is not a sound.")
         return str(out.path), out.title
     raise ValueError(
-        f"Add a sound: upload one (up to {sound_morph.MAX_SECONDS:g} s) or choose one of your Gallery's sounds."
+        f"Add a sound: upload one (up to {sound_timing.MAX_SECONDS:g} s) or choose one of your Gallery's sounds."
     )
 
 
@@ -167,7 +167,7 @@ def panel() -> SimpleNamespace:
     with gr.Accordion("Move with sound", open=False, elem_id="paint-sound-panel"):
         gr.Markdown(
             "Moves through the Morph panel's keyframes (or the seeds typed here, in the current class) "
-            f"in time with a sound of up to {sound_morph.MAX_SECONDS:g} s; the MP4 carries the sound."
+            f"in time with a sound of up to {sound_timing.MAX_SECONDS:g} s; the MP4 carries the sound."
         )
         seeds = gr.Textbox(
             label="Seeds (optional: used instead of the keyframes)", placeholder="3, 9, 27", elem_id="paint-sound-seeds"
@@ -181,7 +181,7 @@ def panel() -> SimpleNamespace:
                 refresh = gr.Button("↻ Gallery sounds", elem_id="paint-sound-refresh")
         with gr.Row():
             mode = gr.Radio(MODE_CHOICES, value="step", label="Move", elem_id="paint-sound-mode")
-            timing = gr.Radio(list(sound_morph.TIMINGS), value="onsets", label="On", elem_id="paint-sound-timing")
+            timing = gr.Radio(list(sound_timing.TIMINGS), value="onsets", label="On", elem_id="paint-sound-timing")
         with gr.Row():
             fps = gr.Slider(
                 sound_morph.MIN_FPS,

@@ -13,9 +13,12 @@ import pandas as pd
 from PIL import Image
 
 from engines import checkpoints, limits
+from engines.events import TrainEvent, history_rows
 from engines.paint import controls, explore
 from engines.paint.data import MIN_IMAGES, load_image_set, survey
-from engines.paint.train import TrainConfig, TrainEvent, bundled_recipe, train
+from engines.paint.export import saved_note
+from engines.paint.recipe import TrainConfig, bundled_recipe
+from engines.paint.train import train
 from studio import common
 from studio.common import friendly
 from studio.paint_base import NAME, load, models
@@ -88,16 +91,16 @@ def paint_train(
             device=common.studio().device,
             name=name,
             data_note=data.describe(),
+            compact=True,
         )
-        rows: list[dict] = []
         for ev in common.finish_on_close(events, ticket.stop_token):
-            rows += loss_rows(ev)
             status = train_status(ev, name, data.describe())
             if ev.done:
-                status += _keep_preview(ev, name, data.describe(), request)
+                status += _keep_preview(ev, name, data.describe(), request) + _saved(ev, name, n_steps)
+            rows = loss_rows(ev)
             yield (
                 status,
-                pd.DataFrame(rows[-800:]).astype({"step": int, "loss": float}) if rows else gr.update(),
+                pd.DataFrame(rows).astype({"step": int, "loss": float}) if rows else gr.update(),
                 ev.preview if ev.preview is not None else gr.update(),
                 gr.Dropdown(choices=list(models(request))) if ev.done or ev.checkpoint else gr.update(),
             )
@@ -112,14 +115,15 @@ def _init_from(start: str, model_label: str | None, resolution: int, request: gr
 
 
 def loss_rows(ev: TrainEvent) -> list[dict]:
-    """The plot's rows for one training event (none before the first step or for a NaN loss)."""
-    d_loss, g_loss = float(ev.d_loss), float(ev.g_loss)  # plain numbers: a plot reads anything else as categories
-    if not ev.step or d_loss != d_loss:
-        return []
-    return [
-        {"step": int(ev.step), "loss": d_loss, "network": "critic (D)"},
-        {"step": int(ev.step), "loss": g_loss, "network": "painter (G)"},
-    ]
+    """The plot's rows (step, loss, curve) for the run's last 400 reports, NaN losses left out."""
+    return [row for row in history_rows(ev.history[-400:]) if row["loss"] == row["loss"]]
+
+
+def _saved(ev: TrainEvent, name: str, asked: int) -> str:
+    """The end of the final status: which file the training left (compact, or resumable), or ''."""
+    if ev.checkpoint is None or not Path(ev.checkpoint).is_file():
+        return ""
+    return " " + saved_note(ev.checkpoint, name, ev.step, asked)
 
 
 def _clock(seconds: float | None) -> str:
@@ -137,7 +141,7 @@ def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
     return (
         f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data_note} · "
-        f"{ev.img_per_s:.0f} pictures/s · {_clock(ev.elapsed_s)} so far · about {_clock(ev.eta_s)} left"
+        f"{ev.stats.get('img_per_s', 0.0):.0f} pictures/s · {_clock(ev.seconds)} so far · about {_clock(ev.eta_s)} left"
     )
 
 
@@ -163,7 +167,8 @@ def panel() -> SimpleNamespace:
         gr.Markdown(
             f"At least {MIN_IMAGES} pictures (png, jpg, webp), or a zip. Sub-folders of a zip become "
             "classes; loose pictures are one class, named after the model. Training saves every few "
-            "hundred steps; training again with the same name resumes. With a time limit, it times a few "
+            "hundred steps; training again with the same name goes on from it (a stopped run resumes; a "
+            "finished one, saved compact, is fine-tuned further). With a time limit, it times a few "
             "steps first and fits its batch and steps to end on time."
         )
         with gr.Row():
@@ -197,7 +202,7 @@ def panel() -> SimpleNamespace:
             plot = gr.LinePlot(
                 x="step",
                 y="loss",
-                color="network",
+                color="curve",
                 height=260,
                 label="Losses",
                 y_title="loss",

@@ -1,28 +1,22 @@
 """Sound tab: play a note VAE with named timbre sliders, continue a tune or compose one (the Melody
 panel, studio/sound_melody.py), morph between timbres, encode your own sound, sweep two settings, and
-train on your own recordings. Handlers first, then the layout (studio/sound_panels.py), then the
-wiring; the work itself (bounds, recipes, remakes, spectrograms, sweeps, slider names, training
-plans) lives in engines.sound."""
+train on your own recordings. The handlers are studio/sound_note.py's (the note, Morph) and
+studio/sound_actions.py's (training, models, Sweep, reopening); the layout is studio/sound_panels.py's;
+here are the help, reopening a kept file, `build` and the wiring. The work itself (bounds, recipes,
+remakes, spectrograms, sweeps, slider names, training plans) lives in engines.sound."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-import numpy as np
-from PIL import Image
 
 from engines import recipe as recipes
-from engines.jobs import LIVE
-from engines.sound import audio, instrument
-from engines.sound import replay as sound_replay
-from engines.sound import sweep as sound_sweep
-from engines.sound.render import note_name
-from studio import common, history
+from engines.sound import audio
+from studio import common, sound_melody, sound_melody_restore
 from studio import sound_panels as panels
 from studio.common import Restorer, StudioContext, friendly, how_it_works, one_input_per_slider
 from studio.sound_actions import (  # noqa: F401
@@ -32,11 +26,22 @@ from studio.sound_actions import (  # noqa: F401
     history_open,
     model_file,
     restore_recipe,
+    sound_sweep_run,
     sound_train,
     sweep_cell_open,
     sweep_stop,
 )
-from studio.sound_actions import sound_sweep_run as sound_sweep_run
+from studio.sound_note import (
+    file_settled,
+    model_changed,
+    model_lists,
+    note_settled,
+    reset_sliders,
+    sound_encode,
+    sound_generate,
+    sound_keep,
+    sound_morph,
+)
 from studio.sound_panels import (  # noqa: F401
     CENTRE,
     CURRENT,
@@ -44,28 +49,16 @@ from studio.sound_panels import (  # noqa: F401
     MY_SOUND,
     N_SLIDERS,
     PITCH_RANGE,
-    _explicit,
-    _source,
     models_of,
-    note_model,
     pitch_label,
-    play,
     slider_looks,
     spec,
 )
 
-try:
-    sound_melody = importlib.import_module("studio.sound_melody")
-except ModuleNotFoundError as err:  # the melody panel is not built yet
-    if err.name != "studio.sound_melody":
-        raise
-    sound_melody = None
-
 NAME = "sound"
 TITLE = "Sound"
-_models = models_of  # the name the older tests use
 # RESTORE_OUTPUTS (the components restore_recipe(rec, request) updates, in its order; build fills it and
-# the melody panel may append its own) and restore_recipe live in studio.sound_actions, imported above.
+# the melody panel appends its own) and restore_recipe live in studio.sound_actions, imported above.
 
 HELP = f"""
 Sound plays notes with a **variational autoencoder** (VAE): it learned to squeeze a whole note's
@@ -95,178 +88,6 @@ learned. The bundled model learned from about 13,000 notes of 111 General MIDI i
 """
 
 
-# ------------------------------------------------------------------ the note
-@friendly
-def sound_generate(
-    model_label: str,
-    preset: str,
-    pitch: float,
-    velocity: float,
-    seconds: float,
-    timbre: list | dict | None,
-    sliders: list[float],
-    request: gr.Request | None = None,
-) -> tuple[bytes, Image.Image]:
-    """One note from the controls: (a WAV carrying its recipe, as bytes; its spectrogram). No file is written."""
-    with LIVE.live():
-        model, wave, mel, rec = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
-    return recipes.wav_bytes(model.settings.sample_rate, wave, rec), spec(mel, model)
-
-
-@friendly
-def sound_keep(
-    model_label: str,
-    preset: str,
-    pitch: float,
-    velocity: float,
-    seconds: float,
-    timbre: list | dict | None,
-    sliders: list[float],
-    request: gr.Request | None = None,
-) -> str:
-    """Save the note on screen (the one just played, not made again) with its recipe to the caller's
-    Gallery; returns the kept WAV's path."""
-    ws = common.workspace(request)
-    model, wave, _, rec = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
-    ws.check_room(2 * len(wave) + 50_000)
-    title = f"{model.name} · {preset or 'centre'} · {note_name(int(round(rec['pitch'])))}"
-    out = ws.store.save_sound(model.settings.sample_rate, wave, rec, title=title)
-    gr.Info("Kept in the Gallery.")
-    return str(out.path)
-
-
-def reset_sliders() -> list[float]:
-    """Every timbre slider back to 0."""
-    return [0.0] * N_SLIDERS
-
-
-@friendly
-def sound_encode(model_label: str, path: str | None, request: gr.Request | None = None) -> tuple:
-    """An uploaded note's timbre and pitch onto the controls: (preset, timbre, pitch, note, *sliders at 0).
-    The recording is kept in the caller's Gallery inputs, so what is made from it can be reopened."""
-    if not path:
-        return (gr.update(),) * 4 + (gr.update(),) * N_SLIDERS
-    model = note_model(model_label, request)
-    clip = audio.load_upload(path, model.settings, "The sound to encode")
-    z, midi = instrument.encode(model, clip.wave)
-    ws = common.workspace(request)
-    ws.check_room(Path(path).stat().st_size)
-    source = ws.store.keep_input(path, Path(path).suffix.lower() or ".wav")
-    names = [CENTRE, *model.presets, MY_SOUND]
-    note = f"Encoded **{clip.name}**: {pitch_label(midi)}. " + " ".join(clip.notes)
-    return (
-        gr.Dropdown(choices=names, value=MY_SOUND),
-        {"timbre": [round(float(x), 5) for x in z], "source": source},
-        midi,
-        note,
-        *reset_sliders(),
-    )
-
-
-@friendly
-def note_settled(
-    entries: list | None,
-    model_label: str,
-    preset: str,
-    pitch: float,
-    velocity: float,
-    seconds: float,
-    timbre: list | dict | None,
-    sliders: list[float],
-    request: gr.Request | None = None,
-) -> tuple[list, list]:
-    """A control came to rest: the note it plays joins the history strip (the note was just heard,
-    so it is not made again)."""
-    model, wave, _, rec = play(model_label, preset, pitch, velocity, seconds, timbre, sliders, request)
-    caption = f"{rec.get('preset') or ('encoded' if rec.get('timbre') else 'centre')} · {note_name(int(rec['pitch']))}"
-    return history.push(entries, (model.settings.sample_rate, wave), rec, caption)
-
-
-@friendly
-def file_settled(entries: list | None, path: str | None) -> tuple[list, list]:
-    """A morph or sweep finished: its kept file joins the history strip."""
-    if not path or not Path(path).is_file():
-        return entries or [], history.shown(entries or [])
-    wave, sr = audio.sf_read(path)
-    rec = recipes.read(path)
-    caption = {"morph": "morph", "continuation": "continuation", "sweep": "sweep"}.get(rec.get("kind"), "sound")
-    return history.push(entries, (sr, wave), {**rec, "_kept": str(path)}, caption)
-
-
-@friendly
-def model_changed(
-    model_label: str,
-    preset: str,
-    pitch: float,
-    pitch_a: float,
-    pitch_b: float,
-    sliders: list | None = None,
-    request: gr.Request | None = None,
-) -> tuple:
-    """A note model was chosen: its presets (here and in Morph), its pitch range on the pitch sliders,
-    its timbre sliders' measured names and safe ranges, and the sweep's axes."""
-    model = note_model(model_label, request)
-    names = [CENTRE, *model.presets]
-    value = preset if preset in names else names[min(1, len(names) - 1)]
-    lo, hi = model.pitch_range
-
-    def ranged(label: str, v: float) -> gr.Slider:
-        try:
-            v = float(np.clip(float(v), lo, hi))
-        except (TypeError, ValueError):
-            v = float(np.clip(60, lo, hi))
-        return gr.Slider(minimum=lo, maximum=hi, value=v if np.isfinite(v) else float(lo), label=label)
-
-    axes = sound_sweep.axis_names(model)
-    return (
-        gr.Dropdown(choices=names, value=value),
-        gr.Dropdown(choices=[CURRENT, *names[1:]]),
-        gr.Dropdown(choices=[CURRENT, *names[1:]]),
-        ranged(f"Pitch (MIDI; this model plays {lo}-{hi})", pitch),
-        ranged("From pitch", pitch_a),
-        ranged("To pitch", pitch_b),
-        *slider_looks(model, sliders),
-        gr.Dropdown(choices=axes),
-        gr.Dropdown(choices=axes),
-    )
-
-
-@friendly
-def model_lists(model_label: str | None, request: gr.Request | None = None) -> gr.Dropdown:
-    """The note model list of this caller (a vanished choice falls back to the first)."""
-    notes = models_of(request)
-    return gr.Dropdown(choices=list(notes), value=model_label if model_label in notes else next(iter(notes), None))
-
-
-# ------------------------------------------------------------------ morph
-@friendly
-def sound_morph(
-    model_label: str,
-    a: str,
-    pitch_a: float,
-    b: str,
-    pitch_b: float,
-    seconds: float,
-    velocity: float,
-    preset: str,
-    timbre: list | dict | None,
-    sliders: list[float],
-    request: gr.Request | None = None,
-) -> tuple[str, Image.Image]:
-    """Morph timbre/pitch A into B ('(the current sound)' or a preset at each end) over some seconds;
-    kept in the caller's Gallery. Returns (the kept WAV's path, its spectrogram)."""
-    ws = common.workspace(request)
-    model = note_model(model_label, request)
-    current = {"preset": preset, "sliders": instrument.check_sliders(sliders), "timbre": _explicit(preset, timbre)}
-    if _source(preset, timbre):
-        current["source"] = _source(preset, timbre)
-    rec = instrument.morph_recipe(model, a, pitch_a, b, pitch_b, seconds, velocity, current)
-    wave, mel = sound_replay.morph(model, rec)
-    ws.check_room(2 * len(wave) + 50_000)
-    out = ws.store.save_sound(model.settings.sample_rate, wave, rec, title=f"{model.name} · morph {a} → {b}")
-    return str(out.path), spec(mel, model)
-
-
 @friendly
 def restore(path: str | None, request: gr.Request | None = None) -> list:
     """Every control and output from a kept sound's recipe (a WAV from here or from the Gallery)."""
@@ -277,8 +98,8 @@ def restore(path: str | None, request: gr.Request | None = None) -> list:
     rec = recipes.read(path)
     if rec.get("engine") != NAME:
         raise ValueError("That file's recipe was not made by Sound.")
-    if rec.get("kind") not in RESTORE_KINDS and sound_melody is not None and hasattr(sound_melody, "restore_recipe"):
-        return sound_melody.restore_recipe({**rec, "_kept": str(path)}, request)
+    if rec.get("kind") not in RESTORE_KINDS:
+        return sound_melody_restore.restore_recipe({**rec, "_kept": str(path)}, request)
     return restore_recipe({**rec, "_kept": str(path)}, request)
 
 
@@ -290,7 +111,7 @@ def _one_input_per_slider(handler: Callable[..., Any]) -> Callable[..., Any]:
 # ------------------------------------------------------------------ layout
 def build(ctx: StudioContext, tab: gr.Tab) -> None:
     """Lay out the Sound tab (controls beside the note, which stays in view) and wire its events. The
-    melody panel (studio/sound_melody.py, the tab's Continue), when present, sits right below the note:
+    melody panel (studio/sound_melody.py, the tab's Continue) sits right below the note:
     its place is kept by an empty column there and filled once RESTORE_OUTPUTS holds the tab's own
     components, so the panel finds them and appends only its own."""
     start = panels.first_models()
@@ -314,9 +135,8 @@ def build(ctx: StudioContext, tab: gr.Tab) -> None:
     )
     RESTORE_OUTPUTS[:] = _restore_outputs(ui)
     _wire(ctx, tab, ui)
-    if sound_melody is not None:
-        with melody_place:
-            sound_melody.build(ctx, tab, ui)
+    with melody_place:
+        sound_melody.build(ctx, tab, ui)
     _wire_restore(ctx, ui)
 
 
@@ -481,8 +301,7 @@ def _wire_models(ui: SimpleNamespace) -> None:
 def _accepts(rec: dict) -> bool:
     """Whether the Sound tab reopens a recipe (its own kinds, and the melody panel's when present)."""
     mine = rec.get("engine") == NAME and rec.get("kind") in RESTORE_KINDS
-    theirs = sound_melody is not None and getattr(sound_melody, "accepts", lambda r: False)(rec)
-    return bool(mine or theirs)
+    return bool(mine or sound_melody_restore.accepts(rec))
 
 
 def _wire_restore(ctx: StudioContext, ui: SimpleNamespace) -> None:

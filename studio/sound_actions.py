@@ -15,13 +15,15 @@ import pandas as pd
 from engines import checkpoints, limits, tempfiles
 from engines import recipe as recipes
 from engines import sweep as sweeps_engine
+from engines.events import TrainEvent, history_rows
 from engines.jobs import StopToken, Ticket
 from engines.replay import ReplayContext
-from engines.sound import audio, instrument
+from engines.sound import audio, explore
 from engines.sound import replay as sound_replay
 from engines.sound import sweep as sound_sweep
+from engines.sound.recipe import studio_config
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
-from engines.sound.train import SoundEvent, plan_budget, studio_config, train_on
+from engines.sound.train import plan_budget, train_on
 from studio import common, history
 from studio.common import friendly
 from studio.sound_panels import (
@@ -46,17 +48,17 @@ _SWEEP_STOPS: dict[str, StopToken] = {}
 
 
 # ------------------------------------------------------------------ handlers: training and models
-def _status(ev: SoundEvent, data: audio.TrainingData, name: str) -> str:
-    """One line about a training event for the status box."""
+def _status(ev: TrainEvent, data: audio.TrainingData, name: str) -> str:
+    """One line about a training event for the status box; at the end, how it was saved."""
     if ev.done:
-        return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
+        return f"**Done**: {ev.message}. The model **{name} (yours)** is in the list."
     return f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.described} · {ev.seconds:.0f} s" + (
         f" · {data.remarks}" if data.remarks else ""
     )
 
 
 def _stream(
-    events: Iterator[SoundEvent],
+    events: Iterator[TrainEvent],
     ticket: Ticket,
     data: audio.TrainingData,
     name: str,
@@ -65,14 +67,10 @@ def _stream(
 ) -> Iterator[tuple]:
     """The training's outputs as it runs: status, loss plot, what it plays now, the model lists. If
     the reader goes away, the training is stopped and saved here, before its queue ticket is given up."""
-    rows: list[dict] = []
     preview: bytes | None = None
     with contextlib.closing(common.finish_on_close(events, ticket.stop_token)) as watched:
         for ev in watched:
-            if ev.step and ev.loss == ev.loss:
-                rows.append({"step": ev.step, "loss": ev.loss, "split": "training"})
-                if ev.val is not None:
-                    rows.append({"step": ev.step, "loss": ev.val, "split": "held out"})
+            rows = history_rows(ev.history)
             if ev.preview is not None:
                 preview = recipes.wav_bytes(sample_rate, ev.preview)
             models = gr.Dropdown(choices=list(models_of(request))) if ev.done else gr.update()
@@ -93,7 +91,8 @@ def sound_train(
     """Train a note model on uploaded sounds in the caller's workspace, through the studio's training
     queue; streams (status, loss plot, preview clip, note models). It first
     says what it found (files, seconds, notes); with a time limit it times a few steps and plans the
-    batch, steps and schedule to end on time (the Steps slider then does not apply)."""
+    batch, steps and schedule to end on time (the Steps slider then does not apply). A stopped model of
+    the same name resumes; a finished one was saved compact and is fine-tuned; the last line says which."""
     if kind == RETIRED_KIND:
         raise ValueError("The continuation RNN was retired; train a melody model in the Melody panel instead.")
     if kind not in KINDS:
@@ -110,7 +109,7 @@ def sound_train(
             yield (line, *same)
         yield ("Listening to your sounds…", *same)
         note_path = models_of(request).get(model_label)
-        settings = instrument.load_note_model(note_path).settings if note_path else SpectrumSettings(n_mels=128)
+        settings = explore.load_note_model(note_path).settings if note_path else SpectrumSettings(n_mels=128)
         with tempfiles.job_dir("sound-train") as work:  # unpacked zips go as soon as the sounds are read
             data = audio.prepare_training_data(paths, settings, work)
         yield (data.summary() + " Training starts…", *same)
@@ -136,7 +135,7 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
     kind = checkpoints.load(path, engine=NAME).config.get("kind")
-    if kind == instrument.RETIRED_KIND:
+    if kind == explore.RETIRED_KIND:
         raise ValueError(
             f"{Path(path).name} is a frame continuation RNN, which was retired; the Melody panel continues a tune now."
         )
@@ -169,7 +168,7 @@ def sweep_stop(request: gr.Request | None = None) -> str:
     return "Stopping after this cell…"
 
 
-def _cells_shown(model: instrument.NoteModel, waves: list[np.ndarray], labels: list[str]) -> list:
+def _cells_shown(model: explore.NoteModel, waves: list[np.ndarray], labels: list[str]) -> list:
     """The cells gallery: a small spectrogram per cell, captioned with its values."""
     return [(sound_sweep.thumbnail(model, w), label) for w, label in zip(waves, labels)]
 
@@ -224,7 +223,7 @@ def _note_part(rec: dict, request: gr.Request | None, message: str) -> list:
     label = common.label_for_recipe(models_of(request), rec)
     base = rec.get("timbre")
     timbre = {"timbre": base, "source": rec["source"]} if base and rec.get("source") else base
-    sliders = instrument.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
+    sliders = explore.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
     return [
         label,
         MY_SOUND if base else (rec.get("preset") or CENTRE),

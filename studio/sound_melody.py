@@ -1,57 +1,34 @@
 """Sound tab, the Melody panel: continue a sung, played or MIDI melody (or compose one in a key
 and metre) with the melody RNN and play it with the tab's timbre; play any MIDI file through the
-note model; export the timbre as an SFZ sample pack; train a melody model on the artist's MIDI
-files. Handlers first (plain functions), then `build(ctx, tab, ui)`, which studio/sound.py calls
-with its components; the layout is in studio/sound_melody_panels.py, the work in engines.sound."""
+note model; export the timbre as an SFZ sample pack. Handlers first (plain functions), then
+`build(ctx, tab, ui)`, which studio/sound.py calls with its components. Training a melody model is
+studio/sound_melody_train.py's, reopening studio/sound_melody_restore.py's, the layout
+studio/sound_melody_panels.py's, the work engines.sound's."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
-import pandas as pd
 from PIL import Image
 
-from engines import limits, tempfiles
+from engines import limits
 from engines import recipe as recipes
-from engines.jobs import Ticket
-from engines.replay import ReplayContext
-from engines.sound import audio, instrument, melody, melody_render, melody_replay, midi, sfz
+from engines.sound import audio, compose, midi, primers, sfz
 from engines.sound import melody_studio as ms
-from engines.sound.melody_train import MelodyEvent, MelodyTrainConfig, train_melody
+from engines.sound.melody_render import SWING_RANGE, TEMPO_RANGE
+from engines.sound.tunes import Key, Tune
 from studio import common, sound_actions
 from studio import sound_melody_panels as panels
 from studio.common import StudioContext, friendly, one_input_per_slider
-from studio.sound_melody_panels import CURRENT_TIMBRE, SOURCES, STARTS
-from studio.sound_panels import (
-    CENTRE,
-    MY_SOUND,
-    N_SLIDERS,
-    NAME,
-    _explicit,
-    _preset_name,
-    _source,
-    models_of,
-    note_model,
-)
-
-_SLOTS: dict[str, int] = {}  # restore value name -> position in the tab's RESTORE_OUTPUTS (build fills it)
+from studio.sound_melody_panels import CURRENT_TIMBRE, SOURCES, melody_model, melody_models
+from studio.sound_melody_restore import SLOTS
+from studio.sound_melody_train import sound_melody_train
+from studio.sound_panels import MY_SOUND, N_SLIDERS, NAME, _explicit, _preset_name, _source, note_model
 
 
 # ------------------------------------------------------------------ models
-def melody_models(request: gr.Request | None) -> dict[str, Path]:
-    """Bundled melody models and the caller's own (from their workspace)."""
-    return melody.available_melody_models(common.workspace(request).models_dir / NAME)
-
-
-def melody_model(label: str | None, request: gr.Request | None) -> melody.MelodyModel:
-    """The melody model a label names, for this caller."""
-    return melody.load_melody_model(common.pick_model(melody_models(request), label, "melody model"))
-
-
 @friendly
 def melody_list(label: str | None, request: gr.Request | None = None) -> gr.Dropdown:
     """This caller's melody models (a vanished choice falls back to the first)."""
@@ -79,7 +56,7 @@ def _primer(
     current: str | None,
     tempo: float,
     request: gr.Request | None,
-) -> tuple[melody.Tune | None, dict]:
+) -> tuple[Tune | None, dict]:
     """The primer the Source names and how the recipe refers to it (uploads kept in the Gallery inputs)."""
     if source not in SOURCES:
         raise ValueError(f"Choose where the melody starts: {', '.join(SOURCES)}.")
@@ -94,16 +71,16 @@ def _primer(
                 SOURCES[2]: "Play a note above first.",
             }[source]
         )
-    if source == SOURCES[1] and Path(path).suffix.lower() not in melody_render.MIDI_SUFFIXES:
+    if source == SOURCES[1] and Path(path).suffix.lower() not in midi.MIDI_SUFFIXES:
         raise ValueError(f"{Path(path).name} is not a MIDI file (.mid or .midi).")
     if source == SOURCES[2]:
         rec = recipes.read(path)
         if rec.get("engine") == NAME and rec.get("kind") == "note":
-            return ms.primer_from_note(rec, tempo), {"source": "note", "note": rec}
+            return primers.primer_from_note(rec, tempo), {"source": "note", "note": rec}
         wave, sr = audio.sf_read(path)
-        tune = ms.primer_from_wave(wave, sr, limits.number(tempo, "The tempo (bpm)", *melody_render.TEMPO_RANGE))
+        tune = primers.primer_from_wave(wave, sr, limits.number(tempo, "The tempo (bpm)", *TEMPO_RANGE))
     else:
-        tune = melody_render.primer_from_file(path, limits.number(tempo, "The tempo (bpm)", *melody_render.TEMPO_RANGE))
+        tune = primers.primer_from_file(path, limits.number(tempo, "The tempo (bpm)", *TEMPO_RANGE))
     ws = common.workspace(request)
     ws.check_room(Path(path).stat().st_size)
     suffix = ".mid" if source == SOURCES[1] else (Path(path).suffix.lower() or ".wav")
@@ -137,12 +114,12 @@ def sound_melody(
     nothing in a key and metre, and play it with the tab's timbre. Returns (the WAV carrying its
     recipe, the piano roll, the MIDI file to download, what was heard and made)."""
     seed = limits.seed(seed)
-    bars = limits.whole(bars, "The bars", *melody.BARS_RANGE)
-    temperature = limits.number(temperature, "The temperature", *melody.TEMPERATURE_RANGE)
-    tempo = limits.number(tempo, "The tempo (bpm)", *melody_render.TEMPO_RANGE)
-    swing = limits.number(swing, "The swing", *melody_render.SWING_RANGE)
+    bars = limits.whole(bars, "The bars", *compose.BARS_RANGE)
+    temperature = limits.number(temperature, "The temperature", *compose.TEMPERATURE_RANGE)
+    tempo = limits.number(tempo, "The tempo (bpm)", *TEMPO_RANGE)
+    swing = limits.number(swing, "The swing", *SWING_RANGE)
     if key not in (ms.AUTO, *ms.KEYS):
-        melody.Key.parse(key)  # a typed key is welcome when it is a key; this names the problem otherwise
+        Key.parse(key)  # a typed key is welcome when it is a key; this names the problem otherwise
     primer, info = _primer(source, recording, midi_file, current, tempo, request)
     mm, nm = melody_model(melody_label, request), note_model(model_label, request)
     piece = ms.make_piece(
@@ -249,188 +226,6 @@ def sound_pack(
     )
 
 
-# ------------------------------------------------------------------ training
-def _train_status(ev: MelodyEvent, name: str, said: str) -> str:
-    """One line about a training event: step, losses, ETA."""
-    if ev.done:
-        return f"**Done** ({ev.message}): step {ev.step}. The model **{name} (yours)** is in the list."
-    if ev.step == 0:
-        return f"**{ev.message}**. {said}"
-    eta = f" · about {ev.eta:.0f} s to go" if ev.eta is not None else ""
-    val = f" · held out {ev.val:.3f}" if ev.val is not None else ""
-    return f"**Training**: step {ev.step} of {ev.total} · loss {ev.loss:.3f}{val} · {ev.elapsed:.0f} s{eta}"
-
-
-def _train_stream(
-    events: Iterator[MelodyEvent], ticket: Ticket, name: str, said: str, request: gr.Request | None
-) -> Iterator[tuple]:
-    """The training's outputs as it runs; a closed page stops it and saves (common.finish_on_close)."""
-    rows: list[dict] = []
-    with contextlib.closing(common.finish_on_close(events, ticket.stop_token)) as watched:
-        for ev in watched:
-            if ev.step and ev.loss == ev.loss:
-                rows.append({"step": ev.step, "loss": ev.loss, "split": "training"})
-                if ev.val is not None:
-                    rows.append({"step": ev.step, "loss": ev.val, "split": "held out"})
-            models = (
-                gr.Dropdown(choices=list(melody_models(request)), value=f"{name} (yours)") if ev.done else gr.update()
-            )
-            yield _train_status(ev, name, said), (pd.DataFrame(rows[-800:]) if rows else gr.update()), models
-
-
-@friendly
-def sound_melody_train(
-    files: list | None,
-    name: str,
-    start: str,
-    steps: float,
-    minutes: float | None,
-    melody_label: str | None,
-    request: gr.Request | None = None,
-) -> Iterator[tuple]:
-    """Train a melody model on the caller's MIDI files (resumed when the name exists; or fine-tuned
-    from the selected model), through the studio's training queue; streams (status, loss plot, models)."""
-    name = (name or "").strip()
-    if not files:
-        raise ValueError("Add your MIDI files first (.mid, .midi, or a zip of them).")
-    steps = limits.whole(steps, "Steps", 1, limits.MAX_TRAIN_STEPS)
-    budget = common.budget_s(minutes)
-    paths = [str(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in files]
-    with common.training_ticket("Melody training", name, request) as ticket:
-        for line in common.wait_turn(ticket):
-            yield line, gr.update(), gr.update()
-        with tempfiles.job_dir("melody-train") as work:
-            ms.gather_midi(paths, work)
-            train, held, said = ms.read_tunes(work)
-        out = common.workspace(request).engine_models_dir(NAME) / f"{name}.pt"
-        init = melody_models(request).get(melody_label) if start == STARTS[1] and not out.exists() else None
-        cfg = MelodyTrainConfig(
-            steps=steps,
-            eval_every=max(10, min(250, steps // 10)),
-            checkpoint_every=max(10, min(500, steps // 5)),
-            time_budget_s=budget,
-        )
-        events = train_melody(
-            train,
-            held,
-            out,
-            cfg=cfg,
-            stop=ticket.stop_token,
-            device=common.studio().device,
-            data_note=said,
-            licence="the artist's own MIDI files",
-            name=name,
-            init_from=init,
-        )
-        yield from _train_stream(events, ticket, name, said, request)
-
-
-# ------------------------------------------------------------------ reopening
-def accepts(rec: dict) -> bool:
-    """Whether a recipe is one of this panel's (a melody or a MIDI render)."""
-    return rec.get("engine") == NAME and rec.get("kind") in ms.KINDS
-
-
-def _note_values(rec: dict, request: gr.Request | None) -> dict:
-    """The tab's note model and timbre (preset, encoded timbre, sliders) from a melody or MIDI-render recipe."""
-    which = {
-        "checkpoint": rec.get("note_checkpoint", rec.get("checkpoint")),
-        "model": rec.get("note_model", rec.get("model")),
-    }
-    label = common.label_for_recipe(models_of(request), which)
-    base = rec.get("timbre")
-    sliders = instrument.check_sliders((list(rec.get("sliders") or []) + [0.0] * N_SLIDERS)[:N_SLIDERS])
-    out = {
-        "note_model": label,
-        "preset": MY_SOUND if base else (rec.get("preset") or CENTRE),
-        "timbre": ({"timbre": base, "source": rec["source"]} if rec.get("source") else base) if base else [],
-        **{f"slider_{i}": v for i, v in enumerate(sliders)},
-    }
-    note = (rec.get("primer") or {}).get("note") if rec.get("kind") == "melody" else None
-    if isinstance(note, dict):
-        out.update(pitch=note.get("pitch", 60), velocity=note.get("velocity", 100), seconds=note.get("seconds", 1.5))
-    return out
-
-
-def _shown(rec: dict, request: gr.Request | None) -> tuple[str | bytes, bytes]:
-    """(the kept WAV, or the remade one; the MIDI beside it, or remade) of a recipe."""
-    kept = Path(rec["_kept"]) if rec.get("_kept") else None
-    if kept and kept.is_file() and kept.with_suffix(".mid").is_file():
-        return str(kept), kept.with_suffix(".mid").read_bytes()
-    ws = common.workspace(request)
-    ctx = ReplayContext(ws.models_dir, ws.store)
-    clean = {k: v for k, v in rec.items() if k != "_kept"}
-    sr, wave = melody_replay.remake(clean, ctx)
-    if rec["kind"] == "melody":
-        tune = melody_replay.tune_of(clean, ctx)
-        data = midi.write_midi(
-            [midi.Track("primer + continuation", tune.notes)], rec.get("tempo_bpm", 120.0), tune.metre
-        )
-    else:
-        data = ws.store.input_path(rec.get("midi")).read_bytes()
-    return (str(kept) if kept and kept.is_file() else recipes.wav_bytes(sr, wave, clean)), data
-
-
-def restore_values(rec: dict, request: gr.Request | None = None) -> dict:
-    """The controls and outputs a melody or MIDI-render recipe sets, by name (see panels.restored)."""
-    ws = common.workspace(request)
-    shown, data = _shown(rec, request)
-    where = Path(rec["_kept"]).name if rec.get("_kept") else "the recipe"
-    tracks = ms.tracks_of_midi(data)
-    bar = melody.bar_beats(melody.check_metre(rec.get("metre", "4/4")))
-    if rec["kind"] == "midi_render":
-        play_as = rec.get("play_as") or (ms.GM if rec.get("gm") else CURRENT_TIMBRE)
-        return {
-            **_note_values(rec, request),
-            "m_file": str(ws.store.input_path(rec["midi"])),
-            "m_play_as": play_as,
-            "m_tempo": rec.get("tempo_bpm", 0.0),
-            "m_swing": rec.get("swing", 0.0),
-            "m_audio": shown,
-            "m_roll": melody_render.piano_roll([t.notes for t in tracks], bar_beats=bar),
-            "m_note": f"Reopened **{where}**.",
-        }
-    primer = rec.get("primer") or {}
-    source = {"recording": SOURCES[0], "midi": SOURCES[1], "note": SOURCES[2], "sound": SOURCES[2]}.get(
-        primer.get("source"), SOURCES[3]
-    )
-    upload = str(ws.store.input_path(primer["input"])) if primer.get("input") else None
-    split = rec.get("split") if rec.get("primer_notes") else None
-    roll = melody_render.piano_roll([tracks[0].notes], split=split, bar_beats=bar)
-    midi_path = ws.store.input_path(ws.store.keep_input(data, ".mid"))
-    return {
-        **_note_values(rec, request),
-        "model": common.label_for_recipe(melody_models(request), rec),
-        "source": source,
-        "recording": upload if source == SOURCES[0] else gr.update(),
-        "midi_file": upload if source == SOURCES[1] else gr.update(),
-        "bars": rec.get("bars"),
-        "temperature": rec.get("temperature"),
-        "seed": rec.get("seed"),
-        "tempo": rec.get("tempo_bpm"),
-        "swing": rec.get("swing"),
-        "key": rec.get("key"),
-        "metre": rec.get("metre"),
-        "audio": shown,
-        "roll": roll,
-        "midi_out": str(midi_path),
-        "note": f"Reopened **{where}**.",
-    }
-
-
-@friendly
-def restore_recipe(rec: dict, request: gr.Request | None = None) -> list:
-    """Every component of the Sound tab's RESTORE_OUTPUTS (the melody panel's included) from a
-    melody or MIDI-render recipe; what the recipe does not set stays as it is."""
-    if not accepts(rec):
-        raise ValueError("That recipe was not made by the Melody panel.")
-    out = [gr.update()] * len(sound_actions.RESTORE_OUTPUTS)
-    for name, value in restore_values(rec, request).items():
-        if name in _SLOTS:
-            out[_SLOTS[name]] = value
-    return out
-
-
 # ------------------------------------------------------------------ layout and wiring
 def build(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     """Add the Melody panel to the Sound tab. Uses from `ui`: note.model_dd, note.preset, note.timbre,
@@ -455,7 +250,7 @@ def build(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
         if at is None:
             outputs.append(comp)
             at = len(outputs) - 1
-        _SLOTS[name] = at
+        SLOTS[name] = at
     _wire(ctx, tab, ui, mel)
 
 

@@ -1,28 +1,42 @@
 """The Melody panel's layout (studio/sound_melody.py holds its handlers): Continue my melody /
 Compose with the piano roll beside the player, MIDI in, the sample pack, and training a melody
-model on the artist's MIDI files. Each function returns its components."""
+model on the artist's MIDI files. Each function returns its components. Also what the panel's
+handler modules share: its choices and the melody-model pickers of a request."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
 
 from engines import limits
-from engines.sound import instrument, melody, melody_render, sfz
+from engines.sound import compose, explore, melody_render, sfz
 from engines.sound import melody_studio as ms
+from studio import common
+from studio.sound_panels import NAME
 
 SOURCES = ("my recording", "my MIDI file", "the current note", "nothing: compose")
 STARTS = ("from scratch", "from the selected melody model")
 CURRENT_TIMBRE = "(the timbre above)"
 
 
+def melody_models(request: gr.Request | None) -> dict[str, Path]:
+    """Bundled melody models and the caller's own (from their workspace)."""
+    return compose.available_melody_models(common.workspace(request).models_dir / NAME)
+
+
+def melody_model(label: str | None, request: gr.Request | None) -> compose.MelodyModel:
+    """The melody model a label names, for this caller."""
+    return compose.load_melody_model(common.pick_model(melody_models(request), label, "melody model"))
+
+
 def first_choices() -> SimpleNamespace:
     """What the panel opens with (bundled models; the page has no visitor yet)."""
-    found = melody.available_melody_models(None)
-    notes = instrument.available_models(None)
+    found = compose.available_melody_models(None)
+    notes = explore.available_models(None)
     first_note = next(iter(notes), None)
-    model = instrument.load_note_model(notes[first_note]) if first_note else None
+    model = explore.load_note_model(notes[first_note]) if first_note else None
     return SimpleNamespace(
         melody=list(found), presets=list(model.presets) if model else [], range=model.pitch_range if model else (45, 84)
     )
@@ -79,9 +93,9 @@ def layout_continue(start: SimpleNamespace) -> SimpleNamespace:
                 elem_id="sound-melody-midi",
             )
             with gr.Row():
-                bars = gr.Slider(*melody.BARS_RANGE, value=4, step=1, label="Bars to add", elem_id="sound-melody-bars")
+                bars = gr.Slider(*compose.BARS_RANGE, value=4, step=1, label="Bars to add", elem_id="sound-melody-bars")
                 temperature = gr.Slider(
-                    *melody.TEMPERATURE_RANGE,
+                    *compose.TEMPERATURE_RANGE,
                     value=0.8,
                     step=0.05,
                     label="Temperature",
@@ -239,12 +253,14 @@ def layout_pack(start: SimpleNamespace) -> SimpleNamespace:
 
 
 def layout_train() -> SimpleNamespace:
-    """Train a melody model on the artist's MIDI files (resumes a model of the same name)."""
+    """Train a melody model on the artist's MIDI files (a stopped model of the same name resumes)."""
     with gr.Accordion("Train a melody model", open=False, elem_id="sound-melody-train-panel"):
         gr.Markdown(
             f"Upload MIDI files (or a zip of them; up to {ms.MAX_TRAIN_FILES} files, "
             f"{ms.MAX_TRAIN_BYTES / 1e6:.0f} MB). Every pitched track's top line becomes a melody to learn; "
-            "a model of the same name carries on where it stopped. It lands in your models."
+            "a stopped training keeps its training state, so a model of the same name carries on where it "
+            "stopped; a finished one is saved compact, and training it again fine-tunes from it. It lands in "
+            "your models."
         )
         files = gr.File(
             label="My MIDI files",
@@ -267,7 +283,7 @@ def layout_train() -> SimpleNamespace:
         plot = gr.LinePlot(
             x="step",
             y="loss",
-            color="split",
+            color="curve",
             height=220,
             label="Loss (nats per note event)",
             elem_id="sound-melody-train-plot",

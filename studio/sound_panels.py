@@ -1,5 +1,5 @@
-"""Sound tab, part two: what the tab's handlers share (its constants and model pickers), the
-training and model-file handlers, and the layout functions that return the components (the note,
+"""Sound tab, part two: what the tab's handlers share (its constants, model pickers and the note
+played from the controls), and the layout functions that return the components (the note,
 its output with the history strip, Encode, Morph, Sweep, Train, Models). The Melody panel, the tab's
 Continue, is studio/sound_melody_panels.py's."""
 
@@ -13,14 +13,13 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from engines.sound import audio, instrument, named, pictures
-from engines.sound import replay as sound_replay
+from engines.sound import audio, explore, named, note_audio, pictures
 from engines.sound import sweep as sound_sweep
 from engines.sound.render import midi_to_hz, note_name
 from studio import common, history, sweeps
 
 NAME = "sound"
-N_SLIDERS = instrument.N_SLIDERS
+N_SLIDERS = explore.N_SLIDERS
 CENTRE = sound_sweep.CENTRE
 MY_SOUND = "(my encoded sound)"
 CURRENT = "(the current sound)"
@@ -32,12 +31,12 @@ PITCH_RANGE = (45, 84)  # the bundled note model's range; a chosen model sets it
 # ------------------------------------------------------------------ models of this request
 def models_of(request: gr.Request | None) -> dict[str, Path]:
     """Bundled Sound note models and the caller's own (from their workspace)."""
-    return instrument.available_models(common.workspace(request).models_dir / NAME)
+    return explore.available_models(common.workspace(request).models_dir / NAME)
 
 
-def note_model(label: str | None, request: gr.Request | None) -> instrument.NoteModel:
+def note_model(label: str | None, request: gr.Request | None) -> explore.NoteModel:
     """The note model a label names, for this caller."""
-    return instrument.load_note_model(common.pick_model(models_of(request), label, "Sound model"))
+    return explore.load_note_model(common.pick_model(models_of(request), label, "Sound model"))
 
 
 def pitch_label(pitch: float) -> str:
@@ -49,9 +48,7 @@ def pitch_label(pitch: float) -> str:
     return f"**{note_name(p)}** · MIDI {p} · {midi_to_hz(p):.1f} Hz"
 
 
-def slider_looks(
-    model: instrument.NoteModel | None, values: list | None = None, render: bool = True
-) -> list[gr.Slider]:
+def slider_looks(model: explore.NoteModel | None, values: list | None = None, render: bool = True) -> list[gr.Slider]:
     """Each timbre slider named by what it was measured to change, over its safe range (widened to
     show a value outside it, as a recipe may hold). `render=False` while laying out the tab, where
     only the names and ranges are read (a slider made inside the layout would be drawn)."""
@@ -60,7 +57,7 @@ def slider_looks(
     info = named.slider_info(model, N_SLIDERS)
     out = []
     for i in range(N_SLIDERS):
-        r = float(info["ranges"][i]) if i < len(info["ranges"]) else instrument.SLIDER_RANGE[1]
+        r = float(info["ranges"][i]) if i < len(info["ranges"]) else explore.SLIDER_RANGE[1]
         name = info["names"][i] if i < len(info["names"]) else ""
         v = _number(values[i] if values and i < len(values) else 0.0)
         out.append(gr.Slider(minimum=min(-r, v), maximum=max(r, v), label=f"{i + 1}. {name}", value=v, render=render))
@@ -83,7 +80,7 @@ def _preset_name(choice: str | None) -> str | None:
 def _explicit(preset: str | None, timbre: list | dict | None) -> list | None:
     """The encoded timbre, when the Preset says to play it (the control holds a list, or
     {'timbre': [...], 'source': 'inputs/...'} when the recording was kept)."""
-    return sound_replay.timbre_of(timbre) if preset == MY_SOUND and timbre else None
+    return explore.timbre_of(timbre) if preset == MY_SOUND and timbre else None
 
 
 def _source(preset: str | None, timbre: list | dict | None) -> str | None:
@@ -91,7 +88,7 @@ def _source(preset: str | None, timbre: list | dict | None) -> str | None:
     return timbre.get("source") if preset == MY_SOUND and isinstance(timbre, dict) else None
 
 
-Played = tuple[instrument.NoteModel, np.ndarray, np.ndarray, dict]  # model, wave, log-mel, recipe
+Played = tuple[explore.NoteModel, np.ndarray, np.ndarray, dict]  # model, wave, log-mel, recipe
 
 
 def play(
@@ -108,8 +105,8 @@ def play(
     value and remembers the last notes, so a Keep or a release replays the one just heard."""
     model = note_model(model_label, request)
     base, name = _explicit(preset, timbre), _preset_name(preset)
-    wave, mel = instrument.note(model, pitch, velocity, seconds, name, sliders, base)
-    rec = instrument.note_recipe(model, pitch, velocity, seconds, name, sliders, base)
+    wave, mel = explore.note(model, pitch, velocity, seconds, name, sliders, base)
+    rec = explore.note_recipe(model, pitch, velocity, seconds, name, sliders, base)
     if _source(preset, timbre):
         rec["source"] = _source(preset, timbre)
     return model, wave, mel, rec
@@ -124,9 +121,9 @@ def spec(mel: np.ndarray, model: Any) -> Image.Image:
 def first_models() -> SimpleNamespace:
     """What the tab opens with (bundled models: the page has no visitor yet): note model,
     preset choices, pitch range, the sliders' names and ranges, the sweep's axes."""
-    notes = instrument.available_models(None)
+    notes = explore.available_models(None)
     first = next(iter(notes), None)
-    model = instrument.load_note_model(notes[first]) if first else None
+    model = explore.load_note_model(notes[first]) if first else None
     return SimpleNamespace(
         first=first,
         presets=[CENTRE, *model.presets] if model else [CENTRE],
@@ -162,10 +159,10 @@ def layout_note(start: SimpleNamespace) -> SimpleNamespace:
     )
     pitch_name = gr.Markdown(pitch_label(middle), elem_id="sound-pitch-name")
     with gr.Row():
-        velocity = gr.Slider(*instrument.VELOCITY_RANGE, value=100, step=1, label="Velocity", elem_id="sound-velocity")
+        velocity = gr.Slider(*explore.VELOCITY_RANGE, value=100, step=1, label="Velocity", elem_id="sound-velocity")
         seconds = gr.Slider(
-            instrument.MIN_SECONDS,
-            instrument.MAX_SECONDS,
+            note_audio.MIN_SECONDS,
+            note_audio.MAX_SECONDS,
             value=1.5,
             step=0.05,
             label="Hold (s)",
@@ -176,8 +173,8 @@ def layout_note(start: SimpleNamespace) -> SimpleNamespace:
         gr.Markdown("Each slider is named by what it was measured to change, over the range where notes stay usable.")
         sliders = [
             gr.Slider(
-                look.minimum if look.minimum is not None else instrument.SLIDER_RANGE[0],
-                look.maximum if look.maximum is not None else instrument.SLIDER_RANGE[1],
+                look.minimum if look.minimum is not None else explore.SLIDER_RANGE[0],
+                look.maximum if look.maximum is not None else explore.SLIDER_RANGE[1],
                 value=0,
                 step=0.05,
                 label=look.label,
@@ -258,7 +255,7 @@ def layout_morph(presets: list[str], lo: int, hi: int) -> SimpleNamespace:
             b = gr.Dropdown(choices, value=choices[-1], label="To", elem_id="sound-morph-b", allow_custom_value=True)
             pitch_b = gr.Slider(lo, hi, value=start, step=1, label="To pitch", elem_id="sound-morph-pitch-b")
             seconds = gr.Slider(
-                instrument.MORPH_SECONDS[0], 20, value=5, step=0.5, label="Seconds", elem_id="sound-morph-seconds"
+                explore.MORPH_SECONDS[0], 20, value=5, step=0.5, label="Seconds", elem_id="sound-morph-seconds"
             )
         render = gr.Button("Render morph", variant="primary", elem_id="sound-morph-btn")
         with gr.Row():
@@ -277,9 +274,10 @@ def layout_train() -> SimpleNamespace:
         gr.Markdown(
             f"Recordings of notes or melodies (wav, flac, ogg, mp3), or a zip: up to "
             f"{audio.MAX_TRAIN_BYTES / 1e6:.0f} MB in all (zips unpacked). The note model needs at least "
-            f"{audio.MIN_NOTES} pitched notes. Training saves every 250 steps; training again with the "
-            "same name resumes. (The melodies Continue plays come from a melody model: train one on your "
-            "MIDI files in the Melody panel.)"
+            f"{audio.MIN_NOTES} pitched notes. Training saves every 250 steps. A stopped training keeps its "
+            "training state, so training again with the same name goes on; a finished one is saved compact, "
+            "and training it again fine-tunes from it. (The melodies Continue plays come from a melody "
+            "model: train one on your MIDI files in the Melody panel.)"
         )
         with gr.Row():
             files = gr.File(
@@ -303,7 +301,7 @@ def layout_train() -> SimpleNamespace:
             stop_btn = gr.Button("Stop", variant="stop", elem_id="sound-train-stop")
         status = gr.Markdown(elem_id="sound-train-status")
         with gr.Row():
-            plot = gr.LinePlot(x="step", y="loss", color="split", height=240, label="Loss", elem_id="sound-train-plot")
+            plot = gr.LinePlot(x="step", y="loss", color="curve", height=240, label="Loss", elem_id="sound-train-plot")
             preview = gr.Audio(
                 type="filepath", label="What it plays now", interactive=False, elem_id="sound-train-preview"
             )

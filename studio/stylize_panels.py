@@ -1,67 +1,41 @@
-"""Stylize's layout in small pieces (each returns its components) and the picture inputs that hand
-the handler the file undecoded. `studio/stylize.py` holds the handlers and wires these pieces."""
+"""Stylize's layout in small pieces, each returning its components, and the names of the components
+a recipe sets (RESTORED). `studio/stylize.py` wires these pieces to the handlers."""
 
 from __future__ import annotations
 
-import types
-from pathlib import Path
+from functools import reduce
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-from gradio import processing_utils
-from gradio.data_classes import FileData
 
+from engines.stylize import controls, fast, features
 from engines.stylize import dream as dreams
-from engines.stylize import fast, features, jobs
 from engines.stylize import sweep as stylize_sweep
 from studio import history, sweeps
 from studio.common import studio
-
-SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
-N_STYLES = jobs.N_STYLES
+from studio.stylize_inputs import mask_editor, picture_upload, sample_paths, samples_dir
 
 
-def sample_paths(kind: str) -> list[str]:
-    """The bundled sample pictures of `kind` ('content' or 'styles')."""
-    return sorted(str(p) for p in (SAMPLES / kind).glob("*.jpg"))
+def _run_buttons(label: str, prefix: str) -> tuple[gr.Button, gr.Button]:
+    """A slow job's start button (`label`) and its Stop, side by side."""
+    with gr.Row():
+        start = gr.Button(label, variant="primary", elem_id=f"{prefix}-start")
+        stop = gr.Button("Stop", variant="stop", elem_id=f"{prefix}-stop")
+    return start, stop
 
 
-# ---------------------------------------------------------------- picture inputs that do not decode
-# gradio's Image opens (and for some modes decodes) every upload before a handler runs, and its
-# ImageEditor decodes every layer, so an empty file or a decompression bomb would fail there with a
-# bare "Error". These inputs hand the handler the file itself, which it checks header-first. (Instance
-# methods rather than subclasses: gradio writes a .pyi stub beside any module defining a component class.)
-def _undecoded_picture(self: gr.Image, payload: Any) -> str | None:
-    """The upload's path (a data: URL is written to gradio's cache as bytes, undecoded)."""
-    if payload is None:
-        return None
-    if payload.url and str(payload.url).startswith("data:"):
-        return processing_utils.save_base64_to_cache(payload.url, self.GRADIO_CACHE)
-    return str(payload.path) if payload.path else None
-
-
-def _undecoded_layer(self: gr.ImageEditor, file: FileData | bytes | None, flatten_on_white: bool = False) -> str | None:
-    """An editor layer as a file path in gradio's cache (bytes are written as they are)."""
-    if file is None:
-        return None
-    if isinstance(file, FileData):
-        return str(file.path)
-    return processing_utils.save_bytes_to_cache(bytes(file), "layer.png", self.GRADIO_CACHE)
-
-
-def picture_upload(value: str | None = None, **kwargs: Any) -> gr.Image:
-    """gr.Image(type="filepath") whose handler receives the uploaded file undecoded."""
-    image = gr.Image(value, type="filepath", image_mode=None, **kwargs)
-    image.preprocess = types.MethodType(_undecoded_picture, image)  # type: ignore[method-assign]
-    return image
-
-
-def mask_editor(**kwargs: Any) -> gr.ImageEditor:
-    """gr.ImageEditor(type="filepath") whose handler receives the brushed layers as files, undecoded."""
-    editor = gr.ImageEditor(type="filepath", **kwargs)
-    editor.convert_and_format_image = types.MethodType(_undecoded_layer, editor)  # type: ignore[method-assign]
-    return editor
+def _picture_out(label: str, height: int, elem_id: str) -> gr.Image:
+    """A panel's main output picture (read-only, PNG)."""
+    return gr.Image(
+        type="pil",
+        label=label,
+        height=height,
+        interactive=False,
+        format="png",
+        elem_id=elem_id,
+        elem_classes=["atelier-main-output"],
+    )
 
 
 # ---------------------------------------------------------------- layout
@@ -69,7 +43,7 @@ def _fast_controls() -> SimpleNamespace:
     """The controls column: picture, styles with weights, sample styles, colours and size."""
     with gr.Column(scale=2):
         content = picture_upload(
-            str(SAMPLES / "content" / "chelsea.jpg"),
+            str(samples_dir() / "content" / "chelsea.jpg"),
             label="Your picture",
             height=260,
             elem_id="stylize-content",
@@ -77,11 +51,11 @@ def _fast_controls() -> SimpleNamespace:
         )
         gr.Examples(sample_paths("content"), inputs=content, label="Sample pictures")
         styles, weights = [], []
-        for row in range(N_STYLES // 2):
+        for row in range(controls.N_STYLES // 2):
             with gr.Row():
                 for i in (2 * row, 2 * row + 1):
                     with gr.Column(min_width=140):
-                        first = str(SAMPLES / "styles" / "swirls.jpg") if i == 0 else None
+                        first = str(samples_dir() / "styles" / "swirls.jpg") if i == 0 else None
                         styles.append(
                             picture_upload(
                                 first,
@@ -111,7 +85,9 @@ def _fast_controls() -> SimpleNamespace:
         )
         with gr.Row():
             keep_color = gr.Checkbox(value=False, label="Keep my colours", elem_id="stylize-keep-color")
-            size = gr.Slider(*jobs.SIDE, value=512, step=32, label="Size (longer side, pixels)", elem_id="stylize-size")
+            size = gr.Slider(
+                *controls.SIDE, value=512, step=32, label="Size (longer side, pixels)", elem_id="stylize-size"
+            )
     return SimpleNamespace(
         content=content, styles=styles, weights=weights, picks=picks, keep_color=keep_color, size=size
     )
@@ -161,30 +137,22 @@ def _gatys_panel() -> SimpleNamespace:
                 )
                 with gr.Row():
                     steps = gr.Slider(
-                        *jobs.GATYS_STEPS, value=200, step=10, label="Steps", elem_id="stylize-gatys-steps"
+                        *controls.GATYS_STEPS, value=200, step=10, label="Steps", elem_id="stylize-gatys-steps"
                     )
-                    size = gr.Slider(*jobs.GATYS_SIDE, value=384, step=32, label="Size", elem_id="stylize-gatys-size")
+                    size = gr.Slider(
+                        *controls.GATYS_SIDE, value=384, step=32, label="Size", elem_id="stylize-gatys-size"
+                    )
                 with gr.Row():
-                    style_w = gr.Slider(*jobs.GATYS_STYLE_WEIGHT, value=1.0, step=0.05, label="Style weight")
-                    content_w = gr.Slider(*jobs.GATYS_CONTENT_WEIGHT, value=0.15, step=0.01, label="Content weight")
-                    tv_w = gr.Slider(*jobs.GATYS_TV_WEIGHT, value=0.3, step=0.05, label="Smoothness (TV)")
+                    style_w = gr.Slider(*controls.GATYS_STYLE_WEIGHT, value=1.0, step=0.05, label="Style weight")
+                    content_w = gr.Slider(*controls.GATYS_CONTENT_WEIGHT, value=0.15, step=0.01, label="Content weight")
+                    tv_w = gr.Slider(*controls.GATYS_TV_WEIGHT, value=0.3, step=0.05, label="Smoothness (TV)")
                 with gr.Row():
                     backbone = gr.Dropdown(backbones, value=backbones[0], label="Feature network")
-                    optimizer = gr.Radio(list(jobs.OPTIMIZERS), value="lbfgs", label="Optimiser")
-                    color_mode = gr.Radio(list(jobs.COLOR_MODES), value="none", label="Keep colours")
+                    optimizer = gr.Radio(list(controls.OPTIMIZERS), value="lbfgs", label="Optimiser")
+                    color_mode = gr.Radio(list(controls.COLOR_MODES), value="none", label="Keep colours")
             with gr.Column(elem_classes=["atelier-output"]):
-                with gr.Row():
-                    start = gr.Button("Paint it slowly", variant="primary", elem_id="stylize-gatys-start")
-                    stop = gr.Button("Stop", variant="stop", elem_id="stylize-gatys-stop")
-                preview = gr.Image(
-                    type="pil",
-                    label="Painting",
-                    height=360,
-                    interactive=False,
-                    format="png",
-                    elem_id="stylize-gatys-preview",
-                    elem_classes=["atelier-main-output"],
-                )
+                start, stop = _run_buttons("Paint it slowly", "stylize-gatys")
+                preview = _picture_out("Painting", 360, "stylize-gatys-preview")
                 status = gr.Markdown(elem_id="stylize-gatys-status")
                 plot = gr.LinePlot(
                     x="step",
@@ -237,21 +205,13 @@ def _presets_panel() -> SimpleNamespace:
                                 value=1.0 if i == 0 else 0.0,
                                 step=0.05,
                                 min_width=170,
-                                label=f"{i + 1} · {jobs.PRESET_NAMES[i]}",
+                                label=f"{i + 1} · {controls.PRESET_NAMES[i]}",
                                 elem_id=f"stylize-preset-{i}",
                             )
                             for i in range(row, min(row + 3, fast.N_PRESETS))
                         ]
             with gr.Column(elem_classes=["atelier-output"]):
-                out = gr.Image(
-                    type="pil",
-                    label="Preset blend",
-                    height=360,
-                    interactive=False,
-                    format="png",
-                    elem_id="stylize-preset-out",
-                    elem_classes=["atelier-main-output"],
-                )
+                out = _picture_out("Preset blend", 360, "stylize-preset-out")
                 keep = gr.Button("Keep (save to Gallery)", elem_id="stylize-preset-keep")
                 kept = gr.File(
                     label="Download with recipe", interactive=False, height=60, elem_classes=["atelier-secondary"]
@@ -266,30 +226,20 @@ def _dream_panel() -> SimpleNamespace:
     with gr.Accordion("Dream", open=False, elem_id="stylize-dream-panel") as panel:
         with gr.Row(elem_classes=["atelier-split"]):
             with gr.Column():
-                kind = gr.Radio(list(jobs.DREAM_KINDS), value="layer", label="Dream of")
+                kind = gr.Radio(list(controls.DREAM_KINDS), value="layer", label="Dream of")
                 layer = gr.Dropdown(list(dreams.LAYERS), value="parts (block 8)", label="Layer")
                 channel = gr.Number(
-                    value=0, precision=0, minimum=0, maximum=jobs.MAX_CHANNEL, label="Channel (for 'channel')"
+                    value=0, precision=0, minimum=0, maximum=controls.MAX_CHANNEL, label="Channel (for 'channel')"
                 )
                 cls = gr.Dropdown(features.imagenet_classes(), value="electric guitar", label="Class (for 'class')")
                 with gr.Row():
-                    octaves = gr.Slider(*jobs.DREAM_OCTAVES, value=3, step=1, label="Octaves")
-                    steps = gr.Slider(*jobs.DREAM_STEPS, value=12, step=1, label="Steps per octave")
-                    strength = gr.Slider(*jobs.DREAM_STRENGTH, value=0.03, step=0.005, label="Strength")
-                start_from = gr.Radio(list(jobs.DREAM_STARTS), value="my picture", label="Start from")
+                    octaves = gr.Slider(*controls.DREAM_OCTAVES, value=3, step=1, label="Octaves")
+                    steps = gr.Slider(*controls.DREAM_STEPS, value=12, step=1, label="Steps per octave")
+                    strength = gr.Slider(*controls.DREAM_STRENGTH, value=0.03, step=0.005, label="Strength")
+                start_from = gr.Radio(list(controls.DREAM_STARTS), value="my picture", label="Start from")
             with gr.Column(elem_classes=["atelier-output"]):
-                with gr.Row():
-                    start = gr.Button("Dream", variant="primary", elem_id="stylize-dream-start")
-                    stop = gr.Button("Stop", variant="stop", elem_id="stylize-dream-stop")
-                out = gr.Image(
-                    type="pil",
-                    label="Dream",
-                    height=400,
-                    interactive=False,
-                    format="png",
-                    elem_id="stylize-dream-out",
-                    elem_classes=["atelier-main-output"],
-                )
+                start, stop = _run_buttons("Dream", "stylize-dream")
+                out = _picture_out("Dream", 400, "stylize-dream-out")
                 status = gr.Markdown(elem_id="stylize-dream-status")
     return SimpleNamespace(
         panel=panel,
@@ -335,95 +285,60 @@ def layout() -> SimpleNamespace:
     )
 
 
-RESTORED = (
-    "content",
-    *(f"style_{i}" for i in range(N_STYLES)),
-    *(f"weight_{i}" for i in range(N_STYLES)),
-    "strength",
-    "keep_colours",
-    "size",
-    "result",
-    "note",
-    "brush",
-    "g_steps",
-    "g_size",
-    "g_style_weight",
-    "g_content_weight",
-    "g_tv_weight",
-    "g_backbone",
-    "g_optimizer",
-    "g_color_mode",
-    "g_preview",
-    "g_status",
-    *(f"preset_{i}" for i in range(fast.N_PRESETS)),
-    "p_out",
-    "d_kind",
-    "d_layer",
-    "d_channel",
-    "d_class_name",
-    "d_octaves",
-    "d_steps",
-    "d_strength",
-    "d_start",
-    "d_out",
-    "d_status",
-    "x_axis",
-    "x_values",
-    "y_axis",
-    "y_values",
-    "sweep_grid",
-    "sweep_status",
-    "gatys_panel",
-    "presets_panel",
-    "dream_panel",
+RESTORED_FROM = (
+    ("content", "content"),
+    *((f"style_{i}", f"styles.{i}") for i in range(controls.N_STYLES)),
+    *((f"weight_{i}", f"weights.{i}") for i in range(controls.N_STYLES)),
+    ("strength", "strength"),
+    ("keep_colours", "keep_color"),
+    ("size", "size"),
+    ("result", "result"),
+    ("note", "note"),
+    ("brush", "gatys.brush"),
+    ("g_steps", "gatys.steps"),
+    ("g_size", "gatys.size"),
+    ("g_style_weight", "gatys.style_w"),
+    ("g_content_weight", "gatys.content_w"),
+    ("g_tv_weight", "gatys.tv_w"),
+    ("g_backbone", "gatys.backbone"),
+    ("g_optimizer", "gatys.optimizer"),
+    ("g_color_mode", "gatys.color_mode"),
+    ("g_preview", "gatys.preview"),
+    ("g_status", "gatys.status"),
+    *((f"preset_{i}", f"presets.weights.{i}") for i in range(fast.N_PRESETS)),
+    ("p_out", "presets.out"),
+    ("d_kind", "dream.kind"),
+    ("d_layer", "dream.layer"),
+    ("d_channel", "dream.channel"),
+    ("d_class_name", "dream.cls"),
+    ("d_octaves", "dream.octaves"),
+    ("d_steps", "dream.steps"),
+    ("d_strength", "dream.strength"),
+    ("d_start", "dream.start_from"),
+    ("d_out", "dream.out"),
+    ("d_status", "dream.status"),
+    ("x_axis", "sweep.x_axis"),
+    ("x_values", "sweep.x_values"),
+    ("y_axis", "sweep.y_axis"),
+    ("y_values", "sweep.y_values"),
+    ("sweep_grid", "sweep.grid"),
+    ("sweep_status", "sweep.status"),
+    ("gatys_panel", "gatys.panel"),
+    ("presets_panel", "presets.panel"),
+    ("dream_panel", "dream.panel"),
 )
-"""The names of the components a recipe sets (`restorable`), in the Gallery Restorer's order."""
+"""Each component a recipe sets: its name (what `stylize_restore.restore_values` fills) and where it
+sits in `layout()`'s namespace (attributes and list indices, dotted), in the Gallery Restorer's order."""
+
+RESTORED = tuple(name for name, _ in RESTORED_FROM)
+"""The names of the components a recipe sets, in the Restorer's order."""
+
+
+def _at(ui: SimpleNamespace, where: str) -> Any:
+    """The component at a dotted place in the layout ('gatys.brush', 'styles.0')."""
+    return reduce(lambda obj, part: obj[int(part)] if part.isdigit() else getattr(obj, part), where.split("."), ui)
 
 
 def restorable(ui: SimpleNamespace) -> dict[str, Any]:
-    """The components a recipe sets, by the names `studio.stylize.restore_values` uses."""
-    g, p, d, w = ui.gatys, ui.presets, ui.dream, ui.sweep
-    named = {
-        "content": ui.content,
-        **{f"style_{i}": s for i, s in enumerate(ui.styles)},
-        **{f"weight_{i}": s for i, s in enumerate(ui.weights)},
-        "strength": ui.strength,
-        "keep_colours": ui.keep_color,
-        "size": ui.size,
-        "result": ui.result,
-        "note": ui.note,
-        "brush": g.brush,
-        "g_steps": g.steps,
-        "g_size": g.size,
-        "g_style_weight": g.style_w,
-        "g_content_weight": g.content_w,
-        "g_tv_weight": g.tv_w,
-        "g_backbone": g.backbone,
-        "g_optimizer": g.optimizer,
-        "g_color_mode": g.color_mode,
-        "g_preview": g.preview,
-        "g_status": g.status,
-        **{f"preset_{i}": s for i, s in enumerate(p.weights)},
-        "p_out": p.out,
-        "d_kind": d.kind,
-        "d_layer": d.layer,
-        "d_channel": d.channel,
-        "d_class_name": d.cls,
-        "d_octaves": d.octaves,
-        "d_steps": d.steps,
-        "d_strength": d.strength,
-        "d_start": d.start_from,
-        "d_out": d.out,
-        "d_status": d.status,
-        "x_axis": w.x_axis,
-        "x_values": w.x_values,
-        "y_axis": w.y_axis,
-        "y_values": w.y_values,
-        "sweep_grid": w.grid,
-        "sweep_status": w.status,
-        "gatys_panel": g.panel,
-        "presets_panel": p.panel,
-        "dream_panel": d.panel,
-    }
-    assert tuple(named) == RESTORED
-    return named
+    """The components a recipe sets, by the names `stylize_restore.restore_values` uses."""
+    return {name: _at(ui, where) for name, where in RESTORED_FROM}

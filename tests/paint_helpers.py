@@ -9,7 +9,8 @@ from PIL import Image
 
 from engines.paint.data import ImageSet
 from engines.paint.model import GANConfig
-from engines.paint.train import TrainConfig, train
+from engines.paint.recipe import TrainConfig
+from engines.paint.train import train
 
 TINY = GANConfig(resolution=32, z_dim=16, embed_dim=8, ngf=8, ndf=8)
 

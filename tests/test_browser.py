@@ -9,13 +9,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
+from gradio_client import Client, handle_file
 from PIL import Image
 
 from engines.outputs import OutputStore
+from engines.paint.explore import bundled_models
 from engines.recipe import write_png
+from engines.sound import explore as sound_explore
+from engines.words import explore as words_explore
 from tests.conftest import ROOT
+from tests.paint_helpers import shapes, write_pictures
 
 pytestmark = pytest.mark.browser
+NEEDS_PAINT = pytest.mark.skipif(not bundled_models(), reason="no bundled Paint model")
+NEEDS_SOUND = pytest.mark.skipif(not sound_explore.available_models(None, "vae"), reason="no bundled Sound model")
+NEEDS_GPT = pytest.mark.skipif(not words_explore.available_models(None, "gpt"), reason="no bundled Words model")
+NEEDS_LINES = pytest.mark.skipif(not words_explore.available_models(None, "vae"), reason="no bundled line model")
 # The README's pictures. A plain test run leaves the tree clean and writes them to the temp
 # folder; ATELIER_SCREENSHOTS=1 writes them over the committed ones in assets/.
 SHOTS = ROOT / "assets" if os.environ.get("ATELIER_SCREENSHOTS") == "1" else Path(tempfile.gettempdir())
@@ -25,12 +35,35 @@ SOUND_SCREENSHOT = SHOTS / "screenshot-sound.png"
 WORDS_SCREENSHOT = SHOTS / "screenshot-words.png"
 
 
+def selected(page, name: str, timeout: float = 30000) -> None:
+    """Wait until the tab called `name` is the selected one."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=timeout)
+
+
 def open_tab(page, name: str) -> None:
     """Click a tab and wait until it is selected and painted (a tab mount can reset fields)."""
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.click()
-    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle())
+    page.get_by_role("tab", name=name, exact=True).click()
+    selected(page, name)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def type_number(page, elem_id: str, value: float) -> None:
+    """Type a value into a slider's number box and commit it."""
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def reopen_found(page, query: str, tab: str) -> None:
+    """In the Gallery, find the one output matching `query` and open it in `tab`."""
+    open_tab(page, "Gallery")
+    page.locator("#gallery-query input, #gallery-query textarea").first.fill(query)
+    page.locator("#gallery-query input, #gallery-query textarea").first.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1", timeout=20000)
+    page.locator("#gallery-grid img").first.click()
+    page.locator(f"#gallery-open-{tab.lower()}").click()
+    selected(page, tab, timeout=20000)
 
 
 @pytest.fixture
@@ -103,16 +136,17 @@ def test_gallery_lists_shows_recipe_and_deletes(studio_page, studio):
     assert len(store.list()) == before - 1 and all(o.title != "Sonnet 30" for o in store.list())
 
 
-def test_what_made_this_reads_an_uploaded_png(studio_page, tmp_path):
-    page = studio_page
+def _what_made(page, path: Path) -> None:
+    """Drop a file into the Gallery's 'What made this?'."""
     open_tab(page, "Gallery")
-    path = write_png(
-        tmp_path / "made.png",
-        Image.new("RGB", (40, 40), (120, 80, 200)),
-        {"engine": "paint", "seed": 4242, "model": "emoji"},
-    )
     page.locator("#whatmade").get_by_text("What made this?").click()
     page.locator("#whatmade-file input[type=file]").set_input_files(str(path))
+
+
+def test_what_made_this_reads_an_uploaded_png(studio_page, tmp_path):
+    page = studio_page
+    recipe = {"engine": "paint", "seed": 4242, "model": "emoji"}
+    _what_made(page, write_png(tmp_path / "made.png", Image.new("RGB", (40, 40), (120, 80, 200)), recipe))
     page.locator("#whatmade-summary").get_by_text("Paint").wait_for(timeout=20000)
     assert "4242" in page.locator("#whatmade-summary").inner_text()
     assert "4242" in page.locator("#whatmade-recipe").inner_text()
@@ -120,10 +154,8 @@ def test_what_made_this_reads_an_uploaded_png(studio_page, tmp_path):
 
 def test_what_made_this_explains_a_plain_picture(studio_page, tmp_path):
     page = studio_page
-    open_tab(page, "Gallery")
     Image.new("RGB", (40, 40)).save(tmp_path / "plain.png")
-    page.locator("#whatmade").get_by_text("What made this?").click()
-    page.locator("#whatmade-file input[type=file]").set_input_files(str(tmp_path / "plain.png"))
+    _what_made(page, tmp_path / "plain.png")
     page.get_by_text("carries no Atelier recipe").first.wait_for(timeout=20000)
 
 
@@ -135,11 +167,8 @@ def _paint_ready(page):
     return img
 
 
+@NEEDS_PAINT
 def test_paint_direction_slider_changes_the_picture(studio_page):
-    from engines.paint.explore import bundled_models
-
-    if not bundled_models():
-        pytest.skip("no bundled Paint model")
     page = studio_page
     img = _paint_ready(page)
     page.wait_for_function(
@@ -165,12 +194,8 @@ def test_paint_direction_slider_changes_the_picture(studio_page):
     page.screenshot(path=str(SCREENSHOT), full_page=False)
 
 
+@NEEDS_PAINT
 def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, tmp_path):
-    from engines.paint.explore import bundled_models
-    from tests.paint_helpers import shapes, write_pictures
-
-    if not bundled_models():
-        pytest.skip("no bundled Paint model")
     page = studio_page
     _paint_ready(page)
     folder = write_pictures(tmp_path / "pics", shapes(16), by_class=False)
@@ -183,9 +208,7 @@ def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, t
     page.locator("#paint-train-name textarea, #paint-train-name input").first.fill("browser-test")
     page.locator("#paint-train-start").get_by_text("from scratch").click()
     page.locator("#paint-train-res").get_by_text("32", exact=True).click()
-    steps = page.locator("#paint-train-steps input[type=number]")
-    steps.fill("50")
-    steps.press("Enter")
+    type_number(page, "paint-train-steps", 50)
     page.locator("#paint-train-start-btn").click()
     page.locator("#paint-train-status").get_by_text("Done").wait_for(timeout=240000)
     assert page.locator("#paint-train-preview img").count() == 1
@@ -221,12 +244,8 @@ def test_stylize_gatys_starts_streams_and_stops(studio_page):
     page = studio_page
     open_tab(page, "Stylize")
     page.locator("#stylize-gatys-panel").get_by_text("Paint it slowly (Gatys)").click()
-    steps = page.locator("#stylize-gatys-steps input[type=number]")
-    steps.fill("1000")
-    steps.press("Enter")
-    size = page.locator("#stylize-gatys-size input[type=number]")
-    size.fill("128")
-    size.press("Enter")
+    type_number(page, "stylize-gatys-steps", 1000)
+    type_number(page, "stylize-gatys-size", 128)
     page.locator("#stylize-gatys-start").click()
     page.locator("#stylize-gatys-preview img").wait_for(timeout=60000)
     page.locator("#stylize-gatys-status").get_by_text("step").wait_for(timeout=60000)
@@ -235,13 +254,8 @@ def test_stylize_gatys_starts_streams_and_stops(studio_page):
     assert page.locator("#stylize-gatys-preview img").count() == 1
 
 
+@NEEDS_PAINT
 def test_gallery_reopens_a_paint_picture_with_its_settings(studio_page, studio):
-    from gradio_client import Client
-
-    from engines.paint.explore import bundled_models
-
-    if not bundled_models():
-        pytest.skip("no bundled Paint model")
     Client(studio.url, verbose=False).predict(
         "emoji (bundled)", "food & drink", "(none)", 0.5, 777, 0.6, *([0.0] * 10), 1, api_name="/paint_keep"
     )
@@ -254,40 +268,18 @@ def test_gallery_reopens_a_paint_picture_with_its_settings(studio_page, studio):
     page.locator("#gallery-grid img").first.click()
     page.locator("#gallery-title").get_by_text("seed 777").first.wait_for(timeout=20000)
     page.locator("#gallery-open-paint").click()
-    tab = page.get_by_role("tab", name="Paint", exact=True)
-    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    selected(page, "Paint", timeout=20000)
     page.wait_for_function("() => document.querySelector('#paint-seed input').value === '777'", timeout=20000)
     assert "food & drink" in page.locator("#paint-class input").input_value()
 
 
 def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studio):
-    from gradio_client import Client, handle_file
-
     samples = ROOT / "assets" / "samples"
-    Client(studio.url, verbose=False).predict(
-        handle_file(str(samples / "content" / "coffee.jpg")),
-        handle_file(str(samples / "styles" / "ink.jpg")),
-        None,
-        None,
-        None,
-        0.9,
-        0.5,
-        0.5,
-        0.5,
-        0.35,
-        True,
-        256,
-        api_name="/stylize_keep",
-    )
+    pictures = [handle_file(str(samples / "content" / "coffee.jpg")), handle_file(str(samples / "styles" / "ink.jpg"))]
+    controls = [None, None, None, 0.9, 0.5, 0.5, 0.5, 0.35, True, 256]  # styles 2-4, weights, strength, colours, size
+    Client(studio.url, verbose=False).predict(*pictures, *controls, api_name="/stylize_keep")
     page = studio_page
-    open_tab(page, "Gallery")
-    page.locator("#gallery-query input, #gallery-query textarea").first.fill("ink.jpg")
-    page.locator("#gallery-query input, #gallery-query textarea").first.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1", timeout=20000)
-    page.locator("#gallery-grid img").first.click()
-    page.locator("#gallery-open-stylize").click()
-    tab = page.get_by_role("tab", name="Stylize", exact=True)
-    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    reopen_found(page, "ink.jpg", "Stylize")
     page.wait_for_function(
         "() => document.querySelector('#stylize-strength input[type=number]').value === '0.35'", timeout=20000
     )
@@ -296,10 +288,6 @@ def test_gallery_reopens_a_stylized_picture_with_its_settings(studio_page, studi
 
 # ---------------------------------------------------------------- Sound
 def _sound_ready(page):
-    from engines.sound.instrument import available_models
-
-    if not available_models(None, "vae"):
-        pytest.skip("no bundled Sound model")
     open_tab(page, "Sound")
     page.wait_for_function(f"() => {AUDIO_SRC}('sound-audio')", timeout=60000)
 
@@ -314,6 +302,7 @@ def _audio_src(page, elem: str) -> str:
     return page.evaluate(f"() => {AUDIO_SRC}('{elem}')")
 
 
+@NEEDS_SOUND
 def test_sound_timbre_slider_serves_a_new_note(studio_page):
     page = studio_page
     _sound_ready(page)
@@ -334,9 +323,8 @@ def test_sound_timbre_slider_serves_a_new_note(studio_page):
     page.screenshot(path=str(SOUND_SCREENSHOT), full_page=False)
 
 
+@NEEDS_SOUND
 def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
-    import soundfile as sf
-
     page = studio_page
     _sound_ready(page)
     t = np.arange(24000) / 16000
@@ -354,18 +342,13 @@ def test_sound_encodes_an_uploaded_wav(studio_page, tmp_path):
 
 
 # ---------------------------------------------------------------- Words
+@NEEDS_GPT
 def test_words_prompt_streams_text_in(studio_page):
-    from engines.words.writer import available_models
-
-    if not available_models(None, "gpt"):
-        pytest.skip("no bundled Words model")
     page = studio_page
     open_tab(page, "Words")
     prompt = page.locator("#words-prompt textarea")
     prompt.fill("JULIET:\n")
-    length = page.locator("#words-length input[type=number]")
-    length.fill("1200")
-    length.press("Enter")
+    type_number(page, "words-length", 1200)
     page.locator("#words-write").click()
     out = "#words-output textarea"
     # part-way: the prompt and some text, but not all of it yet (it streams)
@@ -381,11 +364,8 @@ def test_words_prompt_streams_text_in(studio_page):
     page.screenshot(path=str(WORDS_SCREENSHOT), full_page=False)
 
 
+@NEEDS_LINES
 def test_words_morphs_two_lines(studio_page):
-    from engines.words.writer import available_models
-
-    if not available_models(None, "vae"):
-        pytest.skip("no bundled line model")
     page = studio_page
     open_tab(page, "Words")
     page.locator("#words-morph-panel").get_by_text("Morph between two lines").click()
@@ -397,25 +377,14 @@ def test_words_morphs_two_lines(studio_page):
     )
 
 
+@NEEDS_SOUND
 def test_gallery_reopens_a_sound_with_its_settings(studio_page, studio):
-    from gradio_client import Client
-
-    from engines.sound.instrument import N_SLIDERS, available_models
-
-    if not available_models(None, "vae"):
-        pytest.skip("no bundled Sound model")
+    sliders = [0.0] * (sound_explore.N_SLIDERS - 1)
     Client(studio.url, verbose=False).predict(
-        "notes (bundled)", "Cello", 53, 90, 1.25, None, 1.5, *([0.0] * (N_SLIDERS - 1)), api_name="/sound_keep"
+        "notes (bundled)", "Cello", 53, 90, 1.25, None, 1.5, *sliders, api_name="/sound_keep"
     )
     page = studio_page
-    open_tab(page, "Gallery")
-    page.locator("#gallery-query input, #gallery-query textarea").first.fill("Cello")
-    page.locator("#gallery-query input, #gallery-query textarea").first.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('#gallery-grid img').length === 1", timeout=20000)
-    page.locator("#gallery-grid img").first.click()
-    page.locator("#gallery-open-sound").click()
-    tab = page.get_by_role("tab", name="Sound", exact=True)
-    page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=20000)
+    reopen_found(page, "Cello", "Sound")
     page.wait_for_function(
         "() => document.querySelector('#sound-pitch input[type=number]').value === '53'", timeout=20000
     )

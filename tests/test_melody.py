@@ -10,15 +10,18 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
+from engines import checkpoints
 from engines.jobs import StopToken
-from engines.sound import instrument, melody, melody_render, midi, sfz
-from engines.sound.melody import Key, MelodyConfig, Tune
-from engines.sound.melody_train import MelodyTrainConfig, train_melody
-from engines.sound.midi import Note, Track
+from engines.sound import compose, explore, melody_render, melody_tokens, midi, primers, sfz
+from engines.sound.melody import MelodyConfig
+from engines.sound.midi import Track
+from engines.sound.pictures import piano_roll
+from engines.sound.recipe import MelodyTrainConfig
+from engines.sound.train_melody import train_melody
+from engines.sound.tunes import Key, Note, Tune, in_key_share
 
-NOTE_MODEL = instrument.BUNDLED_DIR / "notes.pt"
+NOTE_MODEL = explore.BUNDLED_DIR / "notes.pt"
 
 
 def scale_walk(rng: np.random.Generator, tonic: int, n: int = 48) -> Tune:
@@ -38,70 +41,76 @@ def median_midi(wave: np.ndarray, sr: int) -> float:
 
 
 @pytest.fixture(scope="module")
-def note_model() -> instrument.NoteModel:
-    return instrument.load_note_model(NOTE_MODEL)
+def note_model() -> explore.NoteModel:
+    return explore.load_note_model(NOTE_MODEL)
 
 
-def test_loss_falls_on_a_tiny_corpus_and_the_run_resumes_where_it_stopped(tmp_path):
-    torch.set_num_threads(1)
+def test_loss_falls_on_a_tiny_corpus_a_finished_run_is_compact_and_a_stopped_one_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATELIER_THREADS", "1")  # the training configures torch with it: one thread for a tiny model
     rng = np.random.default_rng(0)
     tunes = [scale_walk(rng, int(rng.integers(0, 12))) for _ in range(24)]
     out = tmp_path / "tiny.pt"
     small = MelodyConfig(hidden=32, embed=16, layers=1, dropout=0.0)
-    cfg = MelodyTrainConfig(steps=40, batch=8, window=24, lr=1e-2, eval_every=20, checkpoint_every=20)
+    cfg = MelodyTrainConfig(steps=40, batch=8, window=24, lr=1e-2, eval_every=20, checkpoint_every=20, compact=True)
     events = list(train_melody(tunes[:20], tunes[20:], out, small, cfg, device="cpu"))
-    vals = [e.val for e in events if e.val is not None]
-    assert vals[-1] < vals[0] - 0.5 and events[-1].done and events[-1].message == "finished"
-    assert all(e.eta is not None for e in events[1:-1]) and out.is_file()
-    more = list(
-        train_melody(
-            tunes[:20], tunes[20:], out, small, MelodyTrainConfig(**{**cfg.__dict__, "steps": 50}), device="cpu"
-        )
-    )
-    assert more[0].message == "resumed at step 40" and more[-1].step == 50
-    stop = StopToken()
-    stop.stop()
-    stopped = list(train_melody(tunes[:20], tunes[20:], tmp_path / "s.pt", small, cfg, stop=stop, device="cpu"))
-    assert stopped[-1].message == "stopped" and stopped[-1].step == 1
+    vals = [e.losses["held-out"] for e in events if "held-out" in e.losses]
+    assert vals[-1] < vals[0] - 0.5 and events[-1].done and events[-1].history[-1] == (40, events[-1].losses)
+    assert events[-1].message.startswith("Saved tiny (") and "compact" in events[-1].message
+    assert all(e.eta_s is not None for e in events[1:-1]) and "opt" not in checkpoints.load(out).extra
+    by_hand = MelodyTrainConfig(**{**cfg.__dict__, "steps": 10, "compact": False})  # the CLI's default
+    again = list(train_melody(tunes[:20], tunes[20:], out, small, by_hand))
+    assert "(fine-tuning tiny, 40 steps)" in again[0].message and again[-1].step == 10
+    assert again[-1].message.startswith("Finished at step 10 of 10; saved tiny with its training state")
+    assert checkpoints.load(out).meta["lineage"][-1]["steps"] == 40 and "opt" in checkpoints.load(out).extra
+    stop, stopped = StopToken(), tmp_path / "s.pt"
+    for ev in train_melody(tunes[:20], tunes[20:], stopped, small, cfg, stop=stop, device="cpu"):
+        if ev.step == 20:
+            stop.stop()
+    assert ev.step == 21 and ev.message.startswith("Stopped at step 21 of 40; saved with its training state")
+    assert "opt" in checkpoints.load(stopped).extra
+    more = list(train_melody(tunes[:20], tunes[20:], stopped, small, cfg, device="cpu"))
+    assert more[0].message == "resumed at step 21" and more[-1].step == 40 and "compact" in more[-1].message
+    assert stopped.stat().st_size < 0.6 * out.stat().st_size  # the optimiser's state is gone
 
 
 def test_events_round_trip_and_a_rest_is_an_event():
     tune = Tune([Note(60, 0, 1), Note(62, 1, 0.5), Note(64, 2.5, 0.5)], Key(0), (4, 4))  # a one-beat gap
-    ev = melody.encode(tune)
-    assert [p for p in ev.pitch] == [60 - melody.PITCH_LO, 62 - melody.PITCH_LO, melody.REST, 64 - melody.PITCH_LO]
+    ev = melody_tokens.encode(tune)
+    lo = melody_tokens.PITCH_LO
+    assert [p for p in ev.pitch] == [60 - lo, 62 - lo, melody_tokens.REST, 64 - lo]
     assert ev.pos == [0, 12, 18, 30]
-    assert melody.decode(ev.pitch, ev.dur) == [Note(60, 0, 1), Note(62, 1, 0.5), Note(64, 2.5, 0.5)]
+    assert melody_tokens.decode(ev.pitch, ev.dur) == [Note(60, 0, 1), Note(62, 1, 0.5), Note(64, 2.5, 0.5)]
 
 
 def test_a_held_out_c_major_primer_continues_mostly_in_c_major():
-    model = melody.load_melody_model()
+    model = compose.load_melody_model()
     assert "public-domain" in model.meta["licence"]
     # "Soldier's Joy" opening, moved to C (a tune written here, not taken from the training files)
     pitches = [67, 72, 74, 76, 72, 79, 76, 72, 76, 74, 72, 71, 72, 74, 76, 74, 72, 71, 69, 67]
     primer = Tune([Note(p, i * 0.5, 0.5) for i, p in enumerate(pitches)], None, (2, 4))
     shares = []
     for seed in range(3):
-        out = melody.continue_tune(model, primer, bars=4, temperature=0.8, seed=seed)
+        out = compose.continue_tune(model, primer, bars=4, temperature=0.8, seed=seed)
         assert out.tune.key == Key(0, "major")  # estimated from the primer
         assert out.tune.notes[:20] == primer.notes and len(out.new_notes) >= 6
         assert abs(out.tune.end - 18.0) < 1e-6  # the primer's 5 bars of 2/4 + 4 more
-        shares.append(melody.in_key_share(out.new_notes, Key(0, "major")))
+        shares.append(in_key_share(out.new_notes, Key(0, "major")))
     assert np.mean(shares) >= 0.8, shares
-    again = melody.continue_tune(model, primer, bars=4, temperature=0.8, seed=0)
-    assert again.tune.notes == melody.continue_tune(model, primer, bars=4, temperature=0.8, seed=0).tune.notes
+    again = compose.continue_tune(model, primer, bars=4, temperature=0.8, seed=0)
+    assert again.tune.notes == compose.continue_tune(model, primer, bars=4, temperature=0.8, seed=0).tune.notes
 
 
 def test_compose_fills_the_bars_in_the_chosen_key_and_metre():
-    model = melody.load_melody_model()
-    out = melody.compose(model, "D major", "6/8", bars=4, temperature=0.7, seed=3)
+    model = compose.load_melody_model()
+    out = compose.compose(model, "D major", "6/8", bars=4, temperature=0.7, seed=3)
     assert out.split == 0 and out.tune.metre == (6, 8) and abs(out.tune.end - 12.0) < 1e-6
-    assert melody.in_key_share(out.tune.notes, Key(2, "major")) >= 0.7
+    assert in_key_share(out.tune.notes, Key(2, "major")) >= 0.7
     assert out.recipe["key"] == "D major" and out.recipe["metre"] == "6/8"
     with pytest.raises(ValueError, match="unknown key"):
-        melody.compose(model, "H major")
+        compose.compose(model, "H major")
     with pytest.raises(ValueError, match="bars"):
-        melody.compose(model, bars=1000)
-    roll = melody_render.piano_roll([out.tune.notes], split=out.split, bar_beats=out.tune.bar_beats)
+        compose.compose(model, bars=1000)
+    roll = piano_roll([out.tune.notes], split=out.split, bar_beats=out.tune.bar_beats)
     assert roll.width > 100 and roll.height > 20
 
 
@@ -200,11 +209,11 @@ def test_bad_midi_files_get_plain_messages(tmp_path):
 
 
 def test_continue_my_melody_from_a_midi_file_a_recording_or_nothing(note_model, tmp_path):
-    model = melody.load_melody_model()
+    model = compose.load_melody_model()
     primer_notes = [Note(p, i * 0.5, 0.5, 90) for i, p in enumerate([62, 66, 69, 74, 69, 66, 64, 62])]
     mid = tmp_path / "primer.mid"
     mid.write_bytes(midi.write_midi(primer_notes, tempo_bpm=120))
-    primer = melody_render.primer_from_file(mid)
+    primer = primers.primer_from_file(mid)
     assert primer.notes == primer_notes
     piece = melody_render.melody_piece(
         note_model, model, primer, bars=2, seed=4, timbre=melody_render.Timbre("Flute"), tempo_bpm=132, swing=0.3
@@ -218,9 +227,9 @@ def test_continue_my_melody_from_a_midi_file_a_recording_or_nothing(note_model, 
         melody_render.render_tracks(note_model, [Track("p", primer_notes)], melody_render.Timbre("Clarinet"), 120)[1],
         16000,
     )
-    heard = melody_render.primer_from_file(wav, tempo_bpm=120)
+    heard = primers.primer_from_file(wav, tempo_bpm=120)
     assert [n.pitch for n in heard.notes] == [n.pitch for n in primer_notes]
     assert [n.start for n in heard.notes] == [n.start for n in primer_notes]
     composed = melody_render.melody_piece(note_model, model, None, bars=2, key="A minor", metre="3/4")
     assert composed.split == 0 and composed.tune.key == Key(9, "minor") and composed.tune.end == 6.0
-    assert melody_render.primer_from_file(None) is None
+    assert primers.primer_from_file(None) is None

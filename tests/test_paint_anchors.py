@@ -13,7 +13,8 @@ from engines.paint.data import save_prepared
 from engines.paint.export import export_for_sampling, export_resume_state
 from engines.paint.images import to_tensor
 from engines.paint.model import Generator, one_hot
-from engines.paint.train import TrainConfig, train
+from engines.paint.recipe import TrainConfig
+from engines.paint.train import train
 from tests.paint_helpers import TINY, shapes, tiny_model
 
 

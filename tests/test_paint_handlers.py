@@ -312,11 +312,13 @@ def test_training_on_loose_uploads_makes_a_one_class_model_in_the_callers_worksp
     monkeypatch.setattr(paint_train, "bundled_recipe", lambda meta: {**plain(meta), "anchor_steps": 0})  # skip anchors
     files = write_loose(tmp_path / "uploads")
     updates = list(paint.paint_train(files, "loose-16", "from scratch", 2, 0, 32, MODEL, request=ANNA))
-    assert "Done" in updates[-1][0] and not TRAINING.busy
+    assert "Done" in updates[-1][0] and "compact: training it again fine-tunes from it" in updates[-1][0]
+    assert not TRAINING.busy
     anna = common.workspace(ANNA)
     model = anna.models_dir / "paint" / "loose-16.pt"
     assert model.is_file() and checkpoints.load(model).meta["class_names"] == ["loose-16"]
-    assert "loose-16 (yours)" in paint._models(ANNA) and "loose-16 (yours)" not in paint._models(BEN)
+    assert "train" not in checkpoints.load(model).extra  # finished: no optimiser state kept
+    assert "loose-16 (yours)" in paint.models(ANNA) and "loose-16 (yours)" not in paint.models(BEN)
     kept = anna.store.list()
     assert kept and kept[0].recipe["kind"] == "training preview" and common.workspace(BEN).store.list() == []
     assert tempfiles.count_files() == 0

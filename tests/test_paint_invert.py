@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from engines.jobs import StopToken
-from engines.paint import anchors, controls, explore, invert
+from engines.paint import anchors, controls, explore, invert, inverted
 
 BUNDLED = explore.BUNDLED_DIR / "emoji.pt"
 
@@ -66,19 +66,19 @@ def test_a_larger_picture_is_taken_as_bytes_and_streams_progress(model, found):
 
 def test_a_direction_slider_then_changes_the_inverted_picture(model, found):
     _, result = found
-    pic = invert.BasePicture.from_inversion(model, result)
+    pic = inverted.BasePicture.from_inversion(model, result)
     same = controls.draw(model, pic)  # the studio's draw takes it as it takes a seed's Picture
     assert _l1(same, result.reconstruction) < 1e-6
-    moved = invert.draw(model, dataclasses.replace(pic, sliders=(0.0, 0.0, 2.5)))
+    moved = inverted.draw(model, dataclasses.replace(pic, sliders=(0.0, 0.0, 2.5)))
     assert _l1(moved, same) > 0.02
-    pulled = invert.draw(model, dataclasses.replace(pic, psi=0.0))  # all the way to its nearest anchor
+    pulled = inverted.draw(model, dataclasses.replace(pic, psi=0.0))  # all the way to its nearest anchor
     assert _l1(pulled, same) > 0.0
 
 
 def test_variations_morph_keyframes_and_recipes_work_on_an_inverted_picture(model, found):
     _, result = found
-    pic = invert.BasePicture.from_inversion(model, result)
-    zs = invert.variation_latents(model, pic, 5, 0.6)
+    pic = inverted.BasePicture.from_inversion(model, result)
+    zs = inverted.variation_latents(model, pic, 5, 0.6)
     assert zs.shape == (9, model.z_dim) and torch.allclose(zs[4], pic.latent(model))
     assert not torch.allclose(zs[0], zs[4])
     # the chosen variation is recorded as a nudge and replays to the same z
@@ -86,13 +86,13 @@ def test_variations_morph_keyframes_and_recipes_work_on_an_inverted_picture(mode
     assert torch.allclose(chosen.latent(model), zs[0], atol=1e-5)
     other = explore.latent(model, 3, explore.PSI_ANCHOR, blend="faces")
     frames = explore.morph(
-        model, [invert.keyframe_tensors(model, pic), (other, explore.class_vector(model, "faces"))], frames=6
+        model, [inverted.keyframe_tensors(model, pic), (other, explore.class_vector(model, "faces"))], frames=6
     )
     assert len(frames) == 6 and _l1(frames[0], result.reconstruction) < 1e-6
-    rec = invert.recipe(model, pic, l1=result.l1)
+    rec = inverted.recipe(model, pic, l1=result.l1)
     assert rec["source"] == "inverted" and len(rec["base"]) == model.z_dim
-    assert _l1(invert.from_recipe(model, rec), result.reconstruction) < 0.01
-    key = invert.keyframe("emoji (bundled)", model, pic)
+    assert _l1(inverted.from_recipe(model, rec), result.reconstruction) < 0.01
+    key = inverted.keyframe("emoji (bundled)", model, pic)
     assert key["base"] == rec["base"]
 
 
@@ -118,4 +118,4 @@ def test_bad_pictures_and_settings_get_messages(model, tmp_path):
     with pytest.raises(ValueError, match="steps"):
         invert.invert_picture(model, Image.new("RGB", (64, 64)), steps=10**6)
     with pytest.raises(ValueError, match="needs 128"):
-        invert.base_latent(model, [0.0] * 7)
+        inverted.base_latent(model, [0.0] * 7)

@@ -17,12 +17,11 @@ import torch
 from PIL import Image
 
 from engines import recipe, tempfiles
-from engines import replay as replays
-from engines.paint import anchors, explore, invert, sound_file, sound_morph
+from engines.paint import anchors, explore, invert, inverted, sound_file, sound_morph
 from engines.paint.explore import bundled_models
 from engines.settings import Settings
-from studio import common, paint, paint_panels
-from studio.paint_base import RESTORE_FIELDS
+from studio import common, paint, paint_based, paint_panels
+from studio.paint_base import RESTORE_FIELDS, display
 
 pytestmark = pytest.mark.skipif(not bundled_models(), reason="no bundled Paint model in assets/")
 MODEL = "emoji (bundled)"
@@ -107,39 +106,39 @@ def test_a_drawn_picture_is_found_then_every_control_acts_on_it(tmp_path, model,
     base, psi, *rest = paint_panels.use_base(MODEL, found, request=ANNA)
     sliders, nudges, image = rest[:N], rest[N], rest[N + 1]
     assert psi == 1.0 and sliders == ZERO and nudges == [] and l1(image, target) < 0.08
-    moved = paint_panels.paint_from_base(MODEL, base, 1.0, [2.5] + ZERO[1:], [], request=ANNA)
-    truncated = paint_panels.paint_from_base(MODEL, base, 0.0, ZERO, [], request=ANNA)
+    moved = paint_based.paint_from_base(MODEL, base, 1.0, [2.5] + ZERO[1:], [], request=ANNA)
+    truncated = paint_based.paint_from_base(MODEL, base, 0.0, ZERO, [], request=ANNA)
     assert moved.size == image.size and l1(moved, image) > 0.02 and l1(truncated, image) > 0.02
-    again = paint_panels.redraw_if_base(MODEL, base, 1.0, ZERO, [], request=BEN)
+    again = paint_based.paint_from_base(MODEL, base, 1.0, ZERO, [], request=BEN)  # a base draws alike anywhere
     assert l1(again, image) == 0.0
-    grid = paint_panels.base_variations(MODEL, base, 1.0, ZERO, [], 0.5, 7, request=ANNA)
+    grid = paint_based.base_variations(MODEL, base, 1.0, ZERO, [], 0.5, 7, request=ANNA)
     assert len(grid) == 9 and l1(grid[4][0], image) == 0.0 and l1(grid[0][0], image) > 0.01
 
-    kept = paint_panels.keep_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], 2, request=ANNA)
+    kept = paint_based.keep_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], 2, request=ANNA)
     rec = recipe.read(kept)
-    assert Path(kept).parent == store(ANNA) and rec["source"] == invert.SOURCE and rec["input"] == found["input"]
-    assert l1(invert.from_recipe(model, rec), Image.open(kept)) == 0.0  # the recipe reopens the same picture
+    assert Path(kept).parent == store(ANNA) and rec["source"] == inverted.SOURCE and rec["input"] == found["input"]
+    assert l1(inverted.from_recipe(model, rec), Image.open(kept)) == 0.0  # the recipe reopens the same picture
     restored = dict(zip(RESTORE_FIELDS, paint.restore_recipe(rec, request=ANNA)))  # reopening goes through Paint's
     assert restored["psi"] == 1.0 and restored["nudges"] == [[7, 0, 0.5]] and restored["direction_1"].value == 1.0
     assert (
         l1(
             restored["image"],
-            paint_panels.paint_from_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], request=ANNA),
+            paint_based.paint_from_base(MODEL, base, 1.0, [1.0] + ZERO[1:], [[7, 0, 0.5]], request=ANNA),
         )
         == 0.0
     )
-    entries, strip = paint_panels.remember_base(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
+    entries, strip = paint_based.remember_base(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
     assert len(entries) == 1 and entries[0]["recipe"]["kind"] == "my picture" and len(strip) == 1
 
-    live = paint_panels.with_base(paint._one_input_per_slider(paint.paint_generate), paint_panels.paint_from_base)
+    live = paint_based.with_base(paint._one_input_per_slider(paint.paint_generate), paint_based.paint_from_base)
     assert [p.name for p in inspect.signature(live).parameters.values()][-3:] == ["nudges", "base", "request"]
     seed_pic = paint.paint_generate(MODEL, "faces", "(none)", 0.5, 42, 0.8, ZERO, [], request=ANNA)
     assert l1(live(MODEL, "faces", "(none)", 0.5, 42, 0.8, *ZERO, [], None, ANNA), seed_pic) == 0.0
     assert l1(live(MODEL, "faces", "(none)", 0.5, 42, 1.0, 2.5, *ZERO[1:], [], base, ANNA), moved) == 0.0
-    keep = paint_panels.with_base(paint._one_input_per_slider(paint.keep_it), paint_panels.keep_base)
+    keep = paint_based.with_base(paint._one_input_per_slider(paint.keep_it), paint_based.keep_base)
     assert recipe.read(keep(MODEL, "faces", "(none)", 0.5, 42, 0.8, *ZERO, [], 1, base, ANNA))["kind"] == "my picture"
 
-    keys, strip = paint_panels.add_base_keyframe(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
+    keys, strip = paint_based.add_base_keyframe(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
     assert len(keys) == 1 and "base" in keys[0] and l1(strip[0], target) < 0.08
 
 
@@ -163,10 +162,9 @@ def test_my_picture_gives_messages_for_what_it_cannot_use(tmp_path):
     with pytest.raises(gr.Error, match="Find your picture"):
         paint_panels.use_base(MODEL, None, request=ANNA)
     with pytest.raises(gr.Error) as err:
-        paint_panels.paint_from_base(MODEL, {"base": [0.1] * 3, "classes": {}}, 1.0, ZERO, [], request=ANNA)
+        paint_based.paint_from_base(MODEL, {"base": [0.1] * 3, "classes": {}}, 1.0, ZERO, [], request=ANNA)
     assert "numbers" in message(err)
     assert paint_panels.leave_base()[0] is None
-    assert isinstance(paint_panels.redraw_if_base(MODEL, None, 1.0, ZERO, [], request=ANNA), dict)  # gr.skip()
 
 
 # ---------------------------------------------------------------- move with sound
@@ -214,7 +212,7 @@ def test_a_gallery_sound_and_pushes_from_an_inverted_keyframe(tmp_path, model):
     assert recipe.read(gif)["keyframes"][0]["base"] == key["base"]
     reopened = dict(zip(RESTORE_FIELDS, paint.restore_recipe(recipe.read(gif), request=ANNA)))
     drawn = explore.render(model, torch.tensor(key["base"]), explore.class_vector(model, "faces"))[0]
-    assert l1(reopened["image"], paint_panels.display(drawn)) == 0.0  # the first keyframe, drawn from its base
+    assert l1(reopened["image"], display(drawn)) == 0.0  # the first keyframe, drawn from its base
 
 
 def test_move_with_sound_gives_messages_for_what_it_cannot_follow(tmp_path):
@@ -297,7 +295,7 @@ def test_the_hooked_live_event_keeps_the_api_of_paint_generate():
             ]
             event = paint._one_input_per_slider(paint.paint_generate)
             if hooked:
-                event, inputs = paint_panels.with_base(event, paint_panels.paint_from_base), [*inputs, gr.State(None)]
+                event, inputs = paint_based.with_base(event, paint_based.paint_from_base), [*inputs, gr.State(None)]
             gr.Button().click(event, inputs, gr.Image(), api_name="paint_generate")
         return [p["parameter_name"] for p in demo.get_api_info()["named_endpoints"]["/paint_generate"]["parameters"]]
 
@@ -335,95 +333,3 @@ def test_stop_ends_a_search_and_a_render_with_what_they_have(tmp_path, model, fe
     *_, (gif, mp4, status) = list(render)
     assert "Stopped" in status and recipe.read(gif)["frames"] == sound_morph.BATCH
     assert abs(sound_file.audio_seconds(mp4) - 3.0) < 0.1
-
-
-# ---------------------------------------------------------------- the tab drawing from the base
-def found_base(model) -> dict:
-    """What a search would find for a drawn picture (no search: seed 5's own z), as `paint_invert` gives it."""
-    z = explore.latent(model, 5, 1.0, blend="faces")
-    return {
-        "model": MODEL,
-        "checkpoint": model.hash,
-        "base": [round(float(v), 5) for v in z],
-        "classes": {"faces": 1.0},
-        "truncation": explore.truncation_of(model),
-        "invert_l1": 0.01,
-        "input": None,
-    }
-
-
-def wired(api_name: str):
-    """The Paint tab built; (the function its event `api_name` runs, that event's inputs, its triggers)."""
-    with gr.Blocks() as demo:
-        with gr.Tab("Paint") as tab:
-            paint.build(common.StudioContext(demo), tab)
-    fn = next(f for f in demo.fns.values() if f.api_name == api_name)
-    return fn.fn, fn.inputs, fn.targets
-
-
-def test_after_use_it_the_live_event_draws_from_the_base_and_a_slider_moves_it(model):
-    live, inputs, triggers = wired("paint_generate")
-    assert isinstance(inputs[-1], gr.State) and (inputs[-1]._id, "change") in triggers  # a new base redraws
-    base = paint_panels.use_base(MODEL, found_base(model), request=ANNA)[0]
-    seed_args = [MODEL, "faces", "(none)", 0.5, 42, 1.0]
-    seed_pic = live(*seed_args, *ZERO, [], None, ANNA)
-    still = live(*seed_args, *ZERO, [], base, ANNA)
-    moved = live(*seed_args, 2.5, *ZERO[1:], [], base, ANNA)
-    assert l1(still, paint_panels.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) == 0.0
-    assert moved.size == seed_pic.size and l1(moved, still) > 0.02 and l1(moved, seed_pic) > 0.02
-    assert l1(still, seed_pic) > 0.02  # the base's picture, not seed 42's
-    gone = paint_panels.leave_base()[0]
-    assert l1(live(*seed_args, *ZERO, [], gone, ANNA), seed_pic) == 0.0  # back to seeds
-
-
-def test_keep_of_a_base_picture_reopens_with_its_base_and_remakes_exactly(model):
-    keep, inputs, _ = wired("paint_keep")
-    assert isinstance(inputs[-1], gr.State)
-    base = paint_panels.use_base(MODEL, found_base(model), request=ANNA)[0]
-    path = keep(MODEL, "faces", "(none)", 0.5, 42, 0.9, 1.5, *ZERO[1:], [[3, 0, 0.5]], 2, base, ANNA)
-    rec = recipe.read(path)
-    assert rec["kind"] == "my picture" and Path(path).parent == store(ANNA)
-    fields = dict(zip(RESTORE_FIELDS, paint.restore(path, request=ANNA)))
-    assert fields["base"]["base"] == base["base"] and fields["psi"] == 0.9 and fields["direction_1"].value == 1.5
-    assert (
-        l1(
-            fields["image"],
-            paint_panels.paint_from_base(MODEL, base, 0.9, [1.5] + ZERO[1:], [[3, 0, 0.5]], request=ANNA),
-        )
-        == 0.0
-    )
-    ws = common.workspace(ANNA)
-    ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")
-    assert replays.exact(rec) and replays.same(replays.remake(rec, ctx), Path(path))
-    seed_path = paint.keep_it(MODEL, "faces", "(none)", 0.5, 42, 0.9, ZERO, [], 1, request=ANNA)
-    assert dict(zip(RESTORE_FIELDS, paint.restore(seed_path, request=ANNA)))["base"] is None  # leaves my picture
-    assert paint.after_keep(True, base) == (gr.update(), gr.update(), gr.update())  # the seed plays no part
-
-
-def test_hold_as_a_and_swap_carry_the_base(model):
-    base = paint_panels.use_base(MODEL, found_base(model), request=ANNA)[0]
-    seed_args = [MODEL, "faces", "(none)", 0.5, 42, 1.0, ZERO, []]
-    shown, held, swap = paint.hold_a(*seed_args, base, request=ANNA)
-    assert held["kind"] == "my picture" and swap.interactive
-    assert l1(shown["value"], paint_panels.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) == 0.0
-    out = paint.swap_ab(held, *seed_args, None, request=ANNA)
-    back = dict(zip(RESTORE_FIELDS, out[: len(RESTORE_FIELDS)]))
-    assert back["base"]["base"] == base["base"] and out[-1]["seed"] == 42  # A is the base's; seed 42 now held
-
-
-def test_an_inverted_keyframe_and_a_seed_keyframe_make_a_morph_that_reopens_and_remakes(model):
-    base = paint_panels.use_base(MODEL, found_base(model), request=ANNA)[0]
-    keys, strip = paint_panels.add_base_keyframe(MODEL, base, 1.0, ZERO, [], [], request=ANNA)
-    keys, strip = paint.add_keyframe(MODEL, "people", "(none)", 0.5, 9, 0.8, ZERO, [], keys, request=ANNA)
-    assert len(keys) == 2 and "base" in keys[0] and keys[1]["seed"] == 9 and len(strip) == 2
-    gif, _ = paint.paint_morph(MODEL, keys, 8, 8, True, "GIF", 1, request=ANNA)
-    rec = recipe.read(gif)
-    assert rec["keyframes"][0]["base"] == keys[0]["base"] and rec["keyframes"][1]["seed"] == 9
-    first = Image.open(gif).convert("RGB")
-    assert l1(first, paint_panels.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) < 0.05  # GIF palette
-    back = paint.restore(gif, request=ANNA)
-    picture, morph = dict(zip(RESTORE_FIELDS, back[: len(RESTORE_FIELDS)])), back[len(RESTORE_FIELDS) :]
-    assert picture["base"]["base"] == base["base"] and len(morph[1]) == 2 and morph[0] == keys
-    ws = common.workspace(ANNA)
-    ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")
-    assert replays.exact(rec) and replays.same(replays.remake(rec, ctx), Path(gif))

@@ -11,7 +11,8 @@ import pytest
 
 from engines import checkpoints
 from engines.paint.explore import bundled_models
-from engines.paint.train import TrainConfig, bundled_recipe, train
+from engines.paint.recipe import TrainConfig, bundled_recipe
+from engines.paint.train import train
 from studio import common, paint, paint_train
 from tests.paint_helpers import TINY, shapes
 from tests.test_paint_path import ANNA, ZERO, shared_studio, value, write_loose  # noqa: F401  (the fixture)
@@ -32,10 +33,12 @@ def test_training_reports_step_rate_and_eta_from_the_first_steps(tmp_path):
     events = train(shapes(16), tmp_path / "t.pt", TINY, TrainConfig(steps=3, batch=16, anchor_steps=0), device="cpu")
     first = [next(events), next(events)]
     assert first[0].step == 0 and first[1].step == 1
-    assert first[1].img_per_s > 0 and first[1].eta_s is not None and first[1].eta_s > 0
+    assert first[1].stats["img_per_s"] > 0 and first[1].eta_s is not None and first[1].eta_s > 0
+    assert set(first[1].losses) == {"G", "D"} and first[1].stats["batch"] == 16
     status = paint_train.train_status(first[1], "mine", "16 pictures")
     assert "step 1 of 3" in status and "pictures/s" in status and "left" in status
-    assert paint_train.loss_rows(first[1])  # the plot has points from the first report
+    rows = paint_train.loss_rows(first[1])  # the plot has points from the first report
+    assert {r["curve"] for r in rows} == {"G", "D"} and all(r["step"] == 1 for r in rows)
     assert list(events)[-1].done
 
 

@@ -8,14 +8,14 @@ import soundfile as sf
 from gradio_client import Client, handle_file
 
 from engines import recipe
-from engines.sound import instrument
+from engines.sound import explore
 from tests.conftest import assert_no_traceback
 
-pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "vae"), reason="no bundled Sound model")
 MODEL = "notes (bundled)"
 MELODY = "melody (bundled)"
 AUTO = "auto (from the primer)"
-N = instrument.N_SLIDERS
+N = explore.N_SLIDERS
 
 
 def _client(studio) -> Client:
@@ -132,7 +132,7 @@ def test_train_note_model_from_uploads_and_a_second_training_waits(studio, tmp_p
             files, "note model (timbre sliders)", "other", "from scratch", 20, 0, MODEL, api_name="/sound_train"
         )
     final = job.result(timeout=300)
-    assert "Done" in final[0]
+    assert "Done" in final[0] and "compact: training it again fine-tunes from it" in final[0]
     assert (studio.home / "models" / "sound" / "api-sound.pt").is_file()
     wav = _client(studio).predict(
         "api-sound (yours)", "m0", 62, 100, 1.0, None, *[0.0] * N, api_name="/sound_generate"

@@ -11,6 +11,17 @@ from engines.sound.spectrum import SpectrumSettings
 S = SpectrumSettings()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread: these models are small, and on a busy machine two threads wait on each other."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _note(f0=220.0, seconds=1.0, sr=16000):
     t = np.arange(int(seconds * sr)) / sr
     env = np.minimum(1, t * 40) * np.exp(-2.5 * t)
@@ -126,40 +137,81 @@ def test_note_vae_shapes_and_a_few_steps_lower_the_loss():
     assert out.shape == (2, 128, 128) and torch.isfinite(out).all()
 
 
-def test_train_vae_writes_a_checkpoint_that_resumes_and_plays(tmp_path):
+def test_train_vae_writes_a_checkpoint_that_plays_and_trains_again(tmp_path, monkeypatch):
+
     from engines import checkpoints
-    from engines.sound import instrument
-    from engines.sound.train import SoundTrainConfig, train_vae
+    from engines.sound import explore
+    from engines.sound.recipe import TrainConfig
+    from engines.sound.train import train_vae
     from engines.sound.vae import NoteVAEConfig
 
+    monkeypatch.setenv("ATELIER_THREADS", "1")  # the training configures torch with it: one thread for a tiny model
     notes = _note_set(16)
     out = tmp_path / "tiny.pt"
-    cfg = SoundTrainConfig(steps=20, batch=8, eval_every=10, checkpoint_every=10, kl_warmup=10)
+    cfg = TrainConfig(steps=20, batch=8, eval_every=10, checkpoint_every=10, kl_warmup=10, compact=True)
     events = list(train_vae(notes, out, S128, NoteVAEConfig(**TINY_VAE), cfg, {0: "a", 1: "b"}, device="cpu"))
     assert events[-1].done and events[-1].checkpoint == out and events[-1].preview.dtype == np.float32
+    assert set(events[-1].losses) == {"train", "held-out"} and [s for s, _ in events[-1].history] == [10, 20]
+    # it completed its steps: the file is compact (no optimiser state), and says so
+    said = events[-1].message
+    assert said.startswith("Saved tiny (") and "compact: training it again fine-tunes from it" in said
     ck = checkpoints.load(out, engine="sound")
-    assert ck.meta["steps"] == 20 and set(ck.extra["atlas"]["presets"]) == {"a", "b"}
-    more = list(train_vae(notes, out, S128, cfg=SoundTrainConfig(steps=30, batch=8, eval_every=10), device="cpu"))
-    assert more[0].message == "resumed at step 20" and more[-1].step == 30
-    model = instrument.load_note_model(out)
-    wave, mel = instrument.note(model, 60, 100, 1.0, "a", [1.0, -1.0])
+    assert "opt" not in ck.extra and ck.meta["steps"] == 20 and set(ck.extra["atlas"]["presets"]) == {"a", "b"}
+    # training again with the same name fine-tunes it with a fresh optimiser, keeping its presets
+    again = list(train_vae(notes, out, S128, cfg=TrainConfig(steps=10, batch=8, eval_every=10), device="cpu"))
+    assert again[0].message == "started (fine-tuning tiny, 20 steps)" and again[-1].step == 10
+    ck = checkpoints.load(out, engine="sound")
+    assert ck.meta["lineage"][-1]["steps"] == 20 and set(ck.extra["atlas"]["presets"]) == {"a", "b"}
+    model = explore.load_note_model(out)
+    wave, mel = explore.note(model, 60, 100, 1.0, "a", [1.0, -1.0])
     # held 1 s, then the release rings on until it has decayed (at most 1.5 s more than the learnt release)
     assert len(wave) == (mel.shape[1] - 1) * 256 and 1.5 <= len(wave) / 16000 <= 3.1
     assert mel.shape[0] == 128 and np.abs(wave).max() <= 1.0
     with pytest.raises(ValueError, match="outside"):
-        instrument.note(model, 120)
+        explore.note(model, 120)
     old = checkpoints.load(out, engine="sound")  # a frame continuation RNN's checkpoint (retired, issue #21)
     checkpoints.save(tmp_path / "phrases.pt", checkpoints.Checkpoint("sound", {}, {**old.config, "kind": "rnn"}))
     with pytest.raises(checkpoints.CheckpointError, match="frame continuation RNN: it was retired"):
-        instrument.load_note_model(tmp_path / "phrases.pt")
-    found = instrument.available_models(tmp_path)
+        explore.load_note_model(tmp_path / "phrases.pt")
+    found = explore.available_models(tmp_path)
     assert "tiny (yours)" in found and "phrases (yours)" not in found  # the retired one is not listed
+
+
+def test_a_stopped_vae_training_keeps_its_state_and_resumes(tmp_path, monkeypatch):
+
+    from engines import checkpoints
+    from engines.jobs import StopToken
+    from engines.sound.recipe import TrainConfig
+    from engines.sound.train import train_vae
+    from engines.sound.vae import NoteVAEConfig
+
+    monkeypatch.setenv("ATELIER_THREADS", "1")  # the training configures torch with it: one thread for a tiny model
+    notes, out, stop = _note_set(12), tmp_path / "half.pt", StopToken()
+    cfg = TrainConfig(steps=20, batch=8, eval_every=5, checkpoint_every=10, kl_warmup=10, compact=True)
+    events = []
+    for ev in train_vae(notes, out, S128, NoteVAEConfig(**TINY_VAE), cfg, {0: "a"}, stop=stop, device="cpu"):
+        events.append(ev)
+        if ev.step == 5:
+            stop.stop()  # the Stop button (or a closed page) during the run
+    assert events[-1].done and events[-1].step == 6
+    assert events[-1].message.startswith("Stopped at step 6 of 20; saved with its training state (")
+    ck = checkpoints.load(out, engine="sound")
+    assert "opt" in ck.extra and ck.meta["steps"] == 6
+    full = out.stat().st_size
+    more = list(train_vae(notes, out, S128, cfg=cfg, device="cpu"))
+    assert more[0].message == "resumed at step 6" and more[-1].step == 20
+    assert [s for s, _ in more[-1].history][:2] == [5, 6]  # the stopped run's history goes on
+    assert "compact" in more[-1].message and out.stat().st_size < 0.6 * full  # no optimiser state now
+    other = tmp_path / "tune.pt"  # a melody model's name: not overwritten by a note model
+    checkpoints.save(other, checkpoints.Checkpoint("sound", {}, {**ck.config, "kind": "melody"}))
+    with pytest.raises(checkpoints.CheckpointError, match="another kind; choose a new name"):
+        next(train_vae(notes, other, S128, cfg=cfg, device="cpu"))
 
 
 def test_fit_duration_keeps_attack_and_release():
     import torch
 
-    from engines.sound.instrument import fit_duration
+    from engines.sound.note_audio import fit_duration
 
     mel = torch.randn(128, 128)
     for seconds in (0.25, 1.0, 2.0, 5.5):
@@ -235,36 +287,36 @@ def test_rendered_notes_have_the_requested_pitch():
 
 # ---------------------------------------------------------------- the bundled model
 def _bundled():
-    from engines.sound import instrument
+    from engines.sound import explore
 
-    found = instrument.available_models(None, "vae")
+    found = explore.available_models(None, "vae")
     if not found:
         pytest.skip("no bundled Sound model")
-    return instrument.load_note_model(next(iter(found.values())))
+    return explore.load_note_model(next(iter(found.values())))
 
 
 def test_bundled_pitch_conditioning_moves_f0():
-    from engines.sound import instrument
+    from engines.sound import explore
     from engines.sound.audio import estimate_pitch
 
     model = _bundled()
     for preset in ("Flute", "Violin"):
-        low, _ = instrument.note(model, 57, 100, 1.5, preset)
-        high, _ = instrument.note(model, 69, 100, 1.5, preset)
+        low, _ = explore.note(model, 57, 100, 1.5, preset)
+        high, _ = explore.note(model, 69, 100, 1.5, preset)
         assert abs(estimate_pitch(low, 16000) - 57) < 0.5 and abs(estimate_pitch(high, 16000) - 69) < 0.5
 
 
 def test_bundled_sliders_and_presets_change_the_sound_and_encoding_finds_the_pitch():
-    from engines.sound import instrument
+    from engines.sound import explore
 
     model = _bundled()
-    assert len(model.presets) >= 20 and model.directions.shape[0] >= instrument.N_SLIDERS
-    _, a = instrument.note(model, 60, 100, 1.0, "Flute")
-    _, b = instrument.note(model, 60, 100, 1.0, "Flute", [2.0])
-    _, c = instrument.note(model, 60, 100, 1.0, "Distortion Guitar")
+    assert len(model.presets) >= 20 and model.directions.shape[0] >= explore.N_SLIDERS
+    _, a = explore.note(model, 60, 100, 1.0, "Flute")
+    _, b = explore.note(model, 60, 100, 1.0, "Flute", [2.0])
+    _, c = explore.note(model, 60, 100, 1.0, "Distortion Guitar")
     assert np.abs(a - b).mean() > 0.05 and np.abs(a - c).mean() > np.abs(a - b).mean() * 0.5
     tone = _note(440.0 * 2 ** ((64 - 69) / 12), seconds=2.0)
-    z, pitch = instrument.encode(model, tone)
+    z, pitch = explore.encode(model, tone)
     assert pitch == 64 and z.shape == (model.vae.cfg.latent,)
-    coords = instrument.coordinates(model, z, model.mean)
-    assert len(coords) == instrument.N_SLIDERS
+    coords = explore.coordinates(model, z, model.mean)
+    assert len(coords) == explore.N_SLIDERS

@@ -15,15 +15,15 @@ import pytest
 import soundfile as sf
 import torch
 
-from engines import recipe, tempfiles
+from engines import checkpoints, recipe, tempfiles
 from engines.jobs import TRAINING
 from engines.settings import Settings
-from engines.sound import audio, instrument
+from engines.sound import audio, explore
 from studio import common, sound
 
-pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "vae"), reason="no bundled Sound model")
 MODEL = "notes (bundled)"
-N = instrument.N_SLIDERS
+N = explore.N_SLIDERS
 KEY_A, KEY_B = "a" * 24, "b" * 24
 
 
@@ -41,8 +41,9 @@ def one_thread():
 
 
 @pytest.fixture(autouse=True)
-def shared_studio(tmp_path):
+def shared_studio(tmp_path, monkeypatch):
     """A shared studio over folders of this test, and the studio temp folder inside it."""
+    monkeypatch.setenv("ATELIER_THREADS", "1")  # a training configures torch with it (small models here)
     tempfiles.set_root(tmp_path / "tmp")
     yield common.configure(
         Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
@@ -143,9 +144,9 @@ def test_morph_is_kept_in_the_workspace_and_leaves_no_scratch():
         sound.sound_morph(MODEL, "Flute", 60, "Trumpet", 90, 3.0, 100, "Flute", None, [0.0] * N, request=_request())
     with pytest.raises(gr.Error, match="length .seconds. must be between 1 and 30"):
         sound.sound_morph(MODEL, "Flute", 60, "Trumpet", 64, 1e6, 100, "Flute", None, [0.0] * N, request=_request())
-    model = instrument.load_note_model(instrument.available_models(None)[MODEL])
+    model = explore.load_note_model(explore.available_models(None)[MODEL])
     with pytest.raises(ValueError, match="steps must be between 2 and 64"):
-        instrument.morph(model, (model.mean, 60), (model.mean, 62), 2.0, steps=10_000)
+        explore.morph(model, (model.mean, 60), (model.mean, 62), 2.0, steps=10_000)
 
 
 def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
@@ -156,9 +157,7 @@ def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
                 [str(tmp_path / "x.wav")], "continuation RNN", "x", "from scratch", 20, 0, MODEL, request=_request()
             )
         )
-    from engines import checkpoints
-
-    bundled = checkpoints.load(instrument.available_models(None)[MODEL], engine="sound")
+    bundled = checkpoints.load(explore.available_models(None)[MODEL], engine="sound")
     old = tmp_path / "phrases.pt"
     checkpoints.save(old, checkpoints.Checkpoint("sound", {}, {**bundled.config, "kind": "rnn"}))
     with pytest.raises(gr.Error, match="frame continuation RNN, which was retired"):
@@ -167,8 +166,8 @@ def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
 
 
 def test_an_old_continuation_reopens_its_note_only_with_a_line_saying_so(tmp_path):
-    note = instrument.note_recipe(
-        instrument.load_note_model(instrument.available_models(None)[MODEL]), 62, 90, 1.0, "Flute", [0.0] * N
+    note = explore.note_recipe(
+        explore.load_note_model(explore.available_models(None)[MODEL]), 62, 90, 1.0, "Flute", [0.0] * N
     )
     rec = {
         "engine": "sound",
@@ -225,17 +224,25 @@ def test_training_from_a_zip_leaves_no_scratch_and_saves_to_the_callers_workspac
     with zipfile.ZipFile(tmp_path / "notes.zip", "w") as z:
         z.write(_melody(tmp_path / "m0.wav"), "m0.wav")
         z.writestr("notes.txt", "not audio")
-    run = _train([tmp_path / "notes.zip"])
     seen = []
-    for out in run:  # until the training has its data and has started
+    for out in _train([tmp_path / "notes.zip"]):
         seen.append(out[0])
-        if "step 0 of 20" in out[0]:
-            break
-    assert "10 notes from 1 file(s)" in seen[-1] and tempfiles.count_files() == 0
-    run.close()  # the page went away: the training stops and saves
+        if "step 0 of 20" in out[0]:  # the training has its data and has started: press Stop
+            assert "10 notes from 1 file(s)" in out[0] and tempfiles.count_files() == 0
+            common.stop_training(_request(KEY_A))
+    # ended early: saved with its training state, and the last line says how to go on
+    assert seen[-1].startswith("**Done**: Stopped at step 1 of 20; saved with its training state (")
+    assert "Train again with the same name to go on" in seen[-1] and "**mine (yours)** is in the list" in seen[-1]
     mine = common.workspace(_request(KEY_A)).models_dir / "sound" / "mine.pt"
-    assert mine.is_file() and not (common.workspace(_request(KEY_B)).models_dir / "sound").exists()
-    assert "mine (yours)" in sound._models(_request(KEY_A)) and "mine (yours)" not in sound._models(_request(KEY_B))
+    assert "opt" in checkpoints.load(mine, engine="sound").extra
+    run = _train([tmp_path / "notes.zip"])  # the same name again: it goes on
+    for out in run:
+        if "resumed at step 1" in out[0]:
+            break
+    run.close()  # the page went away: the training stops and saves
+    assert checkpoints.load(mine, engine="sound").meta["steps"] == 2
+    assert not (common.workspace(_request(KEY_B)).models_dir / "sound").exists()
+    assert "mine (yours)" in sound.models_of(_request(KEY_A)) and "mine (yours)" not in sound.models_of(_request(KEY_B))
 
 
 def _declared_bomb(path: Path, declared: int) -> Path:

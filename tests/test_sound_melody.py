@@ -17,20 +17,20 @@ import pytest
 import soundfile as sf
 import torch
 
-from engines import recipe, tempfiles
+from engines import checkpoints, recipe, tempfiles
 from engines.replay import ReplayContext
 from engines.settings import Settings
-from engines.sound import instrument, melody, melody_replay, midi, sfz
+from engines.sound import compose, explore, melody_replay, midi, sfz
 from engines.sound import melody_studio as ms
-from engines.sound.midi import Note
-from studio import common, sound_melody
-from studio.sound_melody_panels import CURRENT_TIMBRE, SOURCES, STARTS
+from engines.sound.tunes import Key, Note, in_key_share
+from studio import common, sound_melody, sound_melody_restore
+from studio.sound_melody_panels import CURRENT_TIMBRE, SOURCES, STARTS, melody_models
 
 pytestmark = pytest.mark.skipif(
-    not instrument.available_models(None, "vae") or not melody.BUNDLED.is_file(), reason="no bundled Sound models"
+    not explore.available_models(None, "vae") or not compose.BUNDLED.is_file(), reason="no bundled Sound models"
 )
 NOTES, MELODY = "notes (bundled)", "melody (bundled)"
-N = instrument.N_SLIDERS
+N = explore.N_SLIDERS
 KEY_A, KEY_B = "a" * 24, "b" * 24
 HUMMED = (60, 62, 64, 65, 67, 65, 64, 62)
 
@@ -48,7 +48,8 @@ def one_thread():
 
 
 @pytest.fixture(autouse=True)
-def shared_studio(tmp_path):
+def shared_studio(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATELIER_THREADS", "1")  # a training configures torch with it (small models here)
     tempfiles.set_root(tmp_path / "tmp")
     yield common.configure(
         Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
@@ -131,13 +132,13 @@ def test_compose_in_c_major_writes_mostly_c_major_notes():
         blob, roll, midi_path, said = _melody(SOURCES[3], key="C major", metre="3/4", bars=4, seed=seed)
         notes = midi.read_midi(midi_path).tracks[0].notes
         assert "Composed" in said and max(n.start + n.duration for n in notes) == pytest.approx(12.0)
-        shares.append(melody.in_key_share(notes, melody.Key(0, "major")))
+        shares.append(in_key_share(notes, Key(0, "major")))
     assert np.mean(shares) >= 0.8, shares
 
 
 def test_the_current_note_is_a_primer(tmp_path):
-    note = instrument.note_recipe(
-        instrument.load_note_model(instrument.BUNDLED_DIR / "notes.pt"), 67, 100, 1.0, "Flute", [0.0] * N
+    note = explore.note_recipe(
+        explore.load_note_model(explore.BUNDLED_DIR / "notes.pt"), 67, 100, 1.0, "Flute", [0.0] * N
     )
     current = tmp_path / "note.wav"
     current.write_bytes(recipe.wav_bytes(16000, np.zeros(1600, np.float32), note))
@@ -259,11 +260,11 @@ def test_keep_lands_in_the_callers_workspace_with_its_midi_and_reopens(tmp_path)
     assert ticks(tune.notes) == ticks(midi.read_midi(kept.with_suffix(".mid")).tracks[0].notes)  # remade = kept
     sr, remade = melody_replay.remake(rec, ReplayContext(ws.models_dir, ws.store))
     assert sr == 16000 and abs(len(remade) - len(kept_wave)) < 160 and not melody_replay.exact(rec)
-    values = sound_melody.restore_values({**rec, "_kept": str(kept)}, _request(KEY_A))
+    values = sound_melody_restore.restore_values({**rec, "_kept": str(kept)}, _request(KEY_A))
     assert values["source"] == SOURCES[1]
     assert Path(values["midi_file"]).read_bytes() == _primer_midi(tmp_path).read_bytes()
     assert values["audio"] == str(kept) and values["seed"] == 5 and values["preset"] == "Violin"
-    assert sound_melody.accepts(rec) and not sound_melody.accepts({"engine": "sound", "kind": "note"})
+    assert sound_melody_restore.accepts(rec) and not sound_melody_restore.accepts({"engine": "sound", "kind": "note"})
     with pytest.raises(gr.Error, match="not a melody"):
         note = tmp_path / "note.wav"
         note.write_bytes(recipe.wav_bytes(16000, np.zeros(100), {"engine": "sound", "kind": "note"}))
@@ -298,9 +299,19 @@ def test_training_on_midi_files_lands_in_the_callers_models_only(tmp_path):
             request=_request(KEY_A),
         )
     )
-    assert "3 melodies" in outs[0][0] and "Done" in outs[-1][0]
-    assert "tunes (yours)" in sound_melody.melody_models(_request(KEY_A))
-    assert "tunes (yours)" not in sound_melody.melody_models(_request(KEY_B))
+    assert "3 melodies" in outs[0][0] and outs[-1][0].startswith("**Done**: Saved tunes (")
+    assert "compact: training it again fine-tunes from it" in outs[-1][0]
+    tunes = common.workspace(_request(KEY_A)).models_dir / "sound" / "tunes.pt"
+    assert "opt" not in checkpoints.load(tunes, engine="sound").extra
+    for out in sound_melody.sound_melody_train(
+        [str(files[0]), str(files[1])], "tunes", STARTS[0], 200, 0, MELODY, request=_request(KEY_A)
+    ):
+        if "(fine-tuning tunes, 2 steps)" in out[0]:
+            common.stop_training(_request(KEY_A))  # Stop, right after it started
+    assert out[0].startswith("**Done**: Stopped at step 1 of 200; saved with its training state (")
+    assert "opt" in checkpoints.load(tunes, engine="sound").extra
+    assert "tunes (yours)" in melody_models(_request(KEY_A))
+    assert "tunes (yours)" not in melody_models(_request(KEY_B))
     with pytest.raises(gr.Error, match="No MIDI files"):
         list(
             sound_melody.sound_melody_train([str(tmp_path / "x.txt")], "t", STARTS[0], 2, 0, MELODY, request=_request())

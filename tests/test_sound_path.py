@@ -17,12 +17,12 @@ import torch
 
 from engines import recipe, replay, sweep, tempfiles
 from engines.settings import Settings
-from engines.sound import instrument, named
+from engines.sound import explore, named, note_audio
 from studio import common, sound
 
-pytestmark = pytest.mark.skipif(not instrument.available_models(None, "vae"), reason="no bundled Sound model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "vae"), reason="no bundled Sound model")
 MODEL = "notes (bundled)"
-N = instrument.N_SLIDERS
+N = explore.N_SLIDERS
 KEY = "p" * 24
 
 
@@ -67,8 +67,7 @@ def test_a_kept_note_reopens_with_every_control_and_the_same_samples_and_remakes
     assert out[:6] == [MODEL, "Cello", 53.0, 90, 1.25, None] and out[7 : 7 + N] == SLIDERS
     assert np.array_equal(_samples(out[7 + N]), _samples(path))  # the note output is the kept note
     assert isinstance(
-        out[8 + N],
-        type(sound.spec(np.zeros((128, 4)), instrument.load_note_model(instrument.available_models(None)[MODEL]))),
+        out[8 + N], type(sound.spec(np.zeros((128, 4)), explore.load_note_model(explore.available_models(None)[MODEL])))
     )
     rec = recipe.read(path)
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(path))
@@ -115,8 +114,8 @@ def test_the_history_strip_keeps_settled_notes_and_a_click_goes_back():
 
 
 def test_slider_names_come_from_the_stored_measurements(tmp_path):
-    bundled = instrument.available_models(None)[MODEL]
-    model = instrument.load_note_model(bundled)
+    bundled = explore.available_models(None)[MODEL]
+    model = explore.load_note_model(bundled)
     stored = json.loads(named.sidecar(bundled).read_text())
     assert stored["checkpoint"] == model.hash and len(stored["effects"]) == N
     assert named.slider_info(model)["names"] == named.names_from(stored["effects"])
@@ -130,21 +129,21 @@ def test_slider_names_come_from_the_stored_measurements(tmp_path):
     named.sidecar(copy).write_text(json.dumps({**stored, "effects": flipped}))
     named.forget(model.hash)
     try:
-        names = named.slider_info(instrument.load_note_model(copy))["names"]
+        names = named.slider_info(explore.load_note_model(copy))["names"]
         assert names == named.names_from(flipped) and names[0] != named.names_from(stored["effects"])[0]
     finally:
         named.forget(model.hash)
 
 
 def test_every_preset_starts_without_a_click_and_rings_out_before_it_ends():
-    model = instrument.load_note_model(instrument.available_models(None)[MODEL])
+    model = explore.load_note_model(explore.available_models(None)[MODEL])
     worst_onset, worst_tail = 0.0, -200.0
     for preset in model.presets:
         wav, _ = sound.sound_generate(MODEL, preset, 60, 100, 1.0, None, [0.0] * N, request=_request())
         wave, sr = sf.read(io.BytesIO(wav), dtype="float32")
         peak = np.abs(wave).max()
         worst_onset = max(worst_onset, abs(wave[0]) / peak)
-        end = int(instrument.END_FADE_S * sr)  # the 10 ms before the final fade: the sound has decayed
+        end = int(note_audio.END_FADE_S * sr)  # the 10 ms before the final fade: the sound has decayed
         tail = wave[-2 * end : -end]
         worst_tail = max(worst_tail, 20 * np.log10(np.sqrt(np.mean(tail**2)) / peak + 1e-12))
     assert worst_onset <= 0.01 and worst_tail < -40

@@ -20,6 +20,11 @@ def _fast_args(strength=1.0, w1=1.0, content=CONTENT, size=256):
     return [handle_file(content), handle_file(STYLE), None, None, None, w1, 0.5, 0.5, 0.5, strength, False, size]
 
 
+def _gatys_args(steps, color_mode, mask=None):
+    """/stylize_gatys's parameters: the sample picture and style at 128 px, the tab's default weights."""
+    return [*_fast_args()[:9], steps, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", color_mode, mask]
+
+
 def test_fast_strength_changes_the_picture_and_keep_saves_a_recipe(studio):
     client = Client(studio.url, verbose=False)
     before, full = client.predict(*_fast_args(1.0), api_name="/stylize_fast")
@@ -33,27 +38,7 @@ def test_fast_strength_changes_the_picture_and_keep_saves_a_recipe(studio):
 
 def test_gatys_streams_previews_and_finishes(studio):
     client = Client(studio.url, verbose=False)
-    job = client.submit(
-        handle_file(CONTENT),
-        handle_file(STYLE),
-        None,
-        None,
-        None,
-        1,
-        0.5,
-        0.5,
-        0.5,
-        30,
-        128,
-        1.0,
-        0.15,
-        0.3,
-        "efficientnet-lite0",
-        "lbfgs",
-        "luminance",
-        None,
-        api_name="/stylize_gatys",
-    )
+    job = client.submit(*_gatys_args(30, "luminance"), api_name="/stylize_gatys")
     final = job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # streamed: a start message and several previews before the end
@@ -112,25 +97,5 @@ def test_hostile_pictures_get_the_same_plain_message_through_the_api(studio, tmp
             client.predict(*_fast_args(content=str(tmp_path / name)), api_name="/stylize_fast")
     mask = {"background": None, "layers": [handle_file(str(tmp_path / "text.png"))], "composite": None}
     with pytest.raises(Exception, match="Brushed layer 1 is not a picture"):
-        client.predict(
-            handle_file(CONTENT),
-            handle_file(STYLE),
-            None,
-            None,
-            None,
-            1,
-            0.5,
-            0.5,
-            0.5,
-            20,
-            128,
-            1.0,
-            0.15,
-            0.3,
-            "efficientnet-lite0",
-            "lbfgs",
-            "none",
-            mask,
-            api_name="/stylize_gatys",
-        )
+        client.predict(*_gatys_args(20, "none", mask), api_name="/stylize_gatys")
     assert_no_traceback(studio)

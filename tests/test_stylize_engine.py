@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageCms
 
 from engines.backbones import efficientnet_lite0
 from engines.imageio import ImageInputError, load_picture
@@ -122,9 +122,7 @@ def test_match_colors_takes_the_targets_mean_and_covariance():
 
 # ---------------------------------------------------------------- Gatys and dreams
 def test_gatys_on_a_tiny_picture_lowers_the_style_loss_and_streams():
-    events = list(
-        paint(_content(64), [_style(side=64)], [1.0], GatysSettings(iterations=30, size=64, preview_every=10))
-    )
+    events = list(paint(_content(64), [_style(side=64)], [1.0], GatysSettings(steps=30, size=64, preview_every=10)))
     assert len(events) >= 3 and events[-1].done
     assert all(e.preview.size == events[0].preview.size for e in events)
     assert events[-1].style_loss < 0.5  # it starts at 1.0 by construction
@@ -140,7 +138,7 @@ def test_a_stopped_gatys_run_keeps_its_last_picture_and_masks_confine_the_style(
         _content(64),
         [_style(side=64)],
         [1.0],
-        GatysSettings(iterations=500, size=64, preview_every=5),
+        GatysSettings(steps=500, size=64, preview_every=5),
         mask=mask,
         stop=token,
     )
@@ -204,8 +202,6 @@ def test_huge_pictures_are_refused_and_colour_profiles_become_srgb(tmp_path):
     Image.new("RGB", (7000, 6000), (10, 20, 30)).save(tmp_path / "huge.png")
     with pytest.raises(ImageInputError, match="over 40 megapixels"):
         load_picture(tmp_path / "huge.png")
-    from PIL import ImageCms
-
     lab_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     Image.new("RGB", (64, 64), (200, 100, 50)).save(tmp_path / "tagged.png", icc_profile=lab_profile)
     assert load_picture(tmp_path / "tagged.png").getpixel((0, 0)) == (200, 100, 50)

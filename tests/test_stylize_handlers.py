@@ -4,6 +4,7 @@ workspace, and no temp file left behind."""
 
 from __future__ import annotations
 
+import ast
 import struct
 import zlib
 from pathlib import Path
@@ -17,9 +18,9 @@ from PIL import Image
 
 from engines import recipe, tempfiles
 from engines.settings import Settings
-from engines.stylize import fast, jobs
+from engines.stylize import controls, fast
 from engines.stylize.pictures import check_picture
-from studio import common, stylize
+from studio import common, stylize_fast, stylize_inputs, stylize_panels, stylize_restore, stylize_slow
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 CONTENT = str(SAMPLES / "content" / "chelsea.jpg")
@@ -93,11 +94,11 @@ EXPECTED = {
 @pytest.mark.parametrize("kind", list(EXPECTED))
 def test_hostile_pictures_get_a_plain_message_as_content_or_style(hostile, kind):
     with pytest.raises(gr.Error) as as_content:
-        stylize.stylize_fast(*_fast(content=hostile[kind]))
+        stylize_fast.stylize_fast(*_fast(content=hostile[kind]))
     text = _message(as_content)
     assert EXPECTED[kind] in text and text.startswith("Your picture")
     with pytest.raises(gr.Error) as as_style:
-        stylize.keep_fast(*_fast(style=hostile[kind]), request=_request(KEY_A))
+        stylize_fast.keep_fast(*_fast(style=hostile[kind]), request=_request(KEY_A))
     text = _message(as_style)
     assert EXPECTED[kind] in text and text.startswith("Style 1")
 
@@ -111,7 +112,7 @@ def test_the_huge_picture_is_refused_from_its_header_alone(hostile):
 
 def test_a_hostile_brushed_layer_is_refused_before_painting(hostile):
     mask = {"background": None, "layers": [hostile["text"]], "composite": None}
-    gen = stylize.stylize_gatys(
+    gen = stylize_slow.stylize_gatys(
         *_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", mask, request=_request(KEY_A)
     )
     with pytest.raises(gr.Error) as err:
@@ -120,11 +121,11 @@ def test_a_hostile_brushed_layer_is_refused_before_painting(hostile):
 
 
 def test_uploads_reach_the_handler_undecoded_so_it_can_say_what_is_wrong(hostile):
-    picture = stylize.picture_upload()
+    picture = stylize_inputs.picture_upload()
     assert picture.preprocess(ImageData(path=hostile["empty"], orig_name="empty.png")) == hostile["empty"]
-    editor = stylize.mask_editor()
+    editor = stylize_inputs.mask_editor()
     assert editor.convert_and_format_image(FileData(path=hostile["text"])) == hostile["text"]
-    assert stylize.to_editor(hostile["huge"]) is None  # the fast path's own message says why
+    assert stylize_slow.to_editor(hostile["huge"]) is None  # the fast path's own message says why
 
 
 # ---------------------------------------------------------------- bounds
@@ -145,7 +146,7 @@ def test_uploads_reach_the_handler_undecoded_so_it_can_say_what_is_wrong(hostile
 )
 def test_bad_fast_numbers_give_messages(change, words):
     with pytest.raises(gr.Error) as err:
-        stylize.stylize_fast(*_fast(**change))
+        stylize_fast.stylize_fast(*_fast(**change))
     assert words in _message(err)
 
 
@@ -165,7 +166,7 @@ def test_bad_gatys_settings_give_messages_before_any_work(index, value, words):
     args = [*_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", None]
     args[index] = value
     with pytest.raises(gr.Error) as err:
-        next(stylize.stylize_gatys(*args, request=_request(KEY_A)))
+        next(stylize_slow.stylize_gatys(*args, request=_request(KEY_A)))
     assert words in _message(err)
 
 
@@ -185,42 +186,42 @@ def test_bad_dream_settings_give_messages(index, value, words):
     args = [CONTENT, "channel" if index == 3 else "class", "parts (block 8)", 0, "tabby", 1, 2, 0.03, "noise", 128]
     args[index] = value
     with pytest.raises(gr.Error) as err:
-        next(stylize.stylize_dream(*args, request=_request(KEY_A)))
+        next(stylize_slow.stylize_dream(*args, request=_request(KEY_A)))
     assert words in _message(err)
 
 
 def test_presets_need_26_finite_weights():
     weights = [1.0] + [0.0] * (fast.N_PRESETS - 1)
     with pytest.raises(gr.Error) as err:
-        stylize.stylize_presets(CONTENT, False, 128, *weights[:-1], float("nan"))
+        stylize_fast.stylize_presets(CONTENT, False, 128, *weights[:-1], float("nan"))
     assert "Preset 26 must be a finite number" in _message(err)
     with pytest.raises(gr.Error) as err:
-        stylize.stylize_presets(CONTENT, False, 128, *weights[:5])
+        stylize_fast.stylize_presets(CONTENT, False, 128, *weights[:5])
     assert "Give 26 preset weights" in _message(err)
 
 
 # ---------------------------------------------------------------- real behaviour
 def test_strength_changes_a_picture_of_the_asked_size():
-    before, full = stylize.stylize_fast(*_fast(1.0))
-    _, light = stylize.stylize_fast(*_fast(0.2))
+    before, full = stylize_fast.stylize_fast(*_fast(1.0))
+    _, light = stylize_fast.stylize_fast(*_fast(0.2))
     a, b = np.asarray(full, float), np.asarray(light, float)
     assert before == CONTENT and max(full.size) == 128 and a.shape == b.shape and np.abs(a - b).mean() > 3
-    assert stylize.stylize_fast(*_fast(content=None)) is None
-    assert stylize.auto_fast(CONTENT, None, None, None, None, 1, 1, 1, 1, 1.0, False, 128) is None
+    assert stylize_fast.stylize_fast(*_fast(content=None)) is None
+    assert stylize_fast.auto_fast(CONTENT, None, None, None, None, 1, 1, 1, 1, 1.0, False, 128) is None
 
 
 def test_a_kept_stylisation_lands_in_the_callers_workspace_only():
-    path = stylize.keep_fast(*_fast(0.7), request=_request(KEY_A))
+    path = stylize_fast.keep_fast(*_fast(0.7), request=_request(KEY_A))
     mine, theirs = common.workspace(_request(KEY_A)), common.workspace(_request(KEY_B))
     assert Path(path).is_file() and mine.owns(path) and not theirs.owns(path)
     assert len(mine.store.list()) == 1 and theirs.store.list() == []
     rec = recipe.read(path)
     assert rec["strength"] == 0.7 and rec["styles"] == ["mosaic.jpg"] and rec["size"] == 128
-    restored = dict(zip(stylize.RESTORED, stylize.restore(path, request=_request(KEY_A))))
+    restored = dict(zip(stylize_panels.RESTORED, stylize_restore.restore(path, request=_request(KEY_A))))
     assert Path(restored["content"]).read_bytes() == Path(CONTENT).read_bytes() and mine.owns(restored["content"])
     assert Path(restored["style_0"]).read_bytes() == Path(STYLE).read_bytes()
     assert [restored[k] for k in ("strength", "keep_colours", "size")] == [0.7, False, 128]
-    preset = stylize.keep_presets(CONTENT, True, 128, *([0.5] + [0.0] * 25), request=_request(KEY_B))
+    preset = stylize_fast.keep_presets(CONTENT, True, 128, *([0.5] + [0.0] * 25), request=_request(KEY_B))
     assert theirs.owns(preset) and recipe.read(preset)["presets"] == {"1": 0.5}
     assert len(mine.store.list()) == 1
 
@@ -232,18 +233,18 @@ def test_a_full_workspace_keeps_nothing(tmp_path):
         quota_mb=0.001,
     )
     with pytest.raises(gr.Error) as err:
-        stylize.keep_fast(*_fast(), request=_request(KEY_A))
+        stylize_fast.keep_fast(*_fast(), request=_request(KEY_A))
     assert "workspace is full" in _message(err)
 
 
 def test_gatys_streams_counts_honestly_and_stops_from_another_page_of_the_workspace():
     args = [*_fast()[:9], 20, 128, 1.0, 0.15, 0.3, "efficientnet-lite0", "lbfgs", "none", None]
-    gen = stylize.stylize_gatys(*args, request=_request(KEY_A, "page-1"))
+    gen = stylize_slow.stylize_gatys(*args, request=_request(KEY_A, "page-1"))
     assert next(gen)[1].startswith("Starting")
     preview, status, plot = next(gen)
     assert max(preview.size) == 128 and status.startswith("step ") and set(plot["part"]) == {"style", "content"}
-    stylize.stop_gatys(request=_request(KEY_B, "other-person"))  # someone else's Stop changes nothing here
-    stylize.stop_gatys(request=_request(KEY_A, "page-2"))
+    stylize_slow.stop_gatys(request=_request(KEY_B, "other-person"))  # someone else's Stop changes nothing here
+    stylize_slow.stop_gatys(request=_request(KEY_A, "page-2"))
     *_, (final, status, plot) = list(gen)
     assert "Stopped" in status and "kept in the Gallery" in status
     step, total = (int(x) for x in status.split("step ")[1].split(" ·")[0].split(" of "))
@@ -255,7 +256,7 @@ def test_gatys_streams_counts_honestly_and_stops_from_another_page_of_the_worksp
 
 def test_a_tiny_dream_is_kept_in_the_callers_workspace():
     out = list(
-        stylize.stylize_dream(
+        stylize_slow.stylize_dream(
             CONTENT, "class", "parts (block 8)", 0, "tabby", 1, 2, 0.03, "noise", 128, request=_request(KEY_B)
         )
     )
@@ -265,14 +266,15 @@ def test_a_tiny_dream_is_kept_in_the_callers_workspace():
 
 
 def test_picking_a_sample_style_fills_the_first_empty_slot():
-    updates = stylize.pick_style(STYLE, None, None, None, SimpleNamespace(index=0))
-    assert updates[1]["value"] == stylize.sample_paths("styles")[0] and "value" not in updates[0]
+    updates = stylize_fast.pick_style(STYLE, None, None, None, SimpleNamespace(index=0))
+    assert updates[1]["value"] == stylize_inputs.sample_paths("styles")[0] and "value" not in updates[0]
 
 
-def test_every_studio_function_is_short():
-    import ast
-    import inspect
-
-    tree = ast.parse(inspect.getsource(stylize))
-    long = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno >= 80]
-    assert long == [] and jobs.GATYS_STEPS == (20, 1000)
+def test_every_stylize_module_and_studio_function_is_short():
+    root = Path(__file__).resolve().parents[1]
+    files = [*(root / "studio").glob("stylize*.py"), *(root / "engines" / "stylize").glob("*.py")]
+    assert len(files) > 10 and all(len(f.read_text().splitlines()) <= 400 for f in files)
+    studio_files = [f for f in files if f.parent.name == "studio"]
+    trees = [ast.parse(f.read_text()) for f in studio_files]
+    functions = [n for tree in trees for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    assert [n.name for n in functions if n.end_lineno - n.lineno >= 80] == [] and controls.GATYS_STEPS == (20, 1000)

@@ -16,14 +16,15 @@ from PIL import Image
 
 from engines import recipe, replay, tempfiles
 from engines.settings import Settings
-from engines.stylize import fast, jobs
+from engines.stylize import controls, fast
 from engines.stylize import replay as stylize_replay
-from studio import common, stylize
+from engines.stylize.shown import SHOWN
+from studio import common, stylize_fast, stylize_panels, stylize_restore, stylize_slow, stylize_sweep
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 STYLE = str(SAMPLES / "styles" / "mosaic.jpg")
 KEY = "artist-key-0123456789abcdef"
-N = stylize.N_STYLES
+N = controls.N_STYLES
 
 
 def _request(key: str = KEY) -> SimpleNamespace:
@@ -35,7 +36,7 @@ def shared_studio(tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     tempfiles.set_root(tmp_path / "tmp")
-    jobs.SHOWN.clear()
+    SHOWN.clear()
     yield common.configure(
         Settings(models_dir=tmp_path / "m", outputs_dir=tmp_path / "o", workspaces_dir=tmp_path / "w"), shared=True
     )
@@ -56,8 +57,13 @@ def _fast(content, strength=0.8, size=128):
     return [content, None, STYLE, None, None, 0.5, 0.7, 0.5, 0.5, strength, False, size]
 
 
+def _named(updates: list) -> dict:
+    """A restorer's updates by the names of the components they fill."""
+    return dict(zip(stylize_panels.RESTORED, updates))
+
+
 def _values(path: str) -> dict:
-    return dict(zip(stylize.RESTORED, stylize.restore(path, request=_request())))
+    return _named(stylize_restore.restore(path, request=_request()))
 
 
 def _ctx() -> replay.ReplayContext:
@@ -72,7 +78,7 @@ def _kept_input(values: dict, key: str) -> str:
 
 
 def test_a_fast_output_reopens_with_the_artists_own_picture_and_remakes_exactly(upload):
-    path = stylize.keep_fast(*_fast(upload), request=_request())
+    path = stylize_fast.keep_fast(*_fast(upload), request=_request())
     own = np.asarray(Image.open(upload).convert("RGB"))
     Path(upload).unlink()  # the upload is gone after a reload: the kept input is used
     v = _values(path)
@@ -87,7 +93,7 @@ def test_a_fast_output_reopens_with_the_artists_own_picture_and_remakes_exactly(
 def test_a_preset_blend_reopens_and_remakes_exactly(upload):
     weights = [0.0] * fast.N_PRESETS
     weights[19], weights[2] = 0.6, 0.3
-    path = stylize.keep_presets(upload, True, 128, *weights, request=_request())
+    path = stylize_fast.keep_presets(upload, True, 128, *weights, request=_request())
     Path(upload).unlink()
     v = _values(path)
     _kept_input(v, "content")
@@ -102,7 +108,7 @@ def test_gatys_reopens_with_every_control_its_pictures_and_its_mask(upload, tmp_
     layer.paste((255, 122, 0, 255), (0, 0, 80, 120))
     layer.save(tmp_path / "layer.png")
     mask = {"background": None, "layers": [str(tmp_path / "layer.png")], "composite": None}
-    gen = stylize.stylize_gatys(
+    gen = stylize_slow.stylize_gatys(
         upload,
         STYLE,
         None,
@@ -144,11 +150,11 @@ def test_gatys_reopens_with_every_control_its_pictures_and_its_mask(upload, tmp_
 
 def test_a_dream_reopens_with_its_controls_and_says_it_is_done(upload):
     out = list(
-        stylize.stylize_dream(
+        stylize_slow.stylize_dream(
             upload, "channel", "textures (block 3)", 7, "tabby", 1, 2, 0.02, "my picture", 128, request=_request()
         )
     )
-    assert out and "Done" in stylize.dream_status(_request())
+    assert out and "Done" in stylize_slow.dream_status(_request())
     path = str(common.workspace(_request()).store.list()[0].path)
     Path(upload).unlink()
     v = _values(path)
@@ -166,7 +172,7 @@ def test_a_dream_reopens_with_its_controls_and_says_it_is_done(upload):
 
 
 def test_a_missing_input_is_named(upload, tmp_path):
-    path = stylize.keep_fast(*_fast(upload), request=_request())
+    path = stylize_fast.keep_fast(*_fast(upload), request=_request())
     inputs = common.workspace(_request()).store.root / "inputs"
     content_ref = recipe.read(path)["content_ref"]
     (inputs.parent / content_ref).unlink()
@@ -179,19 +185,19 @@ def test_a_missing_input_is_named(upload, tmp_path):
 def test_the_history_strip_undoes_to_an_earlier_result(upload):
     entries: list = []
     for strength in (0.2, 0.9):
-        stylize.stylize_fast(*_fast(upload, strength))
-        entries, strip = stylize.remember_fast(entries, *_fast(upload, strength))
+        stylize_fast.stylize_fast(*_fast(upload, strength))
+        entries, strip = stylize_restore.remember_fast(entries, *_fast(upload, strength))
     assert len(entries) == 2 and len(strip) == 2
-    entries, _ = stylize.remember_fast(entries, *_fast(upload, 0.9))  # the same result is not pushed twice
+    entries, _ = stylize_restore.remember_fast(entries, *_fast(upload, 0.9))  # the same result is not pushed twice
     assert len(entries) == 2
-    v = dict(zip(stylize.RESTORED, stylize.undo(entries, SimpleNamespace(index=1), request=_request())))
+    v = _named(stylize_restore.undo(entries, SimpleNamespace(index=1), request=_request()))
     assert v["strength"] == 0.2 and v["content"] == upload
-    assert np.array_equal(np.asarray(v["result"][1]), np.asarray(stylize.stylize_fast(*_fast(upload, 0.2))[1]))
+    assert np.array_equal(np.asarray(v["result"][1]), np.asarray(stylize_fast.stylize_fast(*_fast(upload, 0.2))[1]))
 
 
 def test_a_noise_free_gradient_comes_out_without_stripes(tmp_path):
     fast.gradient_sky(360, 240).save(tmp_path / "sky.png")
-    _, out = stylize.stylize_fast(*_fast(str(tmp_path / "sky.png"), 1.0, 256))
+    _, out = stylize_fast.stylize_fast(*_fast(str(tmp_path / "sky.png"), 1.0, 256))
     assert fast.streak_ratio(out, top=0.6) < 1.5
     photo = Image.open(SAMPLES / "content" / "chelsea.jpg").convert("RGB").resize((192, 128))
     soft = fast.soften_flat(np.asarray(photo, float) / 255)
@@ -202,16 +208,16 @@ def test_keep_without_changes_keeps_what_is_shown(upload, monkeypatch):
     calls = []
     real = fast.stylize
     monkeypatch.setattr(fast, "stylize", lambda *a, **k: calls.append(1) or real(*a, **k))
-    _, shown = stylize.stylize_fast(*_fast(upload))
-    path = stylize.keep_fast(*_fast(upload), request=_request())
+    _, shown = stylize_fast.stylize_fast(*_fast(upload))
+    path = stylize_fast.keep_fast(*_fast(upload), request=_request())
     assert len(calls) == 1 and np.array_equal(np.asarray(Image.open(path).convert("RGB")), np.asarray(shown))
-    stylize.keep_fast(*_fast(upload, 0.3), request=_request())  # a changed control paints again
+    stylize_fast.keep_fast(*_fast(upload, 0.3), request=_request())  # a changed control paints again
     assert len(calls) == 2
 
 
 def _sweep(upload, x=("strength", "0, 1"), y=("style 2 weight", "0.25, 1"), presets=None):
     presets = presets or [1.0] + [0.0] * (fast.N_PRESETS - 1)
-    return stylize.stylize_sweep_run(*_fast(upload, size=128), presets, *x, *y, request=_request())
+    return stylize_sweep.stylize_sweep_run(*_fast(upload, size=128), presets, *x, *y, request=_request())
 
 
 def test_a_sweep_makes_its_grid_keeps_it_and_a_cell_reopens(upload):
@@ -221,10 +227,10 @@ def test_a_sweep_makes_its_grid_keeps_it_and_a_cell_reopens(upload):
     assert rec["kind"] == "sweep" and rec["x"] == {"name": "strength", "values": [0, 1]}
     assert rec["y"]["name"] == "style 2 weight"
     Path(upload).unlink()
-    v = dict(zip(stylize.RESTORED, stylize.open_cell(recipes, SimpleNamespace(index=3), request=_request())))
+    v = _named(stylize_restore.open_cell(recipes, SimpleNamespace(index=3), request=_request()))
     assert (v["strength"], v["weight_1"]) == (1, 1) and "/inputs/" in v["content"]
     assert replay.exact(rec) and replay.same(replay.remake(rec, _ctx()), Path(kept))
-    reopened = dict(zip(stylize.RESTORED, stylize.restore(kept, request=_request())))
+    reopened = _values(kept)
     assert reopened["x_axis"] == "strength" and reopened["sweep_grid"] == kept
 
 
@@ -236,13 +242,13 @@ def test_a_preset_sweep_and_the_cell_limit(upload):
     presets = [1.0] + [0.0] * (fast.N_PRESETS - 1)
     with pytest.raises(gr.Error, match="at most 25"):  # 101 cells in one row: refused before any painting
         next(
-            stylize.stylize_sweep_run(
+            stylize_sweep.stylize_sweep_run(
                 *_fast(upload), presets, "strength", ",".join(["0.5"] * 101), "size", "128", request=_request()
             )
         )
     with pytest.raises(gr.Error, match="11 x 10 = 110 cells"):
         next(
-            stylize.stylize_sweep_run(
+            stylize_sweep.stylize_sweep_run(
                 *_fast(upload), presets, "strength", "0:1:11", "style 2 weight", "0:1:10", request=_request()
             )
         )

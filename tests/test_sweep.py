@@ -1,11 +1,12 @@
-"""Sweeps: a setting along X and another along Y, each cell made once, shown as a labelled grid of
-pictures, one sound playing the cells in turn, or a table of texts; bounded and replayable."""
+"""Sweeps (engines/sweep.py, sweep_axes.py, sweep_grid.py): a setting along X and another along Y,
+each cell made once, shown as a labelled grid of pictures, one sound playing the cells in turn, or a
+table of texts; bounded and replayable."""
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from engines import sweep
+from engines import sweep, sweep_axes
 from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint import sweep as paint_sweep
@@ -63,15 +64,15 @@ def test_sweeps_are_bounded_and_bad_axes_get_messages(model):
     with pytest.raises(ValueError, match="no seed"):
         paint_sweep.axes(model, {"base": [0.1] * 128}, ("seed", "1, 2"), ("truncation", "1"))
     with pytest.raises(ValueError, match="Type the values"):
-        sweep.axis("seed", "  ")
+        sweep_axes.axis("seed", "  ")
 
 
 def test_typed_values_become_numbers_words_or_even_steps():
-    assert sweep.parse_values("0.2, 1, faces") == [0.2, 1, "faces"]
-    assert sweep.parse_values("0:1:5") == [0, 0.25, 0.5, 0.75, 1]
-    assert sweep.parse_values("-2:2:3") == [-2, 0, 2]
+    assert sweep_axes.parse_values("0.2, 1, faces") == [0.2, 1, "faces"]
+    assert sweep_axes.parse_values("0:1:5") == [0, 0.25, 0.5, 0.75, 1]
+    assert sweep_axes.parse_values("-2:2:3") == [-2, 0, 2]
     with pytest.raises(ValueError, match="finite"):
-        sweep.parse_values("1, nan")
+        sweep_axes.parse_values("1, nan")
 
 
 def test_a_sound_sweep_plays_its_cells_in_order_with_gaps():

@@ -6,13 +6,13 @@ import pytest
 from gradio_client import Client
 
 from engines import recipe
-from engines.words import writer
+from engines.words import explore
 from tests.conftest import assert_no_traceback
 
-pytestmark = pytest.mark.skipif(not writer.available_models(None, "gpt"), reason="no bundled Words model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "gpt"), reason="no bundled Words model")
 GPT = "shakespeare (bundled)"
 VAE = "verse (bundled)"
-HAS_VAE = bool(writer.available_models(None, "vae"))
+HAS_VAE = bool(explore.available_models(None, "vae"))
 
 
 def _client(studio) -> Client:
@@ -62,8 +62,8 @@ def test_morph_and_line_sliders(studio):
     poem = client.predict(VAE, a, b, 6, "straight", "likeliest", 0, api_name="/words_morph")
     lines = poem.split("\n")
     assert len(lines) == 6 and all(lines)
-    centre = client.predict(VAE, None, *[0.0] * writer.N_SLIDERS, api_name="/words_line")
-    moved = client.predict(VAE, None, 2.5, *[0.0] * (writer.N_SLIDERS - 1), api_name="/words_line")
+    centre = client.predict(VAE, None, *[0.0] * explore.N_SLIDERS, api_name="/words_line")
+    moved = client.predict(VAE, None, 2.5, *[0.0] * (explore.N_SLIDERS - 1), api_name="/words_line")
     assert centre and moved and centre != moved
 
 

@@ -1,4 +1,5 @@
-"""Words engine: tokenizer, causal Transformer, KV cache and sampling filters."""
+"""Words engine: tokenizer, causal Transformer, KV cache and sampling filters, both training loops
+(resuming, compact files, fine-tuning), the line model and the explore layer."""
 
 import pytest
 import torch
@@ -7,6 +8,16 @@ from engines.words.gpt import GPT, GPTConfig, filter_top_p, sample_next
 from engines.words.tokenizer import UNKNOWN, CharTokenizer
 
 TINY = GPTConfig(vocab_size=20, block_size=32, n_layer=2, n_head=2, n_embd=32, dropout=0.0)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One intra-op thread while these tests run: on a machine shared by several processes, two
+    OpenMP threads spin-wait on each other and small steps run many times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def test_tokenizer_round_trip_and_unknown_characters():
@@ -91,7 +102,9 @@ def _corpus():
 
 
 def test_a_few_training_steps_lower_the_loss_and_resume(tmp_path):
-    from engines.words.train import GPTTrainConfig, load_gpt, train_gpt
+    from engines.words.files import load_gpt
+    from engines.words.recipe import TrainConfig
+    from engines.words.train import train_gpt
 
     cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
     events = list(
@@ -99,12 +112,13 @@ def test_a_few_training_steps_lower_the_loss_and_resume(tmp_path):
             _corpus(),
             tmp_path / "w.pt",
             cfg,
-            GPTTrainConfig(steps=60, batch=16, eval_every=20, lr=3e-3, warmup=5, eval_batches=4),
+            TrainConfig(steps=60, batch=16, eval_every=20, lr=3e-3, warmup=5, eval_batches=4),
             device="cpu",
         )
     )
-    vals = [e.val_loss for e in events if e.val_loss is not None]
-    assert vals[-1] < vals[0] - 0.3 and events[-1].done and events[-1].sample
+    vals = [e.losses["held-out"] for e in events if "held-out" in e.losses]
+    assert vals[-1] < vals[0] - 0.3 and events[-1].done and events[-1].preview
+    assert [step for step, _ in events[-1].history] == [20, 40, 60] and events[-1].eta_s == 0
     model, tok, ck = load_gpt(tmp_path / "w.pt")
     assert ck.meta["steps"] == 60 and tok.decode(tok.encode("Shall")) == "Shall"
     again = list(
@@ -112,11 +126,12 @@ def test_a_few_training_steps_lower_the_loss_and_resume(tmp_path):
             _corpus(),
             tmp_path / "w.pt",
             None,
-            GPTTrainConfig(steps=80, batch=16, eval_every=20, eval_batches=4),
+            TrainConfig(steps=80, batch=16, eval_every=20, eval_batches=4),
             device="cpu",
         )
     )
     assert again[0].message == "resumed at step 60" and again[-1].step == 80
+    assert [step for step, _ in again[-1].history] == [20, 40, 60, 80]  # the plot goes on where it was
 
 
 def test_texts_that_cannot_be_used_are_refused(tmp_path):
@@ -151,22 +166,24 @@ LINES = [
 
 
 def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
-    from engines.words.rnn_vae import VAEConfig, lerp, slerp_path
-    from engines.words.train_vae import VAETrainConfig, ids_to_text, lines_to_ids, load_vae, train_vae, vae_metrics
+    from engines.words.files import load_vae
+    from engines.words.recipe import LinesTrainConfig
+    from engines.words.rnn_vae import VAEConfig, ids_to_text, lerp, lines_to_ids, slerp_path
+    from engines.words.train_lines import train_lines, vae_metrics
 
     torch.manual_seed(0)
     cfg = VAEConfig(embed=16, hidden=64, latent=8, max_len=24)
     events = list(
-        train_vae(
+        train_lines(
             LINES * 8,
             LINES,
             tmp_path / "v.pt",
             cfg,
-            VAETrainConfig(steps=400, batch=24, eval_every=200, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+            LinesTrainConfig(steps=400, batch=24, eval_every=200, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
             device="cpu",
         )
     )
-    assert events[-1].done
+    assert events[-1].done and set(events[-1].losses) == {"train", "held-out KL"}
     model, tok, _ = load_vae(tmp_path / "v.pt")
     metrics = vae_metrics(model, tok, LINES)
     assert metrics["recon_char_acc"] >= 0.6 and metrics["recon_char_acc_greedy"] >= 0.6
@@ -181,11 +198,11 @@ def test_vae_homotopy_endpoints_decode_near_the_inputs(tmp_path):
 
     # fine-tuning keeps the model's own KL weight and dropout, starts at full KL weight, keeps the lines
     from engines.checkpoints import load
-    from engines.words.train_vae import finetune_config
+    from engines.words.recipe import finetune_config
 
     ft = finetune_config(tmp_path / "v.pt", steps=60, batch=24, eval_every=60)
     assert (ft.kl_ramp, ft.kl_weight, ft.word_dropout, ft.steps) == (0.0, 1.0, 0.1, 60)
-    list(train_vae(LINES * 8, LINES, tmp_path / "ft.pt", cfg=ft, device="cpu", init_from=tmp_path / "v.pt"))
+    list(train_lines(LINES * 8, LINES, tmp_path / "ft.pt", cfg=ft, device="cpu", init_from=tmp_path / "v.pt"))
     tuned, tok2, ck = load_vae(tmp_path / "ft.pt")
     assert ck.meta["lineage"][0]["steps"] == load(tmp_path / "v.pt").meta["steps"] == 400
     assert vae_metrics(tuned, tok2, LINES)["recon_char_acc"] >= 0.6
@@ -218,11 +235,12 @@ def test_beam_search_finds_likelier_lines_than_greedy_and_one_beam_is_greedy():
     assert (logprob(zs, [beam[i] for i in finished]) >= logprob(zs, [greedy[i] for i in finished]) - 1e-4).all()
 
 
-# ---------------------------------------------------------------- the writer layer
+# ---------------------------------------------------------------- the explore layer
 @pytest.fixture(scope="module")
 def tiny_writer(tmp_path_factory):
-    from engines.words import writer
-    from engines.words.train import GPTTrainConfig, train_gpt
+    from engines.words import explore
+    from engines.words.recipe import TrainConfig
+    from engines.words.train import train_gpt
 
     path = tmp_path_factory.mktemp("w") / "w.pt"
     cfg = GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32, dropout=0.0)
@@ -231,67 +249,68 @@ def tiny_writer(tmp_path_factory):
             _corpus(),
             path,
             cfg,
-            GPTTrainConfig(steps=40, batch=16, eval_every=40, lr=3e-3, warmup=5, eval_batches=2),
+            TrainConfig(steps=40, batch=16, eval_every=40, lr=3e-3, warmup=5, eval_batches=2),
             device="cpu",
         )
     )
-    return writer.load_writer(path)
+    return explore.load_writer(path)
 
 
 def test_prompts_are_made_safe_with_notes(tiny_writer):
-    from engines.words import writer
+    from engines.words import explore
 
-    empty = writer.prepare_prompt(tiny_writer, "   ")
+    empty = explore.prepare_prompt(tiny_writer, "   ")
     assert empty.text == "\n" and "blank line" in empty.notes[0]
-    odd = writer.prepare_prompt(tiny_writer, "Shall 🌹")
+    odd = explore.prepare_prompt(tiny_writer, "Shall 🌹")
     assert odd.ids[-1] == 0 and "never saw" in odd.notes[0]
-    long = writer.prepare_prompt(tiny_writer, "Shall I " * 50)
+    long = explore.prepare_prompt(tiny_writer, "Shall I " * 50)
     assert len(long.ids) < 32 and any("reads the last" in n for n in long.notes)
 
 
 def test_stream_is_seeded_chunked_and_stops_before_a_stop_sequence(tiny_writer):
-    from engines.words import writer
+    from engines.words import explore
 
-    chunks = list(writer.stream(tiny_writer, "Shall", 60, temperature=1.0, seed=3))
+    chunks = list(explore.stream(tiny_writer, "Shall", 60, temperature=1.0, seed=3))
     text = "".join(chunks)
     assert (
         len(text) == 60
         and len(chunks) > 3
-        and text == writer.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3)
+        and text == explore.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3)
     )
     stop = text[20:22]
-    cut = writer.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3, stop=[stop])
+    cut = explore.write(tiny_writer, "Shall", length=60, temperature=1.0, seed=3, stop=[stop])
     assert cut == text[: text.find(stop)] and stop not in cut
     with pytest.raises(ValueError, match="length"):
-        writer.write(tiny_writer, "Shall", length=0)
+        explore.write(tiny_writer, "Shall", length=0)
 
 
 def test_line_model_morph_sliders_and_surprise(tmp_path):
-    from engines.words import writer
+    from engines.words import explore
+    from engines.words.recipe import LinesTrainConfig
     from engines.words.rnn_vae import VAEConfig
-    from engines.words.train_vae import VAETrainConfig, train_vae
+    from engines.words.train_lines import train_lines
 
     torch.manual_seed(0)
     list(
-        train_vae(
+        train_lines(
             LINES * 8,
             LINES,
             tmp_path / "v.pt",
             VAEConfig(embed=16, hidden=64, latent=8, max_len=24),
-            VAETrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
+            LinesTrainConfig(steps=400, batch=24, eval_every=400, lr=1e-2, word_dropout=0.1, kl_ramp=0.5),
             device="cpu",
         )
     )
-    m = writer.load_line_model(tmp_path / "v.pt")
+    m = explore.load_line_model(tmp_path / "v.pt")
     assert m.directions.shape == (8, 8) and (m.std[:-1] >= m.std[1:]).all()  # ordered by spread
-    poem = writer.morph(m, LINES[0], LINES[1], steps=5)
+    poem = explore.morph(m, LINES[0], LINES[1], steps=5)
     assert len(poem) == 5
     assert sum(a == b for a, b in zip(poem[0], LINES[0])) >= 0.6 * len(LINES[0])
-    z = writer.encode_line(m, LINES[2])
-    assert writer.latent(m, z.tolist(), [0.0] * 8).allclose(z)
-    assert writer.latent(m, z.tolist(), [2.0]).sub(z).norm() > 0
-    assert isinstance(writer.decode(m, writer.surprise(m, 5)[None])[0], str)
+    z = explore.encode_line(m, LINES[2])
+    assert explore.latent(m, z.tolist(), [0.0] * 8).allclose(z)
+    assert explore.latent(m, z.tolist(), [2.0]).sub(z).norm() > 0
+    assert isinstance(explore.decode(m, explore.surprise(m, 5)[None])[0], str)
     with pytest.raises(ValueError, match="up to 22"):
-        writer.encode_line(m, "x" * 40)
+        explore.encode_line(m, "x" * 40)
     with pytest.raises(ValueError, match="line of text"):
-        writer.morph(m, "  ", LINES[1])
+        explore.morph(m, "  ", LINES[1])

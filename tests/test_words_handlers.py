@@ -4,6 +4,7 @@ caller's workspace, bounds and their messages, morphs, line sliders, recipes and
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,19 +12,21 @@ import gradio as gr
 import pytest
 import torch
 
-from engines import limits, recipe, tempfiles
+from engines import checkpoints, limits, recipe, tempfiles
 from engines.jobs import TRAINING
 from engines.settings import Settings
-from engines.words import writer
+from engines.words import explore, runs
 from engines.words.data import clean
-from studio import common, words
+from engines.words.gpt import GPTConfig
+from studio import common, words, words_base, words_lines, words_restore, words_train
+from studio.words_lines import EXAMPLE_A, EXAMPLE_B
 
-pytestmark = pytest.mark.skipif(not writer.available_models(None, "gpt"), reason="no bundled Words model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "gpt"), reason="no bundled Words model")
 GPT = "shakespeare (bundled)"
 VAE = "verse (bundled)"
-HAS_VAE = bool(writer.available_models(None, "vae"))
+HAS_VAE = bool(explore.available_models(None, "vae"))
 needs_vae = pytest.mark.skipif(not HAS_VAE, reason="no bundled line model")
-ZERO = [0.0] * words.N_SLIDERS
+ZERO = [0.0] * words_base.N_SLIDERS
 
 
 def visitor(key: str) -> SimpleNamespace:
@@ -132,7 +135,7 @@ def test_keep_after_stop_records_what_was_really_written_and_restores_it():
     path = words.words_keep(*args(length=100, seed=2), text, request=ANNA)
     rec = recipe.read(path)
     assert rec["length"] == 30 and rec["length_asked"] == 100
-    restored = words.restore(path, request=ANNA)
+    restored = words_restore.restore(path, request=ANNA)
     assert restored[0] == GPT and restored[2] == 30 and restored[7] == 2
     assert written(*restored[:9])[-1][0] == text  # the recipe writes the same text again
 
@@ -162,7 +165,7 @@ def test_a_full_workspace_refuses_to_keep(tmp_path):
 # ---------------------------------------------------------------- lines (RNN-VAE)
 @needs_vae
 def test_morph_writes_one_line_per_step_and_keeps_the_poem_for_its_caller():
-    poem = words.words_morph(VAE, words.EXAMPLE_A, words.EXAMPLE_B, 5, "straight", "likeliest", 0, request=ANNA)
+    poem = words_lines.words_morph(VAE, EXAMPLE_A, EXAMPLE_B, 5, "straight", "likeliest", 0, request=ANNA)
     assert len(poem.split("\n")) == 5 and all(poem.split("\n"))
     kept = common.workspace(ANNA).store.list("text")
     assert len(kept) == 1 and kept[0].recipe["kind"] == "morph" and common.workspace(BEN).store.list() == []
@@ -173,18 +176,18 @@ def test_morph_writes_one_line_per_step_and_keeps_the_poem_for_its_caller():
         ((float("nan"), "straight", "likeliest", 0), "finite"),
     ]:
         with pytest.raises(gr.Error) as err:
-            words.words_morph(VAE, "a line", "another line", *bad, request=ANNA)
+            words_lines.words_morph(VAE, "a line", "another line", *bad, request=ANNA)
         assert words_in_message in message(err)
 
 
 @needs_vae
 def test_line_sliders_move_the_line_and_refuse_bad_numbers():
-    centre = words.words_line(VAE, None, *ZERO, request=ANNA)
-    moved = words.words_line(VAE, None, 2.5, *ZERO[1:], request=ANNA)
+    centre = words_lines.words_line(VAE, None, *ZERO, request=ANNA)
+    moved = words_lines.words_line(VAE, None, 2.5, *ZERO[1:], request=ANNA)
     assert centre and moved and centre != moved
-    z, *sliders = words.use_line(VAE, words.EXAMPLE_A, request=ANNA)
+    z, *sliders = words_lines.use_line(VAE, EXAMPLE_A, request=ANNA)
     assert len(z) == 32 and sliders == ZERO
-    assert words.words_line(VAE, z, *ZERO, request=ANNA) != centre
+    assert words_lines.words_line(VAE, z, *ZERO, request=ANNA) != centre
     for base, vals, words_in_message in [
         (None, [float("nan"), *ZERO[1:]], "Direction 1 must be a finite"),
         (None, [*ZERO[:7], 9.0], "Direction 8 must be between -3 and 3"),
@@ -193,7 +196,7 @@ def test_line_sliders_move_the_line_and_refuse_bad_numbers():
         ("abc", ZERO, "list of numbers"),
     ]:
         with pytest.raises(gr.Error) as err:
-            words.words_line(VAE, base, *vals, request=ANNA)
+            words_lines.words_line(VAE, base, *vals, request=ANNA)
         assert words_in_message in message(err)
 
 
@@ -201,22 +204,52 @@ def test_line_sliders_move_the_line_and_refuse_bad_numbers():
 TEXT = "When I do count the clock that tells the time,\nAnd see the brave day sunk in hideous night;\n" * 40
 
 
-def train(pasted=TEXT, kind=words.TRAIN_KINDS[0], name="mine", steps=2, minutes=0, request=ANNA, files=None):
+def train(pasted=TEXT, kind=words_train.TRAIN_KINDS[0], name="mine", steps=2, minutes=0, request=ANNA, files=None):
     return list(
-        words.words_train(files, pasted, kind, name, words.TRAIN_STARTS[1], steps, minutes, GPT, VAE, request=request)
+        words_train.words_train(
+            files, pasted, kind, name, words_train.TRAIN_STARTS[1], steps, minutes, GPT, VAE, request=request
+        )
     )
 
 
 def test_training_lands_in_the_callers_workspace_and_leaves_no_temp_files():
     final = train()[-1]
     assert "Done" in final[0] and "mine (yours)" in final[0]
-    assert (common.workspace(ANNA).models_dir / "words" / "mine.pt").is_file()
+    assert "Finished at step 2 of 2. Saved mine (" in final[0] and "compact: training it again fine-tunes" in final[0]
+    assert set(final[1]["curve"]) == {"train", "held-out"} and final[1]["step"].max() == 2 and final[2]
+    mine = common.workspace(ANNA).models_dir / "words" / "mine.pt"
+    assert mine.is_file() and "opt" not in checkpoints.load(mine).extra
     assert not (common.workspace(BEN).models_dir / "words" / "mine.pt").exists()
     assert "mine (yours)" in str(final[3].choices)
     assert written("mine (yours)", "When I", 20, 0.5, 0, 0.95, 1.0, 0, "")[-1][0].startswith("When I")
     with pytest.raises(gr.Error, match="no Transformer called"):
         written("mine (yours)", "When I", 20, 0.5, 0, 0.95, 1.0, 0, "", request=BEN)
     assert tempfiles.count_files() == 0 and not TRAINING.busy
+
+
+def test_a_stopped_training_keeps_its_state_and_says_so_and_training_again_goes_on(shared_studio, monkeypatch):
+    common.configure(shared_studio.settings, shared=True, train_minutes=None)  # no time cap: no planning
+    monkeypatch.setattr(runs, "STUDIO_GPT", GPTConfig(block_size=32, n_layer=1, n_head=2, n_embd=32))  # quick
+    statuses = []
+    for status, *_ in words_train.words_train(
+        None, TEXT, words_train.TRAIN_KINDS[0], "mine", words_train.TRAIN_STARTS[0], 3, 0, GPT, VAE, request=ANNA
+    ):
+        statuses.append(str(status))
+        if "started" in statuses[-1]:  # the run has begun: Stop, from this workspace
+            assert words_train.stop_training(ANNA).startswith("Stopping")
+    assert statuses[-1].startswith("**Done**: Stopped at step 1 of 3; saved with its training state (")
+    assert "Train again with the same name to go on" in statuses[-1] and "mine (yours)" in statuses[-1]
+    mine = common.workspace(ANNA).models_dir / "words" / "mine.pt"
+    resumable = mine.stat().st_size
+    assert "opt" in checkpoints.load(mine).extra
+    again = list(
+        words_train.words_train(
+            None, TEXT, words_train.TRAIN_KINDS[0], "mine", words_train.TRAIN_STARTS[0], 3, 0, GPT, VAE, request=ANNA
+        )
+    )
+    assert any("resumed at step 1" in str(u[0]) for u in again) and "Finished at step 3 of 3" in again[-1][0]
+    assert "opt" not in checkpoints.load(mine).extra and mine.stat().st_size < resumable / 2
+    assert not TRAINING.busy
 
 
 @pytest.mark.parametrize(
@@ -229,7 +262,7 @@ def test_training_lands_in_the_callers_workspace_and_leaves_no_temp_files():
         (dict(steps=math.inf), "finite"),
         (dict(minutes=-1), "time limit"),
         (dict(kind="GAN"), "Train one of"),
-        (dict(kind=words.TRAIN_KINDS[1]), "usable lines"),
+        (dict(kind=words_train.TRAIN_KINDS[1]), "usable lines"),
     ],
 )
 def test_bad_trainings_are_refused_with_messages(change, words_in_message):
@@ -237,6 +270,15 @@ def test_bad_trainings_are_refused_with_messages(change, words_in_message):
     with pytest.raises(gr.Error) as err:
         train(pasted=pasted, **change)
     assert words_in_message in message(err)
+    assert not TRAINING.busy
+
+
+def test_a_training_named_like_a_model_of_the_other_kind_is_refused():
+    mine = common.workspace(ANNA).engine_models_dir("words") / "mine.pt"
+    shutil.copyfile(explore.available_models(None, "gpt")[GPT], mine)
+    with pytest.raises(gr.Error) as err:
+        train(kind=words_train.TRAIN_KINDS[1], name="mine")
+    assert "You already have a Transformer called mine; give the new line model another name." in message(err)
     assert not TRAINING.busy
 
 
@@ -250,7 +292,7 @@ def test_training_files_over_the_cap_are_refused_before_reading(tmp_path):
 
 
 def test_stop_answers_from_any_page_of_the_workspace():
-    assert words.stop_training(ANNA) == "Nothing is training in your workspace."
+    assert words_train.stop_training(ANNA) == "Nothing is training in your workspace."
 
 
 # ---------------------------------------------------------------- the engine under the tab
@@ -259,6 +301,6 @@ def test_cleaning_a_long_run_of_spaces_is_linear():
 
 
 def test_vectorised_encoding_matches_the_plain_one():
-    w = writer.load_writer(writer.available_models(None, "gpt")[GPT])
+    w = explore.load_writer(explore.available_models(None, "gpt")[GPT])
     text = "ROMEO: ☃ thee\n\ud800"
     assert w.tok.encode_array(text).tolist() == w.tok.encode(text)

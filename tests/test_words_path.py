@@ -16,16 +16,17 @@ import torch
 from engines import recipe, replay, tempfiles
 from engines.jobs import StopToken
 from engines.settings import Settings
-from engines.words import lines, plan, service, writer
+from engines.words import explore, files, lines, plan, runs
 from engines.words import replay as words_replay
 from engines.words.gpt import GPTConfig
-from studio import common, words
+from studio import common, words, words_base, words_lines, words_restore, words_sweep, words_train
+from studio.words_lines import EXAMPLE_A, EXAMPLE_B
 
-pytestmark = pytest.mark.skipif(not writer.available_models(None, "gpt"), reason="no bundled Words model")
+pytestmark = pytest.mark.skipif(not explore.available_models(None, "gpt"), reason="no bundled Words model")
 GPT, VAE = "shakespeare (bundled)", "verse (bundled)"
-needs_vae = pytest.mark.skipif(not writer.available_models(None, "vae"), reason="no bundled line model")
-ZERO = [0.0] * words.N_SLIDERS
-R = {k: i for i, k in enumerate(words.RESTORED)}
+needs_vae = pytest.mark.skipif(not explore.available_models(None, "vae"), reason="no bundled line model")
+ZERO = [0.0] * words_base.N_SLIDERS
+R = {k: i for i, k in enumerate(words_restore.RESTORED)}
 ANNA = SimpleNamespace(headers={"x-atelier-workspace": "anna-" + "a" * 20}, cookies={}, session_hash="s1", session={})
 TEXT = "When I do count the clock that tells the time,\nAnd see the brave day sunk in hideous night;\n" * 40
 
@@ -62,8 +63,8 @@ def message(err: pytest.ExceptionInfo) -> str:
 def test_a_written_text_reopens_with_every_control_and_its_text_and_remakes_exactly():
     text = list(words.words_generate(*gen_args(seed=7, top_k=20), request=ANNA))[-1][0]
     path = words.words_keep(*gen_args(seed=7, top_k=20), text, request=ANNA)
-    got = words.restore(path, request=ANNA)
-    assert len(got) == len(words.RESTORED)
+    got = words_restore.restore(path, request=ANNA)
+    assert len(got) == len(words_restore.RESTORED)
     assert got[R["model"]] == GPT and got[R["prompt"]] == "ROMEO:\n" and got[R["seed"]] == 7
     assert got[R["top_k"]] == 20 and got[R["length"]] == 40 and got[R["output"]] == text
     rec = recipe.read(path)
@@ -72,17 +73,17 @@ def test_a_written_text_reopens_with_every_control_and_its_text_and_remakes_exac
 
 @needs_vae
 def test_a_morph_and_a_line_reopen_and_remake_exactly():
-    poem = words.words_morph(VAE, words.EXAMPLE_A, words.EXAMPLE_B, 4, "straight", "likeliest", 3, request=ANNA)
+    poem = words_lines.words_morph(VAE, EXAMPLE_A, EXAMPLE_B, 4, "straight", "likeliest", 3, request=ANNA)
     kept = common.workspace(ANNA).store.list("text")[0]
-    got = words.restore(str(kept.path), request=ANNA)
-    assert got[R["vae"]] == VAE and got[R["from"]] == words.EXAMPLE_A and got[R["steps"]] == 4
+    got = words_restore.restore(str(kept.path), request=ANNA)
+    assert got[R["vae"]] == VAE and got[R["from"]] == EXAMPLE_A and got[R["steps"]] == 4
     assert got[R["poem"]] == poem and got[R["seed"]] == 3
     assert replay.exact(kept.recipe) and replay.same(replay.remake(kept.recipe, ctx()), kept.path)
-    z, *_ = words.use_line(VAE, words.EXAMPLE_B, request=ANNA)
+    z, *_ = words_lines.use_line(VAE, EXAMPLE_B, request=ANNA)
     sliders = [0.5, 0, 0, 0, 0, 0, 0, -0.5]
-    line = words.words_line(VAE, z, *sliders, request=ANNA)
-    path = words.words_keep_line(VAE, z, sliders, request=ANNA)
-    got = words.restore(path, request=ANNA)
+    line = words_lines.words_line(VAE, z, *sliders, request=ANNA)
+    path = words_lines.words_keep_line(VAE, z, sliders, request=ANNA)
+    got = words_restore.restore(path, request=ANNA)
     assert got[R["line"]] == line and got[R["base"]] == pytest.approx(z) and got[R["slider0"]]["value"] == 0.5
     rec = recipe.read(path)
     assert rec["kind"] == "line" and replay.same(replay.remake(rec, ctx()), Path(path))
@@ -106,10 +107,10 @@ def test_the_history_strip_keeps_results_and_a_click_goes_back():
     assert len(entries) == 2 and len(shown) == 2
     entries, _ = words.remember_writing(*gen_args(seed=2, length=20), texts[-1], entries, request=ANNA)
     assert len(entries) == 2  # the same result again is not pushed twice
-    got = words.history_pick(entries, SimpleNamespace(index=1), request=ANNA)
+    got = words_restore.history_pick(entries, SimpleNamespace(index=1), request=ANNA)
     assert got[R["seed"]] == 1 and got[R["output"]] == texts[0]
     with pytest.raises(gr.Error, match="no longer in the strip"):
-        words.history_pick(entries, SimpleNamespace(index=5), request=ANNA)
+        words_restore.history_pick(entries, SimpleNamespace(index=5), request=ANNA)
 
 
 # ---------------------------------------------------------------- named, safe controls
@@ -124,30 +125,32 @@ def test_slider_names_come_from_effects_measured_on_lines():
 @needs_vae
 def test_sliders_are_named_and_limited_by_the_measurements_stored_beside_the_model(tmp_path):
     mine = common.workspace(ANNA).engine_models_dir("words") / "mine.pt"
-    shutil.copyfile(writer.available_models(None, "vae")[VAE], mine)
-    m = writer.load_line_model(mine)
+    shutil.copyfile(explore.available_models(None, "vae")[VAE], mine)
+    m = explore.load_line_model(mine)
     stored = {
         "checkpoint": m.hash,
         "directions": [{"name": f"quiet ↔ loud {i}", "range": 1.0 + i / 4} for i in range(8)],
     }
-    lines.save(mine, stored)
-    ups = words.line_model_changed("mine (yours)", request=ANNA)
+    files.save_measures(mine, stored)
+    ups = words_lines.line_model_changed("mine (yours)", request=ANNA)
     assert ups[0]["label"] == "1. quiet ↔ loud 0" and ups[0]["maximum"] == 1.0 and ups[7]["minimum"] == -2.75
-    assert words.words_line("mine (yours)", None, 0.9, *ZERO[1:], request=ANNA)
+    assert words_lines.words_line("mine (yours)", None, 0.9, *ZERO[1:], request=ANNA)
     with pytest.raises(gr.Error) as err:
-        words.words_line("mine (yours)", None, 1.5, *ZERO[1:], request=ANNA)
+        words_lines.words_line("mine (yours)", None, 1.5, *ZERO[1:], request=ANNA)
     assert "quiet ↔ loud 0" in message(err) and "between -1 and 1" in message(err)
-    lines.save(mine, {**stored, "checkpoint": "another-file"})  # measurements of another file version are ignored
-    writer.load_line_model(mine).measured = None
-    assert writer.load_line_model(mine).slider_names()[0] == "Direction 1"
+    files.save_measures(
+        mine, {**stored, "checkpoint": "another-file"}
+    )  # measurements of another file version are ignored
+    explore.load_line_model(mine).measured = None
+    assert explore.load_line_model(mine).slider_names()[0] == "Direction 1"
 
 
 @needs_vae
 def test_the_bundled_line_models_sliders_carry_measured_names_and_ranges():
-    m = writer.load_line_model(writer.available_models(None, "vae")[VAE])
+    m = explore.load_line_model(explore.available_models(None, "vae")[VAE])
     if m.measured is None:
-        pytest.skip("the bundled line model's sliders were not measured yet (python -m engines.words.lines)")
-    stored = lines.read(m.path)
+        pytest.skip("the bundled line model's sliders were not measured yet (python -m engines.words measure-lines)")
+    stored = files.read_measures(m.path)
     assert m.slider_names() == [d["name"] for d in stored["directions"]][:8]
     assert all(lines.MIN_RANGE <= r <= 3.0 for r in m.slider_ranges())
     assert all(d["property"] is None or d["property"] in lines.PROPERTIES for d in stored["directions"])
@@ -182,7 +185,7 @@ def test_the_planner_takes_the_largest_shape_whose_steps_fit_the_budget():
 
 def test_a_ten_second_training_from_scratch_ends_on_time(tmp_path):
     t = time.perf_counter()
-    run = service.prepare_training(False, [], TEXT, tmp_path / "ten.pt", None, 200_000, 10.0, StopToken(), "cpu", "ten")
+    run = runs.prepare_training(False, [], TEXT, tmp_path / "ten.pt", None, 200_000, 10.0, StopToken(), "cpu", "ten")
     events = list(run.events)
     took = time.perf_counter() - t
     assert took <= 13.0 and events[-1].done and (tmp_path / "ten.pt").is_file()
@@ -192,7 +195,7 @@ def test_a_ten_second_training_from_scratch_ends_on_time(tmp_path):
 # ---------------------------------------------------------------- sweep
 def test_a_sweep_makes_the_requested_table_keeps_it_and_opens_a_cell():
     *_, (status, table, kept, rec) = list(
-        words.words_sweep_run(
+        words_sweep.words_sweep_run(
             *gen_args(length=400), VAE, [], ZERO, "temperature", "0.5, 1", "seed", "1:3:3", request=ANNA
         )
     )
@@ -200,14 +203,14 @@ def test_a_sweep_makes_the_requested_table_keeps_it_and_opens_a_cell():
     assert all(0 < len(str(c)) <= 120 for row in table.values[1:] for c in row[1:])
     assert rec["kind"] == "sweep" and rec["base"]["length"] == 120
     assert replay.exact(rec) and replay.same(replay.remake(rec, ctx()), Path(kept))
-    got = words.open_cell(rec, SimpleNamespace(index=[2, 2]), request=ANNA)
+    got = words_sweep.open_cell(rec, SimpleNamespace(index=[2, 2]), request=ANNA)
     assert got[R["temperature"]] == 1 and got[R["seed"]] == 2 and got[R["length"]] == 120
     assert got[R["output"]] == "ROMEO:\n" + table.values[2][2]
     assert (
         list(words.words_generate(*gen_args(seed=2, length=120, temperature=1), request=ANNA))[-1][0]
         == got[R["output"]]
     )
-    reopened = words.restore(kept, request=ANNA)
+    reopened = words_restore.restore(kept, request=ANNA)
     assert reopened[R["x_axis"]] == "temperature" and reopened[R["sweep"]]["kind"] == "sweep"
 
 
@@ -224,20 +227,20 @@ def test_a_sweep_makes_the_requested_table_keeps_it_and_opens_a_cell():
     ],
 )
 def test_bad_sweeps_get_messages(x, xv, y, yv, words_in_message):
-    if x.startswith("line") and not writer.available_models(None, "vae"):
+    if x.startswith("line") and not explore.available_models(None, "vae"):
         pytest.skip("no bundled line model")
     with pytest.raises(gr.Error) as err:
-        list(words.words_sweep_run(*gen_args(), VAE, [], ZERO, x, xv, y, yv, request=ANNA))
+        list(words_sweep.words_sweep_run(*gen_args(), VAE, [], ZERO, x, xv, y, yv, request=ANNA))
     assert words_in_message in message(err)
 
 
 def test_an_upload_shows_what_was_found_before_training(tmp_path):
     f = tmp_path / "poems.txt"
     f.write_text(TEXT, encoding="utf-8")
-    found = words.describe_upload([str(f)], "")
+    found = words_train.describe_upload([str(f)], "")
     assert "1 text(s) (poems.txt)" in found and f"{len(TEXT):,} characters" in found and "When I do count" in found
-    assert "Too short" in words.describe_upload(None, "a few words")
+    assert "Too short" in words_train.describe_upload(None, "a few words")
     bad = tmp_path / "x.txt"
     bad.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(gr.Error, match="binary|UTF-8"):
-        words.describe_upload([str(bad)], "")
+        words_train.describe_upload([str(bad)], "")

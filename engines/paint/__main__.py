@@ -5,22 +5,28 @@
     python -m engines.paint sheet --seeds 0-7 --out classes.png    (a row per class, a column per seed)
     python -m engines.paint train --data my_pictures/ --out ~/atelier/models/paint/mine.pt --steps 2000
     python -m engines.paint anchors --model mine.pt --data my_pictures/   (find each picture's z afresh)
+    python -m engines.paint emoji --out emoji64.npz [--kinds]   (the bundled model's pictures, prepared)
 
 Every picture and morph carries its recipe, as in the studio. --model picks a checkpoint
-(default: the bundled emoji model).
+(default: the bundled emoji model). `train --help` lists every training option.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import torch
-from PIL import Image, ImageDraw
 
+from engines import checkpoints
 from engines import recipe as recipes
-from engines.paint import explore
+from engines.paint import cli_train, explore
+from engines.paint.anchors import invert
+from engines.paint.data import emoji_set, save_prepared, training_set
+from engines.paint.images import to_tensor
+from engines.video import save_gif, save_mp4
 
 
 def _seeds(spec: list[str]) -> list[int]:
@@ -34,38 +40,8 @@ def _seeds(spec: list[str]) -> list[int]:
     return out
 
 
-def class_sheet(model: explore.PaintModel, seeds: list[int], psi: float | None = None, upscale: int = 1) -> Image.Image:
-    """A contact sheet: one row per class (named on the left), one column per seed, so what
-    the class changes and what the seed keeps can be read at a glance (psi: the tab's default)."""
-    psi = explore.default_psi(model) if psi is None else psi
-    rows = [
-        explore.render(
-            model,
-            torch.stack([explore.latent(model, s, psi, blend=name) for s in seeds]),
-            explore.class_vector(model, name),
-            upscale,
-        )
-        for name in model.class_names
-    ]
-    labels = [name.replace(": ", ":\n") for name in model.class_names]  # a kind under its group
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    size = rows[0][0].width
-    label_w = max(120, *(measure.multiline_textbbox((0, 0), t)[2] + 12 for t in labels))
-    sheet = Image.new("RGB", (label_w + size * len(seeds), size * len(rows)), "white")
-    draw = ImageDraw.Draw(sheet)
-    for r, (label, pics) in enumerate(zip(labels, rows)):
-        draw.multiline_text((6, r * size + size // 2), label, fill="black", anchor="lm")
-        for c, pic in enumerate(pics):
-            sheet.paste(pic, (label_w + c * size, r * size))
-    return sheet
-
-
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["train"]:
-        from engines.paint.train import main as train_main
-
-        return train_main(argv[1:])
+def parser(plain: bool = False) -> argparse.ArgumentParser:
+    """Every command's options (`plain`: the train command's defaults are the plain DCGAN's)."""
     p = argparse.ArgumentParser(
         prog="python -m engines.paint", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -78,8 +54,8 @@ def main(argv: list[str] | None = None) -> None:
         s.add_argument(
             "--psi",
             type=float,
-            help="truncation (default: the tab's, 0.4 toward the model's "
-            "anchors, 0.8 toward the mean for a model without them)",
+            help=f"truncation (default: the tab's, {explore.PSI_ANCHOR} toward the model's "
+            f"anchors, {explore.PSI_MEAN} toward the mean for a model without them)",
         )
         s.add_argument("--upscale", type=int, default=1, choices=(1, 2, 4))
         s.add_argument("--out", required=True)
@@ -87,17 +63,36 @@ def main(argv: list[str] | None = None) -> None:
     sub.choices["morph"].add_argument("--frames", type=int, default=48)
     sub.choices["morph"].add_argument("--fps", type=float, default=12)
     sub.choices["morph"].add_argument("--no-loop", action="store_true")
-    sub.add_parser("train", help="see python -m engines.paint.train --help")
+    cli_train.add_parser(sub, plain)
     a = sub.add_parser("anchors", help="find the z of every training picture (stored in the model file)")
     a.add_argument("--model", required=True)
     a.add_argument(
         "--data", required=True, nargs="+", help="what it was trained on ('emoji', 'emoji-kinds', .npz, files)"
     )
     a.add_argument("--steps", type=int, default=100)
-    args = p.parse_args(argv)
+    e = sub.add_parser("emoji", help="render the bundled model's emoji set into a prepared .npz")
+    e.add_argument("--out", required=True)
+    e.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
+    e.add_argument("--kinds", action="store_true", help="label by kind (33 classes) rather than group (8)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(plain=argv[:1] == ["train"] and "--plain" in argv).parse_args(argv)
+    if args.cmd == "train":
+        return cli_train.run(args, argv)
     if args.cmd == "anchors":
         return _anchors(args.model, args.data, args.steps)
+    if args.cmd == "emoji":
+        data, note = emoji_set(args.size, args.kinds)
+        save_prepared(args.out, data, note)
+        return print(f"wrote {args.out}: {len(data.images)} emoji at {args.size}px")
+    _pictures(args)
 
+
+def _pictures(args: argparse.Namespace) -> None:
+    """The sample, sheet and morph commands: pictures, a contact sheet or a morph, each with its recipe."""
     model = explore.load_model(args.model, args.device)
     if args.psi is None:
         args.psi = explore.default_psi(model)
@@ -113,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
             "classes": model.class_names,
             "upscale": args.upscale,
         }
-        print(recipes.write_png(args.out, class_sheet(model, seeds, args.psi, args.upscale), rec))
+        print(recipes.write_png(args.out, explore.class_sheet(model, seeds, args.psi, args.upscale), rec))
         return
     if args.cmd == "sample":
         out = Path(args.out)
@@ -125,8 +120,11 @@ def main(argv: list[str] | None = None) -> None:
             )
             print(path)
         return
-    from engines.video import save_gif, save_mp4
+    _morph(model, args, cls, seeds)
 
+
+def _morph(model: explore.PaintModel, args: argparse.Namespace, cls: str, seeds: list[int]) -> None:
+    """The morph command: a GIF (recipe in its comment) or an MP4 (recipe beside it)."""
     keys = [
         {"seed": s, "psi": args.psi, "classes": {cls: 1.0}, "truncation": explore.truncation_of(model)} for s in seeds
     ]
@@ -157,13 +155,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def _anchors(path: str, data_spec: list[str], steps: int) -> None:
     """Add (or renew) the anchors of a Paint model file in place, written atomically."""
-    import time
-
-    from engines import checkpoints
-    from engines.paint.anchors import invert
-    from engines.paint.data import training_set
-    from engines.paint.images import to_tensor
-
     model = explore.load_model(path)
     data, _ = training_set(data_spec, model.config.resolution)
     if list(data.class_names) != model.class_names:

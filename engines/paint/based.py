@@ -1,5 +1,5 @@
 """Paint controls on an artist's own picture: the *base* an inversion found (see `invert`), kept
-between requests as a small dict, turned back into an `invert.BasePicture` with the tab's truncation,
+between requests as a small dict, turned back into an `inverted.BasePicture` with the tab's truncation,
 direction sliders and variation steps; and keyframes that are either a seed's or a base's, so morphs
 (plain or sound-timed) can start from, pass through or end on an inverted picture.
 
@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from engines import limits
-from engines.paint import controls, explore, invert
+from engines.paint import controls, explore, invert, inverted
 from engines.paint.explore import PaintModel
 
 KIND = "my picture"  # a kept inverted picture's recipe kind
@@ -50,7 +50,7 @@ def check_state(model: PaintModel, base: Any) -> dict:
             f"Your picture was found with another model ({str(base.get('model'))[:60]}); choose that "
             "model again, or find the picture in this one."
         )
-    z = invert.check_base(model, base["base"])
+    z = inverted.check_base(model, base["base"])
     classes = _classes(base.get("classes"))
     explore.class_vector(model, classes or None)  # an unknown class is named here
     truncation = base.get("truncation", explore.truncation_of(model))
@@ -78,10 +78,10 @@ def _classes(value: Any) -> dict[str, float]:
 
 def picture(
     model: PaintModel, base: Any, psi: Any, slider_values: Any = (), nudge_steps: Any = ()
-) -> invert.BasePicture:
+) -> inverted.BasePicture:
     """The tab's truncation (0..controls.PSI_MAX), sliders (-3..3) and variation steps on a base."""
     checked = check_state(model, base)
-    return invert.BasePicture(
+    return inverted.BasePicture(
         tuple(checked["base"]),
         limits.number(psi, "The truncation", 0.0, controls.PSI_MAX),
         checked["classes"],
@@ -91,15 +91,15 @@ def picture(
     )
 
 
-def recipe(model: PaintModel, pic: invert.BasePicture, base: dict, scale: int = 1) -> dict:
-    """A kept inverted picture's recipe: `invert.recipe` plus the kept input it was found from."""
-    rec = {**invert.recipe(model, pic, scale, base.get("invert_l1")), "kind": KIND}
+def recipe(model: PaintModel, pic: inverted.BasePicture, base: dict, scale: int = 1) -> dict:
+    """A kept inverted picture's recipe: `inverted.recipe` plus the kept input it was found from."""
+    rec = {**inverted.recipe(model, pic, scale, base.get("invert_l1")), "kind": KIND}
     if base.get("input"):
         rec["input"] = base["input"]
     return rec
 
 
-def title(model: PaintModel, pic: invert.BasePicture) -> str:
+def title(model: PaintModel, pic: inverted.BasePicture) -> str:
     """A Gallery title for an inverted picture."""
     return f"{model.name} · my picture · {'+'.join(pic.blend) or 'found'}"
 
@@ -122,13 +122,13 @@ def from_recipe(rec: dict) -> tuple[dict, Any, Any, Any]:
 
 
 # ---------------------------------------------------------------- keyframes: a seed's or a base's
-def keyframe(model_label: str, model: PaintModel, pic: invert.BasePicture, base: dict) -> dict:
-    """A morph keyframe for an inverted picture (`invert.keyframe` plus its kept input)."""
-    key = invert.keyframe(model_label, model, pic)
+def keyframe(model_label: str, model: PaintModel, pic: inverted.BasePicture, base: dict) -> dict:
+    """A morph keyframe for an inverted picture (`inverted.keyframe` plus its kept input)."""
+    key = inverted.keyframe(model_label, model, pic)
     return {**key, "input": base.get("input")} if base.get("input") else key
 
 
-def check_keyframe(model: PaintModel, key: Any, number: int) -> controls.Picture | invert.BasePicture:
+def check_keyframe(model: PaintModel, key: Any, number: int) -> controls.Picture | inverted.BasePicture:
     """One keyframe: a seed's (`controls.check_keyframe`) or, when it carries `base`, an inverted
     picture's; a message naming keyframe `number` when a field is wrong."""
     if not (isinstance(key, dict) and "base" in key):
@@ -139,33 +139,33 @@ def check_keyframe(model: PaintModel, key: Any, number: int) -> controls.Picture
         raise ValueError(f"Keyframe {number}: {err}") from None
 
 
-def check_keyframes(model: PaintModel, keys: Any, at_least: int = 0) -> list[controls.Picture | invert.BasePicture]:
+def check_keyframes(model: PaintModel, keys: Any, at_least: int = 0) -> list[controls.Picture | inverted.BasePicture]:
     """Keyframes (at most limits.MAX_KEYFRAMES, at least `at_least`), each checked."""
     keys = controls.keyframe_list(keys, at_least=at_least)
     return [check_keyframe(model, k, i + 1) for i, k in enumerate(keys)]
 
 
 def keyframe_dicts(
-    model_label: str, model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
+    model_label: str, model: PaintModel, pics: Sequence[controls.Picture | inverted.BasePicture]
 ) -> list[dict]:
     """Checked keyframes back as plain dicts (what a morph's recipe keeps)."""
     out = []
     for p in pics:
-        if isinstance(p, invert.BasePicture):
-            out.append(invert.keyframe(model_label, model, p))
+        if isinstance(p, inverted.BasePicture):
+            out.append(inverted.keyframe(model_label, model, p))
         else:
             out.append({**controls.keyframe(model_label, model, p), "truncation": p.truncation})
     return out
 
 
 def tensors(
-    model: PaintModel, pics: Sequence[controls.Picture | invert.BasePicture]
+    model: PaintModel, pics: Sequence[controls.Picture | inverted.BasePicture]
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(z, class weights) per keyframe, as `explore.morph` and `sound_morph` take them."""
     return [(p.latent(model), explore.class_vector(model, p.blend or None)) for p in pics]
 
 
-def draw(model: PaintModel, pic: controls.Picture | invert.BasePicture, scale: int = 1) -> Any:
+def draw(model: PaintModel, pic: controls.Picture | inverted.BasePicture, scale: int = 1) -> Any:
     """The keyframe's picture (either kind)."""
     return explore.render(model, pic.latent(model), explore.class_vector(model, pic.blend or None), scale)[0]
 

@@ -18,6 +18,7 @@ from PIL import Image
 
 from engines import limits
 from engines.paint import explore
+from engines.paint.directions import N_DIRECTIONS
 
 # ---------------------------------------------------------------- bounds of the tab's controls
 PSI_MAX = 3.0  # truncation: the tab's slider stops at 1.5, a script may ask up to 3
@@ -71,10 +72,10 @@ def blend(class_a: Any, class_b: Any, amount: Any) -> dict[str, float]:
 
 
 def sliders(values: Any, where: str = "") -> tuple[float, ...]:
-    """Direction slider values: at most explore.N_DIRECTIONS, each finite within -SLIDER_MAX..SLIDER_MAX."""
+    """Direction slider values: at most N_DIRECTIONS, each finite within -SLIDER_MAX..SLIDER_MAX."""
     values = list(_sequence(values, f"{where}The direction sliders"))
-    if len(values) > explore.N_DIRECTIONS:
-        raise ValueError(f"{where}There are {explore.N_DIRECTIONS} direction sliders (got {len(values)} values).")
+    if len(values) > N_DIRECTIONS:
+        raise ValueError(f"{where}There are {N_DIRECTIONS} direction sliders (got {len(values)} values).")
     return tuple(limits.numbers(values, f"{where}Direction", -SLIDER_MAX, SLIDER_MAX))
 
 

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from engines import tempfiles
 from engines.archive import safe_extract
 from engines.imageio import ImageInputError, open_image, square
+from engines.paint import emoji
 
 MIN_IMAGES = 16
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -200,13 +201,15 @@ def training_set(sources: list[str], resolution: int) -> tuple[ImageSet, str]:
     font, labelled by group or by kind), one prepared .npz, or the artist's files, folders and
     zips; with a line saying what it is."""
     if sources in (["emoji"], ["emoji-kinds"]):
-        from engines.paint.emoji import CLASS_NAMES, KIND_NAMES, dataset
-
-        kinds = sources == ["emoji-kinds"]
-        images, labels = dataset(resolution, kinds)
-        note = (KINDS_NOTE if kinds else EMOJI_NOTE).format(n=len(images), res=resolution)
-        return ImageSet(images, labels, list(KIND_NAMES if kinds else CLASS_NAMES)), note
+        return emoji_set(resolution, kinds=sources == ["emoji-kinds"])
     if len(sources) == 1 and str(sources[0]).lower().endswith(".npz"):
         return load_prepared(sources[0], resolution)
     data = load_image_set(sources, resolution)
     return data, f"{data.describe()} from {', '.join(map(str, sources))}"
+
+
+def emoji_set(resolution: int = 64, kinds: bool = False) -> tuple[ImageSet, str]:
+    """The bundled model's emoji, rendered from the font, labelled by group (8) or by kind (33), with its note."""
+    images, labels = emoji.dataset(resolution, kinds)
+    note = (KINDS_NOTE if kinds else EMOJI_NOTE).format(n=len(images), res=resolution)
+    return ImageSet(images, labels, list(emoji.KIND_NAMES if kinds else emoji.CLASS_NAMES)), note

@@ -1,7 +1,8 @@
 """The bundled model's training data: single-codepoint emoji from Noto Color Emoji, rendered at
 64x64 on white, labelled by Unicode emoji group, or by *kind* (Unicode subgroups gathered into 33
 classes such as "animals & nature: birds", each inside one group). Training-time only (needs
-Debian's fonts-noto-color-emoji and unicode-data packages)."""
+Debian's fonts-noto-color-emoji and unicode-data packages); `python -m engines.paint emoji` writes it
+once as a prepared .npz that any machine can train on."""
 
 from __future__ import annotations
 
@@ -172,28 +173,3 @@ def dataset(size: int = 64, kinds: bool = False) -> tuple[np.ndarray, np.ndarray
             images.append(np.asarray(img))
             labels.append(label)
     return np.stack(images), np.asarray(labels, dtype=np.int64)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Render the emoji set once into a prepared .npz that any machine can train on."""
-    import argparse
-
-    from engines.paint.data import EMOJI_NOTE, KINDS_NOTE, ImageSet, save_prepared
-
-    p = argparse.ArgumentParser(description="Render the bundled model's emoji set into a prepared .npz.")
-    p.add_argument("--out", required=True)
-    p.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
-    p.add_argument("--kinds", action="store_true", help="label by kind (33 classes) rather than group (8)")
-    args = p.parse_args(argv)
-    images, labels = dataset(args.size, args.kinds)
-    names = KIND_NAMES if args.kinds else CLASS_NAMES
-    save_prepared(
-        args.out,
-        ImageSet(images, labels, list(names)),
-        (KINDS_NOTE if args.kinds else EMOJI_NOTE).format(n=len(images), res=args.size),
-    )
-    print(f"wrote {args.out}: {len(images)} emoji at {args.size}px")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,9 +1,6 @@
-"""Exploring a Paint model: seeds, truncation, class blends, GANSpace directions, variations
-and slerp morphs. Everything here is deterministic for a given model, seed and settings.
-
-GANSpace: Härkönen et al. 2020, https://arxiv.org/abs/2004.02546 (PCA of early activations,
-regressed back to z, for GANs without a style space).
-"""
+"""Exploring a Paint model (what the studio and the CLI call): loading a checkpoint once, then
+seeds, truncation, class blends, direction sliders (see `directions`), variations, slerp morphs and
+recipes. Everything here is deterministic for a given model, seed and settings."""
 
 from __future__ import annotations
 
@@ -16,28 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from engines import checkpoints
 from engines.paint import anchors as anchoring
+from engines.paint import directions as dirs
 from engines.paint.anchors import Anchors
 from engines.paint.data import group_of
+from engines.paint.directions import Direction
 from engines.paint.images import to_pil
 from engines.paint.model import GANConfig, Generator
+from engines.settings import assets_dir
 
 ENGINE = "paint"
-ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
-BUNDLED_DIR = ASSETS / "models" / "paint"
-N_DIRECTIONS = 10
-
-
-@dataclass
-class Direction:
-    """A principal direction in z, its share of variance and a name from what it changes."""
-
-    vector: torch.Tensor
-    variance: float
-    name: str
+BUNDLED_DIR = assets_dir() / "models" / "paint"
 
 
 @dataclass
@@ -85,24 +74,9 @@ def _load_cached(path: str, mtime: float, device: str) -> PaintModel:
     model = PaintModel(g, cfg, ck.meta, Path(path), checkpoints.file_hash(path), torch.device(device))
     if ck.extra.get("anchors"):
         model.anchors = Anchors.from_payload(ck.extra["anchors"], device)
-    saved = ck.extra.get("directions")
-    if saved:  # computed when the model was exported
-        model.directions = [
-            Direction(saved["vectors"][i].float(), float(saved["variance"][i]), saved["names"][i])
-            for i in range(len(saved["names"]))
-        ]
-    else:
-        model.directions = principal_directions(model)
+    saved = ck.extra.get("directions")  # computed when the model was exported
+    model.directions = dirs.from_payload(saved) if saved else dirs.principal_directions(g, len(model.class_names))
     return model
-
-
-def directions_payload(model: PaintModel) -> dict:
-    """The model's directions in a form a checkpoint can hold (so loading skips the PCA)."""
-    return {
-        "vectors": torch.stack([d.vector for d in model.directions]),
-        "variance": torch.tensor([d.variance for d in model.directions]),
-        "names": [d.name for d in model.directions],
-    }
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> PaintModel:
@@ -302,96 +276,6 @@ def morph(
     return pictures
 
 
-# ---------------------------------------------------------------- principal directions
-def _properties(images: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per-image measurable qualities (for naming directions): images (B, 3, H, W) in [-1, 1]."""
-    x = (images + 1) / 2
-    r, g, b = x[:, 0], x[:, 1], x[:, 2]
-    mx, mn = x.max(1).values, x.min(1).values
-    ink = (1 - mn).clamp(0, 1)  # how far from the white background
-    h, w = x.shape[2], x.shape[3]
-    cols = torch.linspace(-1, 1, w, device=x.device)
-    rows = torch.linspace(-1, 1, h, device=x.device)
-    mass = ink.sum((1, 2)) + 1e-6
-    gray = x.mean(1)
-    detail = (gray[:, 1:, :] - gray[:, :-1, :]).abs().mean((1, 2)) + (gray[:, :, 1:] - gray[:, :, :-1]).abs().mean(
-        (1, 2)
-    )
-    spread_x = (ink * cols[None, None, :].abs()).sum((1, 2)) / mass
-    spread_y = (ink * rows[None, :, None].abs()).sum((1, 2)) / mass
-    return {
-        "size": (ink > 0.15).float().mean((1, 2)),
-        "contrast": gray.std((1, 2)),
-        "detail": detail,
-        "shape": spread_x - spread_y,
-        "brightness": x.mean((1, 2, 3)),
-        "colourfulness": (mx - mn).mean((1, 2)),
-        "warmth": (r - b).mean((1, 2)),
-        "greenness": (g - (r + b) / 2).mean((1, 2)),
-        "left-right": (ink * cols[None, None, :]).sum((1, 2)) / mass,
-        "up-down": (ink * rows[None, :, None]).sum((1, 2)) / mass,
-    }
-
-
-_NAMES = {
-    "size": ("smaller", "bigger"),
-    "brightness": ("darker", "lighter"),
-    "contrast": ("softer", "more contrast"),
-    "detail": ("plainer", "more detailed"),
-    "shape": ("taller", "wider"),
-    "colourfulness": ("greyer", "more colourful"),
-    "warmth": ("cooler", "warmer"),
-    "greenness": ("less green", "greener"),
-    "left-right": ("to the left", "to the right"),
-    "up-down": ("higher", "lower"),
-}
-
-
-@torch.no_grad()
-def principal_directions(
-    model: PaintModel, k: int = N_DIRECTIONS, samples: int = 2048, seed: int = 1234
-) -> list[Direction]:
-    """GANSpace directions: PCA of the generator's first-block activations over random z
-    (random classes), each principal axis regressed back into z, orthonormalised in order of
-    variance, and named after the picture quality it changes most."""
-    g, cfg = model.generator, model.config
-    n_cls = len(model.class_names)
-    gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(samples, cfg.z_dim, generator=gen).to(model.device)
-    y = torch.nn.functional.one_hot(torch.randint(0, n_cls, (samples,), generator=gen), n_cls).float().to(model.device)
-    feats = g.early_features(z, y)
-    centred = feats - feats.mean(0)
-    # randomised PCA: 60x faster than a full SVD here, top singular values within a few per cent
-    _, s, v = torch.pca_lowrank(centred, q=k + 10, center=False, niter=4)
-    comps = v[:, :k].T
-    var = (s[:k] ** 2) / (centred**2).sum()
-    coeff = centred @ comps.T  # (samples, k)
-    coeff = coeff / coeff.std(0)  # unit-variance coordinates
-    u = torch.linalg.lstsq(coeff, z).solution  # (k, z_dim): z ~ coeff @ u
-    # orthonormalise in variance order (Gram-Schmidt via QR), so each slider moves on its own
-    q, r = torch.linalg.qr(u.T)
-    dirs = (q * torch.sign(torch.diagonal(r))).T  # keep each axis pointing the way u did
-
-    # name each direction by the quality that moves most (in units of its spread across samples)
-    probe_z = torch.randn(32, cfg.z_dim, generator=gen).to(model.device)
-    probe_y = torch.nn.functional.one_hot(torch.arange(32) % n_cls, n_cls).float().to(model.device)
-    base = _properties(g(probe_z, probe_y))
-    spread = {name: v.std() + 1e-6 for name, v in base.items()}
-    used: set[str] = set()
-    out = []
-    for i in range(dirs.shape[0]):
-        plus = _properties(g(probe_z + 2.5 * dirs[i], probe_y))
-        minus = _properties(g(probe_z - 2.5 * dirs[i], probe_y))
-        effects = {name: float((plus[name] - minus[name]).mean() / spread[name]) for name in base}
-        ranked = sorted(effects, key=lambda n: -abs(effects[n]))
-        best = next((n for n in ranked if n not in used), ranked[0])
-        used.add(best)
-        vec = dirs[i].cpu() if effects[best] >= 0 else -dirs[i].cpu()
-        lo, hi = _NAMES[best]
-        out.append(Direction(vec, float(var[i]), f"{lo} ↔ {hi}"))
-    return out
-
-
 # ---------------------------------------------------------------- models and recipes
 DEFAULT_MODEL = "emoji (bundled)"  # the 8-group model opens the tab; emoji-kinds and the artist's follow
 
@@ -457,3 +341,26 @@ def from_recipe(model: PaintModel, rec: dict, upscale: int | None = None) -> Ima
         upscale or int(rec.get("upscale", 1)),
         rec.get("truncation", "mean"),
     )
+
+
+def class_sheet(model: PaintModel, seeds: list[int], psi: float | None = None, upscale: int = 1) -> Image.Image:
+    """A contact sheet: one row per class (named on the left), one column per seed, so what
+    the class changes and what the seed keeps can be read at a glance (psi: the tab's default)."""
+    psi = default_psi(model) if psi is None else psi
+    rows = [
+        render(
+            model, torch.stack([latent(model, s, psi, blend=name) for s in seeds]), class_vector(model, name), upscale
+        )
+        for name in model.class_names
+    ]
+    labels = [name.replace(": ", ":\n") for name in model.class_names]  # a kind under its group
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    size = rows[0][0].width
+    label_w = max(120, *(measure.multiline_textbbox((0, 0), t)[2] + 12 for t in labels))
+    sheet = Image.new("RGB", (label_w + size * len(seeds), size * len(rows)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for r, (label, pics) in enumerate(zip(labels, rows)):
+        draw.multiline_text((6, r * size + size // 2), label, fill="black", anchor="lm")
+        for c, pic in enumerate(pics):
+            sheet.paste(pic, (label_w + c * size, r * size))
+    return sheet

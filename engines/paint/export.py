@@ -1,5 +1,6 @@
-"""Compact copies of a trained Paint checkpoint: one for sampling (bundling) and one to resume
-training on another machine."""
+"""Compact copies of a trained Paint checkpoint: one for sampling (bundling, or what a studio training
+that completed its steps leaves) and one to resume training on another machine; and the sentence
+that tells an artist which kind of file a training left."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ from pathlib import Path
 
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
+from engines.paint import directions
+from engines.paint.explore import load_model
 
 ENGINE = "paint"
 
 
 def export_for_sampling(src: str | Path, dst: str | Path, half: bool = True) -> Path:
-    """Write a compact copy of a trained model (EMA generator only, fp16) for bundling."""
-    from engines.paint.explore import directions_payload, load_model
-
+    """Write a compact copy of a trained model (EMA generator only, fp16 unless `half` is False, its
+    directions and anchors; no training state or loss history); `dst` may be `src`."""
     ck = checkpoints.load(src, engine=ENGINE)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck.state_dict.items()}
     meta = {k: v for k, v in ck.meta.items() if k != "history"}
     extra = {
-        "directions": directions_payload(load_model(src)),
+        "directions": directions.to_payload(load_model(src).directions),
         **({"anchors": ck.extra["anchors"]} if "anchors" in ck.extra else {}),
     }
     return checkpoints.save(dst, Checkpoint(ENGINE, state, ck.config, meta, extra))
@@ -37,3 +39,20 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
     return checkpoints.save(
         dst, Checkpoint(ENGINE, half["G_ema"], ck.config, ck.meta, {"train": {**half, **glo, "step": tr["step"]}})
     )
+
+
+def resumable(path: str | Path) -> bool:
+    """Whether a Paint model file holds its training state (a run can resume it), or is compact."""
+    return bool(checkpoints.load(path, engine=ENGINE).extra.get("train"))
+
+
+def saved_note(path: str | Path, name: str, step: int, asked: int) -> str:
+    """What a training left in `path`, for the artist: a compact model that training again fine-tunes,
+    or a file with its training state that training again (same name) resumes."""
+    size = f"{Path(path).stat().st_size / 1e6:.1f} MB"
+    if resumable(path):
+        return (
+            f"Stopped at step {step} of {asked}; saved with its training state ({size}): "
+            "Train again with the same name to go on."
+        )
+    return f"Saved {name} ({size}, compact: training it again fine-tunes from it)."

@@ -1,16 +1,14 @@
 """What a Paint training run is asked for and how it schedules itself: its settings (TrainConfig,
-and the recipe a checkpoint records), the learning-rate tail, fitting a run to a time budget,
-drawing pictures by class, and the progress reports (TrainEvent) `train.train` yields."""
+and the recipe a checkpoint records), the learning-rate tail, fitting a run to a time budget, and
+drawing pictures by class. (Its progress reports are `engines.events.TrainEvent`.)"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
-from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -128,25 +126,6 @@ def fit_plan(
         if steps >= MIN_FIT_STEPS or b == min(BATCHES):
             return Plan(b, min(max_steps, step + max(1, steps)), reserve)
     return Plan(batch, min(max_steps, step + max(1, int(left / s_per_step))), reserve)
-
-
-@dataclass
-class TrainEvent:
-    """One progress report from `train`."""
-
-    step: int
-    total: int
-    d_loss: float
-    g_loss: float
-    img_per_s: float
-    elapsed_s: float
-    preview: Image.Image | None = None
-    checkpoint: Path | None = None
-    done: bool = False
-    message: str = ""
-    history: list[tuple[int, float, float]] = field(default_factory=list)
-    eta_s: float | None = None  # seconds left, from the recent rate (None before the first steps)
-    batch: int = 0  # the batch the run uses (a budgeted run may pick a smaller one)
 
 
 def class_sampler(labels: torch.Tensor, n_cls: int, balance: bool, group: int = 1) -> Callable[[int], torch.Tensor]:

@@ -23,7 +23,7 @@ from PIL import Image
 
 from engines import sweep as sweeps
 from engines.checkpoints import file_hash
-from engines.paint import based, controls, explore, invert
+from engines.paint import based, controls, explore, inverted
 from engines.paint import sweep as paint_sweep
 from engines.replay import ReplayContext
 
@@ -37,7 +37,7 @@ def kind(rec: dict) -> str:
         raise ValueError("That recipe was not made by Paint.")
     if rec.get("kind") in ("sweep", SOUND_MORPH):  # before "keyframes": a sound morph has them too
         return SWEEP if rec["kind"] == "sweep" else SOUND_MORPH
-    if rec.get("kind") == MINE or (rec.get("source") == invert.SOURCE and "keyframes" not in rec):
+    if rec.get("kind") == MINE or (rec.get("source") == inverted.SOURCE and "keyframes" not in rec):
         return MINE
     if "keyframes" in rec:
         return MORPH
@@ -76,7 +76,7 @@ def mine(model: explore.PaintModel, rec: dict) -> Image.Image:
     """The picture a 'my picture' recipe describes (its base, truncation, sliders, nudges), at its upscale."""
     base, psi, sliders, nudges = based.from_recipe(rec)
     pic = based.picture(model, {**base, "checkpoint": None}, psi, sliders, nudges)  # find_model chose the model
-    return invert.draw(model, pic, controls.upscale(rec.get("upscale", 1)))
+    return inverted.draw(model, pic, controls.upscale(rec.get("upscale", 1)))
 
 
 def picture_of(rec: dict) -> controls.Picture:

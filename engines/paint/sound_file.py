@@ -2,8 +2,8 @@
 refused before decoding), and the finished morph written as an MP4 carrying that sound plus a
 small preview GIF, every scratch file in the caller's job folder (`engines.tempfiles.job_dir`).
 
-Bounds: a file of at most MAX_BYTES (50 MB) lasting at most sound_morph.MAX_SECONDS (60 s); the
-rest (silence, too short, no onsets) is checked by `sound_morph.check_sound` / `analyse`.
+Bounds: a file of at most MAX_BYTES (50 MB) lasting at most sound_timing.MAX_SECONDS (60 s); the
+rest (silence, too short, no onsets) is checked by `sound_timing.check_sound` / `analyse`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.paint import sound_morph
+from engines.paint import sound_morph, sound_timing
 
 MAX_BYTES = 50_000_000
 SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".m4a")
@@ -24,13 +24,13 @@ SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".m4a")
 
 def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple[int, np.ndarray]:
     """(sample rate, mono float32 wave) of a sound file at its own rate; ValueError when it is
-    missing, empty, over MAX_BYTES, longer than sound_morph.MAX_SECONDS, not audio, or silent."""
+    missing, empty, over MAX_BYTES, longer than sound_timing.MAX_SECONDS, not audio, or silent."""
     import librosa
     import soundfile as sf
 
     if not path:
         raise ValueError(
-            f"{what}: upload one (WAV, FLAC, OGG or MP3, up to {sound_morph.MAX_SECONDS:g} s) "
+            f"{what}: upload one (WAV, FLAC, OGG or MP3, up to {sound_timing.MAX_SECONDS:g} s) "
             "or choose one of your Gallery's sounds."
         )
     file = Path(path)
@@ -45,7 +45,7 @@ def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple
         seconds = float(sf.info(str(file)).duration)
     except Exception:  # noqa: BLE001 - a format libsndfile cannot read: measured after decoding below
         seconds = None
-    limit = sound_morph.MAX_SECONDS
+    limit = sound_timing.MAX_SECONDS
     if seconds is not None and seconds > limit + 0.05:
         raise ValueError(
             f"{what} ({file.name}) lasts {seconds:.0f} s; a morph follows at most {limit:g} s. Trim it first."
@@ -58,7 +58,7 @@ def read_sound(path: str | os.PathLike | None, what: str = "The sound") -> tuple
         raise ValueError(
             f"{what} ({file.name}) could not be read as audio; give a WAV, FLAC, OGG or MP3 file."
         ) from None
-    return sound_morph.check_sound((int(sr), np.asarray(wave, np.float32)), what)
+    return sound_timing.check_sound((int(sr), np.asarray(wave, np.float32)), what)
 
 
 def export(result: sound_morph.SoundMorph, work: Path, comment: bytes = b"") -> tuple[Path, Path]:

@@ -1,16 +1,14 @@
 """Pictures that move with sound: a Paint morph timed to a sound's onsets or beats, exported as an
 MP4 with the sound as its audio track (and a small preview GIF).
 
-Timing: librosa's onset strength envelope, then `librosa.onset.onset_detect` (every attack) or
-`librosa.beat.beat_track` (the pulse); an onset whose envelope is below MIN_STRENGTH (a steady
-tone's start reads about 0.05, a click about 4) does not count. Two ways to move:
+Timing: the sound's onsets or beats (`sound_timing`). Two ways to move:
 - 'step': each onset moves on to the next keyframe (cycling), gliding over at most GLIDE_S with a
   smoothstep ease (or until the next onset, if that comes sooner); between onsets it holds still;
 - 'push': the keyframes are spread evenly over the sound (one keyframe holds still), and each
   onset pushes z along a principal direction by its strength x `push` standard deviations,
   decaying with time constant `decay` seconds.
 
-Bounds: at most MAX_SECONDS (60 s) of sound, MIN_FPS-MAX_FPS (1-30) frames per second, so at most
+Bounds: at most sound_timing.MAX_SECONDS (60 s) of sound, MIN_FPS-MAX_FPS (1-30) frames per second, so at most
 MAX_FRAMES (1,800) frames; the GIF preview at most GIF_FPS (12) fps, GIF_MAX_FRAMES (240) frames,
 GIF_SIDE (160) px. Frames are rendered in batches of 32 (a 60 s, 30 fps, 256 px video: about
 10-20 s of rendering and a few seconds of encoding on 2 CPU cores).
@@ -35,17 +33,12 @@ from engines.fsutil import atomic_path
 from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.explore import PaintModel
+from engines.paint.sound_timing import MAX_SECONDS, TIMINGS, Timing, analyse, check_sound
 from engines.video import save_gif, save_mp4
 
-MAX_SECONDS = 60.0  # longest sound a morph follows
-MIN_SECONDS = 0.5  # shortest
 MIN_FPS, MAX_FPS, FPS = 1, 30, 24
 MAX_FRAMES = int(MAX_SECONDS * MAX_FPS)
 MODES = ("step", "push")
-TIMINGS = ("onsets", "beats")
-SILENCE_PEAK = 1e-3  # a sound quieter than this everywhere is silent
-MIN_STRENGTH = 0.5  # onset envelope below this is not an onset
-MIN_GAP_S = 0.08  # onsets closer than this count as one
 GLIDE_S = 0.25  # step mode: the move to the next keyframe takes at most this
 GLIDE_MAX_S = 2.0
 DECAY_S, DECAY_MAX_S = 0.35, 3.0  # push mode: how fast a push fades
@@ -54,17 +47,6 @@ UPSCALES = (1, 2, 4)
 BATCH = 32
 GIF_FPS, GIF_MAX_FRAMES, GIF_SIDE = 12, 240, 160
 MAX_KEYFRAMES = limits.MAX_KEYFRAMES
-
-
-@dataclass
-class Timing:
-    """When the sound's events fall and how strong each one is."""
-
-    times: np.ndarray  # (n,) seconds
-    strengths: np.ndarray  # (n,) in (0, 1], relative to the strongest
-    seconds: float  # the sound's length
-    kind: str  # 'onsets' or 'beats'
-    tempo: float | None = None
 
 
 @dataclass
@@ -90,66 +72,6 @@ class SoundMorphEvent:
     @property
     def done(self) -> bool:
         return self.result is not None
-
-
-# ---------------------------------------------------------------- the sound
-def check_sound(sound: Any, what: str = "The sound") -> tuple[int, np.ndarray]:
-    """(sample rate, wave) as gradio's audio gives it (int16 or float, mono or stereo either way
-    round) -> (sr, mono float32 in [-1, 1]); ValueError for empty, silent, too short or too long."""
-    if not (isinstance(sound, (tuple, list)) and len(sound) == 2):
-        raise ValueError(f"{what} must be (sample rate, samples); record or upload one first.")
-    sr = limits.whole(sound[0], f"{what}'s sample rate", 1000, 384_000)
-    wave = np.asarray(sound[1])
-    if wave.size == 0:
-        raise ValueError(f"{what} holds no audio.")
-    if wave.dtype.kind in "iu":
-        wave = wave.astype(np.float32) / float(np.iinfo(wave.dtype).max)
-    wave = wave.astype(np.float32)
-    if wave.ndim == 2:
-        wave = wave.mean(axis=1 if wave.shape[1] <= 8 else 0)
-    elif wave.ndim != 1:
-        raise ValueError(f"{what} must be mono or stereo samples.")
-    if not np.isfinite(wave).all():
-        raise ValueError(f"{what} holds samples that are not numbers.")
-    seconds = len(wave) / sr
-    if seconds > MAX_SECONDS:
-        raise ValueError(f"{what} is {seconds:.1f} s long; a morph follows at most {MAX_SECONDS:g} s. Trim it first.")
-    if seconds < MIN_SECONDS:
-        raise ValueError(f"{what} is only {seconds:.2f} s long; give at least {MIN_SECONDS:g} s.")
-    if float(np.abs(wave).max()) < SILENCE_PEAK:
-        raise ValueError(f"{what} is silent: there is nothing to move with.")
-    return sr, np.clip(wave, -1, 1)
-
-
-def analyse(sr: int, wave: np.ndarray, timing: str = "onsets") -> Timing:
-    """Onsets (or beats) of a checked mono sound, each with its strength; ValueError when none."""
-    import librosa
-
-    if timing not in TIMINGS:
-        raise ValueError(f"The timing must be one of {', '.join(TIMINGS)}.")
-    hop = 512
-    env = librosa.onset.onset_strength(y=wave, sr=sr, hop_length=hop)
-    tempo = None
-    if timing == "onsets":
-        frames = librosa.onset.onset_detect(
-            onset_envelope=env, sr=sr, hop_length=hop, wait=max(1, int(math.ceil(MIN_GAP_S * sr / hop)))
-        )
-    else:
-        tempo_arr, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop)
-        tempo = float(np.atleast_1d(tempo_arr)[0])
-    frames = np.asarray(frames, dtype=int)
-    if timing == "onsets":
-        frames = frames[env[frames] >= MIN_STRENGTH] if len(frames) else frames
-    elif float(env.max(initial=0)) < MIN_STRENGTH:
-        frames = frames[:0]
-    if len(frames) == 0:
-        raise ValueError(
-            "No onsets found in the sound: it has no clear attacks (a steady tone or a drone). "
-            "Try a sound with beats, notes or claps."
-        )
-    strengths = env[frames] / max(float(env[frames].max()), 1e-6)
-    times = librosa.frames_to_time(frames, sr=sr, hop_length=hop)
-    return Timing(np.asarray(times, float), np.asarray(strengths, float).clip(0.05, 1), len(wave) / sr, timing, tempo)
 
 
 # ---------------------------------------------------------------- the path through z

@@ -16,7 +16,7 @@ from PIL import Image
 
 from engines import limits, sweep
 from engines.jobs import StopToken
-from engines.paint import controls, explore, invert
+from engines.paint import controls, explore, inverted
 from engines.paint.explore import PaintModel
 
 SEED, PSI, CLASS = "seed", "truncation", "class"
@@ -78,7 +78,7 @@ def check_base(model: PaintModel, base: dict) -> dict:
         raise ValueError(f"The truncation kind must be one of {', '.join(explore.TRUNCATIONS)}.")
     explore.class_vector(model, out["classes"])
     if base.get("base") is not None:
-        out["base"] = invert.check_base(model, base["base"]).tolist()
+        out["base"] = inverted.check_base(model, base["base"]).tolist()
     else:
         out["seed"] = limits.seed(base.get("seed", 0))
     return out
@@ -102,7 +102,7 @@ def cell_settings(model: PaintModel, base: dict, moves: dict[str, Any]) -> dict:
 def draw_settings(model: PaintModel, s: dict, side: int = CELL_SIDE) -> Image.Image:
     """The picture a settings dict describes, enlarged to at least `side`."""
     if "base" in s:
-        z = invert.base_latent(model, s["base"], s["psi"], s["sliders"], s["nudges"], s["classes"], s["truncation"])
+        z = inverted.base_latent(model, s["base"], s["psi"], s["sliders"], s["nudges"], s["classes"], s["truncation"])
     else:
         z = explore.latent(model, s["seed"], s["psi"], s["sliders"], s["nudges"], s["classes"], s["truncation"])
     scale = max(1, -(-side // model.config.resolution))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from engines import limits
 from engines.archive import ArchiveError, safe_extract
@@ -39,7 +40,6 @@ def load_audio(path: str | os.PathLike, settings: SpectrumSettings, max_seconds:
     """A mono wave at the model's rate. Raises ValueError with a clear message for non-audio,
     damaged or silent files."""
     import librosa
-    import soundfile as sf
 
     path = Path(path)
     messages = []
@@ -77,8 +77,6 @@ def load_audio(path: str | os.PathLike, settings: SpectrumSettings, max_seconds:
 def load_upload(path: str | os.PathLike, settings: SpectrumSettings, what: str = "The sound") -> Clip:
     """One uploaded sound (to encode), refused with a message when its
     file is over MAX_UPLOAD_BYTES or it lasts over MAX_UPLOAD_SECONDS."""
-    import soundfile as sf
-
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{what} was not received; upload it again.")
@@ -290,7 +288,5 @@ def prepare_training_data(
 
 def sf_read(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """A WAV the studio kept, as (mono float32 wave, sample rate)."""
-    import soundfile as sf
-
     wave, sr = sf.read(str(path), dtype="float32", always_2d=False)
     return (wave.mean(1) if wave.ndim > 1 else wave).astype(np.float32), int(sr)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -29,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from engines.fsutil import atomic_write_bytes
-from engines.sound.melody import Key, Tune
-from engines.sound.midi import Note
+from engines.sound import midi
+from engines.sound.tunes import Key, Note, Tune, estimate_key, top_line
 
 REPERTORIES = ("ryansMammoth", "oneills1850")
 LICENCE_NOTE = (
@@ -116,8 +117,6 @@ def _score_to_tune(score, source: str) -> Tune | None:
 
 def _read_file(path: str) -> list[dict]:
     """Every tune of one ABC file, as plain dicts (worker process)."""
-    import warnings
-
     from music21 import converter, stream
 
     out = []
@@ -181,10 +180,7 @@ def read_corpus(
 def read_midi_folder(folder: str | os.PathLike, max_files: int = 2000) -> tuple[list[Tune], list[str]]:
     """Tunes from every MIDI file under `folder`: each pitched track becomes a monophonic tune (its
     top line), its key estimated from its notes when the file names none. Returns (tunes, problems)."""
-    from engines.sound import midi
-    from engines.sound.melody import estimate_key, top_line
-
-    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in (".mid", ".midi"))[:max_files]
+    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in midi.MIDI_SUFFIXES)[:max_files]
     tunes, problems = [], []
     for f in files:
         try:

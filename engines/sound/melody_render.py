@@ -1,5 +1,6 @@
-"""Play note lists through the note VAE (`engines.sound.instrument`): a melody or a whole MIDI file
-becomes a wave with the chosen preset and timbre sliders, tempo and swing; and a piano-roll picture.
+"""Play note lists through the note VAE (`engines.sound.explore`): a melody or a whole MIDI file
+becomes a wave with the chosen preset and timbre sliders, tempo and swing; `melody_piece` continues
+or composes a tune and hands back its sound, MIDI file and piano roll together.
 
 Each distinct pitch (and loudness) of a track is decoded once by the note VAE and vocoded once,
 all together in one batch through the project's Griffin-Lim vocoder; every note then takes that
@@ -9,22 +10,23 @@ its own stretched picture). Voices are mixed by addition, so chords and several 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from engines import limits
-from engines.sound import instrument, melody, midi
-from engines.sound.melody import Tune
-from engines.sound.midi import Note, Song, Track
+from engines.sound import compose, explore, midi
+from engines.sound.midi import Song, Track
+from engines.sound.note_audio import fit_duration
+from engines.sound.pictures import piano_roll
+from engines.sound.render import GM_NAMES
 from engines.sound.spectrum import from_log, griffin_lim, mel_to_linear
+from engines.sound.tunes import Note, Tune
 
 TEMPO_RANGE = (30.0, 300.0)  # beats per minute
 SWING_RANGE = (0.0, 1.0)  # 0 straight eighths, 1 full triplet swing
@@ -64,7 +66,7 @@ def fit_pitch(pitch: int, lo: int, hi: int) -> int:
     return pitch
 
 
-def vocode_batch(log_mels: torch.Tensor, model: instrument.NoteModel, iters: int) -> np.ndarray:
+def vocode_batch(log_mels: torch.Tensor, model: explore.NoteModel, iters: int) -> np.ndarray:
     """Batch vocoding (B, n_mels, frames) -> (B, samples), each peak-limited to 1."""
     s = model.settings
     power = mel_to_linear(from_log(log_mels.float()), s)
@@ -79,7 +81,7 @@ CACHE_SOUNDS = 512  # decoded and vocoded notes kept between renders
 
 
 def _sounds(
-    model: instrument.NoteModel, z: torch.Tensor, keys: list[tuple[int, int, float]], crop: int, iters: int
+    model: explore.NoteModel, z: torch.Tensor, keys: list[tuple[int, int, float]], crop: int, iters: int
 ) -> dict[tuple[int, int, float], np.ndarray]:
     """The wave of each distinct (pitch, velocity, long hold or 0.0) in one timbre; short notes are
     vocoded only over the `crop` frames they use. Reused across renders (an LRU of CACHE_SOUNDS)."""
@@ -93,13 +95,13 @@ def _sounds(
     todo = [k for k in keys if k not in found]
     if todo:
         with torch.no_grad():
-            mels = instrument.note_logmels(
+            mels = explore.note_logmels(
                 model,
                 z[None].expand(len(todo), -1),
                 torch.tensor([k[0] for k in todo]),
                 torch.tensor([float(k[1]) for k in todo]),
             )
-        shaped = [instrument.fit_duration(m, k[2], model.settings) if k[2] else m[:, :crop] for m, k in zip(mels, todo)]
+        shaped = [fit_duration(m, k[2], model.settings) if k[2] else m[:, :crop] for m, k in zip(mels, todo)]
         width = max(x.shape[-1] for x in shaped)
         padded = torch.stack(
             [torch.nn.functional.pad(x, (0, width - x.shape[-1]), value=float(x.min())) for x in shaped]
@@ -121,7 +123,7 @@ def clear_cache() -> None:
 
 
 def render_track(
-    model: instrument.NoteModel,
+    model: explore.NoteModel,
     notes: Sequence[Note],
     tempo_bpm: float = 120.0,
     swing: float = 0.0,
@@ -134,7 +136,7 @@ def render_track(
     sr = model.settings.sample_rate
     spb = 60.0 / tempo_bpm
     lo, hi = model.pitch_range
-    z = instrument.timbre(model, timbre.preset, timbre.sliders, timbre.base)
+    z = explore.timbre(model, timbre.preset, timbre.sliders, timbre.base)
     if not notes:
         return np.zeros(sr // 2, np.float32)
     starts = swing_time([n.start for n in notes], swing) * spb
@@ -181,7 +183,7 @@ def check_length(tracks: Sequence[Track], tempo_bpm: float) -> None:
 
 
 def render_tracks(
-    model: instrument.NoteModel,
+    model: explore.NoteModel,
     tracks: Sequence[Track],
     timbres: Sequence[Timbre] | Timbre,
     tempo_bpm: float = 120.0,
@@ -203,7 +205,7 @@ def render_tracks(
 
 
 def render_song(
-    model: instrument.NoteModel,
+    model: explore.NoteModel,
     song: Song,
     presets: Sequence[str] | None = None,
     tempo_bpm: float | None = None,
@@ -215,10 +217,8 @@ def render_song(
     return render_tracks(model, song.tracks, [Timbre(n) for n in names], tempo_bpm or song.tempo_bpm, swing)
 
 
-def default_preset(model: instrument.NoteModel, program: int) -> str | None:
+def default_preset(model: explore.NoteModel, program: int) -> str | None:
     """The model's preset named like the General MIDI `program`, else one of its family, else the first."""
-    from engines.sound.render import GM_NAMES
-
     names = list(model.presets)
     if not names:
         return None
@@ -229,65 +229,7 @@ def default_preset(model: instrument.NoteModel, program: int) -> str | None:
     return family[0] if family else names[0]
 
 
-# ---------------------------------------------------------------- the piano roll
-PRIMER_COLOUR = (120, 144, 176)
-NEW_COLOUR = (231, 111, 81)
-TRACK_COLOURS = ((231, 111, 81), (42, 157, 143), (233, 196, 106), (120, 144, 176), (168, 100, 168), (80, 160, 220))
-
-
-def piano_roll(
-    tracks: Sequence[Sequence[Note]],
-    split: float | None = None,
-    bar_beats: float = 4.0,
-    px_per_beat: int = 40,
-    px_per_semitone: int = 8,
-    max_width: int = 4000,
-) -> Image.Image:
-    """A piano-roll picture of note lists (one colour per list): notes as bars over a grid of bars
-    and octaves (C rows darker); with `split`, notes before that beat are drawn in the primer's blue
-    and a line marks where the continuation starts."""
-    notes = [n for t in tracks for n in t]
-    if not notes:
-        return Image.new("RGB", (320, 120), (250, 250, 248))
-    lo, hi = min(n.pitch for n in notes) - 2, max(n.pitch for n in notes) + 2
-    beats = max(n.start + n.duration for n in notes)
-    px_per_beat = max(4, min(px_per_beat, int(max_width / max(beats, 1))))
-    W, H, left = int(beats * px_per_beat) + 48, (hi - lo + 1) * px_per_semitone + 8, 40
-    img = Image.new("RGB", (W, H), (250, 250, 248))
-    d = ImageDraw.Draw(img)
-
-    def y(p: int) -> int:
-        return 4 + (hi - p) * px_per_semitone
-
-    for p in range(lo, hi + 1):
-        if p % 12 in (1, 3, 6, 8, 10):
-            d.rectangle([left, y(p), W, y(p) + px_per_semitone - 1], fill=(238, 238, 234))
-        if p % 12 == 0:
-            d.line([left, y(p) + px_per_semitone - 1, W, y(p) + px_per_semitone - 1], fill=(200, 200, 196))
-            d.text((2, y(p) - 4), f"C{p // 12 - 1}", fill=(90, 90, 90))
-    b = 0.0
-    while b <= beats + 1e-6 and bar_beats > 0:
-        d.line([left + b * px_per_beat, 0, left + b * px_per_beat, H], fill=(205, 205, 200))
-        b += bar_beats
-    for i, track in enumerate(tracks):
-        for n in track:
-            colour = TRACK_COLOURS[i % len(TRACK_COLOURS)] if len(tracks) > 1 else NEW_COLOUR
-            if split is not None and n.start < split - 1e-6:
-                colour = PRIMER_COLOUR
-            x0 = left + n.start * px_per_beat
-            x1 = max(x0 + 2, left + (n.start + n.duration) * px_per_beat - 1)
-            d.rectangle([x0, y(n.pitch), x1, y(n.pitch) + px_per_semitone - 2], fill=colour)
-    if split is not None:
-        x = left + split * px_per_beat
-        d.line([x, 0, x, H], fill=(40, 40, 40), width=2)
-    return img
-
-
 # ---------------------------------------------------------------- one call per studio button
-PRIMER_BARS = 8  # a longer primer keeps its last bars
-MIDI_SUFFIXES = (".mid", ".midi")
-
-
 @dataclass
 class MelodyPiece:
     """What 'Continue my melody' / 'Compose' hands back: audio, MIDI bytes, a piano roll, the recipe."""
@@ -301,31 +243,9 @@ class MelodyPiece:
     split: float  # beat where the model's part starts (0 when composed)
 
 
-def primer_from_file(path: str | os.PathLike | None, tempo_bpm: float = 120.0) -> Tune | None:
-    """A primer from an uploaded file: a MIDI file's busiest pitched track (its top line, the file's
-    key and metre), or the notes found in a recording (onsets + pyin, on a sixteenth grid at
-    `tempo_bpm`); None for no file. The primer keeps its last PRIMER_BARS bars."""
-    if path is None or str(path) == "":
-        return None
-    path = Path(path)
-    if path.suffix.lower() in MIDI_SUFFIXES:
-        song = midi.read_midi(path)
-        track = max(song.tracks, key=lambda t: len(t.notes))
-        tune = melody.Tune(melody.top_line(track.notes), song.key, song.metre, 0.0, path.stem, path.name)
-    else:
-        from engines.sound.audio import load_upload
-        from engines.sound.spectrum import SpectrumSettings
-
-        clip = load_upload(path, SpectrumSettings(), "The primer")
-        tune = melody.Tune(
-            melody.notes_from_audio(clip.wave, 16000, tempo_bpm), None, (4, 4), 0.0, path.stem, path.name
-        )
-    return melody.last_bars(tune, PRIMER_BARS)
-
-
 def melody_piece(
-    note_model: instrument.NoteModel,
-    melody_model: melody.MelodyModel,
+    note_model: explore.NoteModel,
+    melody_model: compose.MelodyModel,
     primer: Tune | None,
     bars: int = 4,
     temperature: float = 0.8,
@@ -339,9 +259,9 @@ def melody_piece(
     """Continue `primer` by `bars` bars (or compose from nothing in `key` and `metre` when it is
     None), then play primer + continuation with `timbre` at `tempo_bpm` and `swing`."""
     if primer is None or not primer.notes:
-        out = melody.compose(melody_model, key or "C major", metre or (4, 4), bars, temperature, seed)
+        out = compose.compose(melody_model, key or "C major", metre or (4, 4), bars, temperature, seed)
     else:
-        out = melody.continue_tune(melody_model, primer, bars, temperature, seed, key=key, metre=metre)
+        out = compose.continue_tune(melody_model, primer, bars, temperature, seed, key=key, metre=metre)
     sr, wave = render_tracks(note_model, [Track("melody", out.tune.notes)], timbre, tempo_bpm, swing)
     data = midi.write_midi([Track("primer + continuation", out.tune.notes)], tempo_bpm, out.tune.metre)
     picture = piano_roll([out.tune.notes], split=out.split if out.primer_notes else None, bar_beats=out.tune.bar_beats)
@@ -355,27 +275,3 @@ def melody_piece(
         "swing": float(swing),
     }
     return MelodyPiece(sr, wave, data, picture, recipe, out.tune, out.split)
-
-
-def render_midi_file(
-    note_model: instrument.NoteModel,
-    path: str | os.PathLike,
-    presets: Sequence[str] | None = None,
-    tempo_bpm: float | None = None,
-    swing: float = 0.0,
-) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
-    """Play an uploaded MIDI file with the note model (one preset per track, cycling; the file's
-    own tempo unless `tempo_bpm`). Returns ((sr, wave), piano roll, remarks on how it was read)."""
-    song = midi.read_midi(path)
-    audio = render_song(note_model, song, presets, tempo_bpm, swing)
-    used = list(presets) if presets else [default_preset(note_model, t.program) for t in song.tracks]
-    remarks = [f"{t.name}: {len(t.notes)} notes as {used[i % len(used)]}" for i, t in enumerate(song.tracks)]
-    return (
-        audio,
-        piano_roll([t.notes for t in song.tracks], bar_beats=bar_beats_of(song)),
-        "; ".join(remarks + song.remarks),
-    )
-
-
-def bar_beats_of(song: Song) -> float:
-    return melody.bar_beats(song.metre)

@@ -14,40 +14,31 @@ from pathlib import Path
 
 import numpy as np
 
-from engines import checkpoints
 from engines.replay import ReplayContext
-from engines.sound import instrument, melody, melody_render, midi
+from engines.sound import compose, explore, melody_render, midi
 from engines.sound import melody_studio as studio_part
-from engines.sound.melody import Tune
+from engines.sound.explore import find_checkpoint
+from engines.sound.melody import ENGINE
 from engines.sound.melody_render import Timbre
+from engines.sound.primers import primer_of_recipe
+from engines.sound.tunes import Tune
 
-ENGINE = melody.ENGINE
 KINDS = studio_part.KINDS
 
 
-def _by_hash_or_name(found: dict[str, Path], checkpoint: str | None, name: str | None, what: str) -> Path:
-    for path in found.values():
-        if checkpoints.file_hash(path) == checkpoint:
-            return path
-    for label, path in found.items():
-        if label.startswith(f"{name} ("):
-            return path
-    raise ValueError(f"The {what} that made this ({str(name)[:60]}) is not here; add it under Models.")
-
-
-def note_model_of(rec: dict, models_dir: Path | None) -> instrument.NoteModel:
+def note_model_of(rec: dict, models_dir: Path | None) -> explore.NoteModel:
     """The note model a melody or MIDI-render recipe played with (bundled or the workspace's)."""
-    found = instrument.available_models(None if models_dir is None else Path(models_dir) / ENGINE)
+    found = explore.available_models(None if models_dir is None else Path(models_dir) / ENGINE)
     checkpoint = rec.get("note_checkpoint", rec.get("checkpoint"))
-    return instrument.load_note_model(
-        _by_hash_or_name(found, checkpoint, rec.get("note_model", rec.get("model")), "note model")
+    return explore.load_note_model(
+        find_checkpoint(found, checkpoint, rec.get("note_model", rec.get("model")), "note model")
     )
 
 
-def melody_model_of(rec: dict, models_dir: Path | None) -> melody.MelodyModel:
+def melody_model_of(rec: dict, models_dir: Path | None) -> compose.MelodyModel:
     """The melody model a melody recipe names (bundled or the workspace's)."""
-    found = melody.available_melody_models(None if models_dir is None else Path(models_dir) / ENGINE)
-    return melody.load_melody_model(_by_hash_or_name(found, rec.get("checkpoint"), rec.get("model"), "melody model"))
+    found = compose.available_melody_models(None if models_dir is None else Path(models_dir) / ENGINE)
+    return compose.load_melody_model(find_checkpoint(found, rec.get("checkpoint"), rec.get("model"), "melody model"))
 
 
 def timbre_of(rec: dict) -> Timbre:
@@ -61,10 +52,10 @@ def tune_of(rec: dict, ctx: ReplayContext) -> Tune:
     return out.tune
 
 
-def _continuation(rec: dict, model: melody.MelodyModel) -> melody.Continuation:
-    primer = studio_part.primer_of_recipe(rec)
+def _continuation(rec: dict, model: compose.MelodyModel) -> compose.Continuation:
+    primer = primer_of_recipe(rec)
     if primer is None:
-        return melody.compose(
+        return compose.compose(
             model,
             rec.get("key", "C major"),
             rec.get("metre", "4/4"),
@@ -72,7 +63,7 @@ def _continuation(rec: dict, model: melody.MelodyModel) -> melody.Continuation:
             rec.get("temperature", 0.8),
             rec.get("seed", 0),
         )
-    return melody.continue_tune(
+    return compose.continue_tune(
         model,
         primer,
         rec.get("bars", 4),

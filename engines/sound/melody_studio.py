@@ -1,8 +1,8 @@
-"""What the Sound tab's Melody panel asks of the melody engine, kept out of the UI: primers from
-what the artist has (a recording, a MIDI file, the note on screen), the recipes of melodies and
-MIDI renders (with the primer's notes, so a remake never listens again), playing a MIDI file with
-one timbre or by General MIDI programs, reading uploaded MIDI files for training, and the
-`continuation_active` measure (is the part after the primer sounding, or did it fall silent?).
+"""What the Sound tab's Melody panel asks of the melody engine, kept out of the UI: the recipes of
+melodies and MIDI renders (with the primer's notes, from `primers.py`, so a remake never listens
+again), playing a MIDI file with one timbre or by General MIDI programs, reading uploaded MIDI files
+for training, and the `continuation_active` measure (is the part after the primer sounding, or did it
+fall silent?).
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ import numpy as np
 from PIL import Image
 
 from engines import limits
-from engines.sound import instrument, melody, melody_render, midi
-from engines.sound.melody import Tune
+from engines.sound import compose, explore, melody_data, melody_render, midi, tunes
 from engines.sound.melody_render import Timbre
-from engines.sound.midi import Note, Song, Track
+from engines.sound.melody_tokens import check_metre
+from engines.sound.midi import Song, Track
+from engines.sound.pictures import piano_roll
+from engines.sound.primers import notes_record
+from engines.sound.tunes import Tune, bar_beats
 
 AUTO = "auto (from the primer)"
-KEYS = tuple(f"{n} {m}" for m in ("major", "minor", "dorian", "mixolydian") for n in melody.NOTE_NAMES)
-METRES = tuple(f"{a}/{b}" for a, b in melody.METRES)
+KEYS = tuple(f"{n} {m}" for m in ("major", "minor", "dorian", "mixolydian") for n in tunes.NOTE_NAMES)
+METRES = tuple(f"{a}/{b}" for a, b in tunes.METRES)
 GM = "(General MIDI programs)"  # MIDI in: each track's own program picks the preset
 MIDI_TEMPO_RANGE = (0.0, melody_render.TEMPO_RANGE[1])  # 0: the file's own tempo
 MAX_TRAIN_FILES = 500  # MIDI files one training reads
@@ -31,56 +34,15 @@ MAX_TRAIN_BYTES = 50_000_000  # all of them together (zips counted unpacked)
 KINDS = ("melody", "midi_render")  # the recipe kinds of the Melody panel
 
 
-# ---------------------------------------------------------------- primers
-def primer_from_note(note_recipe: dict, tempo_bpm: float) -> Tune:
-    """The note on screen (a Sound note recipe) as a one-note primer: its pitch, held as long as
-    the note was (in beats at `tempo_bpm`, on a sixteenth grid, at least a quarter beat)."""
-    tempo_bpm = limits.number(tempo_bpm, "The tempo (bpm)", *melody_render.TEMPO_RANGE)
-    pitch = int(round(limits.number(note_recipe.get("pitch", 60), "The note's pitch", 0, 127)))
-    hold = limits.number(note_recipe.get("seconds", 1.0), "The note's hold", 0.01, 60)
-    beats = max(0.25, round(hold * tempo_bpm / 60.0 * 4) / 4)
-    velocity = int(np.clip(int(note_recipe.get("velocity", 100)), 1, 127))
-    return Tune([Note(pitch, 0.0, beats, velocity)], None, (4, 4), 0.0, "the current note", "note")
-
-
-def primer_from_wave(wave: np.ndarray, sr: int, tempo_bpm: float, name: str = "the current sound") -> Tune:
-    """A sound's notes (onsets + pitch) as a primer, its last PRIMER_BARS bars."""
-    tune = Tune(melody.notes_from_audio(wave, sr, tempo_bpm), None, (4, 4), 0.0, name, name)
-    return melody.last_bars(tune, melody_render.PRIMER_BARS)
-
-
-def notes_record(notes: Sequence[Note]) -> list[list]:
-    """Notes as a recipe keeps them (full float precision, so a remake starts from the same notes)."""
-    return [[int(n.pitch), float(n.start), float(n.duration), int(n.velocity)] for n in notes]
-
-
-def notes_of_record(rows: Sequence[Sequence]) -> list[Note]:
-    """Notes back from `notes_record` rows (checked: at most 4096 notes of finite numbers)."""
-    if not isinstance(rows, (list, tuple)) or len(rows) > 4096:
-        raise ValueError("the recipe's primer notes are not a list of at most 4096 notes")
-    out = []
-    for i, row in enumerate(rows):
-        p, s, d, v = (limits.number(x, f"Primer note {i + 1}") for x in row)
-        out.append(Note(int(p), s, d, int(v)))
-    return out
-
-
-def primer_of_recipe(rec: dict) -> Tune | None:
-    """The primer a melody recipe continued (None when it was composed from nothing)."""
-    primer = rec.get("primer") or {}
-    notes = notes_of_record(primer.get("notes") or [])
-    return Tune(notes, None, melody.check_metre(rec.get("metre", "4/4"))) if notes else None
-
-
 # ---------------------------------------------------------------- melodies
 def timbre_of(preset: str | None, sliders: Sequence[float], base: Sequence[float] | None) -> Timbre:
     """A render timbre from the tab's controls (preset name or None, slider values, encoded timbre)."""
-    return Timbre(preset, tuple(instrument.check_sliders(sliders)), tuple(base) if base else None)
+    return Timbre(preset, tuple(explore.check_sliders(sliders)), tuple(base) if base else None)
 
 
 def make_piece(
-    note_model: instrument.NoteModel,
-    melody_model: melody.MelodyModel,
+    note_model: explore.NoteModel,
+    melody_model: compose.MelodyModel,
     primer: Tune | None,
     primer_info: dict,
     bars: int,
@@ -110,9 +72,9 @@ def make_piece(
 def check_piece_length(primer: Tune | None, bars: int, metre: str | None, tempo_bpm: float) -> None:
     """Refuse, before any work, a piece that would play over MAX_RENDER_SECONDS (the primer's bars
     plus the bars asked for, at `tempo_bpm`), saying how long it would be."""
-    bars = limits.whole(bars, "The bars", *melody.BARS_RANGE)
+    bars = limits.whole(bars, "The bars", *compose.BARS_RANGE)
     tempo_bpm = limits.number(tempo_bpm, "The tempo (bpm)", *melody_render.TEMPO_RANGE)
-    bar = melody.bar_beats(melody.check_metre(metre or (primer.metre if primer else (4, 4))))
+    bar = bar_beats(check_metre(metre or (primer.metre if primer else (4, 4))))
     beats = (primer.end if primer else 0.0) + (bars + 1) * bar
     seconds = beats * 60.0 / tempo_bpm
     if seconds > melody_render.MAX_RENDER_SECONDS:
@@ -148,7 +110,7 @@ def continuation_active(
 
 
 # ---------------------------------------------------------------- MIDI in
-def midi_timbres(note_model: instrument.NoteModel, song: Song, choice: str, timbre: Timbre) -> tuple[list, list]:
+def midi_timbres(note_model: explore.NoteModel, song: Song, choice: str, timbre: Timbre) -> tuple[list, list]:
     """(one Timbre per track, the name each plays as): the tab's timbre for every track, or with
     GM each track's General MIDI program mapped to the model's nearest preset."""
     if choice == GM:
@@ -158,7 +120,7 @@ def midi_timbres(note_model: instrument.NoteModel, song: Song, choice: str, timb
 
 
 def render_song(
-    note_model: instrument.NoteModel, song: Song, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
+    note_model: explore.NoteModel, song: Song, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
 ) -> tuple[tuple[int, np.ndarray], Image.Image, str]:
     """Play a read MIDI file (velocities kept, tracks mixed) at `tempo_bpm` (0: the file's own).
     Returns ((sr, wave), piano roll with one colour per track, what was played as what)."""
@@ -172,13 +134,13 @@ def render_song(
     tempo = tempo_bpm or float(np.clip(song.tempo_bpm, *melody_render.TEMPO_RANGE))
     timbres, names = midi_timbres(note_model, song, choice, timbre)
     sound = melody_render.render_tracks(note_model, song.tracks, timbres, tempo, swing)
-    roll = melody_render.piano_roll([t.notes for t in song.tracks], bar_beats=melody.bar_beats(song.metre))
+    roll = piano_roll([t.notes for t in song.tracks], bar_beats=bar_beats(song.metre))
     said = [f"{t.name}: {len(t.notes)} notes as {n}" for t, n in zip(song.tracks, names)]
     return sound, roll, "; ".join(said + [f"{tempo:g} bpm", *song.remarks])
 
 
 def midi_recipe(
-    note_model: instrument.NoteModel, midi_ref: str, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
+    note_model: explore.NoteModel, midi_ref: str, choice: str, timbre: Timbre, tempo_bpm: float, swing: float
 ) -> dict:
     """The recipe of a MIDI render: the kept MIDI file, how it was played, on which note model."""
     rec = {
@@ -225,13 +187,13 @@ def gather_midi(paths: Sequence[str | Path], dest: Path) -> tuple[int, int]:
 
     for p in paths:
         p = Path(p)
-        if p.suffix.lower() in melody_render.MIDI_SUFFIXES:
+        if p.suffix.lower() in midi.MIDI_SUFFIXES:
             put(p.name, p.read_bytes() if p.stat().st_size <= midi.MAX_MIDI_BYTES else b"")
         elif p.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(p) as zf:
                     for info in zf.infolist():
-                        if Path(info.filename).suffix.lower() in melody_render.MIDI_SUFFIXES:
+                        if Path(info.filename).suffix.lower() in midi.MIDI_SUFFIXES:
                             if info.file_size > midi.MAX_MIDI_BYTES:
                                 raise ValueError(
                                     f"{Path(info.filename).name} in {p.name} is over {midi.MAX_MIDI_BYTES / 1e6:.0f} MB"
@@ -247,8 +209,6 @@ def gather_midi(paths: Sequence[str | Path], dest: Path) -> tuple[int, int]:
 def read_tunes(folder: Path) -> tuple[list[Tune], list[Tune], str]:
     """(training tunes, held-out tunes, a summary) from the MIDI files in `folder`; ValueError if
     no track has a melody of at least 8 notes."""
-    from engines.sound import melody_data
-
     tunes, problems = melody_data.read_midi_folder(folder)
     if not tunes:
         why = f" ({problems[0]})" if problems else ""

@@ -14,21 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mido
+
+from engines.sound.tunes import Key, Note
+
+MIDI_SUFFIXES = (".mid", ".midi")
 MAX_MIDI_BYTES = 2_000_000  # a MIDI file (a whole symphony is a few hundred kB)
 MAX_NOTES = 20_000  # notes read from one file (all tracks)
 MAX_SECONDS = 600.0  # how long a file may play at its own tempo
 DRUM_CHANNEL = 9  # General MIDI channel 10, counted from 0
 DEFAULT_TEMPO_BPM = 120.0
-
-
-@dataclass(frozen=True)
-class Note:
-    """One note: MIDI pitch, start and duration in beats (quarter notes), velocity 1-127."""
-
-    pitch: int
-    start: float
-    duration: float
-    velocity: int = 100
 
 
 @dataclass
@@ -48,7 +43,7 @@ class Song:
     tracks: list[Track]
     tempo_bpm: float = DEFAULT_TEMPO_BPM
     metre: tuple[int, int] = (4, 4)
-    key: object | None = None  # engines.sound.melody.Key when the file names one
+    key: Key | None = None  # when the file names one
     remarks: list[str] = field(default_factory=list)
 
     @property
@@ -83,9 +78,8 @@ _KEYS = {
 }
 
 
-def _key_of(name: str):
-    from engines.sound.melody import Key
-
+def _key_of(name: str) -> Key | None:
+    """The Key a MIDI key signature names ('F#m' -> F# minor), None for an unknown name."""
     minor = name.endswith("m")
     tonic = _KEYS.get(name[:-1] if minor else name)
     return None if tonic is None else Key(tonic, "minor" if minor else "major")
@@ -94,8 +88,6 @@ def _key_of(name: str):
 def read_midi(source: str | os.PathLike | bytes, max_notes: int = MAX_NOTES, max_seconds: float = MAX_SECONDS) -> Song:
     """Read a MIDI file (path or bytes) into pitched tracks. Raises ValueError, in plain words, for a
     file that is empty, not MIDI, damaged, drums only, without notes, or over the note/length caps."""
-    import mido
-
     name = "the MIDI file" if isinstance(source, (bytes, bytearray)) else Path(source).name
     data = bytes(source) if isinstance(source, (bytes, bytearray)) else _read_bytes(source, name)
     if not data:
@@ -199,8 +191,6 @@ def write_midi(
 ) -> bytes:
     """A type-1 MIDI file (bytes) of note lists: one track per Track (a bare list of notes is one
     track), each on its own channel (skipping the drum channel) with its program."""
-    import mido
-
     if tracks and isinstance(tracks[0], Note):
         tracks = [Track("melody", list(tracks))]
     mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)

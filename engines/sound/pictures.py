@@ -1,12 +1,16 @@
 """Pictures of sounds for the studio: a log-mel spectrogram (low notes at the bottom), with a time
-axis in seconds and a frequency axis in Hz/kHz when the sound's SpectrumSettings are given."""
+axis in seconds and a frequency axis in Hz/kHz when the sound's SpectrumSettings are given; and a
+piano roll of note lists (bars over a grid of bars and octaves)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from engines.sound.spectrum import SpectrumSettings
+from engines.sound.tunes import Note
 
 # a warm 'ink on paper' colour ramp: paper -> ochre -> rust -> aubergine
 _STOPS = np.array([[250, 247, 242], [236, 201, 140], [196, 120, 92], [120, 60, 90], [40, 26, 50]], np.float32)
@@ -87,3 +91,57 @@ def spectrogram(
     canvas.paste(img, plot[:2])
     _draw_axes(canvas, frames, settings, plot)
     return canvas
+
+
+# ---------------------------------------------------------------- the piano roll
+PRIMER_COLOUR = (120, 144, 176)
+NEW_COLOUR = (231, 111, 81)
+TRACK_COLOURS = ((231, 111, 81), (42, 157, 143), (233, 196, 106), (120, 144, 176), (168, 100, 168), (80, 160, 220))
+
+
+def piano_roll(
+    tracks: Sequence[Sequence[Note]],
+    split: float | None = None,
+    bar_beats: float = 4.0,
+    px_per_beat: int = 40,
+    px_per_semitone: int = 8,
+    max_width: int = 4000,
+) -> Image.Image:
+    """A piano-roll picture of note lists (one colour per list): notes as bars over a grid of bars
+    and octaves (C rows darker); with `split`, notes before that beat are drawn in the primer's blue
+    and a line marks where the continuation starts."""
+    notes = [n for t in tracks for n in t]
+    if not notes:
+        return Image.new("RGB", (320, 120), (250, 250, 248))
+    lo, hi = min(n.pitch for n in notes) - 2, max(n.pitch for n in notes) + 2
+    beats = max(n.start + n.duration for n in notes)
+    px_per_beat = max(4, min(px_per_beat, int(max_width / max(beats, 1))))
+    W, H, left = int(beats * px_per_beat) + 48, (hi - lo + 1) * px_per_semitone + 8, 40
+    img = Image.new("RGB", (W, H), (250, 250, 248))
+    d = ImageDraw.Draw(img)
+
+    def y(p: int) -> int:
+        return 4 + (hi - p) * px_per_semitone
+
+    for p in range(lo, hi + 1):
+        if p % 12 in (1, 3, 6, 8, 10):
+            d.rectangle([left, y(p), W, y(p) + px_per_semitone - 1], fill=(238, 238, 234))
+        if p % 12 == 0:
+            d.line([left, y(p) + px_per_semitone - 1, W, y(p) + px_per_semitone - 1], fill=(200, 200, 196))
+            d.text((2, y(p) - 4), f"C{p // 12 - 1}", fill=(90, 90, 90))
+    b = 0.0
+    while b <= beats + 1e-6 and bar_beats > 0:
+        d.line([left + b * px_per_beat, 0, left + b * px_per_beat, H], fill=(205, 205, 200))
+        b += bar_beats
+    for i, track in enumerate(tracks):
+        for n in track:
+            colour = TRACK_COLOURS[i % len(TRACK_COLOURS)] if len(tracks) > 1 else NEW_COLOUR
+            if split is not None and n.start < split - 1e-6:
+                colour = PRIMER_COLOUR
+            x0 = left + n.start * px_per_beat
+            x1 = max(x0 + 2, left + (n.start + n.duration) * px_per_beat - 1)
+            d.rectangle([x0, y(n.pitch), x1, y(n.pitch) + px_per_semitone - 2], fill=colour)
+    if split is not None:
+        x = left + split * px_per_beat
+        d.line([x, 0, x, H], fill=(40, 40, 40), width=2)
+    return img

@@ -10,17 +10,17 @@ referenced as the note recipe's "source" ("inputs/<hash>.wav")."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from engines import checkpoints
 from engines.replay import ReplayContext
-from engines.sound import instrument, melody_replay
+from engines.sound import explore, melody_replay
+from engines.sound import sweep as sound_sweep
+from engines.sound.explore import timbre_of
 
-ENGINE = instrument.ENGINE
+ENGINE = explore.ENGINE
 KINDS = ("note", "morph", "continuation", "sweep")  # what the tab reopens ("continuation": its note only)
 EXACT = ("note", "morph", "sweep")
 CURRENT = "(the current sound)"  # a morph's end that is the note the controls played
@@ -30,58 +30,24 @@ RETIRED = (
 )
 
 
-def find_model(rec: dict, models_dir: Path | None) -> Path:
-    """The checkpoint a recipe names (by its hash, else by its name), bundled or the workspace's;
-    ValueError naming the missing model otherwise."""
-    found = instrument.available_models(None if models_dir is None else Path(models_dir) / ENGINE)
-    for path in found.values():
-        if checkpoints.file_hash(path) == rec.get("checkpoint"):
-            return path
-    for label, path in found.items():
-        if label.startswith(f"{rec.get('model')} ("):
-            return path
-    raise ValueError(f"The note model that made this ({str(rec.get('model'))[:60]}) is not here; add it under Models.")
-
-
-def timbre_of(rec: dict) -> list | None:
-    """The explicit timbre of a note recipe or control value (a list, or {'timbre': [...], 'source': ref})."""
-    value = rec.get("timbre") if isinstance(rec, dict) and "engine" in rec else rec
-    if isinstance(value, dict):
-        value = value.get("timbre")
-    return list(value) if value else None
-
-
-def note(model: instrument.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(wave, log-mel) of a note recipe on its model."""
-    return instrument.note(
-        model,
-        rec.get("pitch", 60),
-        rec.get("velocity", 100),
-        rec.get("seconds", 1.5),
-        rec.get("preset"),
-        rec.get("sliders") or [],
-        timbre_of(rec),
-    )
-
-
-def morph_end(model: instrument.NoteModel, choice: str, current: dict | None) -> torch.Tensor:
+def morph_end(model: explore.NoteModel, choice: str, current: dict | None) -> torch.Tensor:
     """The latent at one end of a morph: a preset's, or the current sound's (its preset, sliders, timbre)."""
     if choice == CURRENT:
         cur = current or {}
         preset = cur.get("preset")
         preset = preset if preset in model.presets else None
-        return instrument.timbre(model, preset, cur.get("sliders") or [], timbre_of(cur.get("timbre")))
-    return instrument.timbre(model, str(choice) if choice in model.presets else _unknown(model, choice))
+        return explore.timbre(model, preset, cur.get("sliders") or [], timbre_of(cur.get("timbre")))
+    return explore.timbre(model, str(choice) if choice in model.presets else _unknown(model, choice))
 
 
-def _unknown(model: instrument.NoteModel, choice: Any) -> str:
+def _unknown(model: explore.NoteModel, choice: Any) -> str:
     raise ValueError(f"{model.name} has no preset '{str(choice)[:80]}'")
 
 
-def morph(model: instrument.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarray]:
+def morph(model: explore.NoteModel, rec: dict) -> tuple[np.ndarray, np.ndarray]:
     """(wave, log-mel) of a morph recipe on its model."""
     za, zb = morph_end(model, rec.get("from"), rec.get("current")), morph_end(model, rec.get("to"), rec.get("current"))
-    return instrument.morph(
+    return explore.morph(
         model,
         (za, rec.get("pitch", 60)),
         (zb, rec.get("to_pitch", 60)),
@@ -98,13 +64,11 @@ def remake(recipe: dict, ctx: ReplayContext) -> tuple[int, np.ndarray]:
     if kind == "continuation":
         raise ValueError(RETIRED)
     if kind == "sweep":
-        from engines.sound import sweep as sound_sweep
-
         return sound_sweep.replay(recipe, ctx.models_dir)
     if kind not in ("note", "morph"):
         raise ValueError(f"Sound cannot remake an output of kind {str(kind)[:40]!r}.")
-    model = instrument.load_note_model(find_model(recipe, ctx.models_dir))
-    wave = note(model, recipe)[0] if kind == "note" else morph(model, recipe)[0]
+    model = explore.load_note_model(explore.find_model(recipe, ctx.models_dir))
+    wave = explore.recipe_note(model, recipe)[0] if kind == "note" else morph(model, recipe)[0]
     return model.settings.sample_rate, wave
 
 

@@ -19,8 +19,9 @@ import soundfile as sf
 import torch
 
 from engines import limits
-from engines.sound import instrument
+from engines.sound import explore
 from engines.sound.melody_render import Timbre, vocode_batch
+from engines.sound.note_audio import VOCODER_ITERS, fit_duration
 from engines.sound.render import note_name
 
 STEP_RANGE = (1, 12)  # semitones between samples (the sampler repitches the keys between)
@@ -32,10 +33,10 @@ def _file_name(pitch: int) -> str:
     return f"{pitch:03d}_{note_name(pitch).replace('#', 's')}.wav"
 
 
-def pack_notes(model: instrument.NoteModel, low: int, high: int, step: int) -> list[int]:
+def pack_notes(model: explore.NoteModel, low: int, high: int, step: int) -> list[int]:
     """The sampled pitches: `low`, `low + step`, ... up to `high` (always included), inside the model's range."""
-    low = int(instrument.check_pitch(model, low, "The lowest key"))
-    high = int(instrument.check_pitch(model, high, "The highest key"))
+    low = int(explore.check_pitch(model, low, "The lowest key"))
+    high = int(explore.check_pitch(model, high, "The highest key"))
     step = limits.whole(step, "The step (semitones)", *STEP_RANGE)
     if high < low:
         raise ValueError(f"the highest key ({high}) is below the lowest ({low})")
@@ -68,7 +69,7 @@ def sfz_text(pitches: list[int], name: str, recipe: dict) -> str:
 
 
 def export_pack(
-    model: instrument.NoteModel,
+    model: explore.NoteModel,
     timbre: Timbre = Timbre(),
     low: int = 48,
     high: int = 72,
@@ -80,15 +81,15 @@ def export_pack(
     """A zip (bytes) of `name`.sfz, samples/*.wav (16-bit mono at the model's rate, one per sampled
     pitch, the key held `seconds` then released) and recipe.json."""
     pitches = pack_notes(model, low, high, step)
-    velocity, seconds = instrument.check_velocity(velocity), instrument.check_hold(seconds)
+    velocity, seconds = explore.check_velocity(velocity), explore.check_hold(seconds)
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name))[:40].strip("_") or "atelier"
-    z = instrument.timbre(model, timbre.preset, timbre.sliders, timbre.base)
+    z = explore.timbre(model, timbre.preset, timbre.sliders, timbre.base)
     with torch.no_grad():
-        mels = instrument.note_logmels(
+        mels = explore.note_logmels(
             model, z[None].expand(len(pitches), -1), torch.tensor(pitches), torch.full((len(pitches),), float(velocity))
         )
-    mels = torch.stack([instrument.fit_duration(m, seconds, model.settings) for m in mels])
-    waves = vocode_batch(mels, model, instrument.VOCODER_ITERS)
+    mels = torch.stack([fit_duration(m, seconds, model.settings) for m in mels])
+    waves = vocode_batch(mels, model, VOCODER_ITERS)
     recipe = {
         "engine": "sound",
         "kind": "sample_pack",

@@ -14,7 +14,8 @@ from PIL import Image
 
 from engines import sweep
 from engines.jobs import StopToken
-from engines.sound import instrument, named, pictures
+from engines.sound import explore, named, pictures
+from engines.sound.spectrum import audio_to_logmel
 
 PITCH, VELOCITY, HOLD, PRESET = "pitch", "velocity", "hold", "preset"
 AXES = (PITCH, VELOCITY, HOLD, PRESET)
@@ -22,9 +23,9 @@ CENTRE = "(centre of the model)"
 THUMB = (160, 80)
 
 
-def axis_names(model: instrument.NoteModel) -> list[str]:
+def axis_names(model: explore.NoteModel) -> list[str]:
     """What a Sound sweep can move, for the tab's axis pickers."""
-    names = named.slider_info(model, instrument.N_SLIDERS)["names"]
+    names = named.slider_info(model, explore.N_SLIDERS)["names"]
     return [*AXES, *(f"timbre {i + 1}: {n}" for i, n in enumerate(names))]
 
 
@@ -33,19 +34,19 @@ def slider_index(name: str) -> int | None:
     low = str(name).strip().lower()
     if low.startswith("timbre "):
         head = low[len("timbre ") :].split(":")[0].strip()
-        if head.isdigit() and 1 <= int(head) <= instrument.N_SLIDERS:
+        if head.isdigit() and 1 <= int(head) <= explore.N_SLIDERS:
             return int(head) - 1
     return None
 
 
-def check_axis(model: instrument.NoteModel, ax: sweep.Axis) -> sweep.Axis:
+def check_axis(model: explore.NoteModel, ax: sweep.Axis) -> sweep.Axis:
     """An axis Sound knows, every value within the tab's bounds."""
     if ax.name == PITCH:
-        return sweep.Axis(ax.name, tuple(instrument.check_pitch(model, v) for v in ax.values))
+        return sweep.Axis(ax.name, tuple(explore.check_pitch(model, v) for v in ax.values))
     if ax.name == VELOCITY:
-        return sweep.Axis(ax.name, tuple(instrument.check_velocity(v) for v in ax.values))
+        return sweep.Axis(ax.name, tuple(explore.check_velocity(v) for v in ax.values))
     if ax.name == HOLD:
-        return sweep.Axis(ax.name, tuple(instrument.check_hold(v) for v in ax.values))
+        return sweep.Axis(ax.name, tuple(explore.check_hold(v) for v in ax.values))
     if ax.name == PRESET:
         for v in ax.values:
             if str(v) not in model.presets and str(v) != CENTRE:
@@ -56,10 +57,10 @@ def check_axis(model: instrument.NoteModel, ax: sweep.Axis) -> sweep.Axis:
     i = slider_index(ax.name)
     if i is None:
         raise ValueError(f"A Sound sweep cannot move {ax.name!r}; choose one of: {', '.join(axis_names(model))}.")
-    return sweep.Axis(ax.name, tuple(instrument.check_sliders([v])[0] for v in ax.values))
+    return sweep.Axis(ax.name, tuple(explore.check_sliders([v])[0] for v in ax.values))
 
 
-def axes(model: instrument.NoteModel, x_axis: Any, y_axis: Any) -> tuple[sweep.Axis, sweep.Axis]:
+def axes(model: explore.NoteModel, x_axis: Any, y_axis: Any) -> tuple[sweep.Axis, sweep.Axis]:
     """Both axes checked (at most sweep.MAX_CELLS cells, two different settings)."""
     xa, ya = sweep.check_axes(x_axis, y_axis)
     xa, ya = check_axis(model, xa), check_axis(model, ya)
@@ -71,7 +72,7 @@ def axes(model: instrument.NoteModel, x_axis: Any, y_axis: Any) -> tuple[sweep.A
 
 def cell_recipe(base: dict, moves: dict[str, Any]) -> dict:
     """The note recipe of one cell: the base note with each axis's value in its place."""
-    rec = {**base, "sliders": (list(base.get("sliders") or []) + [0.0] * instrument.N_SLIDERS)[: instrument.N_SLIDERS]}
+    rec = {**base, "sliders": (list(base.get("sliders") or []) + [0.0] * explore.N_SLIDERS)[: explore.N_SLIDERS]}
     for name, value in moves.items():
         if name == PITCH:
             rec["pitch"] = float(value)
@@ -88,33 +89,29 @@ def cell_recipe(base: dict, moves: dict[str, Any]) -> dict:
     return rec
 
 
-def play(model: instrument.NoteModel, rec: dict) -> tuple[int, np.ndarray]:
+def play(model: explore.NoteModel, rec: dict) -> tuple[int, np.ndarray]:
     """One cell's note as (sample rate, wave)."""
-    from engines.sound import replay
-
-    return model.settings.sample_rate, replay.note(model, rec)[0]
+    return model.settings.sample_rate, explore.recipe_note(model, rec)[0]
 
 
 def run(
-    model: instrument.NoteModel, base: dict, x_axis: Any, y_axis: Any, stop: StopToken | None = None
+    model: explore.NoteModel, base: dict, x_axis: Any, y_axis: Any, stop: StopToken | None = None
 ) -> Iterator[sweep.SweepEvent]:
     """A Sound sweep around the base note recipe: yields engines.sweep.SweepEvents, cell by cell."""
     xa, ya = axes(model, x_axis, y_axis)
     return sweep.run(lambda x, y: play(model, cell_recipe(base, {xa.name: x, ya.name: y})), xa, ya, stop)
 
 
-def thumbnail(model: instrument.NoteModel, wave: np.ndarray) -> Image.Image:
+def thumbnail(model: explore.NoteModel, wave: np.ndarray) -> Image.Image:
     """A small spectrogram of a cell."""
-    from engines.sound.spectrum import audio_to_logmel
-
     return pictures.spectrogram(audio_to_logmel(wave, model.settings), *THUMB)
 
 
-def recipe(model: instrument.NoteModel, base: dict, xa: sweep.Axis, ya: sweep.Axis, cells: list[sweep.Cell]) -> dict:
+def recipe(model: explore.NoteModel, base: dict, xa: sweep.Axis, ya: sweep.Axis, cells: list[sweep.Cell]) -> dict:
     """A Sound sweep's recipe: the axes, the base note and each cell's length in samples (so the
     kept track can be cut back into its cells)."""
     return sweep.recipe(
-        instrument.ENGINE,
+        explore.ENGINE,
         xa,
         ya,
         base,
@@ -144,9 +141,7 @@ def cell_recipes(rec: dict) -> list[dict]:
 
 def replay(rec: dict, models_dir: Path | None) -> tuple[int, np.ndarray]:
     """The track of a kept sweep, made again."""
-    from engines.sound import replay as sound_replay
-
-    model = instrument.load_note_model(sound_replay.find_model(rec, models_dir))
+    model = explore.load_note_model(explore.find_model(rec, models_dir))
     xa, ya = axes(model, rec.get("x"), rec.get("y"))
     base = dict(rec.get("base") or {})
     cells = sweep.run_all(lambda x, y: play(model, cell_recipe(base, {xa.name: x, ya.name: y})), xa, ya)

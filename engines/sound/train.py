@@ -1,74 +1,35 @@
-"""Train Sound's note VAE (timbre sliders). The melody model trains in engines.sound.melody_train.
+"""Train Sound's note VAE (timbre sliders); the melody model trains in `train_melody.py`. The CLI is
+`python -m engines.sound train` (see `__main__.py`).
 
-    python -m engines.sound.train --model vae --data fluidr3 --out runs/sound/notes.pt --steps 6000 \
-        --bundle assets/models/sound
-    python -m engines.sound.train --model vae --data my_recordings/ --out ~/atelier/models/sound/mine.pt --steps 1500
-
-As a library, `train_vae(...)` is a generator of SoundEvent (progress,
-losses, a preview clip) so the UI can stream and stop them. A run resumes from `out` when it
-exists, so killing it loses at most `checkpoint_every` steps.
+`train_vae(...)` is a generator of engines.events.TrainEvent (losses {"train": L1, "held-out": L1},
+a preview clip) so the UI can stream it and stop it with a StopToken. A run that ends early keeps its
+training state and resumes from `out`; a run that completes its steps leaves a compact file, which a
+new training fine-tunes from (see `train_common.py`). `plan_budget` fits a run to a time limit.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from engines import checkpoints, tempfiles
+from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
+from engines.events import TrainEvent
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.audio import TrainingData
+from engines.sound.recipe import TrainConfig, learning_rate
 from engines.sound.render import NoteSet
-from engines.sound.spectrum import SpectrumSettings
+from engines.sound.spectrum import SpectrumSettings, logmel_to_audio
+from engines.sound.train_common import ENGINE, Start, end_sentence, eta_s, save, start_point
 from engines.sound.vae import NoteVAE, NoteVAEConfig
 
-ENGINE = "sound"
-
-
-@dataclass(frozen=True)
-class SoundTrainConfig:
-    steps: int = 6000
-    batch: int = 64
-    lr: float = 1e-3
-    kl_weight: float = 3e-4  # final weight of KL (nats per note) against L1 (per mel value)
-    kl_warmup: int = 1000  # steps over which the KL weight rises from 0
-    eval_every: int = 250
-    checkpoint_every: int = 500
-    seed: int = 0
-    bf16: bool = False
-    time_budget_s: float | None = None
-    lr_schedule: str = "constant"  # or "cosine": from lr down to a tenth of it over `steps`
-
-
-def learning_rate(cfg: SoundTrainConfig, step: int) -> float:
-    """The learning rate at a step under the config's schedule."""
-    if cfg.lr_schedule != "cosine":
-        return cfg.lr
-    t = min(1.0, step / max(1, cfg.steps))
-    return cfg.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))
-
-
-@dataclass
-class SoundEvent:
-    step: int
-    total: int
-    loss: float
-    val: float | None
-    preview: np.ndarray | None = None  # a short clip (float32 wave at the model's rate)
-    checkpoint: Path | None = None
-    done: bool = False
-    message: str = ""
-    seconds: float = 0.0
-    history: list[tuple[int, float, float | None]] = field(default_factory=list)
+KIND = "vae"
 
 
 def split(n: int, val_fraction: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -126,28 +87,27 @@ def vae_metrics(model: NoteVAE, notes: NoteSet, max_notes: int = 512) -> dict[st
     return {"recon_logmel_l1": float((recon - x).abs().mean()), "kl": float(kl)}
 
 
-def _resume(out: Path, kind: str):
-    if not out.is_file():
-        return None
-    ck = checkpoints.load(out, engine=ENGINE)
-    if ck.config.get("kind") != kind:
-        raise checkpoints.CheckpointError(f"{out.name} is a Sound model of another kind; choose a new name")
-    return ck
+@torch.no_grad()
+def preview(model: NoteVAE, settings: SpectrumSettings) -> np.ndarray:
+    """What the model plays now: the centre timbre at middle C, quickly vocoded (float32 wave)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    z = torch.zeros(1, model.cfg.latent, device=dev)
+    mel = model.decode(z, torch.tensor([60], device=dev), torch.tensor([100], device=dev))[0].float().cpu().numpy()
+    model.train()
+    return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
 
 
-def _optimiser(model: torch.nn.Module, cfg: SoundTrainConfig, ck) -> tuple[torch.optim.Optimizer, int, list, float]:
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    if ck is None:
-        return opt, 0, [], 0.0
-    model.load_state_dict(ck.state_dict)
-    if "opt" in ck.extra:
-        opt.load_state_dict(ck.extra["opt"])
-    return (
-        opt,
-        int(ck.meta.get("steps", 0)),
-        [tuple(h) for h in ck.meta.get("history", [])],
-        float(ck.meta.get("train_seconds", 0.0)),
-    )
+def _model(start: Start, notes: NoteSet, model_cfg: NoteVAEConfig | None) -> NoteVAE:
+    """The VAE a run trains: the starting checkpoint's (its own config, its weights) or a new one
+    shaped to the notes."""
+    if start.checkpoint is not None:
+        model = NoteVAE(NoteVAEConfig(**start.checkpoint.config["vae"]))
+        state = start.checkpoint.state_dict
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+        return model
+    shape = notes.logmels.shape
+    return NoteVAE(replace(model_cfg or NoteVAEConfig(), n_mels=shape[1], frames=shape[2]))
 
 
 def train_vae(
@@ -155,85 +115,54 @@ def train_vae(
     out: str | Path,
     settings: SpectrumSettings | None = None,
     model_cfg: NoteVAEConfig | None = None,
-    cfg: SoundTrainConfig | None = None,
+    cfg: TrainConfig | None = None,
     names: dict[int, str] | None = None,
     stop: StopToken | None = None,
     device: str = "auto",
     data_note: str = "",
     name: str | None = None,
     init_from: str | Path | None = None,
-) -> Iterator[SoundEvent]:
-    """Train (or resume, or fine-tune from `init_from`) a note VAE; `names` labels sources for presets."""
-    cfg, out = cfg or SoundTrainConfig(), Path(out)
+) -> Iterator[TrainEvent]:
+    """Train (resume, or fine-tune from a finished `out` or from `init_from`) a note VAE; `names`
+    labels sources for presets."""
+    cfg, out = cfg or TrainConfig(), Path(out)
     settings = settings or SpectrumSettings(n_mels=notes.logmels.shape[1])
     dev = configure(device)
     torch.manual_seed(cfg.seed)
-    ck = _resume(out, "vae")
-    if ck is not None:
-        model_cfg = NoteVAEConfig(**ck.config["vae"])
-    elif init_from:
-        base = checkpoints.load(init_from, engine=ENGINE)
-        model_cfg = NoteVAEConfig(**base.config["vae"])
-    else:
-        model_cfg = replace(model_cfg or NoteVAEConfig(), n_mels=notes.logmels.shape[1], frames=notes.logmels.shape[2])
-    model = NoteVAE(model_cfg).to(dev)
-    if ck is None and init_from:
-        model.load_state_dict(base.state_dict)
-    opt, step, history, seconds_before = _optimiser(model, cfg, ck)
-    train_idx, val_idx = split(len(notes), seed=cfg.seed)
-    train_set, val_set = notes.subset(train_idx), notes.subset(val_idx)
+    start = start_point(out, init_from, KIND, cfg.steps)
+    model = _model(start, notes, model_cfg).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    if start.optimiser is not None:
+        opt.load_state_dict(start.optimiser)
+    step, history = start.step, list(start.history)
+    train_set, val_set = (notes.subset(i) for i in split(len(notes), seed=cfg.seed))
     data = torch.as_tensor(train_set.logmels)
     pitches, vels = torch.as_tensor(train_set.pitches), torch.as_tensor(train_set.velocities)
     gen = torch.Generator().manual_seed(cfg.seed + step)
-    if names is None and ck is not None:  # a resumed run keeps its preset sources
-        names = {int(k): v for k, v in ck.extra.get("preset_sources", [])}
+    if names is None and start.checkpoint is not None:  # a resumed or fine-tuned model keeps its preset sources
+        names = {int(k): v for k, v in start.checkpoint.extra.get("preset_sources", [])}
     names = names or {}
     t0, l1_avg, metrics = time.time(), float("nan"), {}
 
-    def save() -> Path:
-        atlas = latent_atlas(model, notes, names)
+    def write(reason: str | None) -> Path:
         meta = {
             "data": data_note or f"{len(notes):,} notes",
             "steps": step,
             "train_config": asdict(cfg),
             "metrics": metrics,
-            "history": history[-400:],
+            "history": [[s, losses] for s, losses in history[-400:]],
             "name": name or out.stem,
-            "train_seconds": round(seconds_before + time.time() - t0, 1),
+            "train_seconds": round(start.seconds + time.time() - t0, 1),
             "pitch_range": [int(notes.pitches.min()), int(notes.pitches.max())],
+            "lineage": start.lineage,
         }
-        config = {"kind": "vae", "vae": model_cfg.to_dict(), "spectrum": settings.to_dict()}
+        config = {"kind": KIND, "vae": model.cfg.to_dict(), "spectrum": settings.to_dict()}
+        extra = {"atlas": latent_atlas(model, notes, names), "preset_sources": [[k, v] for k, v in names.items()]}
         model.train()
-        return checkpoints.save(
-            out,
-            Checkpoint(
-                ENGINE,
-                model.state_dict(),
-                config,
-                meta,
-                {"atlas": atlas, "preset_sources": [[k, v] for k, v in names.items()], "opt": opt.state_dict()},
-            ),
-        )
+        ck = Checkpoint(ENGINE, model.state_dict(), config, meta, extra)
+        return save(out, ck, opt.state_dict(), reason, cfg.compact)
 
-    def preview() -> np.ndarray:
-        from engines.sound.spectrum import logmel_to_audio
-
-        model.eval()
-        with torch.no_grad():
-            mel = (
-                model.decode(
-                    torch.zeros(1, model_cfg.latent, device=dev),
-                    torch.tensor([60], device=dev),
-                    torch.tensor([100], device=dev),
-                )[0]
-                .float()
-                .cpu()
-                .numpy()
-            )
-        model.train()
-        return logmel_to_audio(mel, settings, iters=16).astype(np.float32)
-
-    yield SoundEvent(step, cfg.steps, l1_avg, None, message="resumed at step %d" % step if step else "started")
+    yield TrainEvent(step, cfg.steps, message=start.message("started"), history=list(history))
     model.train()
     while step < cfg.steps:
         for group in opt.param_groups:
@@ -243,42 +172,30 @@ def train_vae(
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.bf16):
             _, l1, kl = model(x, pitches[idx].to(dev), vels[idx].to(dev))
         beta = cfg.kl_weight * min(1.0, step / max(1, cfg.kl_warmup))
-        loss = l1.float() + beta * kl.float()
-        optimizer_step(opt, loss, model.parameters())
+        optimizer_step(opt, l1.float() + beta * kl.float(), model.parameters())
         step += 1
         l1_avg = running_mean(l1_avg, l1.item())
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time())
         if step % cfg.eval_every == 0 or reason:
             metrics = vae_metrics(model, val_set)
-            history.append((step, round(l1_avg, 4), round(metrics["recon_logmel_l1"], 4)))
-            ckpt = save() if (step % cfg.checkpoint_every == 0 or reason) else None
-            yield SoundEvent(
+            losses = {"train": round(l1_avg, 4), "held-out": round(metrics["recon_logmel_l1"], 4)}
+            history.append((step, losses))
+            ckpt = write(reason) if (step % cfg.checkpoint_every == 0 or reason) else None
+            elapsed = time.time() - t0
+            yield TrainEvent(
                 step,
                 cfg.steps,
-                l1_avg,
-                metrics["recon_logmel_l1"],
-                preview(),
+                losses,
+                elapsed,
+                None if reason else eta_s(elapsed, step, cfg.steps, step - start.step, cfg.time_budget_s),
+                preview(model, settings),
                 ckpt,
                 bool(reason),
-                reason or "",
-                time.time() - t0,
+                end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, cfg.compact) if reason else "",
                 list(history),
             )
         if reason:
             return
-
-
-def studio_config(steps: int, time_budget_s: float | None = None) -> SoundTrainConfig:
-    """The studio's recipe for a training on the artist's sounds: frequent evaluations (a live
-    loss plot and preview), a checkpoint every 250 steps, the KL weight warming over a quarter."""
-    return SoundTrainConfig(
-        steps=int(steps),
-        batch=64,
-        eval_every=50,
-        checkpoint_every=250,
-        kl_warmup=max(1, int(steps) // 4),
-        time_budget_s=time_budget_s,
-    )
 
 
 PLAN_SHARE = 0.9  # of the budget planned for steps; evaluations, saves and the plan itself take the rest
@@ -307,13 +224,13 @@ def plan_budget(
     budget_s: float,
     device: str = "auto",
     init_from: str | Path | None = None,
-) -> tuple[SoundTrainConfig, str]:
+) -> tuple[TrainConfig, str]:
     """A training that fits `budget_s`: times a few steps of the model on this data, then picks the
     batch (halved while fewer than PLAN_MIN_STEPS would fit), the steps that fill PLAN_SHARE of the
     budget after the evaluations, a cosine learning-rate schedule and a KL warm-up over a quarter of
     the run. The run also stops on the clock (time_budget_s: the budget less the planning and a
-    PLAN_FINISH share for the last evaluation and save), so it ends on time on a busy machine too.
-    Returns (config, a line saying so)."""
+    PLAN_FINISH share for the last evaluation and save), so it ends on time on a busy machine too;
+    a finished run is saved compact, as the studio's are. Returns (config, a line saying so)."""
     t0 = time.perf_counter()
     dev = configure(device)
     if init_from:
@@ -333,7 +250,7 @@ def plan_budget(
     steps = max(10, steps)
     every = max(10, steps // 20)
     left = budget_s - (time.perf_counter() - t0) - PLAN_FINISH * budget_s  # the last check and save fit in the rest
-    cfg = SoundTrainConfig(
+    cfg = TrainConfig(
         steps=steps,
         batch=batch,
         eval_every=every,
@@ -341,6 +258,7 @@ def plan_budget(
         kl_warmup=max(1, steps // 4),
         time_budget_s=max(left, 0.5 * budget_s),
         lr_schedule="cosine",
+        compact=True,
     )
     line = (
         f"Planned for {budget_s / 60:.1f} min: {per_step * 1000:.0f} ms a step at batch {batch}, so "
@@ -353,12 +271,12 @@ def train_on(
     data: TrainingData,
     out: str | Path,
     settings: SpectrumSettings,
-    cfg: SoundTrainConfig,
+    cfg: TrainConfig,
     stop: StopToken | None = None,
     name: str | None = None,
     init_from: str | Path | None = None,
     device: str = "auto",
-) -> Iterator[SoundEvent]:
+) -> Iterator[TrainEvent]:
     """Train a note VAE on what `prepare_training_data` found, written to `out` (resumed when it exists)."""
     return train_vae(
         data.notes,
@@ -372,74 +290,3 @@ def train_on(
         init_from=init_from,
         device=device,
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    from engines.sound import render
-
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=["vae"], default="vae", help="the note VAE (the only kind trained here)")
-    p.add_argument(
-        "--data", nargs="+", required=True, help="'fluidr3' (the bundled recipe) or audio files/folders/zips"
-    )
-    p.add_argument("--out", required=True)
-    p.add_argument("--steps", type=int, default=6000)
-    p.add_argument("--batch", type=int)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--latent", type=int, default=16)
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on recent CPUs and GPUs)")
-    p.add_argument("--init-from", help="fine-tune from this Sound model")
-    p.add_argument("--bundle", help="also write a compact float16 copy into this folder when done")
-    p.add_argument("--device", default="auto")
-    args = p.parse_args(argv)
-    settings = SpectrumSettings(n_mels=128)
-    batch = args.batch or 64
-    cfg = SoundTrainConfig(steps=args.steps, batch=batch, lr=args.lr, bf16=args.bf16)
-    t0 = time.time()
-    if args.data == ["fluidr3"]:
-        notes = render.render_notes(settings)
-        note = (
-            f"FluidR3_GM (fluid-soundfont-gm, MIT) via tinysoundfont: {len(render.PROGRAMS)} General MIDI "
-            f"programs x MIDI {render.LOW}-{render.HIGH} x velocities {list(render.VELOCITIES)} = "
-            f"{len(notes):,} notes of {render.NOTE_FRAMES} frames, 5% held out"
-        )
-        names = {prog: render.GM_NAMES[prog] for prog in render.PRESETS}
-    else:
-        from engines.sound import audio
-
-        with tempfiles.job_dir("sound-train") as work:  # unpacked zips go once the data is read
-            clips = audio.load_many(args.data, settings, work, max_bytes=10**12)  # the artist's own folders
-        notes, names = audio.notes_from_clips(clips, settings)
-        note = f"{len(notes):,} notes cut by onsets from {len(clips)} file(s): {', '.join(c.name for c in clips[:8])}"
-    print(f"{note} (prepared in {time.time() - t0:.0f} s)", flush=True)
-    events = train_vae(
-        notes,
-        args.out,
-        settings,
-        NoteVAEConfig(latent=args.latent),
-        cfg,
-        names,
-        device=args.device,
-        data_note=note,
-        init_from=args.init_from,
-    )
-    for ev in events:
-        print(
-            json.dumps(
-                {
-                    "step": ev.step,
-                    "loss": round(ev.loss, 4),
-                    "val": None if ev.val is None else round(ev.val, 4),
-                    "seconds": round(ev.seconds, 1),
-                    "msg": ev.message,
-                }
-            ),
-            flush=True,
-        )
-    if args.bundle:
-        dst = checkpoints.export_compact(args.out, Path(args.bundle) / Path(args.out).name, ENGINE)
-        print(f"bundled {dst} ({dst.stat().st_size / 1e6:.1f} MB); fine-tune it further with --init-from", flush=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -23,12 +23,14 @@ def to_image(array: np.ndarray) -> Image.Image:
 
 
 def rgb_to_ycc(rgb: np.ndarray) -> np.ndarray:
+    """RGB in [0, 1] -> YCbCr (BT.601) with the chroma centred on 0.5."""
     ycc = rgb @ _RGB2YCC.T
     ycc[..., 1:] += 0.5
     return ycc
 
 
 def ycc_to_rgb(ycc: np.ndarray) -> np.ndarray:
+    """YCbCr (chroma centred on 0.5) -> RGB, the inverse of rgb_to_ycc."""
     ycc = ycc.copy()
     ycc[..., 1:] -= 0.5
     return ycc @ _YCC2RGB.T

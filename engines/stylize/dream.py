@@ -31,16 +31,16 @@ LAYERS = {
 
 @dataclass(frozen=True)
 class DreamSettings:
-    """target: 'layer:b8', 'channel:b8:17' or 'class:<ImageNet index>'."""
+    """What a dream reaches for and how (the CLI's `dream` options are made from it)."""
 
-    target: str = "layer:b8"
-    octaves: int = 3
-    octave_scale: float = 1.5
-    steps: int = 12  # per octave
+    target: str = "layer:b8"  # 'layer:b8', 'channel:b8:17' or 'class:<ImageNet index 0-999>'
+    octaves: int = 3  # scales, small to large
+    octave_scale: float = 1.5  # size ratio between neighbouring octaves
+    steps: int = 12  # gradient steps per octave
     strength: float = 0.03  # step size in pixel units
-    jitter: int = 16
-    size: int = 384
-    seed: int = 0
+    jitter: int = 16  # random shift in pixels before each step
+    size: int = 384  # longer side of the dream, in pixels
+    seed: int = 0  # the jitter's (and the starting noise's) seed
 
 
 @dataclass

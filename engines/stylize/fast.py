@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 from scipy import ndimage
 
 from engines.device import cpu_threads
@@ -83,8 +83,6 @@ _vectors: dict[str, np.ndarray] = {}
 def style_vector(style: Image.Image) -> np.ndarray:
     """The 100-d style vector of a picture (centre-cropped and resized to 256x256). Cached by
     the picture's pixels, so moving a slider re-runs only the transform network."""
-    from PIL import ImageOps
-
     img = ImageOps.fit(style.convert("RGB"), (STYLE_SIZE, STYLE_SIZE), Image.Resampling.LANCZOS)
     arr = np.asarray(img, dtype=np.float32) / 255.0
     key = hashlib.sha1(arr.tobytes()).hexdigest()

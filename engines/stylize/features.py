@@ -50,6 +50,7 @@ class Lite0Features(nn.Module):
         self.last = len(net._blocks) - 1 if self.full else deepest
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The activations at each tap in use, by tap name."""
         out: dict[str, torch.Tensor] = {}
         h = self.net.stem(x)
         out["stem"] = h
@@ -111,6 +112,7 @@ class VGGFeatures(nn.Module):
         self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The activations at each tap in use, by tap name."""
         h, out = (x - self.mean) / self.std, {}
         for layer, name in zip(self.layers, self.names):
             h = layer(h)

@@ -26,19 +26,19 @@ from engines.stylize import color, features
 
 @dataclass(frozen=True)
 class GatysSettings:
-    """What the artist controls in 'Paint it slowly'."""
+    """What the artist controls in 'Paint it slowly' (the CLI's `gatys` options are made from it)."""
 
-    iterations: int = 200  # loss evaluations over all scales
+    steps: int = 200  # loss evaluations over all scales
     size: int = 384  # longer side of the result, in pixels
-    style_weight: float = 1.0
-    content_weight: float = 0.15
-    tv_weight: float = 0.3
+    style_weight: float = 1.0  # how much the style's textures count
+    content_weight: float = 0.15  # how much the picture's own shapes count
+    tv_weight: float = 0.3  # smoothness: how much neighbouring pixels are pulled together
     optimizer: str = "lbfgs"  # "lbfgs" or "adam"
-    adam_lr: float = 0.02
+    adam_lr: float = 0.02  # Adam's step size (L-BFGS finds its own)
     preserve_color: str = "none"  # "none", "luminance" or "histogram"
-    backbone: str = features.LITE0
+    backbone: str = features.LITE0  # the feature network: efficientnet-lite0 (offline) or vgg19
     multiscale: bool = True  # start at 256 px when the result is larger
-    preview_every: int = 10
+    preview_every: int = 10  # evaluations between previews
     naive: bool = False  # benchmark baseline: full network, style targets recomputed every step
 
 
@@ -77,6 +77,7 @@ def to_tensor(image: Image.Image, side: int, device: torch.device | str = "cpu")
 
 
 def to_image(x: torch.Tensor) -> Image.Image:
+    """(1, 3, H, W) in [0, 1] -> an RGB picture."""
     arr = x[0].detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
     return Image.fromarray((arr * 255 + 0.5).astype(np.uint8))
 
@@ -125,10 +126,10 @@ class StyleLoss:
 
 def _scales(settings: GatysSettings) -> list[tuple[int, int]]:
     """(side, evaluations) per scale: 60% of the budget at 256 px, the rest at full size."""
-    if settings.multiscale and settings.size > 300 and settings.iterations >= 20:
-        first = int(settings.iterations * 0.6)
-        return [(256, first), (settings.size, settings.iterations - first)]
-    return [(settings.size, settings.iterations)]
+    if settings.multiscale and settings.size > 300 and settings.steps >= 20:
+        first = int(settings.steps * 0.6)
+        return [(256, first), (settings.size, settings.steps - first)]
+    return [(settings.size, settings.steps)]
 
 
 def _finish(x: torch.Tensor, content: Image.Image, settings: GatysSettings, mask: Image.Image | None) -> Image.Image:

@@ -16,6 +16,7 @@ from engines import sweep as sweeps
 from engines.replay import ReplayContext
 from engines.stylize import restore
 from engines.stylize import sweep as stylize_sweep
+from engines.sweep_axes import Cell
 
 EXACT = ("fast", "presets")
 
@@ -48,7 +49,7 @@ def remake_sweep(recipe: dict, ctx: ReplayContext) -> Image.Image:
     """A Stylize sweep's grid made again from its recipe."""
     xa, ya = sweeps.axes_of(recipe)
     xa, ya, base, events = stylize_sweep.run(dict(recipe.get("base") or {}), xa, ya, ctx.store, preview_every=0)
-    cells: list[sweeps.Cell] = []
+    cells: list[Cell] = []
     for event in events:
         cells = event.cells
     return stylize_sweep.grid(cells, xa, ya)

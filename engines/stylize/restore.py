@@ -13,17 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from engines.outputs import OutputStore
+from engines.settings import assets_dir
 from engines.stylize import dream as dreams
-from engines.stylize import fast, features, jobs
+from engines.stylize import fast, features, jobs, slow_jobs
+from engines.stylize.controls import N_STYLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 METHODS = ("fast", "presets", "gatys", "dream")
 
 
 def sample(name: Any) -> str | None:
     """The bundled sample picture called `name`, if there is one."""
     for kind in ("content", "styles"):
-        path = SAMPLES / kind / str(name)
+        path = assets_dir() / "samples" / kind / str(name)
         if name and path.name == str(name) and path.is_file():
             return str(path)
     return None
@@ -54,7 +55,7 @@ def _at(values: Any, i: int) -> Any:
 
 def inputs(rec: dict, store: OutputStore | None, strict: bool = False) -> tuple[dict, list[str]]:
     """The recipe's pictures: {'content', 'styles' (4 slots), 'mask'} and the messages of those missing."""
-    found: dict[str, Any] = {"styles": [None] * jobs.N_STYLES}
+    found: dict[str, Any] = {"styles": [None] * N_STYLES}
     missing: list[str] = []
 
     def look(label: str, name: Any, ref: Any, file: Any) -> str | None:
@@ -70,7 +71,7 @@ def inputs(rec: dict, store: OutputStore | None, strict: bool = False) -> tuple[
         found["content"] = look("Your picture", rec.get("content"), rec.get("content_ref"), rec.get("content_file"))
     names = list(rec.get("styles") or [])
     slots = list(rec.get("slots") or range(len(names)))
-    for k, slot in enumerate(slots[: jobs.N_STYLES]):
+    for k, slot in enumerate(slots[:N_STYLES]):
         found["styles"][int(slot)] = look(
             f"Style {int(slot) + 1}", _at(names, k), _at(rec.get("style_refs"), k), _at(rec.get("style_files"), k)
         )
@@ -81,7 +82,7 @@ def inputs(rec: dict, store: OutputStore | None, strict: bool = False) -> tuple[
 
 def style_weights(rec: dict) -> list[float]:
     """The four style weights as the sliders showed them (slots not in use: 0.5)."""
-    weights = [0.5] * jobs.N_STYLES
+    weights = [0.5] * N_STYLES
     slots = list(rec.get("slots") or range(len(rec.get("weights") or [])))
     for slot, w in zip(slots, rec.get("weights") or []):
         weights[int(slot)] = float(w)
@@ -163,7 +164,7 @@ def job(rec: dict, store: OutputStore | None) -> Any:
         return jobs.preset_job(c["content"], c["keep_colours"], c["size"], c["presets"])
     if c["method"] == "gatys":
         g = c["gatys"]
-        return jobs.gatys_job(
+        return slow_jobs.gatys_job(
             c["content"],
             c["styles"],
             c["weights"],
@@ -178,7 +179,7 @@ def job(rec: dict, store: OutputStore | None) -> Any:
             [c["mask"]] if c.get("mask") else None,
         )
     d = c["dream"]
-    return jobs.dream_job(
+    return slow_jobs.dream_job(
         c.get("content"),
         d["kind"],
         d["layer"],

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from engines.settings import assets_dir
+
 SIZE = 512
 
 
@@ -109,8 +111,9 @@ STYLES = {"swirls": swirls, "mosaic": mosaic, "waves": waves, "shards": shards, 
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Paint every sample style into --out (default: the bundled assets' samples/styles)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "assets" / "samples" / "styles"))
+    p.add_argument("--out", default=str(assets_dir() / "samples" / "styles"))
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

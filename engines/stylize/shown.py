@@ -38,6 +38,7 @@ class Shown:
         return picture
 
     def clear(self) -> None:
+        """Forget every picture (tests start from nothing)."""
         with self._lock:
             self._items.clear()
 

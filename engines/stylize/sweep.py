@@ -18,11 +18,15 @@ from PIL import Image
 from engines import limits, sweep
 from engines.jobs import StopToken
 from engines.outputs import OutputStore
-from engines.stylize import fast, jobs, restore
+from engines.stylize import fast, restore
+from engines.stylize.controls import N_STYLES, PRESET_NAMES
+from engines.stylize.jobs import ENGINE
+from engines.sweep_axes import Axis, Cell, check_axes
+from engines.sweep_grid import grid_picture
 
 STRENGTH, SIZE, KEEP = "strength", "size", "keep colours"
-WEIGHTS = tuple(f"style {i + 1} weight" for i in range(jobs.N_STYLES))
-PRESETS = tuple(f"preset: {name}" for name in jobs.PRESET_NAMES)
+WEIGHTS = tuple(f"style {i + 1} weight" for i in range(N_STYLES))
+PRESETS = tuple(f"preset: {name}" for name in PRESET_NAMES)
 SWEEP_SIDE = (128, 1024)
 YES, NO = ("true", "yes", "on", "1", "kept"), ("false", "no", "off", "0", "not kept")
 
@@ -36,15 +40,15 @@ def preset_index(name: str) -> int | None:
     """0-25 for 'preset: starry swirls', 'starry swirls' or 'preset 20'; None for other names."""
     low = name.strip().lower()
     bare = low.removeprefix("preset:").strip()
-    if bare in jobs.PRESET_NAMES:
-        return jobs.PRESET_NAMES.index(bare)
+    if bare in PRESET_NAMES:
+        return PRESET_NAMES.index(bare)
     head = low.removeprefix("preset").strip(" :")
     if low.startswith("preset") and head.isdigit() and 1 <= int(head) <= fast.N_PRESETS:
         return int(head) - 1
     return None
 
 
-def method_of(xa: sweep.Axis, ya: sweep.Axis) -> str:
+def method_of(xa: Axis, ya: Axis) -> str:
     """'presets' when either axis moves a preset's weight, else 'fast'."""
     return "presets" if preset_index(xa.name) is not None or preset_index(ya.name) is not None else "fast"
 
@@ -56,32 +60,30 @@ def _yes_no(value: Any) -> bool:
     raise ValueError(f"Keep colours takes yes or no (got {str(value)[:40]!r}).")
 
 
-def check_axis(ax: sweep.Axis, method: str) -> sweep.Axis:
+def check_axis(ax: Axis, method: str) -> Axis:
     """An axis whose name Stylize knows and whose values are within the tab's bounds."""
     name = ax.name.strip().lower()
     if name == STRENGTH or name in WEIGHTS:
         if method == "presets":
             raise ValueError(f"A preset sweep cannot move {ax.name}; move the size, keep colours or presets.")
         label = "Strength" if name == STRENGTH else name.capitalize()
-        return sweep.Axis(name, tuple(limits.number(v, label, 0.0, 1.0) for v in ax.values))
+        return Axis(name, tuple(limits.number(v, label, 0.0, 1.0) for v in ax.values))
     if name == SIZE:
-        return sweep.Axis(name, tuple(limits.whole(v, "The size in a sweep", *SWEEP_SIDE) for v in ax.values))
+        return Axis(name, tuple(limits.whole(v, "The size in a sweep", *SWEEP_SIDE) for v in ax.values))
     if name == KEEP:
-        return sweep.Axis(name, tuple(_yes_no(v) for v in ax.values))
+        return Axis(name, tuple(_yes_no(v) for v in ax.values))
     i = preset_index(name)
     if i is None:
         raise ValueError(
             f"A Stylize sweep cannot move {ax.name!r}; choose strength, a style's weight, size, "
             "keep colours or a preset (e.g. 'preset: starry swirls')."
         )
-    return sweep.Axis(
-        PRESETS[i], tuple(limits.number(v, f"Preset {jobs.PRESET_NAMES[i]}", 0.0, 1.0) for v in ax.values)
-    )
+    return Axis(PRESETS[i], tuple(limits.number(v, f"Preset {PRESET_NAMES[i]}", 0.0, 1.0) for v in ax.values))
 
 
-def axes(x_axis: Any, y_axis: Any) -> tuple[sweep.Axis, sweep.Axis, str]:
+def axes(x_axis: Any, y_axis: Any) -> tuple[Axis, Axis, str]:
     """Both axes checked (two different controls, at most 100 cells) and the sweep's method."""
-    xa, ya = sweep.check_axes(x_axis, y_axis)
+    xa, ya = check_axes(x_axis, y_axis)
     method = method_of(xa, ya)
     xa, ya = check_axis(xa, method), check_axis(ya, method)
     if xa.name == ya.name:
@@ -135,7 +137,7 @@ def run(
     store: OutputStore | None,
     stop: StopToken | None = None,
     preview_every: int = 5,
-) -> tuple[sweep.Axis, sweep.Axis, dict, Iterator[sweep.SweepEvent]]:
+) -> tuple[Axis, Axis, dict, Iterator[sweep.SweepEvent]]:
     """A Stylize sweep: (x axis, y axis, the base recipe, the events); each cell paints
     cell_recipe(base, {x: x value, y: y value})."""
     xa, ya, method = axes(x_axis, y_axis)
@@ -146,19 +148,21 @@ def run(
     return xa, ya, rec, events
 
 
-def cell_recipes(base: dict, xa: sweep.Axis, ya: sweep.Axis, cells: list[sweep.Cell]) -> list[dict]:
+def cell_recipes(base: dict, xa: Axis, ya: Axis, cells: list[Cell]) -> list[dict]:
     """Each made cell's recipe, in the order the cells were made (row by row)."""
     return [cell_recipe(base, {xa.name: c.x, ya.name: c.y}) for c in cells]
 
 
-def recipe(base: dict, xa: sweep.Axis, ya: sweep.Axis) -> dict:
+def recipe(base: dict, xa: Axis, ya: Axis) -> dict:
     """The grid's recipe: both axes and the base recipe (with its kept inputs)."""
-    return sweep.recipe(jobs.ENGINE, xa, ya, base, method=base.get("method"))
+    return sweep.recipe(ENGINE, xa, ya, base, method=base.get("method"))
 
 
-def title(xa: sweep.Axis, ya: sweep.Axis) -> str:
+def title(xa: Axis, ya: Axis) -> str:
+    """The grid's title (in the Gallery and above the grid)."""
     return f"Stylize sweep · {xa.name} × {ya.name}"
 
 
-def grid(cells: list[sweep.Cell], xa: sweep.Axis, ya: sweep.Axis) -> Image.Image:
-    return sweep.grid_picture(cells, xa, ya, title=title(xa, ya))
+def grid(cells: list[Cell], xa: Axis, ya: Axis) -> Image.Image:
+    """The cells' pictures as one labelled grid."""
+    return grid_picture(cells, xa, ya, title=title(xa, ya))

@@ -22,12 +22,12 @@ import torch.nn.functional as F
 
 @dataclass(frozen=True)
 class GPTConfig:
-    vocab_size: int = 96
+    vocab_size: int = 96  # characters known (set from the training text's alphabet)
     block_size: int = 256  # longest context, in characters
-    n_layer: int = 6
-    n_head: int = 6
-    n_embd: int = 384
-    dropout: float = 0.1
+    n_layer: int = 6  # Transformer blocks
+    n_head: int = 6  # attention heads per block
+    n_embd: int = 384  # width of every position's vector
+    dropout: float = 0.1  # on attention and residual outputs while training
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,37 +11,37 @@ of a line that changes most along it, and how far it can go before lines turn to
   model learned from) is measured on both sides; a direction's range is the largest magnitude up to
   which the share stays at least READABLE of the unmoved lines' share.
 
-The measurements are computed once (`measure`) and stored in a JSON beside the checkpoint
-(`<model>.directions.json`, `save`/`read`), so names and ranges come from measurements, not guesses.
+The measurements are computed once (`measure`, or `python -m engines.words measure-lines MODEL`) and
+stored in a JSON beside the checkpoint (`<model>.directions.json`, `files.save_measures` /
+`files.read_measures`), so names and ranges come from measurements, not guesses.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import torch
 
-from engines.fsutil import atomic_write_bytes
+from engines.words import explore
 
 AT = 2.0  # spreads along a direction where names are measured
 MAGNITUDES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 READABLE = 0.85  # share of the unmoved lines' dictionary words a moved line must keep
 MIN_RANGE = 0.5
 MIN_EFFECT = 0.15  # a smaller standardised change names nothing
-SUFFIX = ".directions.json"
 _WORD = re.compile(r"[A-Za-z']+")
 _PUNCT = set(",.;:!?-'\"()")
 
 
 def _words(line: str) -> list[str]:
+    """The words of a line, lower case, without surrounding apostrophes."""
     return [w.strip("'").lower() for w in _WORD.findall(line) if w.strip("'")]
 
 
 def _share(line: str, pred: Callable[[str], bool], among: Callable[[str], bool]) -> float:
+    """Share of the line's characters of one kind (`among`) that `pred` picks."""
     chars = [c for c in line if among(c)]
     return sum(pred(c) for c in chars) / len(chars) if chars else 0.0
 
@@ -78,6 +78,7 @@ def readable(lines: Sequence[str], vocab: set[str]) -> float:
 
 
 def _effect(prop: Callable[[str], float], base: list[str], minus: list[str], plus: list[str]) -> float:
+    """How far a property moves from the minus side to the plus side, in spreads among the unmoved lines."""
     spread = statistics.pstdev([prop(s) for s in base]) or 1e-3
     spread = max(spread, 0.05 * (abs(statistics.fmean([prop(s) for s in base])) or 1.0))
     return (statistics.fmean([prop(s) for s in plus]) - statistics.fmean([prop(s) for s in minus])) / spread
@@ -104,7 +105,7 @@ def name_directions(effects: list[dict[str, float]]) -> list[dict]:
 
 @torch.no_grad()
 def measure(
-    m,
+    m: explore.LineModel,
     lines: Sequence[str],
     vocab: set[str],
     n_lines: int = 32,
@@ -114,17 +115,14 @@ def measure(
     n_directions: int | None = None,
 ) -> dict:
     """Names and safe ranges of a line model's first `n_directions` directions (default: the tab's
-    sliders; `m` a writer.LineModel), measured on `n_lines` of `lines` (held-out lines, spread over
-    them). `decode(m, z) -> lines` defaults to the tab's likeliest decoding."""
-    from engines.words import writer  # writer imports this module for its loader
-
-    n_directions = min(len(m.directions), n_directions or writer.N_SLIDERS)
-
-    decode = decode or (lambda model, z: writer.decode(model, z))
+    sliders), measured on `n_lines` of `lines` (held-out lines, spread over them).
+    `decode(m, z) -> lines` defaults to the tab's likeliest decoding."""
+    n_directions = min(len(m.directions), n_directions or explore.N_SLIDERS)
+    decode = decode or explore.decode
     pick = [s for s in lines[:: max(1, len(lines) // n_lines)] if s.strip()][:n_lines]
     if len(pick) < 4:
         raise ValueError("Measuring the sliders needs at least 4 held-out lines.")
-    zs = torch.stack([writer.encode_line(m, s) for s in pick])
+    zs = torch.stack([explore.encode_line(m, s) for s in pick])
     base = decode(m, zs)
     base_share = readable(base, vocab)
     floor = READABLE * base_share
@@ -156,56 +154,3 @@ def measure(
             for nm, r, sh, eff in zip(names, ranges, shares, effects)
         ],
     }
-
-
-def sidecar(checkpoint: str | Path) -> Path:
-    """Where a checkpoint's slider measurements live."""
-    p = Path(checkpoint)
-    return p.with_name(p.stem + SUFFIX)
-
-
-def save(checkpoint: str | Path, measured: dict) -> Path:
-    """Store the measurements beside the checkpoint."""
-    return atomic_write_bytes(sidecar(checkpoint), json.dumps(measured, ensure_ascii=False, indent=1).encode())
-
-
-def read(checkpoint: str | Path, file_hash: str | None = None) -> dict | None:
-    """The measurements stored beside a checkpoint (None when absent, damaged or for another file version)."""
-    path = sidecar(checkpoint)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("directions"), list):
-        return None
-    if file_hash and data.get("checkpoint") not in (None, file_hash):
-        return None
-    return data
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Measure a line model's sliders on held-out Shakespeare (or given text) and store them beside it:
-    python -m engines.words.lines assets/models/words/verse.pt [--lines 32] [--data my.txt]"""
-    import argparse
-
-    from engines.words import data, writer
-
-    p = argparse.ArgumentParser(description=main.__doc__)
-    p.add_argument("model")
-    p.add_argument("--lines", type=int, default=32, help="held-out lines to measure on")
-    p.add_argument("--data", nargs="*", help=".txt files (default: the bundled Shakespeare split)")
-    args = p.parse_args(argv)
-    corpus = data.user_corpus(args.data, max_bytes=None) if args.data else data.shakespeare()
-    m = writer.load_line_model(args.model)
-    found = measure(m, data.verse_lines(corpus.val), vocabulary(corpus.train), n_lines=args.lines)
-    print(
-        json.dumps(
-            {"names": [d["name"] for d in found["directions"]], "ranges": [d["range"] for d in found["directions"]]},
-            ensure_ascii=False,
-        )
-    )
-    print(save(args.model, found))
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,7 @@ Why: a character model trained for minutes learns most from many quick steps of 
 at under one step a second, reached 2.85 nats/char held out; the small shapes below take 4-6
 steps a second). Each candidate names the fewest steps it needs to be worth its size; the planner
 takes the largest candidate whose measured speed buys those steps within the budget, and plans
-its cosine schedule to end with the budget (`train._lr` also follows the clock, so the schedule
+its cosine schedule to end with the budget (`recipe.gpt_lr` also follows the clock, so the schedule
 finishes on time even if the machine slows down).
 
 bfloat16 autocast is used only where it is faster: a short matrix product is timed both ways
@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 import torch
 
 from engines.words.gpt import GPT, GPTConfig
-from engines.words.train import GPTTrainConfig, batches
+from engines.words.recipe import TrainConfig
+from engines.words.train import batches
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Plan:
     """What a time-limited run will train: the shape, its training settings, and why."""
 
     model: GPTConfig
-    train: GPTTrainConfig
+    train: TrainConfig
     step_s: float
     reason: str
 
@@ -157,7 +158,7 @@ def plan(
     if max_steps is not None:
         steps = min(steps, max_steps)
     warmup = max(1, min(200, max(20, int(steps * WARMUP_SHARE)), steps // 2 or 1))
-    train = GPTTrainConfig(
+    train = TrainConfig(
         steps=steps,
         batch=chosen.batch,
         lr=chosen.lr,

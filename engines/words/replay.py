@@ -12,7 +12,7 @@ from pathlib import Path
 from engines import checkpoints
 from engines import sweep as sweeps
 from engines.replay import ReplayContext
-from engines.words import service, writer
+from engines.words import explore, service
 from engines.words.sweep import as_text, words_sweep
 
 KINDS = ("writing", "morph", "line", "sweep")
@@ -24,7 +24,7 @@ def find_model(
     """The checkpoint a recipe names, among the bundled models and the workspace's (by file hash,
     else by name); a plain message when it is not here."""
     user = ctx.models_dir / service.ENGINE if ctx is not None else None
-    found = writer.available_models(user, kind)
+    found = explore.available_models(user, kind)
     for path in found.values():
         if checkpoints.file_hash(path) == rec.get(hash_key):
             return path
@@ -60,7 +60,7 @@ def remake(rec: dict, ctx: ReplayContext | None = None) -> str:
     kind = _kind(rec)
     if kind == "writing":
         s = writing_settings(rec)
-        w = writer.load_writer(find_model(rec, ctx, "gpt"))
+        w = explore.load_writer(find_model(rec, ctx, "gpt"))
         return s.prompt + "".join(s.stream(w))
     if kind == "morph":
         s = service.MorphSettings.checked(
@@ -71,9 +71,9 @@ def remake(rec: dict, ctx: ReplayContext | None = None) -> str:
             rec.get("decoding", "likeliest"),
             rec.get("seed", 0),
         )
-        return "\n".join(s.lines(writer.load_line_model(find_model(rec, ctx, "vae")))) + "\n"
+        return "\n".join(s.lines(explore.load_line_model(find_model(rec, ctx, "vae")))) + "\n"
     if kind == "line":
-        m = writer.load_line_model(find_model(rec, ctx, "vae"))
+        m = explore.load_line_model(find_model(rec, ctx, "vae"))
         return service.line_at(m, rec.get("base"), rec.get("sliders") or [])
     return remake_sweep(rec, ctx)
 
@@ -82,8 +82,8 @@ def remake_sweep(rec: dict, ctx: ReplayContext | None = None) -> str:
     """A Words sweep made again, as the text the Gallery keeps."""
     xa, ya = sweeps.axes_of(rec)
     line = rec.get("mode") == "line"
-    w = None if line else writer.load_writer(find_model(rec, ctx, "gpt"))
-    m = writer.load_line_model(find_model(rec, ctx, "vae", "vae", "vae_checkpoint")) if line else None
+    w = None if line else explore.load_writer(find_model(rec, ctx, "gpt"))
+    m = explore.load_line_model(find_model(rec, ctx, "vae", "vae", "vae_checkpoint")) if line else None
     cells: list[sweeps.Cell] = []
     for event in words_sweep(w, m, dict(rec.get("base") or {}), xa, ya):
         cells = event.cells

@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from engines.words.tokenizer import CharTokenizer
+
 BOS, EOS, PAD = 1, 2, 3  # reserved ids after the tokenizer's unknown id 0; text ids start at 4
 OFFSET = 4
 
@@ -22,9 +24,9 @@ OFFSET = 4
 @dataclass(frozen=True)
 class VAEConfig:
     vocab_size: int = 100  # tokenizer size + OFFSET
-    embed: int = 64
-    hidden: int = 256
-    latent: int = 24
+    embed: int = 64  # character embedding width
+    hidden: int = 256  # GRU width (the encoder's, each way, and the decoder's)
+    latent: int = 24  # numbers a line is squeezed into
     max_len: int = 82  # characters per line, with BOS/EOS
 
     def to_dict(self) -> dict:
@@ -143,6 +145,20 @@ class RNNVAE(nn.Module):
             [t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else [t for t in row if t != PAD]
             for row in best
         ]
+
+
+def lines_to_ids(tok: CharTokenizer, lines: list[str], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lines -> padded ids (N, max_len) with BOS/EOS in the VAE's id space, and their lengths."""
+    rows = [[BOS] + [i + OFFSET for i in tok.encode(line[: max_len - 2])] + [EOS] for line in lines]
+    ids = torch.full((len(rows), max(len(r) for r in rows)), PAD, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+    return ids, torch.tensor([len(r) for r in rows])
+
+
+def ids_to_text(tok: CharTokenizer, ids: list[int]) -> str:
+    """A decoded id list (the VAE's id space) back to text, leaving out the reserved ids."""
+    return tok.decode([i - OFFSET for i in ids if i >= OFFSET])
 
 
 def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:

@@ -1,41 +1,29 @@
 """What the Words tab asks of the engine, as plain functions a script or a test can call: the
 bounds every request is checked against, the recipes kept with a text, keeping a text in a
-Gallery, and preparing a training run on the artist's text (capped in size, time and memory).
+Gallery, and the controls a recipe restores (training runs are set up in `runs.py`).
 
 Bounds (the studio's sliders use the same numbers):
 
 - prompt: at most MAX_PROMPT_CHARS characters (the models read only their last 128-256);
-- written length: 1 to `writer.MAX_NEW` (5,000) characters;
+- written length: 1 to `explore.MAX_NEW` (5,000) characters;
 - temperature 0-2, top-k 0-100 (0 = off), top-p 0.05-1, repetition penalty 1-2, all finite;
 - seed: a whole number 0 to 2**31-1 (`limits.seed`: empty or negative is refused; 0 is a seed like any other);
 - stop sequences: at most MAX_STOPS of them, the field at most MAX_STOP_CHARS characters;
 - a kept text: at most `limits.MAX_TEXT_CHARS` characters;
-- morph: 2 to `writer.MAX_MORPH_STEPS` (40) steps; line sliders -3 to 3; a latent's numbers within +-LATENT_MAX;
-- training text: at most `limits.MAX_TRAIN_TEXT_BYTES` bytes.
+- morph: 2 to `explore.MAX_MORPH_STEPS` (40) steps; line sliders -3 to 3; a latent's numbers within +-LATENT_MAX;
+- training text: at most `limits.MAX_TRAIN_TEXT_BYTES` bytes (`runs.check_training_text`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from engines import limits
-from engines.jobs import StopToken
 from engines.outputs import Output, OutputStore
-from engines.words import lines as line_measures
-from engines.words import plan as planner
-from engines.words import writer
-from engines.words.data import MIN_CHARS, check_text_size, user_corpus, verse_lines
-from engines.words.gpt import GPTConfig
-from engines.words.train import GPTTrainConfig, WordsEvent, train_gpt
-from engines.words.train_vae import VAETrainConfig, finetune_config, train_vae
+from engines.words import explore
+from engines.words.files import ENGINE
 
-ENGINE = "words"
 MAX_PROMPT_CHARS = 10_000
 MAX_STOPS = 10
 MAX_STOP_CHARS = 500
@@ -43,15 +31,9 @@ TEMPERATURE = (0.0, 2.0)
 TOP_K = (0, 100)
 TOP_P = (0.05, 1.0)
 PENALTY = (1.0, 2.0)
-LENGTH = (1, writer.MAX_NEW)
+LENGTH = (1, explore.MAX_NEW)
 SLIDER = 3.0  # line sliders move -SLIDER..SLIDER spreads along their direction
 LATENT_MAX = 50.0  # a latent handed in by a script: each number within +-LATENT_MAX
-MIN_VAE_LINES = 50
-
-STUDIO_GPT = GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1)
-"""A Transformer trained from scratch in the studio: the bundled model's shape, which a CPU trains
-at a step or two a second (the library default, 6 x 384 wide over 256 characters, takes ten
-seconds a step on two cores, so a minutes-long budget would buy a handful of steps)."""
 
 
 # ---------------------------------------------------------------- writing
@@ -97,14 +79,14 @@ class WriteSettings:
             tuple(stop_list(stop)),
         )
 
-    def stream(self, w: writer.Writer) -> Iterator[str]:
+    def stream(self, w: explore.Writer) -> Iterator[str]:
         """The text written after the prompt, in chunks."""
-        return writer.stream(
+        return explore.stream(
             w, self.prompt, self.length, self.temperature, self.top_k, self.top_p, self.penalty, self.seed, self.stop
         )
 
 
-def writing_recipe(w: writer.Writer, s: WriteSettings, text: str) -> dict:
+def writing_recipe(w: explore.Writer, s: WriteSettings, text: str) -> dict:
     """The recipe of a written text. `length` is what was really written after the prompt (a text
     stopped early or cut by a stop sequence is reproduced exactly by it); `length_asked` keeps the
     slider's value when it differs."""
@@ -171,17 +153,17 @@ class MorphSettings:
         return cls(
             limits.text(a, "The first line", limits.MAX_LINE_CHARS),
             limits.text(b, "The second line", limits.MAX_LINE_CHARS),
-            limits.whole(steps, "The number of steps", 2, writer.MAX_MORPH_STEPS),
+            limits.whole(steps, "The number of steps", 2, explore.MAX_MORPH_STEPS),
             path,
             decoding == "likeliest",
             limits.seed(seed),
         )
 
-    def lines(self, m: writer.LineModel) -> list[str]:
+    def lines(self, m: explore.LineModel) -> list[str]:
         """The lines along the path, one per step."""
-        return writer.morph(m, self.a, self.b, self.steps, self.path, self.greedy, seed=self.seed)
+        return explore.morph(m, self.a, self.b, self.steps, self.path, self.greedy, seed=self.seed)
 
-    def recipe(self, m: writer.LineModel) -> dict:
+    def recipe(self, m: explore.LineModel) -> dict:
         return {
             "engine": ENGINE,
             "kind": "morph",
@@ -197,7 +179,7 @@ class MorphSettings:
 
 
 def checked_line(
-    m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]
+    m: explore.LineModel, base: Sequence[float] | None, sliders: Sequence[float]
 ) -> tuple[list[float] | None, list[float]]:
     """A latent (a script's list of numbers, or None for the centre) and slider values, checked: each
     slider within its measured readable range (`LineModel.slider_ranges`, at most +-SLIDER)."""
@@ -214,13 +196,13 @@ def checked_line(
     return z_base, vals
 
 
-def line_at(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> str:
+def line_at(m: explore.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> str:
     """The line at a latent (a script's list of numbers, or the centre) moved by the sliders."""
     z_base, vals = checked_line(m, base, sliders)
-    return writer.decode(m, writer.latent(m, z_base, vals)[None])[0]
+    return explore.decode(m, explore.latent(m, z_base, vals)[None])[0]
 
 
-def line_recipe(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> dict:
+def line_recipe(m: explore.LineModel, base: Sequence[float] | None, sliders: Sequence[float]) -> dict:
     """The recipe of a line made with the sliders (its latent, or None for the centre, and the sliders)."""
     z_base, vals = checked_line(m, base, sliders)
     return {
@@ -229,7 +211,7 @@ def line_recipe(m: writer.LineModel, base: Sequence[float] | None, sliders: Sequ
         "model": m.name,
         "checkpoint": m.hash,
         "base": z_base,
-        "sliders": (vals + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS],
+        "sliders": (vals + [0.0] * explore.N_SLIDERS)[: explore.N_SLIDERS],
         "slider_names": m.slider_names(),
     }
 
@@ -262,138 +244,5 @@ def controls_of(rec: dict) -> dict:
     if kind in ("line", "sweep"):
         src = rec if kind == "line" else dict(rec.get("base") or {})
         sliders = [float(v) for v in (src.get("sliders") or [])]
-        return {"base": src.get("base") or [], "sliders": (sliders + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS]}
+        return {"base": src.get("base") or [], "sliders": (sliders + [0.0] * explore.N_SLIDERS)[: explore.N_SLIDERS]}
     raise ValueError("That recipe was not made by the Words tab.")
-
-
-# ---------------------------------------------------------------- training
-@dataclass
-class TrainingRun:
-    """A prepared training: its events (a generator), what it reads, and the disk it will need."""
-
-    events: Iterator[WordsEvent]
-    described: str
-    vae: bool
-    checkpoint_bytes: int
-
-
-def check_training_text(paths: Sequence[str], pasted: str | None) -> None:
-    """Refuse, before any queueing, a training without text or with more than the studio takes."""
-    if not paths and not (pasted or "").strip():
-        raise ValueError(f"Add your text first: .txt/.md files or pasted text (at least {MIN_CHARS:,} characters).")
-    check_text_size(paths, pasted or "")
-
-
-def prepare_training(
-    vae: bool,
-    paths: Sequence[str],
-    pasted: str,
-    out: Path,
-    init: Path | None,
-    steps: int,
-    budget_s: float | None,
-    stop: StopToken,
-    device: str,
-    name: str,
-) -> TrainingRun:
-    """Read the artist's text and set up a Transformer or RNN-VAE training into `out` (fine-tuning
-    `init` when given); nothing runs until its events are iterated."""
-    corpus = user_corpus(paths, pasted or "")
-    if vae:
-        train_lines, val_lines = verse_lines(corpus.train), verse_lines(corpus.val)
-        del corpus
-        if len(train_lines) < MIN_VAE_LINES or not val_lines:
-            raise ValueError(
-                f"Found {len(train_lines)} usable lines (12-80 characters); the RNN-VAE needs at least "
-                f"{MIN_VAE_LINES}, plus a few held out."
-            )
-        described = f"{len(train_lines):,} lines"
-        settings = dict(steps=steps, eval_every=50, checkpoint_every=250, time_budget_s=budget_s)
-        cfg = finetune_config(init, **settings) if init else VAETrainConfig(**settings)
-        events = train_vae(
-            train_lines,
-            val_lines,
-            out,
-            cfg=cfg,
-            stop=stop,
-            name=name,
-            data_note=described,
-            init_from=init,
-            device=device,
-        )
-        events = measured_at_end(events, out, val_lines, line_measures.vocabulary(train_lines))
-    else:
-        described = corpus.describe()
-        model_cfg, cfg = (
-            STUDIO_GPT,
-            GPTTrainConfig(
-                steps=steps,
-                eval_every=50,
-                eval_batches=4,
-                checkpoint_every=250,
-                lr=3e-4 if init else 1e-3,
-                warmup=20,
-                time_budget_s=budget_s,
-            ),
-        )
-        if budget_s and init is None and not out.is_file():  # from scratch against the clock: plan for the budget
-            p = planner.plan(budget_s, device=device, max_steps=steps)
-            model_cfg, cfg, described = p.model, p.train, f"{described}; {p.reason}"
-        events = train_gpt(
-            corpus, out, model_cfg, cfg, stop=stop, name=name, data_note=described, init_from=init, device=device
-        )
-    return TrainingRun(released(events), described, vae, _checkpoint_bytes(out, init, vae))
-
-
-MEASURE_LINES = 12  # held-out lines a finished line-model training measures its sliders on
-
-
-def measured_at_end(
-    events: Iterator[WordsEvent], out: Path, val_lines: list[str], vocab: set[str]
-) -> Iterator[WordsEvent]:
-    """Pass a line-model training's events through; when it ends with a checkpoint, measure what its
-    sliders do and how far they stay readable (`lines.measure`), stored beside the checkpoint."""
-    for ev in events:
-        if ev.done and out.is_file() and len(val_lines) >= 4:
-            try:
-                line_measures.save(
-                    out, line_measures.measure(writer.load_line_model(out), val_lines, vocab, n_lines=MEASURE_LINES)
-                )
-                ev.message = f"{ev.message}; sliders named by what they change"
-            except ValueError:
-                pass
-        yield ev
-
-
-def _checkpoint_bytes(out: Path, init: Path | None, vae: bool) -> int:
-    """About what the run's checkpoint will take on disk (weights and optimiser state, float32)."""
-    if out.is_file():
-        return 0  # resuming rewrites a file of the same size
-    if init is not None and init.is_file():
-        return init.stat().st_size * 6  # a compact float16 model grows to float32 weights plus two moments
-    params = 12 * STUDIO_GPT.n_layer * STUDIO_GPT.n_embd**2 if not vae else 2_500_000
-    return params * 4 * 3
-
-
-def released(events: Iterator[WordsEvent]) -> Iterator[WordsEvent]:
-    """Pass a training's events through; when it ends, give its memory back to the system (the
-    model, optimiser and the encoded text are freed, but the C allocator keeps freed pages unless
-    asked to trim, so a studio would otherwise sit on a training's peak for good)."""
-    try:
-        yield from events
-    finally:
-        events.close()
-        del events
-        release_memory()
-
-
-def release_memory() -> None:
-    """Collect garbage and return free heap pages to the system (glibc's malloc_trim; a no-op elsewhere)."""
-    gc.collect()
-    if os.name != "posix":
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass

@@ -15,7 +15,7 @@ from typing import Any
 
 from engines import limits, sweep
 from engines.jobs import StopToken
-from engines.words import service, writer
+from engines.words import explore, service
 
 TEMPERATURE, TOP_P, TOP_K, PENALTY, SEED = "temperature", "top-p", "top-k", "repetition penalty", "seed"
 AXES = (TEMPERATURE, TOP_P, TOP_K, PENALTY, SEED)  # plus 'line slider N: name'
@@ -25,9 +25,9 @@ CELL_CHARS = 120  # what each writing cell writes (at most MAX_CELL_CHARS)
 MAX_CELL_CHARS = 400
 
 
-def axis_names(m: writer.LineModel | None) -> list[str]:
+def axis_names(m: explore.LineModel | None) -> list[str]:
     """What a Words sweep can move, for the tab's axis pickers."""
-    names = m.slider_names() if m is not None else [f"Direction {i + 1}" for i in range(writer.N_SLIDERS)]
+    names = m.slider_names() if m is not None else [f"Direction {i + 1}" for i in range(explore.N_SLIDERS)]
     return [*AXES, *(f"line slider {i + 1}: {n}" for i, n in enumerate(names))]
 
 
@@ -37,10 +37,10 @@ def slider_index(name: str) -> int | None:
     if not low.startswith("line slider "):
         return None
     head = low[len("line slider ") :].split(":")[0].strip()
-    return int(head) - 1 if head.isdigit() and 1 <= int(head) <= writer.N_SLIDERS else None
+    return int(head) - 1 if head.isdigit() and 1 <= int(head) <= explore.N_SLIDERS else None
 
 
-def check_axis(ax: sweep.Axis, m: writer.LineModel | None) -> sweep.Axis:
+def check_axis(ax: sweep.Axis, m: explore.LineModel | None) -> sweep.Axis:
     """An axis whose name Words knows and whose values are within the tab's bounds."""
     name = ax.name
     checks = {
@@ -61,7 +61,7 @@ def check_axis(ax: sweep.Axis, m: writer.LineModel | None) -> sweep.Axis:
     return sweep.Axis(name, tuple(limits.number(v, f"Line slider {i + 1}", -reach, reach) for v in ax.values))
 
 
-def axes(x_axis: Any, y_axis: Any, m: writer.LineModel | None) -> tuple[sweep.Axis, sweep.Axis, str]:
+def axes(x_axis: Any, y_axis: Any, m: explore.LineModel | None) -> tuple[sweep.Axis, sweep.Axis, str]:
     """Both axes checked, and the sweep's mode: 'writing' or 'line'."""
     xa, ya = sweep.check_axes(x_axis, y_axis)
     xa, ya = check_axis(xa, m), check_axis(ya, m)
@@ -104,7 +104,7 @@ def check_base(base: dict, mode: str) -> dict:
     }
     if mode == "line":
         sliders = limits.numbers(list(base.get("sliders") or []), "Direction", -service.SLIDER, service.SLIDER)
-        out["sliders"] = (sliders + [0.0] * writer.N_SLIDERS)[: writer.N_SLIDERS]
+        out["sliders"] = (sliders + [0.0] * explore.N_SLIDERS)[: explore.N_SLIDERS]
         latent = base.get("base")
         if latent is not None and not isinstance(latent, (list, tuple)):
             raise ValueError("The line's latent must be a list of numbers (or empty for the centre).")
@@ -126,15 +126,15 @@ def cell_settings(base: dict, moves: dict[str, Any]) -> dict:
     return s
 
 
-def make_cell(w: writer.Writer | None, m: writer.LineModel | None, s: dict, mode: str) -> str:
+def make_cell(w: explore.Writer | None, m: explore.LineModel | None, s: dict, mode: str) -> str:
     """One cell: the text written after the prompt (writing) or the line (line sweeps)."""
     if mode == "line":
-        z = writer.latent(m, s.get("base"), s["sliders"])[None]
+        z = explore.latent(m, s.get("base"), s["sliders"])[None]
         greedy = float(s.get("temperature", 0.0)) <= 0
-        return writer.decode(
+        return explore.decode(
             m, z, greedy=greedy, temperature=float(s.get("temperature", 0.8)), seed=int(s.get("seed", 0))
         )[0]
-    return writer.write(
+    return explore.write(
         w,
         s["prompt"],
         length=s["length"],
@@ -148,8 +148,8 @@ def make_cell(w: writer.Writer | None, m: writer.LineModel | None, s: dict, mode
 
 
 def words_sweep(
-    w: writer.Writer | None,
-    m: writer.LineModel | None,
+    w: explore.Writer | None,
+    m: explore.LineModel | None,
     base: dict,
     x_axis: Any,
     y_axis: Any,
@@ -168,7 +168,7 @@ def words_sweep(
 
 
 def recipe(
-    w: writer.Writer | None, m: writer.LineModel | None, base: dict, xa: sweep.Axis, ya: sweep.Axis, mode: str
+    w: explore.Writer | None, m: explore.LineModel | None, base: dict, xa: sweep.Axis, ya: sweep.Axis, mode: str
 ) -> dict:
     """A Words sweep's recipe (the models that made it, its mode, both axes and the shared settings)."""
     extra: dict = {"mode": mode}

@@ -23,6 +23,7 @@ from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.paint import anchors as anchoring
 from engines.paint.augment import diff_augment
+from engines.paint.data import training_set
 from engines.paint.explore import PaintModel
 from engines.paint.images import to_tensor
 
@@ -123,8 +124,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
-    from engines.paint.data import training_set
-
     data, note = training_set(args.data, args.resolution)
     net, acc = fit(data.images, data.labels, len(data.class_names), args.steps)
     save(args.out, net, list(data.class_names), acc, f"{note}; {args.steps} steps on a fixed 80% split")

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from engines.backbones import efficientnet_lite0
 from engines.paint import anchors as anchoring
-from engines.paint.data import parent_classes
+from engines.paint.data import parent_classes, training_set
 from engines.paint.explore import PaintModel
 
 FEATURE_SIZE = 224
@@ -247,8 +247,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--probe-out", help="also fit the class probe on the pictures' features and save it here")
     p.add_argument("--resolution", type=int, default=64)
     args = p.parse_args(argv)
-    from engines.paint.data import training_set
-
     data, _ = training_set(args.data, args.resolution)
     images, labels = data.images, data.labels
     feats = features(images)

@@ -1,6 +1,7 @@
-"""Writing with Words models: prompts made safe (unknown characters, over-long prompts), text
-streamed in chunks with stop sequences, and the RNN-VAE's line morphs, latent sliders and
-prior samples. Everything is deterministic for a given model, seed and settings."""
+"""Making things with loaded Words models (what the studio calls): prompts made safe (unknown
+characters, over-long prompts), text streamed in chunks with stop sequences, and the RNN-VAE's line
+morphs, latent sliders and prior samples. Everything is deterministic for a given model, seed and
+settings. Models load once per file version and list as bundled or the artist's own."""
 
 from __future__ import annotations
 
@@ -12,16 +13,14 @@ from pathlib import Path
 import torch
 
 from engines import checkpoints
-from engines.words import lines as line_measures
+from engines.settings import assets_dir
+from engines.words import files
+from engines.words.files import ENGINE
 from engines.words.gpt import GPT
-from engines.words.rnn_vae import RNNVAE, lerp, slerp_path
+from engines.words.rnn_vae import RNNVAE, ids_to_text, lerp, lines_to_ids, slerp_path
 from engines.words.tokenizer import CharTokenizer
-from engines.words.train import load_gpt
-from engines.words.train_vae import ids_to_text, lines_to_ids, load_vae
 
-ENGINE = "words"
-ASSETS = Path(os.environ.get("ATELIER_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
-BUNDLED_DIR = ASSETS / "models" / "words"
+BUNDLED_DIR = assets_dir() / "models" / "words"
 N_SLIDERS = 8
 MAX_NEW = 5000  # characters one request may write
 MAX_MORPH_STEPS = 40
@@ -83,16 +82,17 @@ class Prompt:
 
 
 def _build(path: str) -> Writer | LineModel:
+    """A Words checkpoint as a Writer (Transformer) or a LineModel (RNN-VAE), ready to use."""
     ck = checkpoints.load(path, engine=ENGINE)
     h = checkpoints.file_hash(path)
     if ck.config.get("kind") == "gpt":
-        model, tok, ck = load_gpt(path)
+        model, tok = files.gpt_of(ck)
         return Writer(model.requires_grad_(False), tok, ck.meta, Path(path), h)
     if ck.config.get("kind") == "vae":
-        model, tok, ck = load_vae(path)
+        model, tok = files.vae_of(ck)
         atlas = ck.extra.get("atlas") or {}
         n = model.cfg.latent
-        measured = ck.extra.get("directions") or line_measures.read(path, h)
+        measured = ck.extra.get("directions") or files.read_measures(path, h)
         return LineModel(
             model.requires_grad_(False),
             tok,
@@ -112,6 +112,7 @@ load = checkpoints.file_cached(_build, "Words model")
 
 
 def load_writer(path: str | os.PathLike) -> Writer:
+    """The Transformer at `path` (refusing a line model)."""
     m = load(path)
     if not isinstance(m, Writer):
         raise checkpoints.CheckpointError(f"{Path(path).name} is a line model (RNN-VAE), not a Transformer")
@@ -119,11 +120,12 @@ def load_writer(path: str | os.PathLike) -> Writer:
 
 
 def load_line_model(path: str | os.PathLike) -> LineModel:
+    """The line model at `path` (refusing a Transformer), with its slider measurements when it has them."""
     m = load(path)
     if not isinstance(m, LineModel):
         raise checkpoints.CheckpointError(f"{Path(path).name} is a Transformer, not a line model (RNN-VAE)")
     if m.measured is None:  # measured after it was first loaded (a training's end): read them now
-        m.measured = line_measures.read(path, m.hash)
+        m.measured = files.read_measures(path, m.hash)
     return m
 
 
@@ -203,12 +205,14 @@ def stream(
         yield written[sent:]
 
 
-def write(w: Writer, prompt: str, **kw) -> str:
+def write(w: Writer, prompt: str, **kw: object) -> str:
+    """The whole text `stream` writes after `prompt`."""
     return "".join(stream(w, prompt, **kw))
 
 
 # ---------------------------------------------------------------- the RNN-VAE
 def _check_line(m: LineModel, line: str) -> str:
+    """A line stripped and checked: not empty, and short enough for the model."""
     line = (line or "").strip()
     if not line:
         raise ValueError("Write a line of text first.")

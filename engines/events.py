@@ -39,3 +39,31 @@ def history_rows(history: list[tuple[int, dict[str, float]]]) -> list[dict[str, 
         for name, value in losses.items()
         if value is not None
     ]
+
+
+END_REASONS = ("finished", "stopped", "time budget reached")  # engines.jobs.end_reason's words
+
+
+def _size(path: Path) -> str:
+    n = path.stat().st_size
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{max(1, round(n / 1e3))} kB"
+
+
+def end_sentence(reason: str, step: int, total: int, path: Path, name: str, compact: bool) -> str:
+    """How a training ended and what its file holds, the same in every engine: a compact model (training
+    it again fine-tunes from it), or one with its training state (training again with the name goes on)."""
+    size = _size(Path(path))
+    if compact:
+        return (
+            f"Finished at step {step} of {total}. Saved {name} ({size}, compact: training it again fine-tunes from it)."
+        )
+    if reason == "finished" and step >= total:
+        return (
+            f"Finished at step {step} of {total}; saved {name} with its training state ({size}): "
+            "train it again with more steps to go on."
+        )
+    how = "Stopped" if reason == "stopped" else "Reached the time limit"
+    return (
+        f"{how} at step {step} of {total}; saved with its training state ({size}): "
+        "Train again with the same name to go on."
+    )

@@ -13,10 +13,10 @@ import pandas as pd
 from PIL import Image
 
 from engines import checkpoints, limits
-from engines.events import TrainEvent, history_rows
+from engines.events import END_REASONS, TrainEvent, end_sentence, history_rows
 from engines.paint import controls, explore
 from engines.paint.data import MIN_IMAGES, load_image_set, survey
-from engines.paint.export import saved_note
+from engines.paint.export import resumable
 from engines.paint.recipe import TrainConfig, bundled_recipe
 from engines.paint.train import train
 from studio import common
@@ -123,7 +123,8 @@ def _saved(ev: TrainEvent, name: str, asked: int) -> str:
     """The end of the final status: which file the training left (compact, or resumable), or ''."""
     if ev.checkpoint is None or not Path(ev.checkpoint).is_file():
         return ""
-    return " " + saved_note(ev.checkpoint, name, ev.step, asked)
+    reason = ev.message if ev.message in END_REASONS else "finished"
+    return " " + end_sentence(reason, ev.step, asked, Path(ev.checkpoint), name, not resumable(ev.checkpoint))
 
 
 def _clock(seconds: float | None) -> str:
@@ -136,7 +137,8 @@ def _clock(seconds: float | None) -> str:
 def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
     """The status line for one training event: step of total, pictures/s, elapsed and ETA."""
     if ev.done:
-        return f"**Done** ({ev.message or 'finished'}): step {ev.step}. The model **{name} (yours)** is in the list."
+        said = "" if not ev.message or ev.message in END_REASONS else f" ({ev.message})"
+        return f"**Done**{said}: the model **{name} (yours)** is in the list."
     if not ev.step:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
     return (

@@ -25,7 +25,7 @@ from studio.sound_panels import NAME
 def _train_status(ev: TrainEvent, name: str, said: str) -> str:
     """One line about a training event: step, losses, ETA; at the end, how the model was saved."""
     if ev.done:
-        return f"**Done**: {ev.message}. The model **{name} (yours)** is in the list."
+        return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
     if ev.step == 0:
         return f"**{ev.message}**. {said}"
     eta = f" · about {ev.eta_s:.0f} s to go" if ev.eta_s is not None else ""

@@ -55,7 +55,7 @@ def test_loss_falls_on_a_tiny_corpus_a_finished_run_is_compact_and_a_stopped_one
     events = list(train_melody(tunes[:20], tunes[20:], out, small, cfg, device="cpu"))
     vals = [e.losses["held-out"] for e in events if "held-out" in e.losses]
     assert vals[-1] < vals[0] - 0.5 and events[-1].done and events[-1].history[-1] == (40, events[-1].losses)
-    assert events[-1].message.startswith("Saved tiny (") and "compact" in events[-1].message
+    assert events[-1].message.startswith("Finished at step 40 of 40. Saved tiny (") and "compact" in events[-1].message
     assert all(e.eta_s is not None for e in events[1:-1]) and "opt" not in checkpoints.load(out).extra
     by_hand = MelodyTrainConfig(**{**cfg.__dict__, "steps": 10, "compact": False})  # the CLI's default
     again = list(train_melody(tunes[:20], tunes[20:], out, small, by_hand))

@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from engines import checkpoints, cli
+from engines.events import end_sentence
 from engines.jobs import StopToken
 from engines.paint import explore
 from engines.paint.__main__ import main, parser
 from engines.paint.data import ImageSet, parent_classes, save_prepared, training_set
-from engines.paint.export import export_for_sampling, export_resume_state, resumable, saved_note
+from engines.paint.export import export_for_sampling, export_resume_state, resumable
 from engines.paint.images import to_tensor
 from engines.paint.model import Discriminator, GANConfig, Generator, one_hot
 from engines.paint.recipe import TrainConfig
@@ -76,7 +77,7 @@ def test_training_resumes_and_stops_cleanly(tmp_path):
     assert last.done and last.message == "stopped" and last.step < 10_000
     ck = checkpoints.load(tmp_path / "s.pt")
     assert ck.meta["steps"] == last.step and {"opt_g", "opt_d"} <= set(ck.extra["train"]) and resumable(last.checkpoint)
-    note = saved_note(last.checkpoint, "s", last.step, 10_000)
+    note = end_sentence(last.message, last.step, 10_000, last.checkpoint, "s", not resumable(last.checkpoint))
     assert note.startswith(f"Stopped at step {last.step} of 10000; saved with its training state (")
     more = TrainConfig(steps=last.step + 2, batch=16, anchor_steps=0)
     events = list(train(shapes(), tmp_path / "s.pt", TINY, more, device="cpu", compact=True))
@@ -196,8 +197,10 @@ def test_a_run_that_completes_its_steps_leaves_a_compact_file_that_training_agai
     assert "train" not in ck.extra and not any("opt" in k for k in ck.extra) and "anchors" in ck.extra
     assert all(v.dtype == torch.float32 for v in ck.state_dict.values() if v.is_floating_point())
     assert done.checkpoint.stat().st_size < 0.5 * (tmp_path / "full.pt").stat().st_size
-    note = saved_note(done.checkpoint, "m", 6, 6)
-    assert note.startswith("Saved m (") and note.endswith(" MB, compact: training it again fine-tunes from it).")
+    note = end_sentence("finished", 6, 6, done.checkpoint, "m", not resumable(done.checkpoint))
+    assert note.startswith("Finished at step 6 of 6. Saved m (") and note.endswith(
+        "compact: training it again fine-tunes from it)."
+    )
     assert resumable(full.checkpoint) and not resumable(done.checkpoint)
     a, b = explore.load_model(full.checkpoint), explore.load_model(done.checkpoint)
     for seed in (1, 2):  # sampling is unchanged: the same EMA generator, kept in float32

@@ -154,7 +154,11 @@ def test_train_vae_writes_a_checkpoint_that_plays_and_trains_again(tmp_path, mon
     assert set(events[-1].losses) == {"train", "held-out"} and [s for s, _ in events[-1].history] == [10, 20]
     # it completed its steps: the file is compact (no optimiser state), and says so
     said = events[-1].message
-    assert said.startswith("Saved tiny (") and "compact: training it again fine-tunes from it" in said
+    assert (
+        said.startswith("Finished at step")
+        and "Saved tiny (" in said
+        and "compact: training it again fine-tunes from it" in said
+    )
     ck = checkpoints.load(out, engine="sound")
     assert "opt" not in ck.extra and ck.meta["steps"] == 20 and set(ck.extra["atlas"]["presets"]) == {"a", "b"}
     # training again with the same name fine-tunes it with a fresh optimiser, keeping its presets

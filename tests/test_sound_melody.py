@@ -299,7 +299,7 @@ def test_training_on_midi_files_lands_in_the_callers_models_only(tmp_path):
             request=_request(KEY_A),
         )
     )
-    assert "3 melodies" in outs[0][0] and outs[-1][0].startswith("**Done**: Saved tunes (")
+    assert "3 melodies" in outs[0][0] and outs[-1][0].startswith("**Done**: Finished at step 2 of 2. Saved tunes (")
     assert "compact: training it again fine-tunes from it" in outs[-1][0]
     tunes = common.workspace(_request(KEY_A)).models_dir / "sound" / "tunes.pt"
     assert "opt" not in checkpoints.load(tunes, engine="sound").extra

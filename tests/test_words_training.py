@@ -116,7 +116,7 @@ def test_cli_options_come_from_the_config_dataclasses(tmp_path, capsys):
     main(["train", "--data", str(text), "--out", str(out), "--steps", "4", "--eval-every", "3", *shape])
     reports = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert [r["msg"] for r in reports][::2] == ["started", "resumed at step 3"]
-    assert "Finished at step 3 of 3; saved with its training state" in reports[1]["msg"]
+    assert "Finished at step 3 of 3; saved cli with its training state" in reports[1]["msg"]
     assert reports[-1]["step"] == 4 and "train" in reports[-1] and "held-out" in reports[-1]
     ck = checkpoints.load(out)
     assert ck.config["gpt"]["n_layer"] == 1 and ck.meta["train_config"] == asdict(TrainConfig(steps=4, eval_every=3))

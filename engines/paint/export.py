@@ -44,15 +44,3 @@ def export_resume_state(src: str | Path, dst: str | Path) -> Path:
 def resumable(path: str | Path) -> bool:
     """Whether a Paint model file holds its training state (a run can resume it), or is compact."""
     return bool(checkpoints.load(path, engine=ENGINE).extra.get("train"))
-
-
-def saved_note(path: str | Path, name: str, step: int, asked: int) -> str:
-    """What a training left in `path`, for the artist: a compact model that training again fine-tunes,
-    or a file with its training state that training again (same name) resumes."""
-    size = f"{Path(path).stat().st_size / 1e6:.1f} MB"
-    if resumable(path):
-        return (
-            f"Stopped at step {step} of {asked}; saved with its training state ({size}): "
-            "Train again with the same name to go on."
-        )
-    return f"Saved {name} ({size}, compact: training it again fine-tunes from it)."

@@ -20,13 +20,13 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.events import TrainEvent
+from engines.events import TrainEvent, end_sentence
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.audio import TrainingData
 from engines.sound.recipe import TrainConfig, learning_rate
 from engines.sound.render import NoteSet
 from engines.sound.spectrum import SpectrumSettings, logmel_to_audio
-from engines.sound.train_common import ENGINE, Start, end_sentence, eta_s, save, start_point
+from engines.sound.train_common import ENGINE, Start, eta_s, save, start_point
 from engines.sound.vae import NoteVAE, NoteVAEConfig
 
 KIND = "vae"
@@ -191,7 +191,9 @@ def train_vae(
                 preview(model, settings),
                 ckpt,
                 bool(reason),
-                end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, cfg.compact) if reason else "",
+                end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, cfg.compact and reason == "finished")
+                if reason
+                else "",
                 list(history),
             )
         if reason:

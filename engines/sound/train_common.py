@@ -96,26 +96,3 @@ def save(out: Path, ck: Checkpoint, opt_state: dict, reason: str | None, compact
     if not (compact and reason == FINISHED):
         extra["opt"] = opt_state
     return checkpoints.save(out, Checkpoint(ck.engine, ck.state_dict, ck.config, ck.meta, extra))
-
-
-def _size(path: Path) -> str:
-    n = path.stat().st_size
-    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{max(1, round(n / 1e3))} kB"
-
-
-def end_sentence(reason: str, step: int, total: int, path: Path, name: str, compact: bool) -> str:
-    """How a run ended and what its file holds: 'Saved mine (4.1 MB, compact: training it again
-    fine-tunes from it)' or 'Stopped at step 120 of 400; saved with its training state (12 MB): Train
-    again with the same name to go on'."""
-    if reason == FINISHED and compact:
-        return f"Saved {name} ({_size(path)}, compact: training it again fine-tunes from it)"
-    if reason == FINISHED:
-        return (
-            f"Finished at step {step} of {total}; saved {name} with its training state ({_size(path)}): "
-            "train it again with more steps to go on"
-        )
-    how = "Reached the time limit" if reason == "time budget reached" else "Stopped"
-    return (
-        f"{how} at step {step} of {total}; saved with its training state ({_size(path)}): "
-        "Train again with the same name to go on"
-    )

@@ -24,12 +24,12 @@ import torch
 
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.events import TrainEvent
+from engines.events import TrainEvent, end_sentence
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.melody import ENGINE, KIND, MelodyConfig, MelodyRNN, model_from_checkpoint
 from engines.sound.melody_tokens import DURATIONS, N_PITCH, PITCH_HI, PITCH_LO, REST, Events, encode
 from engines.sound.recipe import MelodyTrainConfig, melody_learning_rate
-from engines.sound.train_common import end_sentence, eta_s, save, start_point
+from engines.sound.train_common import eta_s, save, start_point
 from engines.sound.tunes import Tune
 
 
@@ -208,7 +208,11 @@ def train_melody(
             ckpt = write(reason) if (step % cfg.checkpoint_every == 0 or reason) else None
             elapsed = time.time() - t0
             eta = None if reason else eta_s(elapsed, step, cfg.steps, step - start.step, cfg.time_budget_s)
-            said = end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, cfg.compact) if reason else ""
+            said = (
+                end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, cfg.compact and reason == "finished")
+                if reason
+                else ""
+            )
             done = bool(reason)
             yield TrainEvent(step, cfg.steps, losses, elapsed, eta, None, ckpt, done, said, list(history), stats)
         if reason:

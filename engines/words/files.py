@@ -134,24 +134,6 @@ def save_run(
     return checkpoints.save(out, Checkpoint(ENGINE, model.state_dict(), config, meta, extra))
 
 
-def saved_note(path: Path, name: str, step: int, total: int, reason: str, compact: bool) -> str:
-    """The sentence a finished run ends on: what its file holds, how big it is, and what training it
-    again with the same name does."""
-    size = f"{path.stat().st_size / 1e6:.1f} MB"
-    if compact:
-        return (
-            f"Finished at step {step} of {total}. Saved {name} ({size}, compact: training it again fine-tunes from it)"
-        )
-    lead = {
-        "stopped": f"Stopped at step {step} of {total}",
-        "time budget reached": f"Reached the time limit at step {step} of {total}",
-    }.get(reason, f"Finished at step {step} of {total}")
-    again = (
-        "Train again with the same name to go on" if reason != "finished" else "train it again with more steps to go on"
-    )
-    return f"{lead}; saved with its training state ({size}): {again}"
-
-
 # ---------------------------------------------------------------- a line model's slider measurements
 def measures_path(checkpoint: str | os.PathLike) -> Path:
     """Where a line model's slider measurements live (beside it)."""

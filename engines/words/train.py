@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent
+from engines.events import TrainEvent, end_sentence
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.data import Corpus
@@ -163,7 +163,7 @@ def train_gpt(
                 text,
                 ckpt,
                 bool(reason),
-                files.saved_note(ckpt, name or out.stem, step, cfg.steps, reason, compact) if ckpt and reason else "",
+                end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, compact) if ckpt and reason else "",
                 list(history),
                 {"steps_per_s": round(1 / max(step_s, 1e-9), 2)},
             )

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent
+from engines.events import TrainEvent, end_sentence
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.recipe import LinesTrainConfig, eta_s, kl_beta, lines_lr, run_progress, step_estimate
@@ -182,7 +182,7 @@ def train_lines(
             ckpt = save(compact) if (step % cfg.checkpoint_every == 0 or reason) else None
             note = f"reconstructs {metrics['recon_char_acc']:.0%} of held-out characters"
             if ckpt and reason:
-                note = f"{files.saved_note(ckpt, name or out.stem, step, cfg.steps, reason, compact)}; {note}"
+                note = f"{end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, compact)} It {note}."
             elapsed = time.time() - t0
             yield TrainEvent(
                 step,

@@ -13,7 +13,7 @@ import gradio as gr  # noqa: E402  (the analytics switch must be set before grad
 
 from engines import tempfiles  # noqa: E402
 from engines.settings import Settings  # noqa: E402
-from studio import cachefix, sessionfix  # noqa: E402
+from studio import cachefix, sessionfix, sliderfix  # noqa: E402
 from studio.common import StudioContext, configure, page_closed, studio  # noqa: E402
 
 TAB_ORDER = ("paint", "stylize", "sound", "words", "gallery")
@@ -56,6 +56,10 @@ footer { opacity: 0.6; }
   .atelier-main-output img, .atelier-main-output canvas { max-height: 34vh !important; object-fit: contain; }
   .atelier-main-output textarea { max-height: 30vh; overflow-y: auto; }
   .atelier-main-output .image-container, .atelier-main-output .image-frame { max-height: 34vh !important; }
+  .atelier-split > :not(.atelier-output) { max-width: 100%; min-width: 0 !important; }
+  .tabitem .row:not(.atelier-split) { flex-wrap: wrap !important; }
+  .tabitem .row:not(.atelier-split) > * { min-width: min(100%, 150px) !important; }
+  .atelier-split .image-container { max-width: 100%; overflow: hidden; }
 }
 """
 
@@ -142,6 +146,7 @@ def build_app(
     housekeeping()
     cachefix.install()
     sessionfix.install()
+    sliderfix.install()
     # gradio's cache: every 15 minutes, files older than an hour go
     with gr.Blocks(title="Atelier", delete_cache=(900, 3600)) as demo:
         ctx = StudioContext(demo=demo)

@@ -320,3 +320,22 @@ def label_for_recipe(found: dict[str, Path], rec: dict) -> str:
     if label is None:
         raise ValueError(f"The model that made this ({rec.get('model')}) is not here; add it under Models.")
     return label
+
+
+def clock(seconds: float | None) -> str:
+    """Seconds as an artist reads them: '42 s', '3 min 05 s', or '…' when not known yet."""
+    if seconds is None:
+        return "…"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def training_line(ev: Any, name: str, described: str = "", extra: str = "") -> str:
+    """The status line of a training (an engines.events.TrainEvent), the same in every tab: step of
+    total, what it learns from, time so far and about how long is left; at the end, how it was saved."""
+    if ev.done:
+        return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
+    parts = [f"step {ev.step} of {ev.total}", described, extra, f"{clock(ev.seconds)} so far"]
+    if ev.step:
+        parts.append(f"about {clock(ev.eta_s)} left")
+    return f"**{ev.message or 'training'}**: " + " · ".join(p for p in parts if p)

@@ -127,13 +127,6 @@ def _saved(ev: TrainEvent, name: str, asked: int) -> str:
     return " " + end_sentence(reason, ev.step, asked, Path(ev.checkpoint), name, not resumable(ev.checkpoint))
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    seconds = int(round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
-
-
 def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
     """The status line for one training event: step of total, pictures/s, elapsed and ETA."""
     if ev.done:
@@ -141,10 +134,7 @@ def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
         return f"**Done**{said}: the model **{name} (yours)** is in the list."
     if not ev.step:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
-    return (
-        f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data_note} · "
-        f"{ev.stats.get('img_per_s', 0.0):.0f} pictures/s · {_clock(ev.seconds)} so far · about {_clock(ev.eta_s)} left"
-    )
+    return common.training_line(ev, name, data_note, f"{ev.stats.get('img_per_s', 0.0):.0f} pictures/s")
 
 
 def _keep_preview(ev: TrainEvent, name: str, data_note: str, request: gr.Request | None) -> str:

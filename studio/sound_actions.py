@@ -50,11 +50,7 @@ _SWEEP_STOPS: dict[str, StopToken] = {}
 # ------------------------------------------------------------------ handlers: training and models
 def _status(ev: TrainEvent, data: audio.TrainingData, name: str) -> str:
     """One line about a training event for the status box; at the end, how it was saved."""
-    if ev.done:
-        return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
-    return f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {data.described} · {ev.seconds:.0f} s" + (
-        f" · {data.remarks}" if data.remarks else ""
-    )
+    return common.training_line(ev, name, data.described, data.remarks)
 
 
 def _stream(

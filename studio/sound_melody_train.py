@@ -23,15 +23,12 @@ from studio.sound_panels import NAME
 
 
 def _train_status(ev: TrainEvent, name: str, said: str) -> str:
-    """One line about a training event: step, losses, ETA; at the end, how the model was saved."""
-    if ev.done:
-        return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
-    if ev.step == 0:
+    """One line about a training event: step, losses, time left; at the end, how the model was saved."""
+    if ev.step == 0 and not ev.done:
         return f"**{ev.message}**. {said}"
-    eta = f" · about {ev.eta_s:.0f} s to go" if ev.eta_s is not None else ""
     held = ev.losses.get("held-out")
-    val = f" · held out {held:.3f}" if held is not None else ""
-    return f"**Training**: step {ev.step} of {ev.total} · loss {ev.loss:.3f}{val} · {ev.seconds:.0f} s{eta}"
+    losses = f"loss {ev.loss:.3f}" + (f", held out {held:.3f}" if held is not None else "") if ev.losses else ""
+    return common.training_line(ev, name, extra=losses)
 
 
 def _train_stream(

@@ -77,9 +77,7 @@ def loss_plot(ev: TrainEvent) -> pd.DataFrame | dict:
 
 def train_status(ev: TrainEvent, name: str, described: str) -> str:
     """The status line under the Train button; at the end, what was saved and what training again does."""
-    if ev.done:
-        return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
-    return f"**{ev.message or 'training'}**: step {ev.step} of {ev.total} · {described} · {ev.seconds:.0f} s"
+    return common.training_line(ev, name, described)
 
 
 @friendly

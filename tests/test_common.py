@@ -45,3 +45,17 @@ def test_no_function_in_the_studio_is_longer_than_80_lines():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
                 long.append(f"{path.name}:{node.name}")
     assert long == []
+
+
+def test_every_tab_reads_a_training_the_same_way():
+    from engines.events import TrainEvent
+    from studio.common import clock, training_line
+
+    assert (clock(None), clock(42.4), clock(185)) == ("…", "42 s", "3 min 05 s")
+    running = TrainEvent(step=30, total=400, losses={"train": 2.1}, seconds=65, eta_s=12, message="training")
+    line = training_line(running, "mine", "3 texts", "loss 2.100")
+    assert line == "**training**: step 30 of 400 · 3 texts · loss 2.100 · 1 min 05 s so far · about 12 s left"
+    done = TrainEvent(step=400, total=400, done=True, message="Finished at step 400 of 400. Saved mine (4 MB).")
+    assert training_line(done, "mine") == (
+        "**Done**: Finished at step 400 of 400. Saved mine (4 MB). The model **mine (yours)** is in the list."
+    )

@@ -335,7 +335,9 @@ def training_line(ev: Any, name: str, described: str = "", extra: str = "") -> s
     total, what it learns from, time so far and about how long is left; at the end, how it was saved."""
     if ev.done:
         return f"**Done**: {ev.message.rstrip('.')}. The model **{name} (yours)** is in the list."
-    parts = [f"step {ev.step} of {ev.total}", described, extra, f"{clock(ev.seconds)} so far"]
-    if ev.step:
+    if not ev.step:  # before the first step: data read, the machine's pace being measured
+        parts = [described, extra, "timing the first steps…"]
+    else:
+        parts = [f"step {ev.step} of {ev.total}", described, extra, f"{clock(ev.seconds)} so far"]
         parts.append(f"about {clock(ev.eta_s)} left")
     return f"**{ev.message or 'training'}**: " + " · ".join(p for p in parts if p)

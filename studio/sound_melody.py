@@ -43,6 +43,11 @@ def play_as_choices(model_label: str | None, choice: str | None, request: gr.Req
     return gr.Dropdown(choices=names, value=choice if choice in names else CURRENT_TIMBRE)
 
 
+def run_label(source: str | None) -> dict:
+    """The panel's button says what it will do: continue the artist's melody, or compose one."""
+    return gr.update(value="Compose a melody" if source == SOURCES[-1] else "Continue my melody")
+
+
 def _timbre(preset: str | None, timbre: list | dict | None, sliders: list[float]) -> ms.Timbre:
     """The tab's timbre as a render timbre."""
     return ms.timbre_of(_preset_name(preset), sliders, _explicit(preset, timbre))
@@ -286,6 +291,7 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, mel: SimpleNames
         **export,
     )
     c.keep.click(sound_melody_keep, [c.audio, c.midi_out], c.kept, api_name="sound_melody_keep")
+    c.source.change(run_label, c.source, c.run, **quiet)
     m.run.click(
         one_input_per_slider(sound_render_midi, N_SLIDERS, "timbre"),
         [m.file, m.play_as, m.tempo, m.swing, *_timbre_inputs(ui)],

@@ -55,6 +55,10 @@ def test_every_tab_reads_a_training_the_same_way():
     running = TrainEvent(step=30, total=400, losses={"train": 2.1}, seconds=65, eta_s=12, message="training")
     line = training_line(running, "mine", "3 texts", "loss 2.100")
     assert line == "**training**: step 30 of 400 · 3 texts · loss 2.100 · 1 min 05 s so far · about 12 s left"
+    starting = TrainEvent(step=0, total=400, message="fine-tuning shakespeare")
+    assert (
+        training_line(starting, "mine", "3 texts") == "**fine-tuning shakespeare**: 3 texts · timing the first steps…"
+    )
     done = TrainEvent(step=400, total=400, done=True, message="Finished at step 400 of 400. Saved mine (4 MB).")
     assert training_line(done, "mine") == (
         "**Done**: Finished at step 400 of 400. Saved mine (4 MB). The model **mine (yours)** is in the list."

@@ -336,3 +336,8 @@ def test_the_panel_builds_in_the_tab_and_a_kept_melody_reopens_through_the_tab(t
     by_id = {getattr(c, "elem_id", None): u for c, u in zip(outputs, updates)}
     assert by_id["sound-melody-audio"] == kept and by_id["sound-melody-key"] == "G major"
     assert by_id["sound-preset"] == "Violin" and by_id["sound-melody-source"] == SOURCES[3]
+
+
+def test_the_button_says_whether_it_continues_or_composes():
+    assert sound_melody.run_label("nothing: compose")["value"] == "Compose a melody"
+    assert all(sound_melody.run_label(s)["value"] == "Continue my melody" for s in SOURCES[:-1])

@@ -227,7 +227,7 @@ def test_training_from_a_zip_leaves_no_scratch_and_saves_to_the_callers_workspac
     seen = []
     for out in _train([tmp_path / "notes.zip"]):
         seen.append(out[0])
-        if "step 0 of 20" in out[0]:  # the training has its data and has started: press Stop
+        if "timing the first steps" in out[0]:  # the training has its data and has started: press Stop
             assert "10 notes from 1 file(s)" in out[0] and tempfiles.count_files() == 0
             common.stop_training(_request(KEY_A))
     # ended early: saved with its training state, and the last line says how to go on

@@ -114,9 +114,14 @@ def _init_from(start: str, model_label: str | None, resolution: int, request: gr
     return found[model_label] if load(model_label, request).config.resolution == resolution else None
 
 
+CURVES = {"G": "painter (G)", "D": "critic (D)"}  # the plot's names for the two networks' losses
+
+
 def loss_rows(ev: TrainEvent) -> list[dict]:
-    """The plot's rows (step, loss, curve) for the run's last 400 reports, NaN losses left out."""
-    return [row for row in history_rows(ev.history[-400:]) if row["loss"] == row["loss"]]
+    """The plot's rows (step, loss, curve) for the run's last 400 reports, NaN losses left out; the
+    curves are named for what each network does (the painter draws, the critic judges)."""
+    rows = [row for row in history_rows(ev.history[-400:]) if row["loss"] == row["loss"]]
+    return [{**row, "curve": CURVES.get(row["curve"], row["curve"])} for row in rows]
 
 
 def _saved(ev: TrainEvent, name: str, asked: int) -> str:

@@ -38,7 +38,7 @@ def test_training_reports_step_rate_and_eta_from_the_first_steps(tmp_path):
     status = paint_train.train_status(first[1], "mine", "16 pictures")
     assert "step 1 of 3" in status and "pictures/s" in status and "left" in status
     rows = paint_train.loss_rows(first[1])  # the plot has points from the first report
-    assert {r["curve"] for r in rows} == {"G", "D"} and all(r["step"] == 1 for r in rows)
+    assert {r["curve"] for r in rows} == {"painter (G)", "critic (D)"} and all(r["step"] == 1 for r in rows)
     assert list(events)[-1].done
 
 

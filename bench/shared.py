@@ -46,6 +46,12 @@ def _paint_and_look(visitor: Visitor, value: float) -> None:
     assert visitor.fetch(picture)[:3] == b"\xff\xd8\xff"  # the live picture is a JPEG
 
 
+def _slider_value(k: int) -> float:
+    """The k-th call's direction slider value: a new one every call (in -1.5..1.5), so every call draws
+    a new picture rather than answering from the studio's memory of recent pictures."""
+    return round((k * 0.6180339887) % 1.0 * 3 - 1.5, 9)
+
+
 def _timed_calls(url: str, clients: int, calls: int, light: bool = True) -> tuple[list[float], int, float]:
     """`clients` visitors each making `calls` /paint_generate calls at once: (ms per call, failures, seconds).
     `light`: plain-HTTP visitors (bench.visitor); else gradio_client, whose own CPU use on the same two
@@ -58,7 +64,7 @@ def _timed_calls(url: str, clients: int, calls: int, light: bool = True) -> tupl
         for j in range(calls):
             t = time.perf_counter()
             try:
-                call(visitors[i], ((i * calls + j) % 61) / 20 - 1.5)
+                call(visitors[i], _slider_value(i * calls + j))
                 times.append((time.perf_counter() - t) * 1000)
             except Exception:  # noqa: BLE001 - a failed call is what this counts
                 failed += 1

@@ -13,7 +13,7 @@ import gradio as gr  # noqa: E402  (the analytics switch must be set before grad
 
 from engines import tempfiles  # noqa: E402
 from engines.settings import Settings  # noqa: E402
-from studio import cachefix, sessionfix, sliderfix  # noqa: E402
+from studio import cachefix, pathfix, sessionfix, sliderfix  # noqa: E402
 from studio.common import StudioContext, configure, page_closed, studio  # noqa: E402
 
 TAB_ORDER = ("paint", "stylize", "sound", "words", "gallery")
@@ -145,6 +145,7 @@ def build_app(
     configure(settings, shared=shared, quota_mb=quota_mb, train_minutes=train_minutes, trainings=trainings)
     housekeeping()
     cachefix.install()
+    pathfix.install()
     sessionfix.install()
     sliderfix.install()
     # gradio's cache: every 15 minutes, files older than an hour go

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from engines import limits
-from engines.paint import explore
+from engines.paint import explore, together
 from engines.paint.directions import N_DIRECTIONS
 
 # ---------------------------------------------------------------- bounds of the tab's controls
@@ -135,9 +135,18 @@ def _sequence(value: Any, name: str) -> Sequence:
 
 
 # ---------------------------------------------------------------- pictures and variations
+# pictures asked for at the same time (several visitors' sliders) are drawn in one pass
+_TOGETHER = together.Together()
+
+
 def draw(model: explore.PaintModel, pic: Picture, scale: int = 1) -> Image.Image:
-    """The picture `pic` describes, enlarged `scale` times."""
-    return explore.render(model, pic.latent(model), pic.classes(model), scale)[0]
+    """The picture `pic` describes, enlarged `scale` times (drawn with any asked for meanwhile)."""
+    picture = _TOGETHER.draw(
+        (model.hash, str(model.device)), lambda z, y: explore.render(model, z, y), pic.latent(model), pic.classes(model)
+    )
+    if scale > 1:
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.LANCZOS)
+    return picture
 
 
 def recipe(model: explore.PaintModel, pic: Picture, scale: int = 1) -> dict:

@@ -35,7 +35,9 @@ def test_concurrent_requests_share_passes_and_each_gets_its_own_answer():
     calls: list[int] = []
     together, run = Together(max_batch=16), _slow_double(calls)
     with ThreadPoolExecutor(12) as pool:
-        outs = list(pool.map(lambda k: together.draw("m", run, torch.tensor([float(k)]), torch.tensor([0.5])), range(12)))
+        outs = list(
+            pool.map(lambda k: together.draw("m", run, torch.tensor([float(k)]), torch.full((1,), 0.5)), range(12))
+        )
     assert [o.item() for o in outs] == [2 * k + 0.5 for k in range(12)]
     assert sum(calls) == 12 and len(calls) < 12 and max(calls) > 1  # drawn together, none twice
     assert together.drawn == 12 and together.passes == len(calls)

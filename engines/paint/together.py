@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+Batch = Callable[[torch.Tensor, torch.Tensor], list]  # rows of z and y -> one result per row
 MAX_BATCH = 16  # pictures in one pass: enough for every live request a small studio runs at once
 
 
@@ -39,7 +40,7 @@ class Together:
         self.passes = 0  # forward passes run (the tests and the bench read it)
         self.drawn = 0  # requests answered
 
-    def draw(self, key: Hashable, run: Callable[[torch.Tensor, torch.Tensor], list], z: torch.Tensor, y: torch.Tensor) -> Any:
+    def draw(self, key: Hashable, run: Batch, z: torch.Tensor, y: torch.Tensor) -> Any:
         """`run(z, y)[0]` for this request, computed in a pass shared with requests for the same key
         that arrive meanwhile. `run` takes batches (rows of z and y) and returns one result per row."""
         job = _Job(z.reshape(1, -1), y.reshape(1, -1))
@@ -55,7 +56,7 @@ class Together:
             raise job.error
         return job.result
 
-    def _pass(self, key: Hashable, run: Callable[[torch.Tensor, torch.Tensor], list]) -> None:
+    def _pass(self, key: Hashable, run: Batch) -> None:
         """Run one pass over the waiting requests (the caller's own is first), then hand the next pass
         to the first request still waiting, or mark the key idle."""
         with self._lock:

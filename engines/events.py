@@ -41,6 +41,15 @@ def history_rows(history: list[tuple[int, dict[str, float]]]) -> list[dict[str, 
     ]
 
 
+def reach(step: int, total: int, step_s: float | None, seconds_left: float | None) -> dict[str, float]:
+    """{"reach": N} when a time limit will end a run before its last step: N is the step the time left
+    holds at `step_s` seconds a step (a TrainEvent's stats, for "step 140 of about 300"); else {}."""
+    if not step_s or seconds_left is None:
+        return {}
+    n = step + int(max(0.0, seconds_left) / step_s)
+    return {"reach": n} if n < total else {}
+
+
 END_REASONS = ("finished", "stopped", "time budget reached")  # engines.jobs.end_reason's words
 
 

@@ -135,21 +135,23 @@ def _message(err: BaseException) -> str:
     return str(text).strip() or type(err).__name__
 
 
+def _translate(err: BaseException, fn: Callable[..., Any]) -> gr.Error:
+    """The gr.Error a handler's exception becomes: its own message, or a short apology (logged)."""
+    if isinstance(err, gr.Error):
+        return err
+    if isinstance(err, FRIENDLY_ERRORS):
+        return gr.Error(_message(err), print_exception=False)
+    log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
+    return gr.Error(
+        "Something went wrong on the studio's side and this request was not finished. "
+        "Your earlier work is safe; try again, or with other settings.",
+        print_exception=False,
+    )
+
+
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap an event handler (plain or generator) so known engine errors become gr.Error
     with their own message, and anything unexpected becomes a short apology, never a traceback."""
-
-    def translate(err: BaseException) -> gr.Error:
-        if isinstance(err, gr.Error):
-            return err
-        if isinstance(err, FRIENDLY_ERRORS):
-            return gr.Error(_message(err), print_exception=False)
-        log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
-        return gr.Error(
-            "Something went wrong on the studio's side and this request was not finished. "
-            "Your earlier work is safe; try again, or with other settings.",
-            print_exception=False,
-        )
 
     if inspect.isgeneratorfunction(fn):
 
@@ -158,7 +160,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 yield from fn(*args, **kwargs)
             except Exception as err:  # noqa: BLE001 - translated for the UI
-                raise translate(err) from None
+                raise _translate(err, fn) from None
 
         return gen_wrapper
 
@@ -167,9 +169,31 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - translated for the UI
-            raise translate(err) from None
+            raise _translate(err, fn) from None
 
     return wrapper
+
+
+def status_says_why(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For a streaming handler whose first output is its status line (a training): when it fails after
+    it has begun streaming, the status line says why instead of keeping its last "Reading…" line;
+    the error is then raised as usual (the same message in gradio's error badge)."""
+
+    @functools.wraps(fn)
+    def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+        width = 0
+        try:
+            for out in fn(*args, **kwargs):
+                width = len(out) if isinstance(out, tuple) else 1
+                yield out
+        except Exception as err:  # noqa: BLE001 - said in the status, then translated for the UI
+            error = _translate(err, fn)
+            if width:
+                said = f"**Not finished:** {error.message}"
+                yield (said, *[gr.update()] * (width - 1)) if width > 1 else said
+            raise error from None
+
+    return gen_wrapper
 
 
 def live(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -338,6 +362,14 @@ def training_line(ev: Any, name: str, described: str = "", extra: str = "") -> s
     if not ev.step:  # before the first step: data read, the machine's pace being measured
         parts = [described, extra, "timing the first steps…"]
     else:
-        parts = [f"step {ev.step} of {ev.total}", described, extra, f"{clock(ev.seconds)} so far"]
+        parts = [_step_of(ev), described, extra, f"{clock(ev.seconds)} so far"]
         parts.append(f"about {clock(ev.eta_s)} left")
     return f"**{ev.message or 'training'}**: " + " · ".join(p for p in parts if p)
+
+
+def _step_of(ev: Any) -> str:
+    """ "step 140 of 400", or, when the engine says a time limit will end the run well before its last step,
+    "step 140 of about 300 (time limit)": the steps the time left holds at its pace."""
+    if ev.stats.get("reach"):
+        return f"step {ev.step} of about {int(ev.stats['reach'])} (time limit)"
+    return f"step {ev.step} of {ev.total}"

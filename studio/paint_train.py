@@ -20,7 +20,7 @@ from engines.paint.export import resumable
 from engines.paint.recipe import TrainConfig, bundled_recipe
 from engines.paint.train import train
 from studio import common
-from studio.common import friendly
+from studio.common import friendly, status_says_why
 from studio.paint_base import NAME, load, models
 
 TRAIN_STARTS = ("from scratch", "from the selected model")
@@ -54,6 +54,7 @@ def recipe_config(start: str, model_label: str | None, request: gr.Request | Non
 
 
 @friendly
+@status_says_why
 def paint_train(
     files: list | None,
     name: str,

@@ -25,7 +25,7 @@ from engines.sound.recipe import studio_config
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
 from engines.sound.train import plan_budget, train_on
 from studio import common, history
-from studio.common import friendly
+from studio.common import friendly, status_says_why
 from studio.sound_panels import (
     CENTRE,
     CURRENT,
@@ -74,6 +74,7 @@ def _stream(
 
 
 @friendly
+@status_says_why
 def sound_train(
     files: list | None,
     kind: str,

@@ -17,7 +17,7 @@ from engines.sound import melody_studio as ms
 from engines.sound.recipe import melody_studio_config
 from engines.sound.train_melody import train_melody
 from studio import common
-from studio.common import friendly
+from studio.common import friendly, status_says_why
 from studio.sound_melody_panels import STARTS, melody_models
 from studio.sound_panels import NAME
 
@@ -45,6 +45,7 @@ def _train_stream(
 
 
 @friendly
+@status_says_why
 def sound_melody_train(
     files: list | None,
     name: str,

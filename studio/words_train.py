@@ -16,7 +16,7 @@ from engines.events import TrainEvent, history_rows
 from engines.words import data, runs
 from engines.words.data import MIN_CHARS
 from studio import common
-from studio.common import friendly
+from studio.common import friendly, status_says_why
 from studio.words_base import NAME, model_lists, models
 
 TRAIN_KINDS = ("Transformer (writes on)", "RNN-VAE (lines)")
@@ -26,6 +26,7 @@ PLOT_ROWS = 800  # the loss plot shows the latest rows
 
 # ------------------------------------------------------------------ handlers
 @friendly
+@status_says_why
 def words_train(
     files: list | None,
     pasted: str | None,

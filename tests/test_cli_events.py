@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from engines import cli, settings
-from engines.events import TrainEvent, history_rows
+from engines.events import TrainEvent, history_rows, reach
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,13 @@ def test_train_event_rows_and_main_loss() -> None:
         {"step": 3, "loss": 2.5, "curve": "held-out"},
     ]
     assert TrainEvent(step=0, total=1).loss is None
+
+
+def test_reach_says_where_a_time_limit_ends_a_run() -> None:
+    assert reach(100, 5000, 0.5, 60) == {"reach": 220}  # 60 s at 0.5 s a step: 120 more steps
+    assert reach(100, 150, 0.5, 60) == {}  # the steps end first
+    assert reach(100, 5000, 0.5, None) == reach(100, 5000, None, 60) == {}  # no limit, no pace yet
+    assert reach(100, 5000, 0.5, -3) == {"reach": 100}  # the limit has passed
 
 
 def test_assets_dir(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -52,9 +52,12 @@ def test_every_tab_reads_a_training_the_same_way():
     from studio.common import clock, training_line
 
     assert (clock(None), clock(42.4), clock(185)) == ("…", "42 s", "3 min 05 s")
-    running = TrainEvent(step=30, total=400, losses={"train": 2.1}, seconds=65, eta_s=12, message="training")
+    running = TrainEvent(step=30, total=400, losses={"train": 2.1}, seconds=65, eta_s=802, message="training")
     line = training_line(running, "mine", "3 texts", "loss 2.100")
-    assert line == "**training**: step 30 of 400 · 3 texts · loss 2.100 · 1 min 05 s so far · about 12 s left"
+    assert line == "**training**: step 30 of 400 · 3 texts · loss 2.100 · 1 min 05 s so far · about 13 min 22 s left"
+    # a time limit that ends the run long before its step cap: the steps it will reach, not the cap
+    limited = TrainEvent(step=141, total=5000, seconds=47, eta_s=13, message="training", stats={"reach": 180})
+    assert training_line(limited, "mine").startswith("**training**: step 141 of about 180 (time limit) · 47 s so far")
     starting = TrainEvent(step=0, total=400, message="fine-tuning shakespeare")
     assert (
         training_line(starting, "mine", "3 texts") == "**fine-tuning shakespeare**: 3 texts · timing the first steps…"

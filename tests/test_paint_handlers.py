@@ -307,6 +307,23 @@ def test_training_needs_pictures_and_a_plain_name(tmp_path):
     assert "name of letters, digits" in message(err)
 
 
+def test_a_training_that_fails_after_it_began_says_why_in_its_status(tmp_path):
+    """Unreadable pictures fail once the run has begun: the status line gives the reason instead of
+    keeping "Reading your pictures…", and the same message is raised for gradio's badge."""
+    tmp_path.joinpath("u").mkdir()
+    files = []
+    for i in range(12):
+        fake = tmp_path / "u" / f"p{i}.png"
+        fake.write_text("not a picture")
+        files.append(str(fake))
+    seen = []
+    with pytest.raises(gr.Error) as err:
+        for update in paint.paint_train(files, "mine", "from scratch", 10, 0, 32, MODEL, request=ANNA):
+            seen.append(update[0])
+    assert seen[-2].startswith("Reading your pictures") and seen[-1] == f"**Not finished:** {message(err)}"
+    assert "picture" in message(err) and not TRAINING.busy
+
+
 def test_training_on_loose_uploads_makes_a_one_class_model_in_the_callers_workspace(tmp_path, monkeypatch):
     plain = paint_train.bundled_recipe
     monkeypatch.setattr(paint_train, "bundled_recipe", lambda meta: {**plain(meta), "anchor_steps": 0})  # skip anchors

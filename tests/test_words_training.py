@@ -120,3 +120,13 @@ def test_cli_options_come_from_the_config_dataclasses(tmp_path, capsys):
     assert reports[-1]["step"] == 4 and "train" in reports[-1] and "held-out" in reports[-1]
     ck = checkpoints.load(out)
     assert ck.config["gpt"]["n_layer"] == 1 and ck.meta["train_config"] == asdict(TrainConfig(steps=4, eval_every=3))
+
+
+def test_a_time_limited_run_reports_the_steps_its_time_holds(tmp_path):
+    """With a budget far short of its step cap, every report says how far the time will reach (the
+    studio shows "step 12 of about 40 (time limit)" rather than "of 100000")."""
+    cfg = TrainConfig(steps=100_000, batch=4, eval_every=3, eval_batches=1, warmup=1, time_budget_s=3.0)
+    events = list(train_gpt(split_by_work([("t", TEXT)]), tmp_path / "m.pt", TINY_GPT, cfg, device="cpu", name="m"))
+    reports = [ev for ev in events if ev.step and not ev.done]
+    assert reports and all(ev.step <= ev.stats["reach"] < 100_000 for ev in reports)
+    assert events[-1].done and events[-1].message.startswith("Reached the time limit at step")

@@ -20,7 +20,7 @@ import torch
 from engines import checkpoints
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence
+from engines.events import TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.audio import TrainingData
 from engines.sound.recipe import TrainConfig, learning_rate
@@ -195,6 +195,7 @@ def train_vae(
                 if reason
                 else "",
                 list(history),
+                reach(step, cfg.steps, elapsed / max(1, step - start.step), _left(cfg.time_budget_s, elapsed)),
             )
         if reason:
             return
@@ -292,3 +293,8 @@ def train_on(
         init_from=init_from,
         device=device,
     )
+
+
+def _left(budget_s: float | None, elapsed: float) -> float | None:
+    """Seconds left of a time budget (None without one)."""
+    return None if budget_s is None else budget_s - elapsed

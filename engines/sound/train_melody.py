@@ -24,7 +24,7 @@ import torch
 
 from engines.checkpoints import Checkpoint
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence
+from engines.events import TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.sound.melody import ENGINE, KIND, MelodyConfig, MelodyRNN, model_from_checkpoint
 from engines.sound.melody_tokens import DURATIONS, N_PITCH, PITCH_HI, PITCH_LO, REST, Events, encode
@@ -214,6 +214,10 @@ def train_melody(
                 else ""
             )
             done = bool(reason)
-            yield TrainEvent(step, cfg.steps, losses, elapsed, eta, None, ckpt, done, said, list(history), stats)
+            left = None if cfg.time_budget_s is None else cfg.time_budget_s - elapsed
+            pace = reach(step, cfg.steps, elapsed / max(1, step - start.step), left)
+            yield TrainEvent(
+                step, cfg.steps, losses, elapsed, eta, None, ckpt, done, said, list(history), {**stats, **pace}
+            )
         if reason:
             return

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence
+from engines.events import TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.data import Corpus
@@ -165,7 +165,10 @@ def train_gpt(
                 bool(reason),
                 end_sentence(reason, step, cfg.steps, ckpt, name or out.stem, compact) if ckpt and reason else "",
                 list(history),
-                {"steps_per_s": round(1 / max(step_s, 1e-9), 2)},
+                {
+                    "steps_per_s": round(1 / max(step_s, 1e-9), 2),
+                    **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
+                },
             )
         if reason:
             return

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence
+from engines.events import TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.recipe import LinesTrainConfig, eta_s, kl_beta, lines_lr, run_progress, step_estimate
@@ -195,7 +195,10 @@ def train_lines(
                 bool(reason),
                 note,
                 list(history),
-                {k: round(v, 4) for k, v in metrics.items()},
+                {
+                    **{k: round(v, 4) for k, v in metrics.items()},
+                    **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
+                },
             )
         if reason:
             return

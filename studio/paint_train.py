@@ -241,6 +241,11 @@ def wire(t: SimpleNamespace, model_dd: gr.Dropdown) -> None:
         **common.TRAINING_EVENT,
     )
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
-    t.files.change(
-        preview_upload, [t.files, t.name], [t.found, t.sheet], api_visibility="private", show_progress="minimal"
+    gr.on(  # the loose class takes the model's name: say it again when the name is changed
+        [t.files.change, t.name.blur, t.name.submit],
+        preview_upload,
+        [t.files, t.name],
+        [t.found, t.sheet],
+        api_visibility="private",
+        show_progress="minimal",
     )

@@ -19,6 +19,7 @@ from engines import recipe, tempfiles
 from engines import replay as replays
 from engines.paint import controls
 from engines.paint import replay as paint_replay
+from engines.paint.data import load_image_set
 from engines.paint.explore import bundled_models
 from engines.settings import Settings
 from studio import common, paint, paint_base, paint_sweep
@@ -180,6 +181,14 @@ def write_loose(folder: Path, n: int = 16) -> list[str]:
         Image.fromarray(img).save(sub / f"pic{i}.png")
         paths.append(str(sub / f"pic{i}.png"))
     return paths
+
+
+def test_the_same_pictures_dropped_twice_count_once(tmp_path):
+    files = write_loose(tmp_path / "up")
+    again = write_loose(tmp_path / "again")  # the same 16 pictures, uploaded a second time
+    text, _ = paint.preview_upload(files + again, "mine")
+    assert "16 pictures" in text and "mine (16)" in text and "16 repeated file(s) counted once" in text
+    assert len(load_image_set(files + again, 32, loose_class="mine").images) == 16
 
 
 def test_the_upload_shows_one_class_for_loose_pictures_with_a_contact_sheet(tmp_path):

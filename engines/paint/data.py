@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def load_image_set(
     name: gradio keeps each upload in a hash-named folder of its own, which means nothing). With
     fewer than two classes the set is one class, `loose_class`. Unreadable files are skipped and
     counted; fewer than MIN_IMAGES refuse."""
-    images, folders, skipped = _read(sources, resolution, loose_class)
+    images, folders, skipped, _ = _read(sources, resolution, loose_class)
     if len(images) < MIN_IMAGES:
         raise ValueError(
             f"found {len(images)} usable picture(s); training needs at least {MIN_IMAGES}"
@@ -57,15 +58,21 @@ def load_image_set(
 
 def _read(
     sources: Iterable[str | os.PathLike], resolution: int, loose_class: str
-) -> tuple[list[np.ndarray], list[str], list[str]]:
+) -> tuple[list[np.ndarray], list[str], list[str], int]:
     """Every readable picture the sources hold, made square at `resolution`, with its class folder
-    (`loose_class` for loose ones) and the names of the files skipped."""
+    (`loose_class` for loose ones), the names of the files skipped, and how many files repeated one
+    already read into the same class (the same pictures dropped twice count once)."""
     with tempfiles.job_dir("paint-images") as work:
-        images, folders, skipped = [], [], []
+        images, folders, skipped, seen, repeats = [], [], [], set(), 0
         for path, folder in _gather(sources, work):
             if path.suffix.lower() not in IMAGE_SUFFIXES:
                 skipped.append(path.name)
                 continue
+            digest = (folder, hashlib.sha1(path.read_bytes()).hexdigest())
+            if digest in seen:
+                repeats += 1
+                continue
+            seen.add(digest)
             try:
                 img = open_image(path, max_side=max(4 * resolution, 512))
             except ImageInputError:
@@ -73,7 +80,7 @@ def _read(
                 continue
             images.append(np.asarray(square(img, resolution)))
             folders.append(folder or loose_class)
-    return images, folders, skipped
+    return images, folders, skipped, repeats
 
 
 SHEET_THUMB = 48  # a contact sheet's pictures, in pixels
@@ -90,6 +97,7 @@ class Survey:
     counts: list[int]
     skipped: list[str]
     sheet: Image.Image | None
+    repeats: int = 0  # files that repeated a picture already counted
 
     def describe(self) -> str:
         n = sum(self.counts)
@@ -99,6 +107,8 @@ class Survey:
         ]
         if self.skipped:
             parts.append(f"{len(self.skipped)} file(s) skipped as unreadable")
+        if self.repeats:
+            parts.append(f"{self.repeats} repeated file(s) counted once")
         if n < MIN_IMAGES:
             parts.append(f"training needs at least {MIN_IMAGES}")
         return "; ".join(parts) + "."
@@ -106,11 +116,11 @@ class Survey:
 
 def survey(sources: Iterable[str | os.PathLike], loose_class: str = "all", use_folders: bool = True) -> Survey:
     """The classes an upload would train (as `load_image_set` would make them), their counts and a contact sheet."""
-    images, folders, skipped = _read(sources, SHEET_THUMB, loose_class)
+    images, folders, skipped, repeats = _read(sources, SHEET_THUMB, loose_class)
     names = sorted(set(folders)) if use_folders and len(set(folders)) >= 2 else ([loose_class] if images else [])
     folders = folders if len(names) > 1 else [loose_class] * len(images)
     counts = [folders.count(n) for n in names]
-    return Survey(names, counts, skipped, contact_sheet(images, folders, names) if images else None)
+    return Survey(names, counts, skipped, contact_sheet(images, folders, names) if images else None, repeats)
 
 
 def contact_sheet(images: list[np.ndarray], folders: list[str], names: list[str]) -> Image.Image:

@@ -21,6 +21,7 @@ from engines.replay import ReplayContext
 from engines.sound import audio, explore
 from engines.sound import replay as sound_replay
 from engines.sound import sweep as sound_sweep
+from engines.sound.melody import KIND as MELODY_KIND
 from engines.sound.recipe import studio_config
 from engines.sound.spectrum import SpectrumSettings, audio_to_logmel
 from engines.sound.train import plan_budget, train_on
@@ -126,7 +127,8 @@ def sound_train(
 
 @friendly
 def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
-    """Add an uploaded Sound note model (.pt) to the caller's models: (note models, a note)."""
+    """Add an uploaded Sound model (.pt) to the caller's models: a note model joins the note list, a
+    melody model the Melody panel's list; returns (note models, a note)."""
     if not path:
         return gr.update(), ""
     ws = common.workspace(request)
@@ -136,9 +138,15 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
         raise ValueError(
             f"{Path(path).name} is a frame continuation RNN, which was retired; the Melody panel continues a tune now."
         )
-    if kind != "vae":
+    if kind not in ("vae", MELODY_KIND):
         raise ValueError(f"{Path(path).name} is not a Sound model this version can play")
     label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
+    data = ck.meta.get("data", "unknown data")
+    if kind == MELODY_KIND:
+        return (
+            gr.update(),
+            f"Added the melody model **{label}** ({ck.meta.get('data', 'unknown data')}): pick it under Melody.",
+        )
     note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
     return gr.Dropdown(choices=list(models_of(request)), value=label), note
 

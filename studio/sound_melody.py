@@ -315,5 +315,11 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, mel: SimpleNames
         **common.TRAINING_EVENT,
     )
     t.stop_btn.click(common.stop_training, None, t.status, api_visibility="private", queue=False)
-    gr.on([tab.select, ctx.demo.load, c.refresh.click], melody_list, c.model_dd, c.model_dd, **quiet)
+    gr.on(
+        [tab.select, ctx.demo.load, c.refresh.click, ui.models.upload.upload],
+        melody_list,
+        c.model_dd,
+        c.model_dd,
+        **quiet,
+    )
     gr.on([ui.note.model_dd.change, ctx.demo.load], play_as_choices, [ui.note.model_dd, m.play_as], m.play_as, **quiet)

@@ -20,6 +20,7 @@ from engines.jobs import TRAINING
 from engines.settings import Settings
 from engines.sound import audio, explore
 from studio import common, sound
+from studio.sound_melody_panels import melody_models
 
 pytestmark = pytest.mark.skipif(not explore.available_models(None, "vae"), reason="no bundled Sound model")
 MODEL = "notes (bundled)"
@@ -163,6 +164,17 @@ def test_the_retired_frame_continuation_is_gone_and_says_so(tmp_path):
     with pytest.raises(gr.Error, match="frame continuation RNN, which was retired"):
         sound.add_model(str(old), request=_request())
     assert not (common.workspace(_request()).models_dir / "sound").exists()
+
+
+def test_an_uploaded_melody_model_joins_the_melody_list(tmp_path):
+    from engines.sound import compose
+
+    bundled = compose.available_melody_models(None)
+    mine = tmp_path / "my-tunes.pt"
+    mine.write_bytes(next(iter(bundled.values())).read_bytes())
+    notes, said = sound.add_model(str(mine), request=_request())
+    assert said.startswith("Added the melody model **my-tunes (yours)**") and "pick it under Melody" in said
+    assert "my-tunes (yours)" in melody_models(_request()) and notes == gr.update()
 
 
 def test_an_old_continuation_reopens_its_note_only_with_a_line_saying_so(tmp_path):

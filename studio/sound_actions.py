@@ -143,11 +143,8 @@ def add_model(path: str | None, request: gr.Request | None = None) -> tuple:
     label, ck = common.add_model_file(path, ws.engine_models_dir(NAME), NAME)
     data = ck.meta.get("data", "unknown data")
     if kind == MELODY_KIND:
-        return (
-            gr.update(),
-            f"Added the melody model **{label}** ({ck.meta.get('data', 'unknown data')}): pick it under Melody.",
-        )
-    note = f"Added **{label}** ({ck.meta.get('data', 'unknown data')})."
+        return gr.update(), f"Added the melody model **{label}** ({data}): pick it under Melody."
+    note = f"Added **{label}** ({data})."
     return gr.Dropdown(choices=list(models_of(request)), value=label), note
 
 

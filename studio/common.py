@@ -212,7 +212,7 @@ def live(fn: Callable[..., Any]) -> Callable[..., Any]:
 MODEL_NAME = re.compile(r"[\w.-]{1,60}")
 
 
-TRAINING_EVENT = dict(concurrency_id="training", concurrency_limit=16, show_progress="minimal")
+TRAINING_EVENT = dict(concurrency_id="training", concurrency_limit=16, show_progress="hidden")
 """How every tab wires its Train button: many handlers may wait at once, each showing its place in
 the studio's own training queue (which lets `--trainings` of them run)."""
 

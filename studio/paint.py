@@ -252,7 +252,7 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace) -> None:
     add_key = _based(add_keyframe, paint_based.add_base_keyframe)
     ui.morph.add_key.click(add_key, [*ui.live_inputs, ui.keys, ui.base], [ui.keys, ui.morph.key_strip], **QUIET)
     morph_panel.wire(ui.morph, ui.keys, pic.model_dd)
-    sweep_panel.wire(ui.sweep, ui.live_inputs, ui.restore_outputs)
+    sweep_panel.wire(ui.sweep, ui.live_inputs, ui.restore_outputs, ui.base)
     train_panel.wire(ui.train, pic.model_dd)
     models_panel.wire(ctx, ui)
 

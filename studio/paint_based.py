@@ -134,7 +134,7 @@ def with_base(event: Callable[..., Any], base_fn: Callable[..., Any]) -> Callabl
     shown = [*params[:at], inspect.Parameter("base", kind, default=None), *params[at:]]
     after_nudges = names.index("nudges") + 1
 
-    def wrapped(*args: Any) -> Any:
+    def call(*args: Any) -> Any:
         base, rest = args[at] if len(args) > at else None, [*args[:at], *args[at + 1 :]]
         if not base:
             return event(*rest)
@@ -149,6 +149,16 @@ def with_base(event: Callable[..., Any], base_fn: Callable[..., Any]) -> Callabl
             *rest[after_nudges:at],
             request=got.get("request"),
         )
+
+    if inspect.isgeneratorfunction(event):  # a streaming event (the sweep) stays a generator for gradio
+
+        def wrapped(*args: Any) -> Any:
+            yield from call(*args)
+
+    else:
+
+        def wrapped(*args: Any) -> Any:
+            return call(*args)
 
     wrapped.__signature__ = inspect.Signature(shown)  # type: ignore[attr-defined]
     wrapped.__annotations__ = dict(getattr(event, "__annotations__", {}))

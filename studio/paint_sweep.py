@@ -14,12 +14,13 @@ from PIL import Image
 
 from engines import sweep
 from engines.jobs import StopToken
-from engines.paint import controls, explore
+from engines.paint import based, controls, explore, inverted
 from engines.paint import replay as paint_replay
 from engines.paint import sweep as paint_sweep
 from studio import common, sweeps
 from studio.common import friendly
 from studio.paint_base import N_SLIDERS, load, models, native, restore_recipe
+from studio.paint_based import with_base
 
 SWEEP_FIELDS = ("x_axis", "x_values", "y_axis", "y_values", "grid", "cells", "recipe")
 X_DEFAULT, Y_DEFAULT = (paint_sweep.PSI, "0, 0.3, 0.6, 1"), (paint_sweep.SEED, "1, 2, 3")
@@ -45,8 +46,23 @@ def base_settings(model: explore.PaintModel, pic: controls.Picture) -> dict:
     }
 
 
+def from_base_settings(model: explore.PaintModel, base: dict | None, psi: float, sliders: list, nudges: list) -> dict:
+    """The settings every cell shares when the tab draws from the artist's picture: its z and classes
+    with the tab's truncation, sliders and variation steps."""
+    pic = based.picture(model, base, psi, sliders, nudges)
+    return {
+        "base": list(pic.base),
+        "psi": pic.psi,
+        "classes": dict(pic.blend),
+        "sliders": list(pic.sliders),
+        "nudges": [list(n) for n in pic.nudges],
+        "truncation": pic.truncation,
+    }
+
+
 def cell_recipe(model: explore.PaintModel, rec: dict, index: int) -> dict:
-    """The picture recipe of cell `index` (row by row) of a Paint sweep recipe."""
+    """The picture recipe of cell `index` (row by row) of a Paint sweep recipe: a seed's picture, or
+    one drawn from the artist's picture when the sweep was."""
     xa, ya = sweep.axes_of(rec)
     if not 0 <= int(index) < len(xa.values) * len(ya.values):
         raise ValueError("That cell is not in the sweep.")
@@ -54,10 +70,27 @@ def cell_recipe(model: explore.PaintModel, rec: dict, index: int) -> dict:
     s = paint_sweep.cell_settings(
         model, paint_sweep.check_base(model, rec.get("base") or {}), {xa.name: xa.values[col], ya.name: ya.values[row]}
     )
+    if "base" in s:
+        pic = inverted.BasePicture(
+            tuple(s["base"]),
+            s["psi"],
+            s["classes"],
+            tuple(s["sliders"]),
+            tuple(map(tuple, s["nudges"])),
+            s["truncation"],
+        )
+        return {**inverted.recipe(model, pic), "kind": based.KIND}
     return {
         **explore.recipe(model, s["seed"], s["psi"], s["classes"], s["sliders"], s["nudges"]),
         "truncation": s["truncation"],
     }
+
+
+def cell_picture(model: explore.PaintModel, rec: dict) -> Image.Image:
+    """A cell recipe's picture at the model's size (a seed's, or drawn from the artist's picture)."""
+    if rec.get("kind") == based.KIND:
+        return inverted.draw(model, based.picture(model, *based.from_recipe({**rec, "checkpoint": model.hash})))
+    return native(model, paint_replay.picture_of(rec))
 
 
 @friendly
@@ -80,8 +113,32 @@ def paint_sweep_run(
     finished grid is kept in the caller's Gallery with a recipe that replays it."""
     pic = controls.picture(seed, psi, class_a, class_b, amount, sliders, nudges)
     model = load(model_label, request)
-    base = base_settings(model, pic)
-    xa, ya = paint_sweep.axes(model, base, (x_axis, x_values), (y_axis, y_values))
+    yield from _sweep(model, base_settings(model, pic), (x_axis, x_values), (y_axis, y_values), request)
+
+
+@friendly
+def base_sweep_run(
+    model_label: str,
+    base: dict | None,
+    psi: float,
+    sliders: list[float],
+    nudges: list | None,
+    x_axis: str,
+    x_values: str,
+    y_axis: str,
+    y_values: str,
+    request: gr.Request | None = None,
+) -> Iterator[tuple]:
+    """The sweep while the tab draws from the artist's picture: every cell drawn from it (the seed,
+    which plays no part, cannot be an axis)."""
+    model = load(model_label, request)
+    settings = from_base_settings(model, base, psi, sliders, nudges or [])
+    yield from _sweep(model, settings, (x_axis, x_values), (y_axis, y_values), request)
+
+
+def _sweep(model: explore.PaintModel, base: dict, x: tuple, y: tuple, request: gr.Request | None) -> Iterator[tuple]:
+    """Draw the sweep's cells around `base` (streaming), then keep the grid with its recipe."""
+    xa, ya = paint_sweep.axes(model, base, x, y)
     ws = common.workspace(request)
     ws.check_room()
     stop = _stop_token(request)
@@ -146,7 +203,7 @@ def restore_sweep(path: str, rec: dict, request: gr.Request | None) -> tuple[lis
     picture = restore_recipe(cells[0], request)
     picture[7] = f"Reopened a sweep of {xa.name} × {ya.name} from **{Path(path).name}**."
     thumbs = [
-        (native(model, paint_replay.picture_of(c)), f"{sweep.format_value(x)}, {sweep.format_value(y)}")
+        (cell_picture(model, c), f"{sweep.format_value(x)}, {sweep.format_value(y)}")
         for c, (y, x) in zip(cells, ((y, x) for y in ya.values for x in xa.values))
     ]
     values = [", ".join(str(v) for v in a.values) for a in (xa, ya)]
@@ -167,11 +224,12 @@ def outputs(s: SimpleNamespace) -> list:
     return [s.x_axis, s.x_values, s.y_axis, s.y_values, s.grid, s.cells, s.recipe]
 
 
-def wire(s: SimpleNamespace, picture_inputs: list, restore_outputs: list) -> None:
-    """Run (/paint_sweep), Stop, and a cell's click (opens it in the tab)."""
+def wire(s: SimpleNamespace, picture_inputs: list, restore_outputs: list, base: gr.State) -> None:
+    """Run (/paint_sweep: from the seed's picture, or from the artist's picture while `base` is set),
+    Stop, and a cell's click (opens it in the tab)."""
     s.run.click(
-        common.one_input_per_slider(paint_sweep_run, N_SLIDERS, "direction"),
-        [*picture_inputs, s.x_axis, s.x_values, s.y_axis, s.y_values],
+        with_base(common.one_input_per_slider(paint_sweep_run, N_SLIDERS, "direction"), base_sweep_run),
+        [*picture_inputs, s.x_axis, s.x_values, s.y_axis, s.y_values, base],
         [s.grid, s.status, s.cells, s.kept, s.recipe],
         api_name="paint_sweep",
         concurrency_id="paint_export",

@@ -114,3 +114,28 @@ def test_an_inverted_keyframe_and_a_seed_keyframe_make_a_morph_that_reopens_and_
     ws = common.workspace(ANNA)
     ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")
     assert replays.exact(rec) and replays.same(replays.remake(rec, ctx), Path(gif))
+
+
+def test_a_sweep_while_drawing_from_the_base_sweeps_the_base_and_its_cells_reopen_it(model):
+    """The Sweep panel's Run, as wired: with a base every cell is drawn from the artist's picture (the
+    seed cannot be an axis); a cell opens with the base; the kept grid remakes exactly."""
+    run, inputs, _ = wired("paint_sweep")
+    assert isinstance(inputs[-1], gr.State)  # the base, hidden from the API
+    base = paint_panels.use_base(MODEL, found_base(model), request=ANNA)[0]
+    seed_args = [MODEL, "faces", "(none)", 0.5, 42, 1.0]
+    *_, last = run(*seed_args, *ZERO, [], "truncation", "0.5, 1", "direction 1", "0, 2", base, ANNA)
+    grid, status, cells, kept, rec = last
+    assert "Kept" in status and len(cells) == 4 and rec["base"]["base"] == base["base"]
+    from_base = paint_based.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)
+    back = dict(zip(RESTORE_FIELDS, paint.open_cell(rec, type("Select", (), {"index": 1})(), request=ANNA)))
+    assert back["base"]["base"] == base["base"] and back["psi"] == 1.0  # row 0 (direction 0), column 1 (psi 1)
+    assert l1(back["image"], from_base) == 0.0
+    ws = common.workspace(ANNA)
+    ctx = replays.ReplayContext(ws.models_dir, ws.store, "cpu")
+    assert replays.exact(rec) and replays.same(replays.remake(rec, ctx), Path(kept))
+    reopened = paint.restore(kept, request=ANNA)  # from the Gallery: the first cell, with its base
+    assert reopened[RESTORE_FIELDS.index("base")]["base"] == base["base"] and len(reopened[-7:][5]) == 4
+    with pytest.raises(gr.Error, match="no seed to sweep"):
+        list(run(*seed_args, *ZERO, [], "seed", "1, 2", "truncation", "0.5", base, ANNA))
+    *_, seeds = run(*seed_args, *ZERO, [], "seed", "1, 2", "truncation", "0.5", None, ANNA)  # no base: seeds
+    assert seeds[4]["base"]["seed"] == 42 and "base" not in seeds[4]["base"]

@@ -68,8 +68,13 @@ def remember(
     entries: list | None,
     request: gr.Request | None = None,
 ) -> tuple[list, list]:
-    """Put the settled picture at the front of the Recent strip (not again if it is already there)."""
-    model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
+    """Put the settled picture at the front of the Recent strip (not again if it is already there).
+    Settings that draw no picture (an emptied seed box) leave the strip as it is: the live picture,
+    which listens to the same controls, already says what is wrong, once."""
+    try:
+        model, pic = current(model_label, class_a, class_b, amount, seed, psi, sliders, nudges, request)
+    except ValueError:
+        return gr.skip(), gr.skip()
     rec = controls.recipe(model, pic)
     entries = list(entries or [])
     if any(e["recipe"] == rec for e in entries):

@@ -138,6 +138,11 @@ def test_the_recent_strip_keeps_settled_pictures_once_and_a_click_goes_back():
     assert len(entries) == 2 and len(strip) == 2 and entries[0]["recipe"]["seed"] == 4
     again, same = paint.remember(*controls_args(seed=3), entries, request=ANNA)
     assert len(again) == 2  # already there: not pushed again
+    empty_seed = controls_args(seed=3)
+    empty_seed[4] = None  # the seed box emptied: the live picture says so; the strip stays quiet
+    assert paint.remember(*empty_seed, entries, request=ANNA) == (gr.skip(), gr.skip())
+    with pytest.raises(gr.Error, match="Type a seed"):
+        paint.paint_generate(*empty_seed, request=ANNA)
     for i in range(14):
         entries, strip = paint.remember(*controls_args(seed=100 + i), entries, request=ANNA)
     assert len(entries) == 12

@@ -97,7 +97,7 @@ def paint_train(
         for ev in common.finish_on_close(events, ticket.stop_token):
             status = train_status(ev, name, data.describe())
             if ev.done:
-                status += _keep_preview(ev, name, data.describe(), request) + _saved(ev, name, n_steps)
+                status = _done_line(ev, name, n_steps) + _keep_preview(ev, name, data.describe(), request)
             rows = loss_rows(ev)
             yield (
                 status,
@@ -125,19 +125,21 @@ def loss_rows(ev: TrainEvent) -> list[dict]:
     return [{**row, "curve": CURVES.get(row["curve"], row["curve"])} for row in rows]
 
 
-def _saved(ev: TrainEvent, name: str, asked: int) -> str:
-    """The end of the final status: which file the training left (compact, or resumable), or ''."""
+def _done_line(ev: TrainEvent, name: str, asked: int) -> str:
+    """The final status, as every tab words it: how the training ended and which file it left
+    (compact, or with its training state), then that the model is in the list."""
     if ev.checkpoint is None or not Path(ev.checkpoint).is_file():
-        return ""
+        said = "" if not ev.message or ev.message in END_REASONS else f" ({ev.message})"
+        return f"**Done**{said}: the model **{name} (yours)** is in the list."
     reason = ev.message if ev.message in END_REASONS else "finished"
-    return " " + end_sentence(reason, ev.step, asked, Path(ev.checkpoint), name, not resumable(ev.checkpoint))
+    ended = end_sentence(reason, ev.step, asked, Path(ev.checkpoint), name, not resumable(ev.checkpoint))
+    return f"**Done**: {ended.rstrip('.')}. The model **{name} (yours)** is in the list."
 
 
 def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
     """The status line for one training event: step of total, pictures/s, elapsed and ETA."""
     if ev.done:
-        said = "" if not ev.message or ev.message in END_REASONS else f" ({ev.message})"
-        return f"**Done**{said}: the model **{name} (yours)** is in the list."
+        return _done_line(ev, name, ev.total)
     if not ev.step:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
     return common.training_line(ev, name, data_note, f"{ev.stats.get('img_per_s', 0.0):.0f} pictures/s")

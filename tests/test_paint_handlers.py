@@ -329,7 +329,10 @@ def test_training_on_loose_uploads_makes_a_one_class_model_in_the_callers_worksp
     monkeypatch.setattr(paint_train, "bundled_recipe", lambda meta: {**plain(meta), "anchor_steps": 0})  # skip anchors
     files = write_loose(tmp_path / "uploads")
     updates = list(paint.paint_train(files, "loose-16", "from scratch", 2, 0, 32, MODEL, request=ANNA))
-    assert "Done" in updates[-1][0] and "compact: training it again fine-tunes from it" in updates[-1][0]
+    assert updates[-1][0].startswith("**Done**: Finished at step 2 of 2. Saved loose-16 (")  # as every tab says it
+    assert updates[-1][0].endswith(
+        "compact: training it again fine-tunes from it). The model **loose-16 (yours)** is in the list."
+    )
     assert not TRAINING.busy
     anna = common.workspace(ANNA)
     model = anna.models_dir / "paint" / "loose-16.pt"

@@ -31,6 +31,10 @@ CSS = """
 #atelier-header p { margin: 0.2em 0 0.6em; color: var(--body-text-color-subdued); }
 .how-it-works { background: var(--background-fill-secondary); }
 footer { opacity: 0.6; }
+/* gradio's line plots draw the legend (which curve is which) under the chart, past the block's fixed
+   height, where it was cut off: the block keeps room for it and the chart fits above */
+.block:has(.vega-embed) { padding-bottom: 2.8em !important; }
+.vega-embed svg.marks { overflow: visible !important; }
 /* Every tab: controls and output side by side (.atelier-split); the output stays in view while the
    controls scroll. Wide screens: the output column is sticky. Narrow screens: the main output comes
    first and stays pinned at the top (at most 40% of the screen) while the controls scroll beneath;

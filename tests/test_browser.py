@@ -212,6 +212,11 @@ def test_paint_trains_from_uploaded_pictures_and_previews(studio_page, studio, t
     page.locator("#paint-train-start-btn").click()
     page.locator("#paint-train-status").get_by_text("Done").wait_for(timeout=240000)
     assert page.locator("#paint-train-preview img").count() == 1
+    # the loss plot's legend names both curves, inside the plot's block (not cut off below it)
+    legend = page.locator("#paint-train-plot .role-legend")
+    assert "painter (G)" in legend.text_content() and "critic (D)" in legend.text_content()
+    box, block = legend.bounding_box(), page.locator("#paint-train-plot").bounding_box()
+    assert box["y"] + box["height"] <= block["y"] + block["height"]
     assert (studio.home / "models" / "paint" / "browser-test.pt").is_file()
     page.locator("#paint-model input").click()
     page.get_by_role("option", name="browser-test (yours)").wait_for(timeout=10000)

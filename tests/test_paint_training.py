@@ -283,3 +283,23 @@ def test_an_old_model_fine_tunes_into_one_with_minibatch_std(tmp_path):
     )
     assert events[-1].done and np.isfinite(events[-1].losses["D"])
     assert checkpoints.load(tmp_path / "std.pt").config["minibatch_std"]
+
+
+def test_a_slowed_run_never_plans_past_the_steps_asked():
+    """Re-fitting a timed run to a slower pace may end it sooner, never later than asked (a run at
+    its last step once became "step 51 of 50")."""
+    import time
+    from types import SimpleNamespace
+
+    from engines.paint.train_steps import fit_to_budget
+
+    now = time.time()
+    run = SimpleNamespace(
+        cfg=SimpleNamespace(time_budget_s=1000.0), fit_at=None, fitted=(now - 10, 40, 1.0), t0=now - 20, batch=16
+    )
+    run.step, run.total = 50, 50  # 1 s a step with plenty of time left, at the last step asked
+    fit_to_budget(run)
+    assert run.total == 50
+    run.total, run.cfg.time_budget_s = 500, 30.0  # 1 s a step and about 9 s left: it ends sooner
+    fit_to_budget(run)
+    assert 51 <= run.total < 62

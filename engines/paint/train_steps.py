@@ -139,7 +139,7 @@ def fit_to_budget(run: Run) -> bool:
     elif run.fitted and run.step % 10 == 0 and run.step > run.fitted[1]:  # slower than timed (a busy machine)
         s_per_step = (time.time() - run.fitted[0]) / (run.step - run.fitted[1])
         left = cfg.time_budget_s - (time.time() - run.t0) - run.fitted[2]
-        total = max(run.step + 1, min(run.total, run.step + int(left / s_per_step)))
+        total = min(run.total, max(run.step + 1, run.step + int(left / s_per_step)))  # never past the steps asked
         if total < run.total:  # say so, so the status and the step count agree
             run.message = f"fitted to the time budget: batch {run.batch}, {total} steps (the machine slowed down)"
         run.total = total

@@ -174,26 +174,26 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def status_says_why(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """For a streaming handler whose first output is its status line (a training): when it fails after
-    it has begun streaming, the status line says why instead of keeping its last "Reading…" line;
-    the error is then raised as usual (the same message in gradio's error badge)."""
+def status_says_why(outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For a streaming handler with `outputs` outputs, the first its status line (a training): when it
+    fails, before or after it began streaming, the status line says why instead of keeping an earlier
+    line ("Reading…", or the last run's "Done"); the error is then raised as usual (the same message
+    in gradio's error toast, and for a script)."""
 
-    @functools.wraps(fn)
-    def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
-        width = 0
-        try:
-            for out in fn(*args, **kwargs):
-                width = len(out) if isinstance(out, tuple) else 1
-                yield out
-        except Exception as err:  # noqa: BLE001 - said in the status, then translated for the UI
-            error = _translate(err, fn)
-            if width:
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 - said in the status, then translated for the UI
+                error = _translate(err, fn)
                 said = f"**Not finished:** {error.message}"
-                yield (said, *[gr.update()] * (width - 1)) if width > 1 else said
-            raise error from None
+                yield (said, *[gr.update()] * (outputs - 1)) if outputs > 1 else said
+                raise error from None
 
-    return gen_wrapper
+        return gen_wrapper
+
+    return wrap
 
 
 def live(fn: Callable[..., Any]) -> Callable[..., Any]:

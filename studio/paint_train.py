@@ -54,7 +54,7 @@ def recipe_config(start: str, model_label: str | None, request: gr.Request | Non
 
 
 @friendly
-@status_says_why
+@status_says_why(4)
 def paint_train(
     files: list | None,
     name: str,

@@ -75,7 +75,7 @@ def _stream(
 
 
 @friendly
-@status_says_why
+@status_says_why(4)
 def sound_train(
     files: list | None,
     kind: str,

@@ -45,7 +45,7 @@ def _train_stream(
 
 
 @friendly
-@status_says_why
+@status_says_why(3)
 def sound_melody_train(
     files: list | None,
     name: str,

@@ -26,7 +26,7 @@ PLOT_ROWS = 800  # the loss plot shows the latest rows
 
 # ------------------------------------------------------------------ handlers
 @friendly
-@status_says_why
+@status_says_why(5)
 def words_train(
     files: list | None,
     pasted: str | None,

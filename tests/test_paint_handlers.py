@@ -293,17 +293,20 @@ def test_only_folders_inside_a_zip_become_classes(tmp_path):
 def test_bad_training_requests_get_messages(tmp_path, steps, res, minutes, words):
     files = write_loose(tmp_path / "uploads")
     with pytest.raises(gr.Error) as err:
-        next(paint.paint_train(files, "mine", "from scratch", steps, minutes, res, MODEL, request=ANNA))
+        seen = []
+        for update in paint.paint_train(files, "mine", "from scratch", steps, minutes, res, MODEL, request=ANNA):
+            seen.append(update[0])
     assert words in message(err)
+    assert seen == [f"**Not finished:** {message(err)}"]  # the status line says it too, not an old "Done"
     assert not TRAINING.busy
 
 
 def test_training_needs_pictures_and_a_plain_name(tmp_path):
     with pytest.raises(gr.Error) as err:
-        next(paint.paint_train([], "mine", "from scratch", 10, 0, 32, MODEL, request=ANNA))
+        list(paint.paint_train([], "mine", "from scratch", 10, 0, 32, MODEL, request=ANNA))
     assert "Add your pictures first" in message(err)
     with pytest.raises(gr.Error) as err:
-        next(paint.paint_train(write_loose(tmp_path / "u"), "../evil", "from scratch", 10, 0, 32, MODEL, request=ANNA))
+        list(paint.paint_train(write_loose(tmp_path / "u"), "../evil", "from scratch", 10, 0, 32, MODEL, request=ANNA))
     assert "name of letters, digits" in message(err)
 
 

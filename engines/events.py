@@ -74,5 +74,5 @@ def end_sentence(reason: str, step: int, total: int, path: Path, name: str, comp
     how = "Stopped" if reason == "stopped" else "Reached the time limit"
     return (
         f"{how} at step {step} of {total}; saved with its training state ({size}): "
-        "Train again with the same name to go on."
+        "train again with the same name to go on."
     )

@@ -79,7 +79,7 @@ def test_a_full_workspace_is_refused_with_a_message(shared):
 
 
 @pytest.mark.parametrize(
-    "psi, seed, message", [(5.0, 1, "greater than maximum value 1.5|between 0 and 3"), (0.2, -5, "between 0 and")]
+    "psi, seed, message", [(5.0, 1, "Truncation needs a number from 0 to 1.5"), (0.2, -5, "between 0 and")]
 )
 def test_bad_numbers_get_sentences_not_black_pictures(shared, psi, seed, message):
     # (NaN and infinity cannot travel as JSON; the handlers' own tests send them directly)

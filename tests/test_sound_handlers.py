@@ -244,7 +244,7 @@ def test_training_from_a_zip_leaves_no_scratch_and_saves_to_the_callers_workspac
             common.stop_training(_request(KEY_A))
     # ended early: saved with its training state, and the last line says how to go on
     assert seen[-1].startswith("**Done**: Stopped at step 1 of 20; saved with its training state (")
-    assert "Train again with the same name to go on" in seen[-1] and "**mine (yours)** is in the list" in seen[-1]
+    assert "train again with the same name to go on" in seen[-1] and "**mine (yours)** is in the list" in seen[-1]
     mine = common.workspace(_request(KEY_A)).models_dir / "sound" / "mine.pt"
     assert "opt" in checkpoints.load(mine, engine="sound").extra
     run = _train([tmp_path / "notes.zip"])  # the same name again: it goes on

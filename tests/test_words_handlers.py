@@ -238,7 +238,7 @@ def test_a_stopped_training_keeps_its_state_and_says_so_and_training_again_goes_
         if "started" in statuses[-1]:  # the run has begun: Stop, from this workspace
             assert words_train.stop_training(ANNA).startswith("Stopping")
     assert statuses[-1].startswith("**Done**: Stopped at step 1 of 3; saved with its training state (")
-    assert "Train again with the same name to go on" in statuses[-1] and "mine (yours)" in statuses[-1]
+    assert "train again with the same name to go on" in statuses[-1] and "mine (yours)" in statuses[-1]
     mine = common.workspace(ANNA).models_dir / "words" / "mine.pt"
     resumable = mine.stat().st_size
     assert "opt" in checkpoints.load(mine).extra

@@ -58,7 +58,7 @@ def test_stopped_runs_resume_and_finished_ones_are_compact_and_fine_tune(tmp_pat
     early = run(out, 6, stopped())
     assert early[-1].done and early[-1].step == 1 and early[-1].checkpoint == out
     assert early[-1].message.startswith("Stopped at step 1 of 6; saved with its training state (")
-    assert "Train again with the same name to go on" in early[-1].message
+    assert "train again with the same name to go on" in early[-1].message
     ck = checkpoints.load(out)
     assert "opt" in ck.extra and ck.meta["steps"] == 1
     full_size = out.stat().st_size

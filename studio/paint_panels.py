@@ -117,9 +117,12 @@ def use_base(model_label: str, found: dict | None, request: gr.Request | None = 
     return (base, 1.0, *[0.0] * N_SLIDERS, [], image, note)
 
 
-def leave_base() -> tuple[None, str]:
-    """Back to pictures from seeds."""
-    return None, "Painting from seeds."
+def leave_base(base: dict | None = None) -> tuple:
+    """Back to pictures from seeds (a new seed, class or model, or Back): no base, and both notes say
+    so, the tab's own replacing one about the artist's picture; nothing changes when none was in use."""
+    if not base:
+        return gr.skip(), gr.skip(), gr.skip()
+    return None, "Painting from seeds.", "Back to pictures from seeds."
 
 
 # ------------------------------------------------------------------ reopening (the tab's restore_recipe)
@@ -254,8 +257,8 @@ def _wire_mine(ui: SimpleNamespace, m: SimpleNamespace) -> None:
     gr.on(
         [m.back.click, pic.seed.input, pic.dice.click, pic.class_a.input, pic.class_b.input, pic.model_dd.input],
         leave_base,
-        None,
-        [base, m.note],
+        base,
+        [base, m.note, out.note],
         queue=False,
         api_visibility="private",
     )

@@ -59,7 +59,7 @@ def test_after_use_it_the_live_event_draws_from_the_base_and_a_slider_moves_it(m
     assert l1(still, paint_based.paint_from_base(MODEL, base, 1.0, ZERO, [], request=ANNA)) == 0.0
     assert moved.size == seed_pic.size and l1(moved, still) > 0.02 and l1(moved, seed_pic) > 0.02
     assert l1(still, seed_pic) > 0.02  # the base's picture, not seed 42's
-    gone = paint_panels.leave_base()[0]
+    gone = paint_panels.leave_base(base)[0]
     assert l1(live(*seed_args, *ZERO, [], gone, ANNA), seed_pic) == 0.0  # back to seeds
 
 

@@ -164,7 +164,9 @@ def test_my_picture_gives_messages_for_what_it_cannot_use(tmp_path):
     with pytest.raises(gr.Error) as err:
         paint_based.paint_from_base(MODEL, {"base": [0.1] * 3, "classes": {}}, 1.0, ZERO, [], request=ANNA)
     assert "numbers" in message(err)
-    assert paint_panels.leave_base()[0] is None
+    left = paint_panels.leave_base({"base": [0.1] * 3})
+    assert left == (None, "Painting from seeds.", "Back to pictures from seeds.")
+    assert paint_panels.leave_base(None) == (gr.skip(), gr.skip(), gr.skip())  # no base: every note stays
 
 
 # ---------------------------------------------------------------- move with sound

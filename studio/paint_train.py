@@ -211,9 +211,10 @@ def panel() -> SimpleNamespace:
             )
             preview = gr.Image(
                 type="pil",
-                label="What it draws now (your classes)",
+                label="What it draws now",  # a row per class of yours; short, so a phone shows it beside the buttons
                 height=260,
                 interactive=False,
+                buttons=["download", "fullscreen"],
                 elem_id="paint-train-preview",
             )
     return SimpleNamespace(

@@ -16,28 +16,33 @@ class ArchiveError(ValueError):
     """A zip that was refused; the message says why."""
 
 
+def _refused(zip_path: str | os.PathLike, why: str) -> ArchiveError:
+    """The sentence an artist reads: which zip, and why it was refused."""
+    return ArchiveError(f"{Path(zip_path).name} was refused: {why}.")
+
+
 def safe_extract(zip_path: str | os.PathLike, dest: str | os.PathLike, max_bytes: int = MAX_UNPACKED_BYTES) -> Path:
     """Extract `zip_path` into `dest`, refusing members that escape it (absolute paths, '..',
     links) and archives whose declared contents exceed `max_bytes` or MAX_MEMBERS files."""
     dest = Path(dest).resolve()
     try:
         archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise ArchiveError(f"{Path(zip_path).name} is not a readable zip ({err})") from None
+    except (zipfile.BadZipFile, OSError):
+        raise _refused(zip_path, "it is not a zip file Atelier can read") from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise ArchiveError(f"the zip holds {len(members)} files; at most {MAX_MEMBERS} are accepted")
+            raise _refused(zip_path, f"it holds {len(members)} files; at most {MAX_MEMBERS} are accepted")
         total = sum(m.file_size for m in members)
         if total > max_bytes:
-            raise ArchiveError(f"the zip would unpack to {total / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+            raise _refused(zip_path, f"it would unpack to {total / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB")
         for m in members:
             name = PurePosixPath(m.filename.replace("\\", "/"))
             target = (dest / name).resolve()
             if name.is_absolute() or ".." in name.parts or not target.is_relative_to(dest):
-                raise ArchiveError(f"the zip contains a path that leaves its folder ({m.filename}); refused")
+                raise _refused(zip_path, f"it holds a path that leaves its folder ({m.filename})")
             if (m.external_attr >> 16) & 0o170000 == 0o120000:
-                raise ArchiveError(f"the zip contains a link ({m.filename}); refused")
+                raise _refused(zip_path, f"it holds a link ({m.filename})")
         written = 0
         for m in members:
             if m.is_dir():
@@ -48,7 +53,7 @@ def safe_extract(zip_path: str | os.PathLike, dest: str | os.PathLike, max_bytes
                 while block := src.read(1 << 20):
                     written += len(block)
                     if written > max_bytes:  # a member lying about its size
-                        raise ArchiveError("the zip unpacks to more than it declares; refused")
+                        raise _refused(zip_path, "it unpacks to more than it declares")
                     out.write(block)
     return dest
 

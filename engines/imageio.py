@@ -102,6 +102,6 @@ def load_picture(
     image = open_image(source, max_side=max_side, name=label)
     if min(image.size) < min_side:
         raise ImageInputError(
-            f"{label} is only {image.width}x{image.height}; pictures need at least {min_side} pixels on each side"
+            f"{label} is only {image.width}x{image.height}; pictures need at least {min_side} pixels on each side."
         )
     return image

@@ -162,8 +162,14 @@ def test_workspace_zip_round_trip_keeps_recipes_and_models_and_refuses_bad_zips(
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("../../escape.png", b"x")
-    with tempfiles.job_dir("import") as work, pytest.raises(ValueError, match="leaves its folder"):
+    with tempfiles.job_dir("import") as work, pytest.raises(ValueError) as err:
         import_zip(b, evil, work)
+    assert str(err.value) == "evil.zip was refused: it holds a path that leaves its folder (../../escape.png)."
+    text = tmp_path / "notes.zip"
+    text.write_text("not a zip")
+    with tempfiles.job_dir("import") as work, pytest.raises(ValueError) as err:
+        import_zip(b, text, work)
+    assert str(err.value) == "notes.zip was refused: it is not a zip file Atelier can read."  # no exception text
     junk = tmp_path / "junk.zip"
     with zipfile.ZipFile(junk, "w") as zf:
         zf.writestr("outputs/plain.png", b"not a picture")

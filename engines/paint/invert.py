@@ -94,7 +94,7 @@ def read_picture(source: Any, name: str = "the picture") -> Image.Image:
                 f"{name} is {w}x{h}; pictures over {limits.MAX_PICTURE_PIXELS // 1_000_000} megapixels are refused"
             )
         if min(w, h) < MIN_INPUT_SIDE:
-            raise ValueError(f"{name} is only {w}x{h}; pictures need at least {MIN_INPUT_SIDE} pixels on each side")
+            raise ValueError(f"{name} is only {w}x{h}; pictures need at least {MIN_INPUT_SIDE} pixels on each side.")
         image = imageio.to_rgb(source)
         if max(image.size) > MAX_INPUT_SIDE:
             image = image.copy()

@@ -117,10 +117,7 @@ def gather_audio(
             try:
                 out = safe_extract(src, Path(workdir) / f"zip{i}", max_bytes=max(0, limit - used))
             except ArchiveError as err:
-                raise ValueError(
-                    f"{src.name} was refused: {err}. Your sounds may come to "
-                    f"{limit / 1e6:.0f} MB in all, zips unpacked."
-                ) from None
+                raise ValueError(f"{err} Your sounds may come to {limit / 1e6:.0f} MB in all, zips unpacked.") from None
             new = [p for p in out.rglob("*") if p.is_file()]
         elif src.is_dir():
             new = [p for p in src.rglob("*") if p.is_file()]

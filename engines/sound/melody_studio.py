@@ -199,8 +199,8 @@ def gather_midi(paths: Sequence[str | Path], dest: Path) -> tuple[int, int]:
                                     f"{Path(info.filename).name} in {p.name} is over {midi.MAX_MIDI_BYTES / 1e6:.0f} MB"
                                 )
                             put(info.filename, zf.read(info))
-            except (zipfile.BadZipFile, OSError) as err:
-                raise ValueError(f"{p.name} is not a readable zip ({err})") from None
+            except (zipfile.BadZipFile, OSError):
+                raise ValueError(f"{p.name} was refused: it is not a zip file Atelier can read.") from None
     if not count:
         raise ValueError("No MIDI files found: upload .mid or .midi files (or a zip of them).")
     return count, total

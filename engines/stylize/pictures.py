@@ -73,7 +73,7 @@ def read_picture(path: str | os.PathLike | None, label: str, max_side: int, miss
         image = open_image(path, max_side=max_side, name=label)
         if min(image.size) < MIN_SIDE:
             raise _refuse(
-                label, f"is only {image.width}x{image.height}; pictures need at least {MIN_SIDE} pixels on each side"
+                label, f"is only {image.width}x{image.height}; pictures need at least {MIN_SIDE} pixels on each side."
             )
         return image
     return load_picture(path, max_side=max_side, name=label, min_side=MIN_SIDE)

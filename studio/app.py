@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402  (the analytics switch must be set before gradio loads)
 
 from engines import tempfiles  # noqa: E402
-from engines.settings import Settings  # noqa: E402
+from engines.settings import Settings, assets_dir  # noqa: E402
 from studio import cachefix, pathfix, sessionfix, sliderfix  # noqa: E402
 from studio.common import StudioContext, configure, page_closed, studio  # noqa: E402
 
@@ -204,15 +204,15 @@ def housekeeping() -> None:
 
 def launch_kwargs(settings: Settings, max_upload_mb: int = 200) -> dict[str, Any]:
     """Arguments for `demo.launch` that belong to the studio rather than to the command line."""
+    own = [settings.workspaces_dir] if studio().shared else [settings.outputs_dir, settings.models_dir]
     return {
         "theme": theme(),
         "css": CSS,
         "head": HEAD,
         # a shared studio serves only workspace folders, named by a hash of their key so that their
-        # file URLs cannot be guessed; a local one serves its own outputs and models
-        "allowed_paths": (
-            [str(settings.workspaces_dir)] if studio().shared else [str(settings.outputs_dir), str(settings.models_dir)]
-        ),
+        # file URLs cannot be guessed; a local one serves its own outputs and models. Both serve what
+        # ships with Atelier (sample pictures and styles, bundled models), wherever it is started from.
+        "allowed_paths": [*map(str, own), str(assets_dir())],
         "max_file_size": f"{int(max_upload_mb)}mb",
         "footer_links": ["api", "settings"],
         "state_session_capacity": 1000,  # state of the oldest idle pages is dropped beyond this

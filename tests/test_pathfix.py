@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from gradio import processing_utils, utils
 
 from studio import pathfix
@@ -39,3 +40,25 @@ def test_install_reaches_every_module_that_imported_the_check():
     pathfix.install()
     assert utils.is_in_or_equal is pathfix.is_in_or_equal
     assert processing_utils.is_in_or_equal is pathfix.is_in_or_equal
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_what_ships_with_atelier_is_served_wherever_the_studio_starts(tmp_path, monkeypatch, shared):
+    """Sample styles and bundled models are served from any working folder (a sample style clicked
+    in Stylize once failed when the studio was started elsewhere); other folders stay closed."""
+    from engines.settings import Settings, assets_dir
+    from studio import app, common
+
+    before = common._STUDIO
+    monkeypatch.chdir(tmp_path)  # started from somewhere else than the project
+    try:
+        home = tmp_path / "home"
+        settings = Settings(models_dir=home / "m", outputs_dir=home / "o", workspaces_dir=home / "w")
+        common.configure(settings, shared=shared)
+        allowed = app.launch_kwargs(common.studio().settings)["allowed_paths"]
+    finally:
+        common._STUDIO = before
+    style = next((assets_dir() / "samples" / "styles").glob("*.jpg"))
+    outside = tmp_path / "elsewhere" / "secret.txt"
+    assert utils.is_allowed_file(style, [], allowed, [])[0]
+    assert not utils.is_allowed_file(outside, [], allowed, [])[0]

@@ -50,6 +50,9 @@ def reach(step: int, total: int, step_s: float | None, seconds_left: float | Non
     return {"reach": n} if n < total else {}
 
 
+PROGRESS_EVERY_S = 2.0  # between its evaluations a training still reports its step this often
+
+
 END_REASONS = ("finished", "stopped", "time budget reached")  # engines.jobs.end_reason's words
 
 

@@ -63,7 +63,9 @@ def words_train(
         ws.check_room(run.checkpoint_bytes)
         for ev in common.finish_on_close(run.events, ticket.stop_token):
             lists = model_lists(request) if (ev.done or ev.checkpoint) else (gr.update(), gr.update())
-            yield train_status(ev, name, run.described), loss_plot(ev), ev.preview or "", *lists
+            between = bool(ev.step) and not ev.preview and not ev.done  # a report between samples: keep them
+            sample = gr.update() if between else ev.preview or ""
+            yield train_status(ev, name, run.described), gr.update() if between else loss_plot(ev), sample, *lists
 
 
 def loss_plot(ev: TrainEvent) -> pd.DataFrame | dict:

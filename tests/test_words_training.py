@@ -130,3 +130,19 @@ def test_a_time_limited_run_reports_the_steps_its_time_holds(tmp_path):
     reports = [ev for ev in events if ev.step and not ev.done]
     assert reports and all(ev.step <= ev.stats["reach"] < 100_000 for ev in reports)
     assert events[-1].done and events[-1].message.startswith("Reached the time limit at step")
+
+
+@pytest.mark.parametrize("kind", ["transformer", "lines"])
+def test_between_evaluations_a_run_still_reports_its_step(tmp_path, kind):
+    """A run whose first evaluation is far off still says where it is every couple of seconds (a
+    300,000-character fine-tune once sat at "timing the first steps…" for 20 s)."""
+    if kind == "transformer":
+        cfg = TrainConfig(steps=10**6, batch=4, eval_every=10**6, eval_batches=1, warmup=1, time_budget_s=5.0)
+        events = train_gpt(split_by_work([("t", TEXT)]), tmp_path / "m.pt", TINY_GPT, cfg, device="cpu")
+    else:
+        cfg = LinesTrainConfig(steps=10**6, batch=4, eval_every=10**6, time_budget_s=5.0)
+        events = train_lines(LINES * 4, LINES, tmp_path / "m.pt", TINY_VAE, cfg, device="cpu")
+    events = list(events)
+    between = [ev for ev in events[1:-1] if ev.preview is None and not ev.done]
+    assert len(between) >= 1 and all(0 < ev.step < events[-1].step and ev.eta_s is not None for ev in between)
+    assert events[-1].done and events[-1].step > between[-1].step

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence, reach
+from engines.events import PROGRESS_EVERY_S, TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.data import Corpus
@@ -132,7 +132,7 @@ def train_gpt(
 
     yield TrainEvent(step, cfg.steps, message=start.message, history=list(history))
     model.train()
-    step_s = None
+    step_s, reported = None, time.time()
     while True:
         tick = time.time()
         for group in opt.param_groups:
@@ -146,6 +146,7 @@ def train_gpt(
         step_s = step_estimate(step_s, time.time() - tick)
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time() + step_s)
         if step % cfg.eval_every == 0 or reason:
+            reported = time.time()
             deadline = time.time() + END_ALLOWANCE_S if reason not in (None, "finished") else None
             val_loss = evaluate(model, val_ids, cfg.eval_batches, cfg.batch, deadline=deadline)
             losses = {"train": train_loss, "held-out": val_loss}
@@ -169,6 +170,19 @@ def train_gpt(
                     "steps_per_s": round(1 / max(step_s, 1e-9), 2),
                     **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
                 },
+            )
+        elif time.time() - reported >= PROGRESS_EVERY_S:  # between evaluations: the step, for the status line
+            reported = time.time()
+            elapsed = reported - t0
+            left = cfg.time_budget_s and cfg.time_budget_s - elapsed
+            yield TrainEvent(
+                step,
+                cfg.steps,
+                {"train": train_loss},
+                elapsed,
+                eta_s(step, cfg.steps, step_s, elapsed, cfg.time_budget_s),
+                history=list(history),
+                stats={"steps_per_s": round(1 / max(step_s, 1e-9), 2), **reach(step, cfg.steps, step_s, left)},
             )
         if reason:
             return

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from engines.device import configure
-from engines.events import TrainEvent, end_sentence, reach
+from engines.events import PROGRESS_EVERY_S, TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.recipe import LinesTrainConfig, eta_s, kl_beta, lines_lr, run_progress, step_estimate
@@ -150,7 +150,7 @@ def train_lines(
 
     yield TrainEvent(step, cfg.steps, message=start.message, history=list(history))
     model.train()
-    step_s = None
+    step_s, reported = None, time.time()
     while True:
         tick = time.time()
         if cfg.bucket:  # lines of similar length together: little padding, so each step costs less
@@ -174,6 +174,7 @@ def train_lines(
         step_s = step_estimate(step_s, time.time() - tick)
         reason = end_reason(step, cfg.steps, stop, t0, cfg.time_budget_s, time.time() + step_s)
         if step % cfg.eval_every == 0 or reason:
+            reported = time.time()
             early = reason not in (None, "finished")  # a budget or Stop: a quick closing look
             metrics = vae_metrics(model, tok, probe[::8] if early else probe)
             losses = {"train": recon_avg, "held-out KL": metrics["kl"]}
@@ -199,6 +200,19 @@ def train_lines(
                     **{k: round(v, 4) for k, v in metrics.items()},
                     **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
                 },
+            )
+        elif time.time() - reported >= PROGRESS_EVERY_S:  # between evaluations: the step, for the status line
+            reported = time.time()
+            elapsed = reported - t0
+            left = cfg.time_budget_s and cfg.time_budget_s - elapsed
+            yield TrainEvent(
+                step,
+                cfg.steps,
+                {"train": recon_avg},
+                elapsed,
+                eta_s(step, cfg.steps, step_s, elapsed, cfg.time_budget_s),
+                history=list(history),
+                stats=reach(step, cfg.steps, step_s, left),
             )
         if reason:
             return

@@ -268,7 +268,7 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespa
     d.no.click(lambda: gr.Row(visible=False), None, d.confirm, **quiet)
     d.yes.click(
         friendly(delete_and_list), [d.selected, ui.kind, ui.query, page], list_outputs + detail_outputs, **quiet
-    )
+    ).then(workspace_note, None, x.ws_note, **quiet)  # the space it used is free again
     d.remake.click(gallery_replay, d.selected, [d.remade, d.replayed], api_name="gallery_replay").then(
         remake_note, d.replayed, [d.remade, d.remake_note], **quiet
     )
@@ -283,6 +283,6 @@ def _wire(ctx: StudioContext, tab: gr.Tab, ui: SimpleNamespace, d: SimpleNamespa
     x.export_btn.click(gallery_export, None, x.export_file, api_name="gallery_export")
     x.import_file.upload(gallery_import, x.import_file, x.import_note, api_name="gallery_import").then(
         friendly(gallery_list), [ui.kind, ui.query], list_outputs, **quiet
-    )
+    ).then(workspace_note, None, x.ws_note, **quiet)
     gr.api(gallery_items, api_name="gallery_items")
     gr.api(gallery_delete, api_name="gallery_delete")

@@ -144,9 +144,10 @@ class OutputStore:
         matches = self.list(kind, query)
         return matches[offset : offset + limit], len(matches)
 
-    def adopt(self, source: str | os.PathLike, title: str | None = None) -> Output | None:
+    def adopt(self, source: str | os.PathLike, title: str | None = None, created: float | None = None) -> Output | None:
         """Copy an Atelier file made elsewhere (an imported zip's) into the store under a new id,
-        with its sidecar and a GIF's MP4; None if it is not a kind the Gallery keeps or carries no recipe."""
+        with its sidecar and a GIF's MP4, dated `created` (when it was made; now if unknown); None if
+        it is not a kind the Gallery keeps or carries no recipe."""
         source = Path(source)
         kind = _KIND_OF.get(source.suffix.lower())
         try:
@@ -164,7 +165,7 @@ class OutputStore:
         if source.with_suffix(".mp4").is_file() and kind == "image" and source.suffix.lower() == ".gif":
             atomic_write_bytes(path.with_suffix(".mp4"), source.with_suffix(".mp4").read_bytes())
         atomic_write_bytes(path, source.read_bytes())
-        return self._record(oid, kind, path, thumb, recipe, title or recipe.get("title"))
+        return self._record(oid, kind, path, thumb, recipe, title or recipe.get("title"), created)
 
     def recover(self) -> tuple[int, int]:
         """After a crash: remove half-written `.part` files, give whole media that lost their record
@@ -238,7 +239,14 @@ class OutputStore:
         return oid
 
     def _record(
-        self, oid: str, kind: str, path: Path, thumb: Image.Image, recipe: recipes.Recipe, title: str | None
+        self,
+        oid: str,
+        kind: str,
+        path: Path,
+        thumb: Image.Image,
+        recipe: recipes.Recipe,
+        title: str | None,
+        created: float | None = None,
     ) -> Output:
         thumb_path = self.root / f"{oid}.thumb.png"
         atomic_write(thumb_path, lambda fh: thumb.save(fh, format="PNG"))
@@ -246,7 +254,7 @@ class OutputStore:
             id=oid,
             kind=kind,
             title=title or _default_title(kind, recipe),
-            created=time.time(),
+            created=time.time() if created is None else float(created),
             recipe=recipes.read(path),
             path=path,
             thumb=thumb_path,

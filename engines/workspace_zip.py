@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,7 +75,7 @@ def import_zip(ws: Workspace, zip_path: str | os.PathLike, workdir: str | os.Pat
         elif path.suffix.lower() in MEDIA and not path.name.endswith(recipes.SIDECAR_SUFFIX):
             if path.suffix.lower() == ".mp4":
                 continue  # travels with its GIF
-            if store.adopt(path, _title(path)) is None:
+            if store.adopt(path, *_kept_as(path)) is None:
                 skipped += 1
             else:
                 outputs += 1
@@ -83,13 +84,17 @@ def import_zip(ws: Workspace, zip_path: str | os.PathLike, workdir: str | os.Pat
     return outputs, models, skipped
 
 
-def _title(media: Path) -> str | None:
-    """The title an exported output had (from its small record beside it), if any."""
+def _kept_as(media: Path) -> tuple[str | None, float | None]:
+    """The title an exported output had and when it was made (from its small record beside it), if
+    known: an imported Gallery keeps its order and dates."""
     try:
-        title = json.loads(media.with_suffix(".json").read_text(encoding="utf-8")).get("title")
-        return str(title)[:200] if title else None
+        record = json.loads(media.with_suffix(".json").read_text(encoding="utf-8"))
+        title, created = record.get("title"), record.get("created")
     except (OSError, ValueError, AttributeError):
-        return None
+        return None, None
+    title = str(title)[:200] if title else None
+    valid = isinstance(created, (int, float)) and not isinstance(created, bool) and 0 < created <= time.time() + 86400
+    return title, float(created) if valid else None
 
 
 def _loads(path: Path, engine: str) -> bool:

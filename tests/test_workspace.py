@@ -159,6 +159,8 @@ def test_workspace_zip_round_trip_keeps_recipes_and_models_and_refuses_bad_zips(
         assert import_zip(b, path, work) == (2, 0, 0)
     recipes = sorted(str(o.recipe.get("seed", o.recipe.get("prompt"))) for o in b.store.list())
     assert recipes == ["9", "p"] and "Red one" in [o.title for o in b.store.list()]
+    # each keeps the date it was made, so the imported Gallery has its order and dates
+    assert [o.created for o in b.store.list()] == [o.created for o in a.store.list()]
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("../../escape.png", b"x")

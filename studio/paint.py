@@ -65,7 +65,8 @@ hands, birds, fruit, clocks, vehicles, ...).
 - **Recent**: your last 12 pictures; click one to go back to it.
 - **Variations**: nine neighbours of the current picture; click one to move there.
 - **Morph**: add keyframes, then render a smooth animation through them (GIF or MP4).
-- **Sweep**: two settings across and down, every pair drawn (from your picture while it is in use); click a cell to open it.
+- **Sweep**: two settings across and down, every pair drawn (from your picture while it is in use);
+  click a cell to open it.
 - **Keep** saves the picture, with its recipe, to the Gallery.
 - **Train**: give it at least {MIN_IMAGES} pictures (or a zip; its sub-folders become classes;
   loose pictures are one class, named after the model).

@@ -303,3 +303,16 @@ def test_a_slowed_run_never_plans_past_the_steps_asked():
     run.total, run.cfg.time_budget_s = 500, 30.0  # 1 s a step and about 9 s left: it ends sooner
     fit_to_budget(run)
     assert 51 <= run.total < 62
+
+
+def test_between_previews_a_run_still_reports_its_step(tmp_path):
+    """With previews far apart a run still says where it is every couple of seconds (no picture in
+    those reports), and its last report carries the final preview."""
+    cfg = TrainConfig(
+        steps=10**6, batch=16, preview_every=10**6, checkpoint_every=10**6, anchor_steps=0, time_budget_s=6.0
+    )
+    events = list(train(shapes(), tmp_path / "p.pt", TINY, cfg, device="cpu"))
+    early = set(cfg.early_reports)
+    between = [ev for ev in events[1:-1] if ev.step not in early and ev.preview is None]
+    assert len(between) >= 2 and all(ev.eta_s is not None and ev.stats.get("img_per_s", 0) > 0 for ev in between)
+    assert events[-1].done and events[-1].preview is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from engines.events import TrainEvent
+from engines.events import PROGRESS_EVERY_S, TrainEvent
 from engines.jobs import running_mean
 from engines.paint.anchors import distance, spread
 from engines.paint.images import grid
@@ -151,7 +151,8 @@ def report(run: Run, reason: str | None, fit_now: bool) -> TrainEvent | None:
     step); a checkpoint step also saves, and the end saves the final snapshot with anchors."""
     cfg, step = run.cfg, run.step
     early = step - run.first_step in cfg.early_reports or fit_now  # a fitted plan is shown at once
-    if not (step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason or early):
+    due = time.time() - run.last_t >= PROGRESS_EVERY_S  # slow steps still report (without a preview)
+    if not (step % cfg.preview_every == 0 or step % cfg.checkpoint_every == 0 or reason or early or due):
         return None
     run.d_avg, run.g_avg = float(run.d_run), float(run.g_run)
     now = time.time()
@@ -164,7 +165,7 @@ def report(run: Run, reason: str | None, fit_now: bool) -> TrainEvent | None:
     eta = (run.total - step) * run.batch / max(rate, 1e-6)
     if cfg.time_budget_s:
         eta = min(eta, max(0.0, cfg.time_budget_s - (now - run.t0)))
-    show = None if early and step % cfg.preview_every else preview(run)
+    show = None if (early or due) and step % cfg.preview_every and not reason else preview(run)
     note = reason if reason and reason != "finished" else (run.message if early and not reason else "")
     return event(run, show, now - run.t0, 0.0 if reason else eta, rate, ckpt, bool(reason), note)
 

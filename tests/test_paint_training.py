@@ -308,8 +308,14 @@ def test_a_slowed_run_never_plans_past_the_steps_asked():
 def test_between_previews_a_run_still_reports_its_step(tmp_path):
     """With previews far apart a run still says where it is every couple of seconds (no picture in
     those reports), and its last report carries the final preview."""
-    cfg = TrainConfig(
-        steps=10**6, batch=16, preview_every=10**6, checkpoint_every=10**6, anchor_steps=0, time_budget_s=6.0
+    cfg = TrainConfig(  # the clock ends it (no plan fitted to the budget): about 6 s of steps
+        steps=10**6,
+        batch=16,
+        preview_every=10**6,
+        checkpoint_every=10**6,
+        anchor_steps=0,
+        time_budget_s=6.0,
+        fit_budget=False,
     )
     events = list(train(shapes(), tmp_path / "p.pt", TINY, cfg, device="cpu"))
     early = set(cfg.early_reports)

@@ -41,12 +41,13 @@ def history_rows(history: list[tuple[int, dict[str, float]]]) -> list[dict[str, 
     ]
 
 
-def reach(step: int, total: int, step_s: float | None, seconds_left: float | None) -> dict[str, float]:
-    """{"reach": N} when a time limit will end a run before its last step: N is the step the time left
-    holds at `step_s` seconds a step (a TrainEvent's stats, for "step 140 of about 300"); else {}."""
-    if not step_s or seconds_left is None:
+def reach(step: int, total: int, step_s: float | None, budget_s: float | None, elapsed_s: float) -> dict[str, float]:
+    """{"reach": N} when a time budget will end a run before its last step: N is the step the time left
+    of `budget_s` holds at `step_s` seconds a step (a TrainEvent's stats, for "step 140 of about 300");
+    {} without a budget, before the pace is known, or when the steps end first."""
+    if not step_s or not budget_s:
         return {}
-    n = step + int(max(0.0, seconds_left) / step_s)
+    n = step + int(max(0.0, budget_s - elapsed_s) / step_s)
     return {"reach": n} if n < total else {}
 
 

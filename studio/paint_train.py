@@ -95,9 +95,9 @@ def paint_train(
             compact=True,
         )
         for ev in common.finish_on_close(events, ticket.stop_token):
-            status = train_status(ev, name, data.describe())
+            status = train_status(ev, name, data.describe(), n_steps)
             if ev.done:
-                status = _done_line(ev, name, n_steps) + _keep_preview(ev, name, data.describe(), request)
+                status += _keep_preview(ev, name, data.describe(), request)
             rows = loss_rows(ev)
             yield (
                 status,
@@ -136,10 +136,11 @@ def _done_line(ev: TrainEvent, name: str, asked: int) -> str:
     return f"**Done**: {ended.rstrip('.')}. The model **{name} (yours)** is in the list."
 
 
-def train_status(ev: TrainEvent, name: str, data_note: str) -> str:
-    """The status line for one training event: step of total, pictures/s, elapsed and ETA."""
+def train_status(ev: TrainEvent, name: str, data_note: str, asked: int | None = None) -> str:
+    """The status line for one training event: step of total, pictures/s, elapsed and ETA; at the end,
+    how it ended against the `asked` steps (the run's total when not given) and what it saved."""
     if ev.done:
-        return _done_line(ev, name, ev.total)
+        return _done_line(ev, name, asked or ev.total)
     if not ev.step:
         return f"**{ev.message or 'started'}** · {data_note} · timing the first steps…"
     return common.training_line(ev, name, data_note, f"{ev.stats.get('img_per_s', 0.0):.0f} pictures/s")

@@ -75,10 +75,10 @@ def test_train_event_rows_and_main_loss() -> None:
 
 
 def test_reach_says_where_a_time_limit_ends_a_run() -> None:
-    assert reach(100, 5000, 0.5, 60) == {"reach": 220}  # 60 s at 0.5 s a step: 120 more steps
-    assert reach(100, 150, 0.5, 60) == {}  # the steps end first
-    assert reach(100, 5000, 0.5, None) == reach(100, 5000, None, 60) == {}  # no limit, no pace yet
-    assert reach(100, 5000, 0.5, -3) == {"reach": 100}  # the limit has passed
+    assert reach(100, 5000, 0.5, 100, 40) == {"reach": 220}  # 60 s left at 0.5 s a step: 120 more steps
+    assert reach(100, 150, 0.5, 100, 40) == {}  # the steps end first
+    assert reach(100, 5000, 0.5, None, 40) == reach(100, 5000, None, 100, 40) == {}  # no limit, no pace yet
+    assert reach(100, 5000, 0.5, 100, 103) == {"reach": 100}  # the limit has passed
 
 
 def test_assets_dir(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -68,7 +68,8 @@ def _read(
             if path.suffix.lower() not in IMAGE_SUFFIXES:
                 skipped.append(path.name)
                 continue
-            digest = (folder, hashlib.sha1(path.read_bytes()).hexdigest())
+            with open(path, "rb") as fh:  # read in blocks: an upload may be large
+                digest = (folder, hashlib.file_digest(fh, "sha1").hexdigest())
             if digest in seen:
                 repeats += 1
                 continue

@@ -37,7 +37,7 @@ class Together:
         self._lock = threading.Lock()
         self._waiting: dict[Hashable, list[_Job]] = {}
         self._running: set[Hashable] = set()
-        self.passes = 0  # forward passes run (the tests and the bench read it)
+        self.passes = 0  # forward passes run (the tests read both)
         self.drawn = 0  # requests answered
 
     def draw(self, key: Hashable, run: Batch, z: torch.Tensor, y: torch.Tensor) -> Any:

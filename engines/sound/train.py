@@ -195,7 +195,7 @@ def train_vae(
                 if reason
                 else "",
                 list(history),
-                reach(step, cfg.steps, elapsed / max(1, step - start.step), _left(cfg.time_budget_s, elapsed)),
+                reach(step, cfg.steps, elapsed / max(1, step - start.step), cfg.time_budget_s, elapsed),
             )
         if reason:
             return
@@ -293,8 +293,3 @@ def train_on(
         init_from=init_from,
         device=device,
     )
-
-
-def _left(budget_s: float | None, elapsed: float) -> float | None:
-    """Seconds left of a time budget (None without one)."""
-    return None if budget_s is None else budget_s - elapsed

@@ -214,8 +214,7 @@ def train_melody(
                 else ""
             )
             done = bool(reason)
-            left = None if cfg.time_budget_s is None else cfg.time_budget_s - elapsed
-            pace = reach(step, cfg.steps, elapsed / max(1, step - start.step), left)
+            pace = reach(step, cfg.steps, elapsed / max(1, step - start.step), cfg.time_budget_s, elapsed)
             yield TrainEvent(
                 step, cfg.steps, losses, elapsed, eta, None, ckpt, done, said, list(history), {**stats, **pace}
             )

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engines.events import TrainEvent, reach
 from engines.words import files
 
 
@@ -100,6 +101,30 @@ def eta_s(step: int, steps: int, step_s: float | None, elapsed_s: float, budget_
         return None
     left = max(0, steps - step) * step_s
     return max(0.0, min(left, budget_s - elapsed_s)) if budget_s else left
+
+
+def progress_event(
+    cfg: TrainConfig | LinesTrainConfig,
+    step: int,
+    train_loss: float,
+    step_s: float,
+    elapsed_s: float,
+    history: list[tuple[int, dict[str, float]]],
+) -> TrainEvent:
+    """A report between evaluations (no sample, no checkpoint): the step, its pace, the time left,
+    so a run whose evaluations are far apart still shows where it is."""
+    return TrainEvent(
+        step,
+        cfg.steps,
+        {"train": train_loss},
+        elapsed_s,
+        eta_s(step, cfg.steps, step_s, elapsed_s, cfg.time_budget_s),
+        history=list(history),
+        stats={
+            "steps_per_s": round(1 / max(step_s, 1e-9), 2),
+            **reach(step, cfg.steps, step_s, cfg.time_budget_s, elapsed_s),
+        },
+    )
 
 
 def finetune_config(init_from: str | Path, **overrides: object) -> LinesTrainConfig:

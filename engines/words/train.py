@@ -22,7 +22,7 @@ from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
 from engines.words.data import Corpus
 from engines.words.gpt import GPT, GPTConfig
-from engines.words.recipe import END_ALLOWANCE_S, TrainConfig, eta_s, gpt_lr, step_estimate
+from engines.words.recipe import END_ALLOWANCE_S, TrainConfig, eta_s, gpt_lr, progress_event, step_estimate
 from engines.words.tokenizer import CharTokenizer
 
 CURVES = ("train", "held-out")
@@ -168,21 +168,11 @@ def train_gpt(
                 list(history),
                 {
                     "steps_per_s": round(1 / max(step_s, 1e-9), 2),
-                    **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
+                    **reach(step, cfg.steps, step_s, cfg.time_budget_s, elapsed),
                 },
             )
         elif time.time() - reported >= PROGRESS_EVERY_S:  # between evaluations: the step, for the status line
             reported = time.time()
-            elapsed = reported - t0
-            left = cfg.time_budget_s and cfg.time_budget_s - elapsed
-            yield TrainEvent(
-                step,
-                cfg.steps,
-                {"train": train_loss},
-                elapsed,
-                eta_s(step, cfg.steps, step_s, elapsed, cfg.time_budget_s),
-                history=list(history),
-                stats={"steps_per_s": round(1 / max(step_s, 1e-9), 2), **reach(step, cfg.steps, step_s, left)},
-            )
+            yield progress_event(cfg, step, train_loss, step_s, reported - t0, history)
         if reason:
             return

@@ -21,7 +21,7 @@ from engines.device import configure
 from engines.events import PROGRESS_EVERY_S, TrainEvent, end_sentence, reach
 from engines.jobs import StopToken, end_reason, optimizer_step, running_mean
 from engines.words import files
-from engines.words.recipe import LinesTrainConfig, eta_s, kl_beta, lines_lr, run_progress, step_estimate
+from engines.words.recipe import LinesTrainConfig, eta_s, kl_beta, lines_lr, progress_event, run_progress, step_estimate
 from engines.words.rnn_vae import OFFSET, RNNVAE, VAEConfig, ids_to_text, lines_to_ids
 from engines.words.tokenizer import CharTokenizer
 
@@ -198,21 +198,11 @@ def train_lines(
                 list(history),
                 {
                     **{k: round(v, 4) for k, v in metrics.items()},
-                    **reach(step, cfg.steps, step_s, cfg.time_budget_s and cfg.time_budget_s - elapsed),
+                    **reach(step, cfg.steps, step_s, cfg.time_budget_s, elapsed),
                 },
             )
         elif time.time() - reported >= PROGRESS_EVERY_S:  # between evaluations: the step, for the status line
             reported = time.time()
-            elapsed = reported - t0
-            left = cfg.time_budget_s and cfg.time_budget_s - elapsed
-            yield TrainEvent(
-                step,
-                cfg.steps,
-                {"train": recon_avg},
-                elapsed,
-                eta_s(step, cfg.steps, step_s, elapsed, cfg.time_budget_s),
-                history=list(history),
-                stats=reach(step, cfg.steps, step_s, left),
-            )
+            yield progress_event(cfg, step, recon_avg, step_s, reported - t0, history)
         if reason:
             return
